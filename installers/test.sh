@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (first time only) and run the test suite. Extra arguments go to pytest (e.g. -m slow, -k search).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+installers/setup.sh dev
+export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,161 @@
+"""Services that the command line and the desktop app share: one Library object per library database.
+
+Nothing here prints or exits; errors are exceptions with messages ready for the user (LibraryError and the
+StorageError / ModelError / MediaError of the layers below).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from mediarec.config import Settings
+from mediarec.index.records import ItemRecord
+from mediarec.index.store import LibraryStore
+from mediarec.pipeline.indexer import Indexer
+from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
+from mediarec.rank.similar import SimilarHit, SimilarityEngine
+
+
+class LibraryError(Exception):
+    """A request the library cannot answer (unknown file, nothing indexed yet); the message says what to do."""
+
+
+class Library:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = LibraryStore(settings.database_path)
+        self._models = None
+        self._models_lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._models is not None:
+            self._models.unload_all()
+        self.store.close()
+
+    # -- models (loaded lazily: opening a library or listing it never loads a network) -------------------------
+
+    @property
+    def models(self):
+        with self._models_lock:
+            if self._models is None:
+                from mediarec.models.device import choose_device
+                from mediarec.models.registry import ModelSet, resolve_specs
+
+                specs = resolve_specs(self.settings.profile, self.settings.model_overrides)
+                device = choose_device(self.settings.device)
+                self._models = ModelSet(specs, device, self.settings.model_cache_dir)
+            return self._models
+
+    # -- indexing ----------------------------------------------------------------------------------------------
+
+    def indexer(self, *, stop_event=None, pause_event=None) -> Indexer:
+        return Indexer(
+            self.store,
+            self.models,
+            self.settings.index,
+            self.settings.thumbnail_dir,
+            stop_event=stop_event,
+            pause_event=pause_event,
+        )
+
+    def add_folders(self, paths) -> list[str]:
+        added = []
+        for path in paths:
+            absolute = str(Path(path).expanduser().absolute())
+            if Path(absolute).is_dir():
+                self.store.add_folder(absolute)
+                added.append(absolute)
+        return added
+
+    # -- search and similarity ---------------------------------------------------------------------------------
+
+    @cached_property
+    def search_engine(self) -> SearchEngine:
+        return SearchEngine(self.store, self._query_channels)
+
+    def _query_channels(self) -> list[QueryChannel]:
+        channels = []
+        image_text = self.models.get("image_text")
+        frame_space = self.store.space("frame", image_text.model_id)
+        if frame_space is not None:
+            channels.append(QueryChannel("frame", frame_space, image_text.encode_texts))
+        speech_model = f"{self.models.get('transcriber').model_id}+{self.models.get('text').model_id}"
+        speech_space = self.store.space("speech", speech_model)
+        if speech_space is not None:
+            channels.append(QueryChannel("speech", speech_space, self.models.get("text").encode_queries))
+        return channels
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        if self.store.count_items() == 0:
+            raise LibraryError(
+                "The library is empty. Index some folders first: mediarec index ~/Videos ~/Music"
+            )
+        return self.search_engine.search(query, limit)
+
+    def similar(self, path: str | Path, limit: int = 10) -> list[SimilarHit]:
+        return SimilarityEngine(self.store).similar(self.resolve(path), limit)
+
+    # -- items -------------------------------------------------------------------------------------------------
+
+    def resolve(self, path: str | Path) -> ItemRecord:
+        absolute = str(Path(path).expanduser().absolute())
+        item = self.store.item_by_path(absolute)
+        if item is None:
+            raise LibraryError(f"{path} is not in the library. Index its folder first: mediarec index FOLDER")
+        if item.status == "error":
+            raise LibraryError(f"{path} could not be indexed: {item.error}")
+        if item.status == "missing":
+            raise LibraryError(f"{path} is no longer on disk.")
+        if item.status == "pending":
+            raise LibraryError(f"{path} is not indexed yet. Run: mediarec index {Path(absolute).parent}")
+        return item
+
+    def show(self, path: str | Path) -> dict:
+        item = self.resolve(path)
+        return {
+            "path": item.path,
+            "title": item.display_title,
+            "kind": item.kind,
+            "duration": item.duration,
+            "status": item.status,
+            "language": item.language,
+            "metadata": item.metadata,
+            "thumbnail": item.thumbnail,
+            "shots": [{"start": start, "end": end} for start, end in self.store.shots(item.id)],
+            "transcript": [
+                {"start": line.start, "end": line.end, "text": line.text}
+                for line in self.store.transcript(item.id)
+            ],
+            "tags": [
+                {
+                    "name": tag.name,
+                    "source": tag.source,
+                    "score": round(tag.score, 4),
+                    "start": tag.start,
+                    "end": tag.end,
+                }
+                for tag in self.store.tags(item.id)
+            ],
+            "plays": len(self.store.plays(item.id)),
+            "feedback": self.store.feedback().get(item.id, 0),
+        }
+
+    def watch(
+        self,
+        path: str | Path,
+        seconds: float,
+        *,
+        like: bool = False,
+        dislike: bool = False,
+        start_position: float = 0.0,
+    ):
+        item = self.resolve(path)
+        play = self.store.record_play(item.id, seconds=seconds, start_position=start_position)
+        if like or dislike:
+            self.store.set_feedback(item.id, 1 if like else -1)
+        return play
+
+    def failed_items(self) -> list[ItemRecord]:
+        return self.store.items(statuses=("error",))

@@ -1,0 +1,314 @@
+"""The `mediarec` command line: the contract that scripts and outside tools rely on (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from mediarec import __version__
+from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
+
+DESCRIPTION = """\
+mediarec: an offline media library that indexes your audio and video with neural encoders and finds the
+moment you are looking for. With no command, opens the desktop app."""
+
+EPILOG = f"""\
+environment variables: {ENV_DATA_DIR}, {ENV_CONFIG} and {ENV_PROFILE} are the twins of --data-dir,
+--config and --profile. Profiles: 'default' downloads the product models on first use; 'offline' uses only
+weights that ship inside installed Python packages plus the tiny CLIP in resources/ (see README)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mediarec",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mediarec {__version__}")
+    parser.add_argument("--data-dir", help="folder of the library database and its thumbnails")
+    parser.add_argument("--config", help="TOML config file (models per role, device, index settings)")
+    parser.add_argument("--profile", help="model profile: default or offline")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    index = commands.add_parser("index", help="index or refresh folders and files, with a progress bar")
+    index.add_argument("paths", nargs="+", metavar="PATH")
+    index.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
+    index.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    search = commands.add_parser("search", help="ranked items with their best moments")
+    search.add_argument("query", nargs="?", help="what to look for, in any language")
+    search.add_argument(
+        "--queries", metavar="FILE", help="one query per line; prints one JSON line per query"
+    )
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true")
+
+    similar = commands.add_parser("similar", help="more like this")
+    similar.add_argument("path", nargs="?", metavar="PATH")
+    similar.add_argument("--paths", metavar="FILE", help="one path per line; prints one JSON line per path")
+    similar.add_argument("--limit", type=int, default=10)
+    similar.add_argument("--json", action="store_true")
+
+    show = commands.add_parser("show", help="all that is known about a file: metadata, transcript, tags")
+    show.add_argument("path", metavar="PATH")
+    show.add_argument("--json", action="store_true")
+
+    watch = commands.add_parser("watch", help="record that you watched or listened to a file")
+    watch.add_argument("path", metavar="PATH")
+    watch.add_argument("--seconds", type=float, required=True, help="how long you watched")
+    watch.add_argument("--start", type=float, default=0.0, help="where in the file you started (seconds)")
+    feeling = watch.add_mutually_exclusive_group()
+    feeling.add_argument("--like", action="store_true")
+    feeling.add_argument("--dislike", action="store_true")
+    watch.add_argument("--json", action="store_true")
+
+    doctor = commands.add_parser("doctor", help="what works here: sqlite-vec, libVLC, GPU, models")
+    doctor.add_argument("--json", action="store_true")
+
+    commands.add_parser("gui", help="open the desktop app")
+    return parser
+
+
+# -- output helpers ----------------------------------------------------------------------------------------------
+
+
+def _print_json(value) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _lines(path: str) -> list[str]:
+    source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        return [line.rstrip("\n") for line in source]
+    finally:
+        if source is not sys.stdin:
+            source.close()
+
+
+# -- commands ----------------------------------------------------------------------------------------------------
+
+
+def cmd_index(library, args) -> int:
+    from tqdm import tqdm
+
+    indexer = library.indexer()
+    library.add_folders(args.paths)
+    missing = [path for path in args.paths if not Path(path).expanduser().exists()]
+    if missing:
+        raise SystemExit(f"error: not found: {', '.join(missing)}")
+    bar = None
+    for progress in indexer.run(args.paths):
+        if args.no_progress or args.json:
+            continue
+        if progress.stage == "indexing":
+            if bar is None:
+                bar = tqdm(total=progress.total, unit="file", desc="indexing", file=sys.stderr)
+            bar.n = progress.done
+            bar.set_postfix_str(Path(progress.current).name if progress.current else "", refresh=True)
+    if bar is not None:
+        bar.close()
+    summary = indexer.summary
+    report = {
+        "added": len(summary.scan.added),
+        "moved": len(summary.scan.moved),
+        "changed": len(summary.scan.changed),
+        "missing": len(summary.scan.missing),
+        "indexed": len(summary.indexed),
+        "up_to_date": summary.up_to_date,
+        "failed": [{"path": path, "error": error} for path, error in summary.failed],
+        "cancelled": summary.cancelled,
+        "media_seconds": round(summary.media_seconds, 2),
+        "wall_seconds": round(summary.wall_seconds, 2),
+        "stage_seconds": {stage: round(value, 3) for stage, value in summary.stage_seconds.items()},
+    }
+    if args.json:
+        _print_json(report)
+    else:
+        print(
+            f"{report['indexed']} indexed, {report['up_to_date']} already up to date, "
+            f"{len(report['failed'])} failed, {report['moved']} moved, {report['missing']} gone "
+            f"({report['wall_seconds']:.1f} s)"
+        )
+        for failure in report["failed"]:
+            print(f"  failed: {failure['path']}: {failure['error']}")
+    return 0
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        _print_json([hit.to_json() for hit in hits])
+        return
+    if not hits:
+        print("No matches.")
+    for rank, hit in enumerate(hits, start=1):
+        data = hit.to_json()
+        where = f" @ {_clock(data['start'])}" if "start" in data else ""
+        print(
+            f"{rank:2d}. {data['title']}{where}  [{data.get('modality', '')} {data['score']:.3f}]  {data['path']}"
+        )
+        if data.get("snippet"):
+            print(f"      “{data['snippet']}”")
+
+
+def cmd_search(library, args) -> int:
+    if args.queries:
+        for query in _lines(args.queries):
+            _print_json(
+                {"query": query, "results": [hit.to_json() for hit in library.search(query, args.limit)]}
+            )
+        return 0
+    if not args.query:
+        raise SystemExit("error: give a QUERY or --queries FILE")
+    _print_hits(library.search(args.query, args.limit), args.json)
+    return 0
+
+
+def cmd_similar(library, args) -> int:
+    from mediarec.app import LibraryError
+
+    if args.paths:
+        for path in _lines(args.paths):
+            try:
+                results = [hit.to_json() for hit in library.similar(path, args.limit)]
+                _print_json({"path": path, "results": results})
+            except LibraryError as error:
+                _print_json({"path": path, "error": str(error), "results": []})
+        return 0
+    if not args.path:
+        raise SystemExit("error: give a PATH or --paths FILE")
+    _print_hits(library.similar(args.path, args.limit), args.json)
+    return 0
+
+
+def cmd_show(library, args) -> int:
+    details = library.show(args.path)
+    if args.json:
+        _print_json(details)
+        return 0
+    print(f"{details['title']}  ({details['kind']}, {_clock(details['duration'] or 0)})")
+    print(f"  {details['path']}")
+    for key in ("artist", "album", "date", "genre"):
+        if details["metadata"].get(key):
+            print(f"  {key}: {details['metadata'][key]}")
+    if details["language"]:
+        print(f"  spoken language: {details['language']}")
+    if details["tags"]:
+        print(
+            "  tags: "
+            + ", ".join(f"{tag['name']} ({tag['source']} {tag['score']:.2f})" for tag in details["tags"])
+        )
+    if details["transcript"]:
+        print("  transcript:")
+        for line in details["transcript"]:
+            print(f"    [{_clock(line['start'])}] {line['text'].strip()}")
+    return 0
+
+
+def cmd_watch(library, args) -> int:
+    play = library.watch(
+        args.path, args.seconds, like=args.like, dislike=args.dislike, start_position=args.start
+    )
+    record = {
+        "path": str(Path(args.path).expanduser().absolute()),
+        "seconds": play.seconds,
+        "completion": round(play.completion, 3),
+        "finished": play.finished,
+        "skipped": play.skipped,
+        "feedback": "like" if args.like else "dislike" if args.dislike else None,
+    }
+    if args.json:
+        _print_json(record)
+    else:
+        print(f"Recorded {play.seconds:.0f} s ({play.completion:.0%} watched).")
+    return 0
+
+
+def cmd_doctor(settings, args) -> int:
+    from mediarec.doctor import run_checks
+
+    checks = run_checks(settings)
+    if args.json:
+        _print_json([check.to_json() for check in checks])
+    else:
+        for check in checks:
+            print(f"[{'ok' if check.ok else '--'}] {check.name}: {check.detail}")
+    return 0
+
+
+def cmd_gui(settings, args) -> int:
+    try:
+        from mediarec.ui.main import run_app
+    except ImportError as error:
+        raise SystemExit(
+            f"error: the desktop app needs PySide6 ({error}). Install it: pip install 'mediarec[gui]'"
+        )
+    return run_app(settings)
+
+
+LIBRARY_COMMANDS: dict[str, Callable] = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "similar": cmd_similar,
+    "show": cmd_show,
+    "watch": cmd_watch,
+}
+SETTINGS_COMMANDS: dict[str, Callable] = {"doctor": cmd_doctor, "gui": cmd_gui}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "gui"
+    try:
+        settings = load_settings(data_dir=args.data_dir, config_path=args.config, profile=args.profile)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if command in SETTINGS_COMMANDS:
+        return SETTINGS_COMMANDS[command](settings, args)
+    return _run_library_command(settings, command, args)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_library_command(settings, command: str, args) -> int:
+    from mediarec.app import Library, LibraryError
+    from mediarec.index.sqlite_driver import StorageError
+    from mediarec.media.errors import MediaError
+    from mediarec.models.base import ModelError
+
+    # `kill` gets the same clean stop as Ctrl-C: the file in flight is dropped, everything before it is saved.
+    signal.signal(signal.SIGTERM, _interrupt)
+    library = None
+    try:
+        library = Library(settings)
+        return LIBRARY_COMMANDS[command](library, args)
+    except (LibraryError, StorageError, ModelError, MediaError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: everything indexed so far is saved; run the same command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if library is not None:
+            library.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Where a library lives and how it is configured.
+
+Precedence for every setting: command-line option, then environment variable, then the TOML config file, then the
+built-in default. Several libraries can live side by side by giving each its own data dir.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+APP_NAME = "mediarec"
+ENV_DATA_DIR = "MEDIAREC_DATA_DIR"
+ENV_CONFIG = "MEDIAREC_CONFIG"
+ENV_PROFILE = "MEDIAREC_PROFILE"
+ENV_CACHE_DIR = "MEDIAREC_CACHE_DIR"
+DATABASE_NAME = "library.sqlite3"
+
+
+class ConfigError(Exception):
+    """The config file cannot be read; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Knobs of the indexing pipeline (the `[index]` table of the config)."""
+
+    seconds_per_keyframe: float = 10.0
+    max_keyframes: int = 48
+    transcribe: bool = True
+    speech_chunk_seconds: float = 20.0
+    audio_window_seconds: float = 4.8
+    decode_ahead: int = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    cache_dir: Path
+    config_path: Path
+    profile: str = "default"
+    device: str = "auto"
+    language: str = ""
+    model_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / DATABASE_NAME
+
+    @property
+    def thumbnail_dir(self) -> Path:
+        return self.cache_dir / "thumbnails"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+    def with_updates(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def _default_cache_dir(data_dir: Path, data_dir_overridden: bool) -> Path:
+    # A library given its own data dir keeps its thumbnails beside it, so side-by-side libraries never mix;
+    # the model cache is still shared through MEDIAREC_CACHE_DIR when set.
+    if data_dir_overridden:
+        return data_dir / "cache"
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"Cannot read config file {path}: {error}") from error
+
+
+def _index_settings(table: Mapping[str, Any]) -> IndexSettings:
+    known = IndexSettings.__dataclass_fields__
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"Unknown [index] settings: {', '.join(unknown)}")
+    return IndexSettings(**table)
+
+
+def load_settings(
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings from arguments, environment and the config file, in that order."""
+    env = os.environ if environ is None else environ
+    chosen_config = Path(config_path or env.get(ENV_CONFIG) or default_config_path()).expanduser()
+    raw = read_config_file(chosen_config)
+
+    explicit_data_dir = data_dir or env.get(ENV_DATA_DIR) or raw.get("data_dir")
+    resolved_data_dir = Path(explicit_data_dir).expanduser() if explicit_data_dir else default_data_dir()
+    cache_env = env.get(ENV_CACHE_DIR)
+    cache_dir = (
+        Path(cache_env).expanduser()
+        if cache_env
+        else _default_cache_dir(resolved_data_dir, bool(explicit_data_dir))
+    )
+    return Settings(
+        data_dir=resolved_data_dir,
+        cache_dir=cache_dir,
+        config_path=chosen_config,
+        profile=profile or env.get(ENV_PROFILE) or raw.get("profile", "default"),
+        device=str(raw.get("device", "auto")),
+        language=str(raw.get("language", "")),
+        model_overrides=dict(raw.get("models", {})),
+        index=_index_settings(raw.get("index", {})),
+        raw=raw,
+    )
+
+
+def save_config_values(path: Path, values: Mapping[str, Any]) -> None:
+    """Merge `values` into the TOML config at `path`, writing atomically so a crash never truncates it."""
+    import tomli_w
+
+    current = read_config_file(path)
+    current.update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_bytes(tomli_w.dumps(current).encode("utf-8"))
+    os.replace(temporary, path)

@@ -1,0 +1,128 @@
+"""Rows of the library as frozen dataclasses, so callers never see sqlite rows or column positions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: int
+    path: str
+    fingerprint: str
+    size: int
+    mtime: float
+    kind: str | None
+    duration: float | None
+    width: int | None
+    height: int | None
+    video_codec: str | None
+    audio_codec: str | None
+    title: str | None
+    artist: str | None
+    album: str | None
+    date: str | None
+    genre: str | None
+    metadata: dict[str, Any]
+    language: str | None
+    thumbnail: str | None
+    status: str
+    error: str | None
+    added_at: float
+    indexed_at: float | None
+
+    @property
+    def display_title(self) -> str:
+        from pathlib import PurePath
+
+        return self.title or PurePath(self.path).stem
+
+    @classmethod
+    def from_row(cls, row: Any) -> ItemRecord:
+        values = dict(zip(ITEM_COLUMNS, row, strict=True))
+        values["metadata"] = json.loads(values.pop("metadata_json") or "{}")
+        return cls(**values)
+
+
+ITEM_COLUMNS = ["id", "path", "fingerprint", "size", "mtime", "kind", "duration", "width", "height", "video_codec", "audio_codec", "title", "artist", "album", "date", "genre", "metadata_json", "language", "thumbnail", "status", "error", "added_at", "indexed_at"]
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    id: int
+    item_id: int
+    modality: str
+    start: float
+    end: float
+    text: str | None
+    thumbnail: str | None
+    shot_index: int | None
+
+
+@dataclass(frozen=True)
+class VectorSpace:
+    id: int
+    modality: str
+    model_id: str
+    dim: int
+    table_name: str
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    item_id: int
+    name: str
+    source: str
+    score: float
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class PlayRecord:
+    item_id: int | None
+    started_at: float
+    start_position: float
+    seconds: float
+    completion: float
+    finished: bool
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class NewSegment:
+    """A segment to write, with its vector in the space named by `space_key` (a modality)."""
+
+    modality: str
+    start: float
+    end: float
+    vector: Any = None
+    text: str | None = None
+    thumbnail: str | None = None
+    shot_index: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemIndexResult:
+    """Everything the pipeline learned about one file; written in one transaction."""
+
+    metadata: dict[str, Any]
+    segments: list[NewSegment] = field(default_factory=list)
+    shots: list[tuple[float, float]] = field(default_factory=list)
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    # modality -> (model_id, dim) for every encoder that ran, even if it produced no segment.
+    encoded_by: dict[str, tuple[str, int]] = field(default_factory=dict)
+    item_vector: Any = None
+    item_vector_model: tuple[str, int] | None = None
+    tags: list[TagRecord] = field(default_factory=list)
+    thumbnail: str | None = None
+    language: str | None = None

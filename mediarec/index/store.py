@@ -1,0 +1,604 @@
+"""The library database: every SQL statement of mediarec lives in this package.
+
+One SQLite file in WAL mode. A connection per thread (sqlite connections must not cross threads); writes go through
+`transaction()`, which takes the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from mediarec.index import fts
+from mediarec.index.migrations import migrate, schema_version
+from mediarec.index.records import (
+    ITEM_COLUMNS,
+    ItemIndexResult,
+    ItemRecord,
+    PlayRecord,
+    SegmentRecord,
+    TagRecord,
+    TranscriptLine,
+    VectorSpace,
+)
+from mediarec.index.sqlite_driver import StorageError, find_driver, load_vector_extension
+
+ITEM_SPACE_MODALITY = "item"
+_ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
+_SEGMENT_COLUMNS = "id, item_id, modality, start, end, text, thumbnail, shot_index"
+USER_TAG_SOURCES = ("user",)
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+
+
+class LibraryStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.driver = find_driver()
+        self._local = threading.local()
+        self._all_connections: list = []
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(f"Cannot create the library folder {self.path.parent}: {error}") from error
+        migrate(self.connection())
+
+    # -- connections -------------------------------------------------------------------------------------------
+
+    def connection(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._open()
+            self._local.connection = connection
+            with self._lock:
+                self._all_connections.append(connection)
+        return connection
+
+    def _open(self):
+        sqlite = self.driver.module
+        try:
+            connection = sqlite.connect(
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self.vec_version = load_vector_extension(connection)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=30000")
+        except sqlite.DatabaseError as error:
+            raise StorageError(f"Cannot open the library database {self.path}: {error}") from error
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._all_connections:
+                # Closing from another thread can fail; the connection is going away either way.
+                with contextlib.suppress(Exception):
+                    connection.close()
+            self._all_connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self) -> Iterator:
+        connection = self.connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                connection.execute("COMMIT")
+            except self.driver.module.OperationalError as error:
+                connection.execute("ROLLBACK")
+                raise StorageError(f"Could not save to {self.path}: {error}") from error
+
+    def query(self, sql: str, parameters: Sequence = ()) -> list:
+        return self.connection().execute(sql, parameters).fetchall()
+
+    # -- facts for `doctor` ------------------------------------------------------------------------------------
+
+    def describe(self) -> dict:
+        connection = self.connection()
+        return {
+            "path": str(self.path),
+            "driver": self.driver.name,
+            "sqlite_version": self.driver.sqlite_version,
+            "sqlite_vec_version": connection.execute("select vec_version()").fetchone()[0],
+            "schema_version": schema_version(connection),
+            "journal_mode": connection.execute("PRAGMA journal_mode").fetchone()[0],
+            "integrity": connection.execute("PRAGMA quick_check").fetchone()[0],
+        }
+
+    def integrity_check(self) -> str:
+        return self.connection().execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- folders -----------------------------------------------------------------------------------------------
+
+    def add_folder(self, path: str) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (path, time.time())
+            )
+
+    def remove_folder(self, path: str) -> None:
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM folders WHERE path = ?", (path,))
+
+    def folders(self) -> list[str]:
+        return [row[0] for row in self.query("SELECT path FROM folders ORDER BY path")]
+
+    # -- items -------------------------------------------------------------------------------------------------
+
+    def item(self, item_id: int) -> ItemRecord | None:
+        rows = self.query(f"{_ITEM_SELECT} WHERE id = ?", (item_id,))
+        return ItemRecord.from_row(rows[0]) if rows else None
+
+    def item_by_path(self, path: str) -> ItemRecord | None:
+        rows = self.query(f"{_ITEM_SELECT} WHERE path = ?", (path,))
+        return ItemRecord.from_row(rows[0]) if rows else None
+
+    def items_by_fingerprint(self, fingerprint: str) -> list[ItemRecord]:
+        rows = self.query(f"{_ITEM_SELECT} WHERE fingerprint = ? ORDER BY id", (fingerprint,))
+        return [ItemRecord.from_row(row) for row in rows]
+
+    def items(self, *, statuses: Iterable[str] = ("indexed",), under: str | None = None) -> list[ItemRecord]:
+        status_list = list(statuses)
+        sql = f"{_ITEM_SELECT} WHERE status IN ({','.join('?' * len(status_list))})"
+        parameters: list = list(status_list)
+        if under is not None:
+            sql += " AND (path = ? OR substr(path, 1, ?) = ?)"
+            prefix = under.rstrip("/\\") + "/"
+            parameters += [under, len(prefix), prefix]
+        rows = self.query(sql + " ORDER BY id", parameters)
+        return [ItemRecord.from_row(row) for row in rows]
+
+    def items_by_ids(self, item_ids: Sequence[int]) -> dict[int, ItemRecord]:
+        if not item_ids:
+            return {}
+        placeholders = ",".join("?" * len(item_ids))
+        rows = self.query(f"{_ITEM_SELECT} WHERE id IN ({placeholders})", list(item_ids))
+        return {row[0]: ItemRecord.from_row(row) for row in rows}
+
+    def count_items(self, status: str = "indexed") -> int:
+        return self.query("SELECT count(*) FROM items WHERE status = ?", (status,))[0][0]
+
+    def add_item(self, path: str, fingerprint: str, size: int, mtime: float) -> int:
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                "INSERT INTO items(path, fingerprint, size, mtime, status, added_at) VALUES (?, ?, ?, ?, 'pending', ?)",
+                (path, fingerprint, size, mtime, time.time()),
+            )
+            return cursor.lastrowid
+
+    def move_item(self, item_id: int, new_path: str, size: int, mtime: float) -> None:
+        """A renamed or moved file: same content, new path; vectors, tags and history stay."""
+        with self.transaction() as connection:
+            connection.execute(
+                "DELETE FROM items WHERE path = ? AND id != ? AND status = 'missing'", (new_path, item_id)
+            )
+            connection.execute(
+                "UPDATE items SET path = ?, size = ?, mtime = ?, missing_since = NULL, "
+                "status = CASE WHEN status = 'missing' THEN 'pending' ELSE status END WHERE id = ?",
+                (new_path, size, mtime, item_id),
+            )
+
+    def mark_changed(self, item_id: int, fingerprint: str, size: int, mtime: float) -> None:
+        """The file's content changed: derived data goes, user data (history, user tags) stays."""
+        with self.transaction() as connection:
+            self._delete_derived(connection, item_id)
+            connection.execute(
+                "UPDATE items SET fingerprint = ?, size = ?, mtime = ?, status = 'pending', error = NULL, "
+                "missing_since = NULL WHERE id = ?",
+                (fingerprint, size, mtime, item_id),
+            )
+
+    def mark_missing(self, item_ids: Sequence[int]) -> None:
+        with self.transaction() as connection:
+            for item_id in item_ids:
+                self._delete_derived(connection, item_id)
+                connection.execute(
+                    "UPDATE items SET status = 'missing', missing_since = ? WHERE id = ?",
+                    (time.time(), item_id),
+                )
+
+    def mark_error(self, item_id: int, message: str, metadata: dict | None = None) -> None:
+        with self.transaction() as connection:
+            self._delete_derived(connection, item_id)
+            connection.execute(
+                "UPDATE items SET status = 'error', error = ?, indexed_at = ?, metadata_json = ? WHERE id = ?",
+                (message, time.time(), json.dumps(metadata or {}), item_id),
+            )
+
+    def _delete_derived(self, connection, item_id: int) -> None:
+        segment_ids = [
+            row[0] for row in connection.execute("SELECT id FROM segments WHERE item_id = ?", (item_id,))
+        ]
+        for space in self.spaces(connection=connection):
+            if space.modality == ITEM_SPACE_MODALITY:
+                connection.execute(f"DELETE FROM {space.table_name} WHERE rowid = ?", (item_id,))
+            elif segment_ids:
+                connection.executemany(
+                    f"DELETE FROM {space.table_name} WHERE rowid = ?", [(sid,) for sid in segment_ids]
+                )
+        for table in ("segments", "shots", "transcript_segments", "item_encodings"):
+            connection.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))
+        connection.execute("DELETE FROM tags WHERE item_id = ? AND source NOT IN ('user')", (item_id,))
+        connection.execute("DELETE FROM text_fts WHERE item_id = ?", (item_id,))
+
+    # -- vector spaces -----------------------------------------------------------------------------------------
+
+    def spaces(self, modality: str | None = None, *, connection=None) -> list[VectorSpace]:
+        connection = connection or self.connection()
+        sql = "SELECT id, modality, model_id, dim, table_name FROM vector_spaces"
+        rows = (
+            connection.execute(sql + " WHERE modality = ? ORDER BY id", (modality,)).fetchall()
+            if modality
+            else connection.execute(sql + " ORDER BY id").fetchall()
+        )
+        return [VectorSpace(*row) for row in rows]
+
+    def space(self, modality: str, model_id: str) -> VectorSpace | None:
+        rows = self.query(
+            "SELECT id, modality, model_id, dim, table_name FROM vector_spaces WHERE modality = ? AND model_id = ?",
+            (modality, model_id),
+        )
+        return VectorSpace(*rows[0]) if rows else None
+
+    def _ensure_space(self, connection, modality: str, model_id: str, dim: int) -> VectorSpace:
+        row = connection.execute(
+            "SELECT id, modality, model_id, dim, table_name FROM vector_spaces WHERE modality = ? AND model_id = ?",
+            (modality, model_id),
+        ).fetchone()
+        if row:
+            return VectorSpace(*row)
+        space_id = connection.execute("SELECT coalesce(max(id), 0) + 1 FROM vector_spaces").fetchone()[0]
+        table = f"vec_{modality}_{space_id}"
+        connection.execute(
+            f"CREATE VIRTUAL TABLE {table} USING vec0(embedding float[{int(dim)}] distance_metric=cosine, "
+            "item_id integer)"
+        )
+        connection.execute(
+            "INSERT INTO vector_spaces(id, modality, model_id, dim, table_name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (space_id, modality, model_id, int(dim), table, time.time()),
+        )
+        return VectorSpace(space_id, modality, model_id, int(dim), table)
+
+    def encoded_spaces(self, item_id: int) -> set[int]:
+        return {
+            row[0] for row in self.query("SELECT space_id FROM item_encodings WHERE item_id = ?", (item_id,))
+        }
+
+    def knn(self, space: VectorSpace, vector: np.ndarray, k: int) -> list[tuple[int, int, float]]:
+        """Nearest rows of a space: (rowid, item_id, cosine similarity), best first."""
+        rows = self.query(
+            f"SELECT rowid, item_id, distance FROM {space.table_name} WHERE embedding MATCH ? AND k = ? "
+            "ORDER BY distance",
+            (_blob(vector), int(k)),
+        )
+        return [(rowid, item_id, 1.0 - distance) for rowid, item_id, distance in rows]
+
+    def space_size(self, space: VectorSpace) -> int:
+        return self.query(f"SELECT count(*) FROM {space.table_name}")[0][0]
+
+    def sample_vectors(self, space: VectorSpace, limit: int) -> np.ndarray:
+        """Up to `limit` vectors of a space, spread over it (for score calibration)."""
+        total = self.space_size(space)
+        step = max(1, total // max(1, limit))
+        rows = self.query(
+            f"SELECT embedding FROM {space.table_name} WHERE rowid % ? = 0 LIMIT ?", (step, limit)
+        ) or self.query(f"SELECT embedding FROM {space.table_name} LIMIT ?", (limit,))
+        if not rows:
+            return np.zeros((0, space.dim), dtype=np.float32)
+        return np.stack([np.frombuffer(row[0], dtype=np.float32) for row in rows])
+
+    def item_vector(self, space: VectorSpace, item_id: int) -> np.ndarray | None:
+        rows = self.query(f"SELECT embedding FROM {space.table_name} WHERE rowid = ?", (item_id,))
+        return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
+
+    def segment_vectors(self, space: VectorSpace, item_id: int) -> tuple[list[int], np.ndarray]:
+        rows = self.query(f"SELECT rowid, embedding FROM {space.table_name} WHERE item_id = ?", (item_id,))
+        if not rows:
+            return [], np.zeros((0, space.dim), dtype=np.float32)
+        return [row[0] for row in rows], np.stack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+
+    # -- writing an indexed item -------------------------------------------------------------------------------
+
+    def write_index_result(self, item_id: int, result: ItemIndexResult) -> None:
+        """Replace everything derived about one item in a single transaction: all of it or none of it lands."""
+        with self.transaction() as connection:
+            self._delete_derived(connection, item_id)
+            spaces = {
+                modality: self._ensure_space(connection, modality, model_id, dim)
+                for modality, (model_id, dim) in result.encoded_by.items()
+            }
+            counts = dict.fromkeys(spaces, 0)
+            for segment in result.segments:
+                cursor = connection.execute(
+                    "INSERT INTO segments(item_id, modality, start, end, text, thumbnail, shot_index) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item_id,
+                        segment.modality,
+                        segment.start,
+                        segment.end,
+                        segment.text,
+                        segment.thumbnail,
+                        segment.shot_index,
+                    ),
+                )
+                if segment.vector is not None:
+                    space = spaces[segment.modality]
+                    connection.execute(
+                        f"INSERT INTO {space.table_name}(rowid, embedding, item_id) VALUES (?, ?, ?)",
+                        (cursor.lastrowid, _blob(segment.vector), item_id),
+                    )
+                    counts[segment.modality] += 1
+                if segment.modality == "speech" and segment.text:
+                    self._index_text(connection, item_id, segment.text, "speech", cursor.lastrowid)
+            now = time.time()
+            for modality, space in spaces.items():
+                connection.execute(
+                    "INSERT INTO item_encodings(item_id, space_id, vectors, encoded_at) VALUES (?, ?, ?, ?)",
+                    (item_id, space.id, counts[modality], now),
+                )
+            if result.item_vector is not None and result.item_vector_model is not None:
+                model_id, dim = result.item_vector_model
+                item_space = self._ensure_space(connection, ITEM_SPACE_MODALITY, model_id, dim)
+                connection.execute(
+                    f"INSERT INTO {item_space.table_name}(rowid, embedding, item_id) VALUES (?, ?, ?)",
+                    (item_id, _blob(result.item_vector), item_id),
+                )
+                connection.execute(
+                    "INSERT INTO item_encodings(item_id, space_id, vectors, encoded_at) VALUES (?, ?, 1, ?)",
+                    (item_id, item_space.id, now),
+                )
+            connection.executemany(
+                "INSERT INTO shots(item_id, shot_index, start, end) VALUES (?, ?, ?, ?)",
+                [(item_id, index, start, end) for index, (start, end) in enumerate(result.shots)],
+            )
+            connection.executemany(
+                "INSERT INTO transcript_segments(item_id, start, end, text) VALUES (?, ?, ?, ?)",
+                [(item_id, line.start, line.end, line.text) for line in result.transcript],
+            )
+            for tag in result.tags:
+                self._upsert_tag(connection, tag)
+            metadata = result.metadata
+            connection.execute(
+                "UPDATE items SET status = 'indexed', error = NULL, indexed_at = ?, kind = ?, duration = ?, "
+                "width = ?, height = ?, video_codec = ?, audio_codec = ?, title = ?, artist = ?, album = ?, "
+                "date = ?, genre = ?, metadata_json = ?, language = ?, thumbnail = ? WHERE id = ?",
+                (
+                    now,
+                    metadata.get("kind"),
+                    metadata.get("duration"),
+                    metadata.get("width"),
+                    metadata.get("height"),
+                    metadata.get("video_codec"),
+                    metadata.get("audio_codec"),
+                    metadata.get("title"),
+                    metadata.get("artist"),
+                    metadata.get("album"),
+                    metadata.get("date"),
+                    metadata.get("genre"),
+                    json.dumps(metadata, default=str),
+                    result.language,
+                    result.thumbnail,
+                    item_id,
+                ),
+            )
+            title_text = " ".join(
+                str(value)
+                for value in (
+                    metadata.get("title"),
+                    metadata.get("artist"),
+                    metadata.get("album"),
+                    metadata.get("file_stem"),
+                )
+                if value
+            )
+            if title_text:
+                self._index_text(connection, item_id, title_text, "title", None)
+
+    def _index_text(self, connection, item_id: int, text: str, field: str, segment_id: int | None) -> None:
+        connection.execute(
+            "INSERT INTO text_fts(body, item_id, segment_id, field) VALUES (?, ?, ?, ?)",
+            (fts.text_for_index(text), item_id, segment_id, field),
+        )
+
+    # -- reading an item's moments -----------------------------------------------------------------------------
+
+    def segments(self, segment_ids: Sequence[int]) -> dict[int, SegmentRecord]:
+        if not segment_ids:
+            return {}
+        rows = self.query(
+            f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE id IN ({','.join('?' * len(segment_ids))})",
+            list(segment_ids),
+        )
+        return {row[0]: SegmentRecord(*row) for row in rows}
+
+    def item_segments(self, item_id: int, modality: str | None = None) -> list[SegmentRecord]:
+        sql = f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE item_id = ?"
+        parameters: list = [item_id]
+        if modality:
+            sql += " AND modality = ?"
+            parameters.append(modality)
+        return [SegmentRecord(*row) for row in self.query(sql + " ORDER BY start", parameters)]
+
+    def transcript(self, item_id: int) -> list[TranscriptLine]:
+        rows = self.query(
+            "SELECT start, end, text FROM transcript_segments WHERE item_id = ? ORDER BY start", (item_id,)
+        )
+        return [TranscriptLine(*row) for row in rows]
+
+    def shots(self, item_id: int) -> list[tuple[float, float]]:
+        return [
+            tuple(row)
+            for row in self.query(
+                "SELECT start, end FROM shots WHERE item_id = ? ORDER BY shot_index", (item_id,)
+            )
+        ]
+
+    def text_search(self, query: str, limit: int = 50) -> list[tuple[int, int | None, str, float]]:
+        """Exact-word matches: (item_id, segment_id or None, field, bm25 score where higher is better)."""
+        expression = fts.match_expression(query)
+        if expression is None:
+            return []
+        rows = self.query(
+            "SELECT item_id, segment_id, field, -bm25(text_fts) FROM text_fts WHERE text_fts MATCH ? "
+            "ORDER BY bm25(text_fts) LIMIT ?",
+            (expression, limit),
+        )
+        return [
+            (int(item_id), None if segment_id is None else int(segment_id), field, score)
+            for item_id, segment_id, field, score in rows
+        ]
+
+    # -- tags --------------------------------------------------------------------------------------------------
+
+    def _upsert_tag(self, connection, tag: TagRecord) -> None:
+        connection.execute(
+            "INSERT INTO tags(item_id, name, source, score, start, end, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(item_id, name, source) DO UPDATE SET score = excluded.score, start = excluded.start, "
+            "end = excluded.end",
+            (tag.item_id, tag.name, tag.source, tag.score, tag.start, tag.end, time.time()),
+        )
+        self._unindex_tag(connection, tag.item_id, tag.name)
+        if tag.source in USER_TAG_SOURCES or tag.score >= 0.5:
+            self._index_text(connection, tag.item_id, tag.name, "tag", None)
+
+    def _unindex_tag(self, connection, item_id: int, name: str) -> None:
+        connection.execute(
+            "DELETE FROM text_fts WHERE item_id = ? AND field = 'tag' AND body = ?",
+            (item_id, fts.text_for_index(name)),
+        )
+
+    def set_tags(self, tags: Sequence[TagRecord]) -> None:
+        with self.transaction() as connection:
+            for tag in tags:
+                self._upsert_tag(connection, tag)
+
+    def remove_tag(self, item_id: int, name: str, source: str | None = None) -> int:
+        with self.transaction() as connection:
+            if source:
+                cursor = connection.execute(
+                    "DELETE FROM tags WHERE item_id = ? AND name = ? AND source = ?", (item_id, name, source)
+                )
+            else:
+                cursor = connection.execute(
+                    "DELETE FROM tags WHERE item_id = ? AND name = ?", (item_id, name)
+                )
+            remaining = connection.execute(
+                "SELECT count(*) FROM tags WHERE item_id = ? AND name = ?", (item_id, name)
+            ).fetchone()[0]
+            if not remaining:
+                self._unindex_tag(connection, item_id, name)
+            return cursor.rowcount
+
+    def tags(self, item_id: int) -> list[TagRecord]:
+        rows = self.query(
+            "SELECT item_id, name, source, score, start, end FROM tags WHERE item_id = ? ORDER BY score DESC, name",
+            (item_id,),
+        )
+        return [TagRecord(*row) for row in rows]
+
+    def tag_names(self) -> list[tuple[str, int]]:
+        return [
+            tuple(row)
+            for row in self.query(
+                "SELECT t.name, count(DISTINCT t.item_id) FROM tags t JOIN items i ON i.id = t.item_id "
+                "WHERE i.status = 'indexed' AND t.score >= 0.5 GROUP BY t.name ORDER BY 2 DESC, 1"
+            )
+        ]
+
+    def items_with_tag(self, name: str, min_score: float = 0.5) -> set[int]:
+        rows = self.query(
+            "SELECT DISTINCT item_id FROM tags WHERE name = ? AND score >= ?", (name, min_score)
+        )
+        return {row[0] for row in rows}
+
+    # -- history and feedback ----------------------------------------------------------------------------------
+
+    def record_play(
+        self,
+        item_id: int,
+        *,
+        seconds: float,
+        start_position: float = 0.0,
+        started_at: float | None = None,
+        skipped: bool = False,
+    ) -> PlayRecord:
+        item = self.item(item_id)
+        if item is None:
+            raise StorageError(f"No item with id {item_id}")
+        duration = item.duration or 0.0
+        completion = min(1.0, (start_position + seconds) / duration) if duration > 0 else 0.0
+        finished = completion >= 0.9
+        skipped = skipped or (not finished and seconds < min(30.0, 0.1 * duration if duration else 30.0))
+        started = time.time() if started_at is None else started_at
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT INTO plays(item_id, fingerprint, started_at, start_position, seconds, completion, finished, "
+                "skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item_id,
+                    item.fingerprint,
+                    started,
+                    start_position,
+                    seconds,
+                    completion,
+                    int(finished),
+                    int(skipped),
+                ),
+            )
+        return PlayRecord(item_id, started, start_position, seconds, completion, finished, skipped)
+
+    def plays(self, item_id: int | None = None) -> list[PlayRecord]:
+        sql = "SELECT item_id, started_at, start_position, seconds, completion, finished, skipped FROM plays"
+        rows = (
+            self.query(sql + " WHERE item_id = ? ORDER BY started_at", (item_id,))
+            if item_id is not None
+            else self.query(sql + " ORDER BY started_at")
+        )
+        return [PlayRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6])) for r in rows]
+
+    def set_feedback(self, item_id: int, value: int) -> None:
+        item = self.item(item_id)
+        if item is None:
+            raise StorageError(f"No item with id {item_id}")
+        with self.transaction() as connection:
+            if value == 0:
+                connection.execute("DELETE FROM feedback WHERE item_id = ?", (item_id,))
+            else:
+                connection.execute(
+                    "INSERT INTO feedback(item_id, fingerprint, value, at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(item_id) DO UPDATE SET value = excluded.value, at = excluded.at",
+                    (item_id, item.fingerprint, value, time.time()),
+                )
+
+    def feedback(self) -> dict[int, int]:
+        return {row[0]: row[1] for row in self.query("SELECT item_id, value FROM feedback")}
+
+    # -- settings kept with the library ------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )

@@ -1,0 +1,86 @@
+"""Bring the database in line with the folders: new, moved, changed and vanished files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediarec.index.store import LibraryStore
+from mediarec.library.scan import FoundFile, fingerprint, iter_media_files
+
+
+@dataclass
+class ScanReport:
+    added: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return len(self.added) + len(self.moved) + len(self.changed) + len(self.unchanged)
+
+
+def reconcile(store: LibraryStore, roots: Iterable[str | Path]) -> ScanReport:
+    root_list = [str(Path(root).expanduser().absolute()) for root in roots]
+    report = ScanReport()
+    found_paths = set()
+    for found in iter_media_files(root_list):
+        found_paths.add(found.path)
+        try:
+            _reconcile_file(store, found, report)
+        except OSError as error:  # unreadable file: say so, keep going
+            report.unreadable.append((found.path, str(error)))
+    _mark_vanished(store, root_list, found_paths, report)
+    return report
+
+
+def _reconcile_file(store: LibraryStore, found: FoundFile, report: ScanReport) -> None:
+    item = store.item_by_path(found.path)
+    if (
+        item is not None
+        and item.status != "missing"
+        and item.size == found.size
+        and item.mtime == found.mtime
+    ):
+        report.unchanged.append(found.path)
+        return
+    content = fingerprint(found.path, found.size)
+    if item is not None:
+        if content == item.fingerprint:
+            store.move_item(item.id, found.path, found.size, found.mtime)  # touched or back from missing
+            report.unchanged.append(found.path)
+        else:
+            store.mark_changed(item.id, content, found.size, found.mtime)
+            report.changed.append(found.path)
+        return
+    moved_from = _vanished_twin(store, content)
+    if moved_from is not None:
+        store.move_item(moved_from.id, found.path, found.size, found.mtime)
+        report.moved.append((moved_from.path, found.path))
+    else:
+        store.add_item(found.path, content, found.size, found.mtime)
+        report.added.append(found.path)
+
+
+def _vanished_twin(store: LibraryStore, content: str):
+    """An item with the same content whose file is gone: the file was renamed or moved."""
+    for candidate in store.items_by_fingerprint(content):
+        if candidate.status == "missing" or not os.path.exists(candidate.path):
+            return candidate
+    return None
+
+
+def _mark_vanished(store: LibraryStore, roots: list[str], found_paths: set[str], report: ScanReport) -> None:
+    vanished = []
+    for root in roots:
+        for item in store.items(statuses=("pending", "indexed", "error"), under=root):
+            if item.path not in found_paths and not os.path.exists(item.path):
+                vanished.append(item)
+    if vanished:
+        store.mark_missing([item.id for item in vanished])
+        report.missing.extend(item.path for item in vanished)

@@ -1,0 +1,413 @@
+"""The indexing job: scan -> probe/decode (ahead, in a thread) -> encode -> write one transaction per file.
+
+Written as a generator of progress events, so the command line draws a progress bar, the desktop app posts them
+to its window, and either can stop the job between files (stop_event) or hold it (pause_event). A file that fails
+is recorded with its error and never stops the others; a killed process loses at most the file in flight, because
+each file lands in one transaction.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from mediarec.models.registry import ModelSet
+
+from mediarec.config import IndexSettings
+from mediarec.index.records import ItemIndexResult, ItemRecord, NewSegment, TranscriptLine
+from mediarec.index.store import LibraryStore
+from mediarec.library.sync import ScanReport, reconcile
+from mediarec.media.audio import decode_audio
+from mediarec.media.errors import MediaError
+from mediarec.media.keyframes import VisualSummary, extract_keyframes
+from mediarec.media.probe import MediaInfo, probe
+from mediarec.media.thumbnails import save_thumbnail
+from mediarec.models.base import ModelError, Transcript
+from mediarec.rank.fusion import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block, normalise
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    done: int
+    total: int
+    current: str | None
+    stage: str  # "scanning", "indexing", "finished", "cancelled"
+    failed: int = 0
+
+
+@dataclass
+class IndexSummary:
+    scan: ScanReport = field(default_factory=ScanReport)
+    indexed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    up_to_date: int = 0
+    cancelled: bool = False
+    media_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    encoded_files: int = 0
+
+
+@dataclass
+class _Decoded:
+    item: ItemRecord
+    info: MediaInfo | None = None
+    visual: VisualSummary | None = None
+    audio: np.ndarray | None = None
+    thumbnails: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+_END = object()
+
+
+class Indexer:
+    def __init__(
+        self,
+        store: LibraryStore,
+        models: ModelSet,
+        settings: IndexSettings,
+        thumbnail_dir: Path,
+        *,
+        stop_event: threading.Event | None = None,
+        pause_event: threading.Event | None = None,
+        fusion_weights=DEFAULT_WEIGHTS,
+    ):
+        self.store = store
+        self.models = models
+        self.settings = settings
+        self.thumbnail_dir = Path(thumbnail_dir)
+        self.stop_event = stop_event or threading.Event()
+        # Set means "running"; the UI clears it to pause between files.
+        self.pause_event = pause_event or threading.Event()
+        if pause_event is None:
+            self.pause_event.set()
+        self.fusion_weights = fusion_weights
+        self.summary = IndexSummary()
+        self._stage_lock = threading.Lock()
+
+    # -- what needs work ---------------------------------------------------------------------------------------
+
+    def speech_model_id(self) -> str:
+        return f"{self.models.get('transcriber').model_id}+{self.models.get('text').model_id}"
+
+    def current_model_ids(self) -> dict[str, str]:
+        ids = {"frame": self.models.get("image_text").model_id, "audio": self.models.get("audio").model_id}
+        if self.settings.transcribe:
+            ids["speech"] = self.speech_model_id()
+        return ids
+
+    def needs_indexing(self, item: ItemRecord) -> bool:
+        if item.status == "pending":
+            return True
+        if item.status != "indexed":
+            return False  # errors are retried when the file changes, not on every run
+        encoded = {(space.modality, space.model_id) for space in self._encoded_spaces(item.id)}
+        modalities_seen = {modality for modality, _ in encoded}
+        wanted = self.current_model_ids()
+        return any(
+            (modality, wanted[modality]) not in encoded for modality in modalities_seen if modality in wanted
+        )
+
+    def _encoded_spaces(self, item_id: int):
+        ids = self.store.encoded_spaces(item_id)
+        return [space for space in self.store.spaces() if space.id in ids]
+
+    # -- the job -----------------------------------------------------------------------------------------------
+
+    def run(self, roots: Iterable[str | Path]) -> Iterator[IndexProgress]:
+        started = time.perf_counter()
+        yield IndexProgress(0, 0, None, "scanning")
+        with self._timed("scan"):
+            self.summary.scan = reconcile(self.store, roots)
+        root_list = [str(Path(root).expanduser().absolute()) for root in roots]
+        candidates = self._items_under(root_list)
+        work = [item for item in candidates if self.needs_indexing(item)]
+        self.summary.up_to_date = len(candidates) - len(work)
+        yield from self._index_items(work)
+        self.summary.wall_seconds = time.perf_counter() - started
+        stage = "cancelled" if self.summary.cancelled else "finished"
+        yield IndexProgress(len(work), len(work), None, stage, len(self.summary.failed))
+
+    def _items_under(self, roots: list[str]) -> list[ItemRecord]:
+        items: dict[int, ItemRecord] = {}
+        for root in roots:
+            for item in self.store.items(statuses=("pending", "indexed"), under=root):
+                items[item.id] = item
+        return [items[key] for key in sorted(items)]
+
+    def _index_items(self, work: list[ItemRecord]) -> Iterator[IndexProgress]:
+        total = len(work)
+        decoded_queue: queue.Queue = queue.Queue(maxsize=max(1, self.settings.decode_ahead))
+        decoder = threading.Thread(
+            target=self._decode_all, args=(work, decoded_queue), daemon=True, name="decode"
+        )
+        decoder.start()
+        done = 0
+        try:
+            while True:
+                decoded = decoded_queue.get()
+                if decoded is _END:
+                    break
+                yield IndexProgress(done, total, decoded.item.path, "indexing", len(self.summary.failed))
+                self._index_one(decoded)
+                done += 1
+                yield IndexProgress(done, total, decoded.item.path, "indexing", len(self.summary.failed))
+                if self._should_stop():
+                    self.summary.cancelled = True
+                    break
+        finally:
+            if decoder.is_alive():  # cancelled, or the consumer went away (Ctrl-C): stop decoding too
+                self.stop_event.set()
+            _drain(decoded_queue, decoder)
+
+    def _should_stop(self) -> bool:
+        while not self.pause_event.is_set():
+            if self.stop_event.is_set():
+                return True
+            self.pause_event.wait(0.1)
+        return self.stop_event.is_set()
+
+    # -- decode stage (runs ahead in its own thread) -----------------------------------------------------------
+
+    def _decode_all(self, work: list[ItemRecord], out: queue.Queue) -> None:
+        try:
+            for item in work:
+                if self.stop_event.is_set():
+                    break
+                decoded = self._decode(item)
+                while not self.stop_event.is_set():
+                    try:
+                        out.put(decoded, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+        finally:
+            out.put(_END)
+
+    def _decode(self, item: ItemRecord) -> _Decoded:
+        decoded = _Decoded(item)
+        with self._timed("decode"):
+            try:
+                decoded.info = probe(item.path)
+                if decoded.info.has_video and decoded.info.kind == "video":
+                    decoded.visual = extract_keyframes(
+                        item.path,
+                        seconds_per_keyframe=self.settings.seconds_per_keyframe,
+                        max_keyframes=self.settings.max_keyframes,
+                    )
+                    decoded.thumbnails = self._save_thumbnails(item, decoded.visual)
+                if decoded.info.has_audio:
+                    decoded.audio = decode_audio(item.path)
+            except MediaError as error:
+                decoded.error = str(error)
+            except Exception as error:  # a decoder bug on one odd file must not stop the library
+                decoded.error = f"Could not read {item.path}: {type(error).__name__}: {error}"
+        return decoded
+
+    def _save_thumbnails(self, item: ItemRecord, visual: VisualSummary) -> list[str]:
+        # Named by content fingerprint, so a renamed file keeps its thumbnails.
+        folder = self.thumbnail_dir / item.fingerprint[:2] / item.fingerprint
+        return [
+            str(save_thumbnail(keyframe.image, folder / f"{index:03d}_{keyframe.time:.2f}.jpg"))
+            for index, keyframe in enumerate(visual.keyframes)
+        ]
+
+    # -- encode and write stage --------------------------------------------------------------------------------
+
+    def _index_one(self, decoded: _Decoded) -> None:
+        item = decoded.item
+        if decoded.error is not None:
+            self._fail(item, decoded.error, decoded.info)
+            return
+        try:
+            result = self._encode(decoded)
+        except (ModelError, MediaError) as error:
+            self._fail(item, str(error), decoded.info)
+            return
+        with self._timed("database"):
+            self.store.write_index_result(item.id, result)
+        self.summary.indexed.append(item.path)
+        self.summary.encoded_files += 1
+        self.summary.media_seconds += decoded.info.duration if decoded.info else 0.0
+
+    def _fail(self, item: ItemRecord, message: str, info: MediaInfo | None) -> None:
+        with self._timed("database"):
+            self.store.mark_error(item.id, message, _metadata(info, item) if info else None)
+        self.summary.failed.append((item.path, message))
+
+    def _encode(self, decoded: _Decoded) -> ItemIndexResult:
+        segments: list[NewSegment] = []
+        encoded_by: dict[str, tuple[str, int]] = {}
+        blocks: dict[str, np.ndarray | None] = {}
+        transcript: Transcript | None = None
+        if decoded.visual is not None and decoded.visual.keyframes:
+            frame_segments, blocks["frame"] = self._encode_frames(decoded)
+            segments += frame_segments
+            encoder = self.models.get("image_text")
+            encoded_by["frame"] = (encoder.model_id, encoder.dim)
+        if decoded.audio is not None and len(decoded.audio) > 0:
+            if self.settings.transcribe:
+                transcript, speech_segments, blocks["speech"] = self._encode_speech(decoded.audio)
+                segments += speech_segments
+                encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
+            audio_segments, blocks["audio"] = self._encode_audio(decoded.audio)
+            segments += audio_segments
+            encoder = self.models.get("audio")
+            encoded_by["audio"] = (encoder.model_id, encoder.dim)
+        layout = FusionLayout(encoded_by_all(self, encoded_by), self.fusion_weights)
+        item_vector = fuse_item_vector(layout, blocks)
+        return ItemIndexResult(
+            metadata=_metadata(decoded.info, decoded.item),
+            segments=segments,
+            shots=[(shot.start, shot.end) for shot in decoded.visual.shots] if decoded.visual else [],
+            transcript=[TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
+            if transcript
+            else [],
+            encoded_by=encoded_by,
+            item_vector=item_vector,
+            item_vector_model=(layout.model_id, layout.dim) if item_vector is not None else None,
+            thumbnail=decoded.thumbnails[_cover_index(decoded.visual)] if decoded.thumbnails else None,
+            language=transcript.language if transcript and transcript.segments else None,
+        )
+
+    def _encode_frames(self, decoded: _Decoded) -> tuple[list[NewSegment], np.ndarray | None]:
+        visual = decoded.visual
+        with self._timed("image_encoder"):
+            vectors = self.models.get("image_text").encode_images(
+                [keyframe.image for keyframe in visual.keyframes]
+            )
+        # A keyframe stands for its shot, or for its part of a long shot that has several keyframes.
+        half_span = self.settings.seconds_per_keyframe / 2
+        segments = []
+        for keyframe, vector, thumbnail in zip(visual.keyframes, vectors, decoded.thumbnails, strict=True):
+            shot = visual.shots[keyframe.shot_index]
+            start = max(shot.start, keyframe.time - half_span)
+            end = min(shot.end, keyframe.time + half_span)
+            segments.append(NewSegment("frame", start, end, vector, None, thumbnail, keyframe.shot_index))
+        return segments, modality_block(vectors)
+
+    def _encode_speech(self, audio: np.ndarray) -> tuple[Transcript, list[NewSegment], np.ndarray | None]:
+        with self._timed("transcriber"):
+            transcript = self.models.get("transcriber").transcribe(audio)
+        chunks = chunk_transcript(transcript, self.settings.speech_chunk_seconds)
+        if not chunks:
+            return transcript, [], None
+        with self._timed("text_encoder"):
+            vectors = self.models.get("text").encode_passages([text for _, _, text in chunks])
+        segments = [
+            NewSegment("speech", start, end, vector, text)
+            for (start, end, text), vector in zip(chunks, vectors, strict=True)
+        ]
+        return transcript, segments, modality_block(vectors)
+
+    def _encode_audio(self, audio: np.ndarray) -> tuple[list[NewSegment], np.ndarray | None]:
+        encoder = self.models.get("audio")
+        with self._timed("audio_encoder"):
+            starts, vectors = encoder.embed(audio)
+        if len(vectors) == 0:
+            return [], None
+        duration = len(audio) / 16000.0
+        windows = pool_windows(starts, vectors, self.settings.audio_window_seconds, duration)
+        segments = [NewSegment("audio", start, end, vector) for start, end, vector in windows]
+        return segments, modality_block(vectors)
+
+    @contextmanager
+    def _timed(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._stage_lock:
+                self.summary.stage_seconds[stage] += time.perf_counter() - started
+
+
+def encoded_by_all(indexer: Indexer, encoded_by: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """The fusion layout covers every modality of the current models, so all items share one item space."""
+    layout = {}
+    for modality, model_id in indexer.current_model_ids().items():
+        if modality in encoded_by:
+            layout[modality] = encoded_by[modality]
+        else:
+            role = {"frame": "image_text", "speech": "text", "audio": "audio"}[modality]
+            layout[modality] = (model_id, indexer.models.get(role).dim)
+    return layout
+
+
+def chunk_transcript(transcript: Transcript, max_seconds: float) -> list[tuple[float, float, str]]:
+    """Join consecutive speech segments into chunks of at most ~max_seconds: long enough to carry a topic,
+    short enough that a hit lands near the moment."""
+    chunks: list[tuple[float, float, str]] = []
+    current: list = []
+    for segment in transcript.segments:
+        if current and segment.end - current[0].start > max_seconds:
+            chunks.append(_join(current))
+            current = []
+        if segment.text.strip():
+            current.append(segment)
+    if current:
+        chunks.append(_join(current))
+    return chunks
+
+
+def _join(segments) -> tuple[float, float, str]:
+    return segments[0].start, segments[-1].end, " ".join(segment.text.strip() for segment in segments)
+
+
+def pool_windows(starts: np.ndarray, vectors: np.ndarray, window: float, duration: float):
+    """Average the encoder's short windows into `window`-second moments (fewer rows, same information)."""
+    pooled = []
+    bucket_of = np.floor(np.asarray(starts) / window).astype(int)
+    for bucket in np.unique(bucket_of):
+        members = vectors[bucket_of == bucket]
+        start = float(bucket * window)
+        pooled.append((start, min(duration, start + window), normalise(members.mean(axis=0))))
+    return pooled
+
+
+def _cover_index(visual: VisualSummary | None) -> int:
+    """The middle keyframe of the first shot longer than a second, which is rarely a title card or black."""
+    if visual is None:
+        return 0
+    for index, keyframe in enumerate(visual.keyframes):
+        shot = visual.shots[keyframe.shot_index]
+        if shot.end - shot.start >= 1.0:
+            return index
+    return 0
+
+
+def _metadata(info: MediaInfo, item: ItemRecord) -> dict:
+    return {
+        "kind": info.kind,
+        "duration": info.duration,
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        "sample_rate": info.sample_rate,
+        "channels": info.channels,
+        "title": info.title,
+        "artist": info.artist,
+        "album": info.album,
+        "date": info.date,
+        "genre": info.genre,
+        "tags": dict(info.tags),
+        "file_stem": Path(item.path).stem.replace("_", " "),
+    }
+
+
+def _drain(decoded_queue: queue.Queue, decoder: threading.Thread) -> None:
+    """Let the decode thread finish (it stops at the next file once stop_event is set) without blocking on put."""
+    while decoder.is_alive():
+        try:
+            decoded_queue.get(timeout=0.1)
+        except queue.Empty:
+            continue
