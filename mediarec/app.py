@@ -41,11 +41,15 @@ class Library:
         with self._models_lock:
             if self._models is None:
                 from mediarec.models.device import choose_device
-                from mediarec.models.registry import ModelSet, resolve_specs
+                from mediarec.models.registry import ModelSet
 
-                specs = resolve_specs(self.settings.profile, self.settings.model_overrides)
-                device = choose_device(self.settings.device)
-                self._models = ModelSet(specs, device, self.settings.model_cache_dir)
+                self._models = ModelSet(
+                    self.settings.profile,
+                    self.settings.model_overrides,
+                    choose_device(self.settings.device),
+                    self.settings.model_cache_dir,
+                    base_dir=self.settings.config_path.parent,
+                )
             return self._models
 
     # -- indexing ----------------------------------------------------------------------------------------------

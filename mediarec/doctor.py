@@ -105,7 +105,7 @@ def _model_checks(settings: Settings) -> list[Check]:
     from mediarec.models.registry import check_available, resolve_specs
 
     checks = []
-    specs = resolve_specs(settings.profile, settings.model_overrides)
+    specs = resolve_specs(settings.profile, settings.model_overrides, base_dir=settings.config_path.parent)
     for role, spec in specs.items():
         checks.append(_guard(f"model {role}", lambda spec=spec: _spec_check(spec, settings, check_available)))
     return checks

@@ -17,7 +17,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 IN_CI = os.environ.get("CI") == "true"
 
-BREAD_SENTENCE = "The baker kneads the dough and bakes fresh bread every morning."
+BREAD_SENTENCE = (
+    "Today we bake a loaf of bread. Mix the flour and water, knead the dough, and bake it in a hot oven."
+)
 BEACH_SENTENCE = "My dog loves running on the beach and playing in the waves."
 
 

@@ -423,7 +423,7 @@ def test_sample_library_has_speech_clips(sample_library):
     folder, clips, _ = sample_library
     spoken = [clip for clip in clips if clip.says]
     assert {clip.kind for clip in spoken} == {"video", "audio"}
-    assert any("baker" in clip.says for clip in spoken)
+    assert any("bread" in clip.says for clip in spoken)
     for clip in spoken:
         assert np.sqrt(np.mean(decode_audio(folder / clip.filename) ** 2)) > 0.02
 

@@ -46,7 +46,31 @@ class ItemRecord:
         return cls(**values)
 
 
-ITEM_COLUMNS = ["id", "path", "fingerprint", "size", "mtime", "kind", "duration", "width", "height", "video_codec", "audio_codec", "title", "artist", "album", "date", "genre", "metadata_json", "language", "thumbnail", "status", "error", "added_at", "indexed_at"]
+ITEM_COLUMNS = [
+    "id",
+    "path",
+    "fingerprint",
+    "size",
+    "mtime",
+    "kind",
+    "duration",
+    "width",
+    "height",
+    "video_codec",
+    "audio_codec",
+    "title",
+    "artist",
+    "album",
+    "date",
+    "genre",
+    "metadata_json",
+    "language",
+    "thumbnail",
+    "status",
+    "error",
+    "added_at",
+    "indexed_at",
+]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -225,6 +226,14 @@ class LibraryStore:
         segment_ids = [
             row[0] for row in connection.execute("SELECT id FROM segments WHERE item_id = ?", (item_id,))
         ]
+        had_vectors = connection.execute(
+            "SELECT count(*) FROM item_encodings WHERE item_id = ?", (item_id,)
+        ).fetchone()[0]
+        if had_vectors:  # tells in-memory vector indexes (in this or another process) to reload
+            connection.execute(
+                "INSERT INTO meta(key, value) VALUES ('vector_deletions', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         for space in self.spaces(connection=connection):
             if space.modality == ITEM_SPACE_MODALITY:
                 connection.execute(f"DELETE FROM {space.table_name} WHERE rowid = ?", (item_id,))
@@ -289,6 +298,24 @@ class LibraryStore:
         )
         return [(rowid, item_id, 1.0 - distance) for rowid, item_id, distance in rows]
 
+    def vector_deletions(self) -> int:
+        return int(self.get_meta("vector_deletions", "0"))
+
+    def vectors_after(self, space: VectorSpace, rowid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of a space with rowid > `rowid`: (rowids, item_ids, vectors [N, dim])."""
+        rows = self.query(
+            f"SELECT rowid, item_id, embedding FROM {space.table_name} WHERE rowid > ? ORDER BY rowid",
+            (rowid,),
+        )
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, space.dim), np.float32)
+        rowids = np.fromiter((row[0] for row in rows), np.int64, len(rows))
+        item_ids = np.fromiter((row[1] for row in rows), np.int64, len(rows))
+        vectors = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.float32).reshape(
+            len(rows), space.dim
+        )
+        return rowids, item_ids, vectors.copy()
+
     def space_size(self, space: VectorSpace) -> int:
         return self.query(f"SELECT count(*) FROM {space.table_name}")[0][0]
 
@@ -312,6 +339,32 @@ class LibraryStore:
         if not rows:
             return [], np.zeros((0, space.dim), dtype=np.float32)
         return [row[0] for row in rows], np.stack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+
+    def item_vectors(
+        self, space: VectorSpace, item_ids: Sequence[int] | None = None, *, limit: int | None = None
+    ) -> tuple[list[int], np.ndarray]:
+        """Vectors of an item space: of the given items (rowid lookups, fast at any size), or of up to `limit`
+        items spread over the whole space. Returns (item ids that have a vector, matrix in the same order)."""
+        if item_ids is not None:
+            wanted = [int(item_id) for item_id in dict.fromkeys(item_ids)]
+            rows: list = []
+            for start in range(0, len(wanted), 500):  # stay below SQLite's bound-parameter limit
+                chunk = wanted[start : start + 500]
+                rows += self.query(
+                    f"SELECT rowid, embedding FROM {space.table_name} WHERE rowid IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+        else:
+            step = max(1, self.space_size(space) // max(1, limit)) if limit else 1
+            rows = self.query(
+                f"SELECT rowid, embedding FROM {space.table_name} WHERE rowid % ? = 0 OR ? = 1 LIMIT ?",
+                (step, step, limit if limit else -1),
+            )
+        if not rows:
+            return [], np.zeros((0, space.dim), dtype=np.float32)
+        return [int(row[0]) for row in rows], np.stack(
+            [np.frombuffer(row[1], dtype=np.float32) for row in rows]
+        )
 
     # -- writing an indexed item -------------------------------------------------------------------------------
 
@@ -372,8 +425,8 @@ class LibraryStore:
                 "INSERT INTO transcript_segments(item_id, start, end, text) VALUES (?, ?, ?, ?)",
                 [(item_id, line.start, line.end, line.text) for line in result.transcript],
             )
-            for tag in result.tags:
-                self._upsert_tag(connection, tag)
+            for tag in result.tags:  # tags made before the item id was known carry a placeholder id
+                self._upsert_tag(connection, replace(tag, item_id=item_id))
             metadata = result.metadata
             connection.execute(
                 "UPDATE items SET status = 'indexed', error = NULL, indexed_at = ?, kind = ?, duration = ?, "
@@ -589,6 +642,20 @@ class LibraryStore:
 
     def feedback(self) -> dict[int, int]:
         return {row[0]: row[1] for row in self.query("SELECT item_id, value FROM feedback")}
+
+    def feedback_records(self) -> list[tuple[int, int, float]]:
+        """(item_id, value, when) of every rating: +1 like, -1 dislike, -2 not interested; oldest first."""
+        return [
+            (int(item_id), int(value), float(at))
+            for item_id, value, at in self.query("SELECT item_id, value, at FROM feedback ORDER BY at")
+        ]
+
+    def recently_added(self, limit: int) -> list[ItemRecord]:
+        """The newest indexed items, newest first (the "fresh" shelf and the cold start of recommendations)."""
+        rows = self.query(
+            f"{_ITEM_SELECT} WHERE status = 'indexed' ORDER BY added_at DESC, id DESC LIMIT ?", (int(limit),)
+        )
+        return [ItemRecord.from_row(row) for row in rows]
 
     # -- settings kept with the library ------------------------------------------------------------------------
 

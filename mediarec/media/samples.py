@@ -270,7 +270,10 @@ def _drift(seconds: float) -> tuple[int, int]:
 
 # ------------------------------------------------------------------------------------------- library
 
-BAKER_TEXT = "The baker kneads the dough and bakes fresh bread every morning."
+# Worded so that whisper tiny.en transcribes espeak-ng's voice correctly ("bake bread" alone comes out as "make red").
+BAKER_TEXT = (
+    "Today we bake a loaf of bread. Mix the flour and water, knead the dough, and bake it in a hot oven."
+)
 BEACH_TEXT = (
     "Welcome back to the show. Today the weather at the beach is sunny and warm, "
     "with a light breeze from the sea and calm waves all afternoon."

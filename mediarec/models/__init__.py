@@ -1,0 +1,49 @@
+"""Neural encoders behind one interface, device choice, the model registry and downloads.
+
+Importing this package is cheap: torch, open_clip, transformers, faster-whisper and onnxruntime are
+imported only when a model loads.
+"""
+
+from mediarec.models.base import (
+    AudioEncoder,
+    Encoder,
+    ImageTextEncoder,
+    ModelError,
+    SpeechTranscriber,
+    TextEncoder,
+    Transcript,
+    TranscriptSegment,
+)
+from mediarec.models.device import DeviceChoice, choose_device, describe_devices
+from mediarec.models.registry import (
+    PROFILES,
+    ROLES,
+    ModelSet,
+    ModelSpec,
+    check_available,
+    create_encoder,
+    default_cache_dir,
+    resolve_specs,
+)
+
+__all__ = [
+    "PROFILES",
+    "ROLES",
+    "AudioEncoder",
+    "DeviceChoice",
+    "Encoder",
+    "ImageTextEncoder",
+    "ModelError",
+    "ModelSet",
+    "ModelSpec",
+    "SpeechTranscriber",
+    "TextEncoder",
+    "Transcript",
+    "TranscriptSegment",
+    "check_available",
+    "choose_device",
+    "create_encoder",
+    "default_cache_dir",
+    "describe_devices",
+    "resolve_specs",
+]

@@ -1,0 +1,333 @@
+"""Image-text embeddings with open_clip (CLIP and its relatives).
+
+Model names:
+  * ``ARCH/TAG`` such as ``ViT-B-32/laion2b_s34b_b79k``: an open_clip pretrained tag, downloaded from the hub;
+  * a local folder holding ``NAME.json`` (an open_clip model config) and ``NAME.safetensors``, like
+    resources/models/tiny-clip; or a folder in the hub layout (``open_clip_config.json`` plus weights).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediarec.models.base import ImageTextEncoder, ModelError, batches, l2_normalise
+from mediarec.models.device import DeviceChoice
+from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
+from mediarec.models.weights import local_model_id, require_folder, source_of
+
+HUB_CONFIG_NAME = "open_clip_config.json"
+HUB_WEIGHTS_NAME = "open_clip_pytorch_model.bin"
+HUB_SAFE_WEIGHTS_NAME = "open_clip_model.safetensors"
+
+_register_lock = threading.Lock()
+
+
+class OpenClipEncoder(ImageTextEncoder):
+    def __init__(
+        self,
+        name: str,
+        device: DeviceChoice,
+        cache_dir: Path,
+        *,
+        batch_size: int = 32,
+        progress: type | ProgressCallback | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(batch_size=batch_size)
+        self.name = name
+        self.source = source_of(name)
+        self.device = device
+        self.cache_dir = Path(cache_dir)
+        self.progress = progress
+        self.endpoint = endpoint
+        self._model: Any = None
+        self._preprocess: Any = None
+        self._tokenizer: Any = None
+        self._dim: int | None = None
+
+    # ---- identity --------------------------------------------------------------------------------
+
+    def _compute_model_id(self) -> str:
+        if self.source.kind == "hub":
+            return f"open_clip:{self.name}"
+        return local_model_id("open_clip", self.source, [self._local_layout().weights], self.role)
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self._model_config()["embed_dim"])
+        return self._dim
+
+    def _model_config(self) -> dict[str, Any]:
+        if self.source.kind == "hub":
+            import open_clip
+
+            arch, _ = _split_hub_name(self.name)
+            config = open_clip.get_model_config(arch)
+            if config is None:
+                raise ModelError(_unknown_arch_message(arch))
+            return config
+        layout = self._local_layout()
+        config = json.loads(layout.config.read_text(encoding="utf-8"))
+        return config.get("model_cfg", config)
+
+    def _local_layout(self) -> _LocalClip:
+        if self.source.kind == "package":
+            raise ModelError(f"No PyPI package ships CLIP weights; point [models.{self.role}] at a folder.")
+        return find_local_clip(Path(self.source.name), self.role)
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    def _load(self) -> None:
+        if self.source.kind == "hub":
+            model, preprocess, tokenizer = self._load_from_hub()
+        else:
+            model, preprocess, tokenizer = _load_local(self._local_layout(), self.device)
+        model.eval()
+        self._model, self._preprocess, self._tokenizer = model, preprocess, tokenizer
+
+    def _unload(self) -> None:
+        self._model = self._preprocess = self._tokenizer = None
+        _free_torch_memory(self.device)
+
+    def _load_from_hub(self) -> tuple[Any, Any, Any]:
+        import open_clip
+
+        arch, tag = _split_hub_name(self.name)
+        if open_clip.get_model_config(arch) is None:
+            raise ModelError(_unknown_arch_message(arch))
+        pretrained = open_clip.get_pretrained_cfg(arch, tag)
+        if not pretrained or not pretrained.get("hf_hub"):
+            tags = ", ".join(open_clip.list_pretrained_tags_by_model(arch)) or "none"
+            raise ModelError(
+                f"open_clip has no downloadable weights {tag!r} for {arch} (known tags: {tags}). "
+                f"Fix [models.{self.role}] name in the config."
+            )
+        repo_id, file_names = hub_weight_files(pretrained["hf_hub"])
+
+        def build(folder: Path) -> tuple[Any, Any, Any]:
+            weights = next((folder / name for name in file_names if (folder / name).is_file()), None)
+            if weights is None:
+                # The repository has no safetensors copy; fetch the pickle one (same folder, same cache).
+                folder = self._download(repo_id, [file_names[-1]])
+                weights = folder / file_names[-1]
+            return _build_model(arch, weights, self.device, pretrained)
+
+        return load_with_retry(
+            repo_id,
+            self.cache_dir,
+            build,
+            role=self.role,
+            progress=self.progress,
+            allow_patterns=[HUB_CONFIG_NAME, file_names[0]],
+            endpoint=self.endpoint,
+        )
+
+    def _download(self, repo_id: str, patterns: list[str]) -> Path:
+        return download_snapshot(
+            repo_id,
+            self.cache_dir,
+            progress=self.progress,
+            allow_patterns=patterns,
+            role=self.role,
+            endpoint=self.endpoint,
+        )
+
+    # ---- encoding --------------------------------------------------------------------------------
+
+    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        import torch
+        from PIL import Image
+
+        self._ensure_loaded()
+        if len(images) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        dtype = _torch_dtype(self.device)
+        parts = []
+        for batch in batches(list(images), self.batch_size):
+            pixels = torch.stack([self._preprocess(Image.fromarray(_checked_rgb(image))) for image in batch])
+            with torch.inference_mode():
+                features = self._model.encode_image(pixels.to(self.device.device, dtype=dtype))
+            parts.append(features.float().cpu().numpy())
+        return l2_normalise(np.concatenate(parts))
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        self._ensure_loaded()
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = []
+        for batch in batches(list(texts), self.batch_size):
+            tokens = self._tokenizer(list(batch)).to(self.device.device)
+            with torch.inference_mode():
+                features = self._model.encode_text(tokens)
+            parts.append(features.float().cpu().numpy())
+        return l2_normalise(np.concatenate(parts))
+
+
+# ---- local folders -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LocalClip:
+    """The files of a local CLIP: ``name`` is the open_clip config name (None for the hub layout)."""
+
+    folder: Path
+    name: str | None
+    config: Path
+    weights: Path
+
+
+def find_local_clip(folder: Path, role: str = "image_text") -> _LocalClip:
+    """Recognise either layout: NAME.json + NAME.safetensors, or open_clip_config.json + weights."""
+    folder = require_folder(folder, role, "NAME.json and NAME.safetensors")
+    hub_config = folder / HUB_CONFIG_NAME
+    if hub_config.is_file():
+        weights = next(
+            (folder / n for n in (HUB_SAFE_WEIGHTS_NAME, HUB_WEIGHTS_NAME) if (folder / n).is_file()), None
+        )
+        if weights is not None:
+            return _LocalClip(folder, None, hub_config, weights)
+    pairs = [
+        config for config in sorted(folder.glob("*.json")) if config.with_suffix(".safetensors").is_file()
+    ]
+    # Prefer the pair named after the folder (tiny-clip/tiny-clip.json) when there are several.
+    pairs.sort(key=lambda config: config.stem != folder.name)
+    if not pairs:
+        raise ModelError(
+            f"The {role} model folder {folder} has no open_clip config with weights beside it "
+            f"(NAME.json and NAME.safetensors). Put them there, or fix [models.{role}] in the config."
+        )
+    config = pairs[0]
+    return _LocalClip(folder, config.stem, config, config.with_suffix(".safetensors"))
+
+
+def _load_local(layout: _LocalClip, device: DeviceChoice) -> tuple[Any, Any, Any]:
+    import open_clip
+
+    if layout.name is None:
+        return _create(f"local-dir:{layout.folder}", device)
+    config = json.loads(layout.config.read_text(encoding="utf-8"))
+    # open_clip finds configs by name in a process-wide registry; two folders may share a name
+    # (a copy with other settings), so (re)register this folder's config right before building.
+    with _register_lock:
+        if open_clip.get_model_config(layout.name) != config:
+            open_clip.add_model_config(layout.config)
+        return _build_local(layout, device)
+
+
+def _build_local(layout: _LocalClip, device: DeviceChoice) -> tuple[Any, Any, Any]:
+    assert layout.name is not None
+    try:
+        return _build_model(layout.name, layout.weights, device, {})
+    except Exception as error:
+        raise ModelError(
+            f"The image_text model in {layout.folder} does not load ({error}). Check that "
+            f"{layout.config.name} matches {layout.weights.name}."
+        ) from error
+
+
+def _build_model(arch: str, weights: Path, device: DeviceChoice, pretrained: dict) -> tuple[Any, Any, Any]:
+    """The model, its image preprocessing and its tokenizer, with the tag's preprocessing settings."""
+    options = {
+        "force_quick_gelu": bool(pretrained.get("quick_gelu", False)),
+        "image_mean": pretrained.get("mean"),
+        "image_std": pretrained.get("std"),
+        "image_interpolation": pretrained.get("interpolation"),
+        "image_resize_mode": pretrained.get("resize_mode"),
+    }
+    return _create(arch, device, pretrained=str(weights), **options)
+
+
+def _create(model_name: str, device: DeviceChoice, **options: Any) -> tuple[Any, Any, Any]:
+    import open_clip
+
+    precision = "fp16" if device.precision == "float16" else "fp32"
+    model, _, preprocess = open_clip.create_model_and_transforms(
+        model_name, precision=precision, device=device.device, **options
+    )
+    return model, preprocess, open_clip.get_tokenizer(model_name)
+
+
+# ---- hub names -----------------------------------------------------------------------------------------
+
+
+def _split_hub_name(name: str) -> tuple[str, str]:
+    arch, separator, tag = name.rpartition("/")
+    if not separator or not arch or not tag:
+        raise ModelError(
+            f"The image_text model name {name!r} should be ARCH/TAG (for example ViT-B-32/laion2b_s34b_b79k) "
+            "or a local folder."
+        )
+    return arch, tag
+
+
+def hub_weight_files(hf_hub: str) -> tuple[str, list[str]]:
+    """Repository id and the weight file names to try, safetensors first (no pickle when avoidable).
+
+    open_clip writes ``hf_hub`` as "org/repo/" (default file name) or "org/repo/file.bin".
+    """
+    repo_id, file_name = posixpath.split(hf_hub)
+    file_name = file_name or HUB_WEIGHTS_NAME
+    if file_name == HUB_WEIGHTS_NAME:
+        safe = HUB_SAFE_WEIGHTS_NAME
+    else:
+        safe = posixpath.splitext(file_name)[0] + ".safetensors"
+    return repo_id, [safe, file_name] if safe != file_name else [file_name]
+
+
+def hub_repo_for(name: str) -> tuple[str, list[str]]:
+    """Repository and files a hub name downloads, for availability checks."""
+    import open_clip
+
+    arch, tag = _split_hub_name(name)
+    pretrained = open_clip.get_pretrained_cfg(arch, tag)
+    if not pretrained or not pretrained.get("hf_hub"):
+        raise ModelError(f"open_clip has no downloadable weights {tag!r} for {arch}.")
+    return hub_weight_files(pretrained["hf_hub"])
+
+
+def _unknown_arch_message(arch: str) -> str:
+    return (
+        f"open_clip has no model architecture {arch!r}. Fix [models.image_text] name in the config "
+        "(for example ViT-B-32/laion2b_s34b_b79k), or point it at a local folder."
+    )
+
+
+# ---- small helpers -------------------------------------------------------------------------------------
+
+
+def _checked_rgb(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"Images must be uint8 RGB arrays of shape HxWx3, got {image.dtype} {image.shape}")
+    return image
+
+
+def _torch_dtype(device: DeviceChoice) -> Any:
+    import torch
+
+    return torch.float16 if device.precision == "float16" else torch.float32
+
+
+def _free_torch_memory(device: DeviceChoice) -> None:
+    import gc
+
+    gc.collect()
+    if device.device == "cuda":
+        import torch
+
+        torch.cuda.empty_cache()

@@ -1,0 +1,255 @@
+"""Items as separate modality blocks: what each looks like, says and sounds like, plus a few facts about its mix.
+
+The indexer stores one fused vector per item (normalised blocks, scaled by sqrt(weight), renormalised; see
+fusion.py). Renormalising each block of that vector gives back the block itself, whatever the weights were, so
+every fusion variant, the per-modality "more like this" and the recommender work from the stored vectors with one
+rowid lookup per item, never from the (many) segment vectors.
+
+Which slice of the fused vector is which modality is not stored with the space; it is inferred from the
+dimensions of the modality spaces (frame, speech, audio, in that order, each present or not) and, when two
+layouts add up to the same size, checked against one item's own segment vectors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediarec.index.records import VectorSpace
+from mediarec.index.store import ITEM_SPACE_MODALITY, LibraryStore
+from mediarec.rank.fusion import FUSED_MODALITIES, modality_block
+
+# Facts about an item's mix of modalities that the gated fusion may lean on (see learned_fusion.py).
+FEATURE_NAMES = ("speech_share", "music", "visual_variety", "sound_only")
+# Audio tag names (any source) that say "this is music"; YAMNet's class names and the tagger's.
+MUSIC_TAG_WORDS = ("music", "song", "singing", "instrument", "guitar", "piano", "drum", "orchestra")
+_ZERO_BLOCK = 1e-6
+
+
+class BlockLayoutError(Exception):
+    """The fused item space cannot be split into modality blocks (a library written by an unknown version)."""
+
+
+@dataclass(frozen=True)
+class BlockLayout:
+    """Where each modality's block sits inside the fused vectors of one item space."""
+
+    space: VectorSpace
+    spans: Mapping[str, tuple[int, int]]
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(self.spans)
+
+
+@dataclass(frozen=True)
+class ItemBlocks:
+    """Per-modality unit vectors of a set of items, in one order.
+
+    ``vectors[m]`` is [n, dim_m] (zero rows where the item lacks the modality), ``present`` is [n, M] booleans
+    over MODALITIES, ``features`` is [n, len(FEATURE_NAMES)].
+    """
+
+    ids: tuple[int, ...]
+    vectors: Mapping[str, np.ndarray]
+    present: np.ndarray
+    features: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, item_id: int) -> int:
+        return self.ids.index(item_id)
+
+    def take(self, positions: Sequence[int]) -> ItemBlocks:
+        rows = np.asarray(positions, dtype=int)
+        return ItemBlocks(
+            tuple(self.ids[i] for i in rows),
+            {m: v[rows] for m, v in self.vectors.items()},
+            self.present[rows],
+            self.features[rows],
+        )
+
+    def has(self, modality: str) -> np.ndarray:
+        return self.present[:, MODALITIES.index(modality)]
+
+    @staticmethod
+    def concatenate(parts: Sequence[ItemBlocks]) -> ItemBlocks:
+        first = parts[0]
+        return ItemBlocks(
+            tuple(item_id for part in parts for item_id in part.ids),
+            {m: np.concatenate([part.vectors[m] for part in parts]) for m in first.vectors},
+            np.concatenate([part.present for part in parts]),
+            np.concatenate([part.features for part in parts]),
+        )
+
+
+MODALITIES = FUSED_MODALITIES
+
+
+# -- which item space, which layout -------------------------------------------------------------------------------
+
+
+def current_item_space(store: LibraryStore) -> VectorSpace | None:
+    """The fused space that holds the most items (after a model change, the new one once most items moved)."""
+    best, best_size = None, 0
+    for space in store.spaces(ITEM_SPACE_MODALITY):
+        size = store.space_size(space)
+        if size > 0 and size >= best_size:
+            best, best_size = space, size
+    return best
+
+
+def item_space_of(store: LibraryStore, item_id: int) -> VectorSpace | None:
+    """The newest fused space the item has a vector in."""
+    encoded = store.encoded_spaces(item_id)
+    spaces = [space for space in store.spaces(ITEM_SPACE_MODALITY) if space.id in encoded]
+    return spaces[-1] if spaces else None
+
+
+_layout_cache: dict[tuple[str, str, int], BlockLayout] = {}
+_layout_lock = threading.Lock()
+
+
+def block_layout(store: LibraryStore, space: VectorSpace) -> BlockLayout:
+    key = (str(store.path), space.table_name, space.dim)
+    with _layout_lock:
+        cached = _layout_cache.get(key)
+    if cached is not None:
+        return cached
+    layout = _infer_layout(store, space)
+    with _layout_lock:
+        _layout_cache[key] = layout
+    return layout
+
+
+def _infer_layout(store: LibraryStore, space: VectorSpace) -> BlockLayout:
+    options = [[None, *sorted({s.dim for s in store.spaces(modality)})] for modality in MODALITIES]
+    fits = []
+    for dims in itertools.product(*options):
+        if sum(dim for dim in dims if dim) == space.dim and any(dims):
+            fits.append(_spans(dims))
+    if not fits:
+        raise BlockLayoutError(
+            f"The item vectors in {space.table_name} ({space.dim} numbers) match no combination of this "
+            "library's frame, speech and audio spaces. Re-index the library: mediarec index FOLDER"
+        )
+    if len(fits) == 1:
+        return BlockLayout(space, fits[0])
+    return BlockLayout(space, _verified_layout(store, space, fits))
+
+
+def _spans(dims: Sequence[int | None]) -> dict[str, tuple[int, int]]:
+    spans, position = {}, 0
+    for modality, dim in zip(MODALITIES, dims, strict=True):
+        if dim:
+            spans[modality] = (position, position + dim)
+            position += dim
+    return spans
+
+
+def _verified_layout(store: LibraryStore, space: VectorSpace, fits: list[dict]) -> dict:
+    """Several layouts add up: keep the one whose blocks equal the mean of a sample item's segment vectors."""
+    ids, vectors = store.item_vectors(space, limit=20)
+    best, best_agreement = fits[0], -np.inf
+    for spans in fits:
+        agreement = 0.0
+        for item_id, vector in zip(ids, vectors, strict=True):
+            agreement += _agreement(store, item_id, vector, spans)
+        if agreement > best_agreement:
+            best, best_agreement = spans, agreement
+    return best
+
+
+def _agreement(store: LibraryStore, item_id: int, vector: np.ndarray, spans: Mapping) -> float:
+    encoded = store.encoded_spaces(item_id)
+    total = 0.0
+    for modality, (start, end) in spans.items():
+        block = vector[start:end]
+        if np.linalg.norm(block) < _ZERO_BLOCK:
+            continue
+        spaces = [s for s in store.spaces(modality) if s.id in encoded and s.dim == end - start]
+        if not spaces:
+            total -= 1.0
+            continue
+        _, segment_vectors = store.segment_vectors(spaces[-1], item_id)
+        expected = modality_block(segment_vectors)
+        total += float(expected @ (block / np.linalg.norm(block))) if expected is not None else -1.0
+    return total
+
+
+# -- reading blocks -----------------------------------------------------------------------------------------------
+
+
+def split_blocks(layout: BlockLayout, ids: Sequence[int], fused: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Unit blocks and presence from stored fused vectors [n, dim]."""
+    vectors, present = {}, np.zeros((len(ids), len(MODALITIES)), dtype=bool)
+    for index, modality in enumerate(MODALITIES):
+        span = layout.spans.get(modality)
+        if span is None:
+            vectors[modality] = np.zeros((len(ids), 1), dtype=np.float32)
+            continue
+        block = np.asarray(fused[:, span[0] : span[1]], dtype=np.float32)
+        norms = np.linalg.norm(block, axis=1)
+        present[:, index] = norms > _ZERO_BLOCK
+        vectors[modality] = np.divide(
+            block, norms[:, None], out=np.zeros_like(block), where=present[:, index][:, None]
+        )
+    return vectors, present
+
+
+def load_blocks(
+    store: LibraryStore,
+    layout: BlockLayout,
+    item_ids: Sequence[int] | None = None,
+    *,
+    limit: int | None = None,
+) -> ItemBlocks:
+    """Blocks of the given items (those without a vector in the space are left out), or of up to `limit` items
+    spread over the space."""
+    ids, fused = store.item_vectors(layout.space, item_ids, limit=limit)
+    if item_ids is not None:  # keep the caller's order
+        order = {item_id: row for row, item_id in enumerate(ids)}
+        wanted = [item_id for item_id in dict.fromkeys(item_ids) if item_id in order]
+        fused = fused[[order[item_id] for item_id in wanted]] if wanted else fused[:0]
+        ids = wanted
+    vectors, present = split_blocks(layout, ids, fused)
+    return ItemBlocks(tuple(ids), vectors, present, item_features(store, ids, present))
+
+
+def item_features(store: LibraryStore, ids: Sequence[int], present: np.ndarray) -> np.ndarray:
+    """[n, len(FEATURE_NAMES)]: how much of the item is speech, how musical it sounds, how much the picture
+    changes, and whether it is sound only. All in [0, 1]."""
+    features = np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float32)
+    records = store.items_by_ids(list(ids))
+    frame_column = MODALITIES.index("frame")
+    for row, item_id in enumerate(ids):
+        record = records.get(item_id)
+        duration = (record.duration if record else None) or 0.0
+        spoken = sum(line.end - line.start for line in store.transcript(item_id))
+        features[row, 0] = min(1.0, spoken / duration) if duration > 0 else 0.0
+        features[row, 1] = _music_score(store, item_id)
+        if present[row, frame_column]:
+            shots = len(store.shots(item_id))
+            features[row, 2] = min(1.0, max(0, shots - 1) / 4.0)
+        else:
+            features[row, 3] = 1.0
+    return features
+
+
+def _music_score(store: LibraryStore, item_id: int) -> float:
+    scores = [
+        tag.score for tag in store.tags(item_id) if any(word in tag.name.lower() for word in MUSIC_TAG_WORDS)
+    ]
+    return float(min(1.0, max(scores))) if scores else 0.0
+
+
+def synthetic_blocks(
+    ids: Sequence[int], vectors: Mapping[str, np.ndarray], present: np.ndarray, features: np.ndarray
+) -> ItemBlocks:
+    """Blocks of things that are not stored items (a profile's interests), built from given unit vectors."""
+    return ItemBlocks(tuple(ids), dict(vectors), np.asarray(present, dtype=bool), np.asarray(features))

@@ -1,0 +1,200 @@
+"""More like this, fused or by one modality: looks like (frames), sounds like (audio), talks about (speech).
+
+Scores come from the items' modality blocks (item_blocks.py): the cosine of one block for a single modality,
+or a fusion variant (learned_fusion.py) for "fused". Small libraries are scored exactly against every item;
+large ones take candidates from a KNN in the fused item space with a query that keeps only the wanted block
+(over-fetched, because an item's block is scaled by how many modalities it has), then score them exactly.
+
+Copies are not recommendations: the item's own duplicates (same content fingerprint, or a near-identical
+re-encode) are left out, and near-identical hits are folded into the first of them (`duplicates`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediarec.index.records import ItemRecord
+from mediarec.index.store import LibraryStore
+from mediarec.rank.item_blocks import (
+    MODALITIES,
+    BlockLayout,
+    ItemBlocks,
+    block_layout,
+    item_space_of,
+    load_blocks,
+)
+from mediarec.rank.learned_fusion import DEFAULT_FUSION, make_fusion
+
+SIMILAR_MODALITIES = ("fused", "frame", "audio", "speech")
+ASPECTS = {"looks": "frame", "sounds": "audio", "talks": "speech", "all": "fused"}
+MODALITY_LABELS = {"fused": "similar", "frame": "looks like", "audio": "sounds like", "speech": "talks about"}
+EXACT_SCORING_LIMIT = 5000  # items; below this every item is scored exactly (a few MB of vectors)
+CANDIDATE_FACTOR = 8
+# Two files are copies of one content when every modality they have agrees this closely and their lengths
+# match (a re-encode or another container); two different takes of one scene differ in length or content.
+NEAR_DUPLICATE_COSINE = 0.985
+NEAR_DUPLICATE_DURATION = 0.03  # relative difference
+NEAR_DUPLICATE_MIN_SECONDS = 0.5
+
+
+class ModalityMissing(Exception):
+    """The item has nothing in the asked modality (no picture, no speech, no sound)."""
+
+
+@dataclass(frozen=True)
+class ModalHit:
+    item: ItemRecord
+    score: float
+    modality: str
+    duplicates: tuple[ItemRecord, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.item.path,
+            "title": self.item.display_title,
+            "kind": self.item.kind,
+            "score": round(float(self.score), 4),
+            "modality": self.modality,
+            "reason": MODALITY_LABELS[self.modality],
+            "thumbnail": self.item.thumbnail,
+            "duplicates": [copy.path for copy in self.duplicates],
+        }
+
+
+def resolve_modality(modality: str) -> str:
+    """Accept "frame"/"audio"/"speech"/"fused" and the user's words "looks"/"sounds"/"talks"/"all"."""
+    resolved = ASPECTS.get(modality, modality)
+    if resolved not in SIMILAR_MODALITIES:
+        choices = ", ".join([*SIMILAR_MODALITIES, *ASPECTS])
+        raise ValueError(f"Unknown similarity {modality!r}; choose one of {choices}")
+    return resolved
+
+
+def is_near_duplicate(
+    first: ItemRecord, second: ItemRecord, blocks_first: ItemBlocks, blocks_second: ItemBlocks
+) -> bool:
+    """Same content: the same fingerprint, or the same modalities all nearly identical and the same length."""
+    if first.fingerprint == second.fingerprint:
+        return True
+    if (
+        not np.array_equal(blocks_first.present[0], blocks_second.present[0])
+        or not blocks_first.present[0].any()
+    ):
+        return False
+    for index, modality in enumerate(MODALITIES):
+        if blocks_first.present[0, index]:
+            cosine = float(blocks_first.vectors[modality][0] @ blocks_second.vectors[modality][0])
+            if cosine < NEAR_DUPLICATE_COSINE:
+                return False
+    return _same_length(first.duration, second.duration)
+
+
+def _same_length(first: float | None, second: float | None) -> bool:
+    if not first or not second:
+        return first == second
+    allowed = max(NEAR_DUPLICATE_MIN_SECONDS, NEAR_DUPLICATE_DURATION * max(first, second))
+    return abs(first - second) <= allowed
+
+
+class ModalSimilarity:
+    def __init__(self, store: LibraryStore, fusion=None):
+        self.store = store
+        self.fusion = fusion if fusion is not None else make_fusion(DEFAULT_FUSION)
+
+    def layout_for(self, item: ItemRecord) -> BlockLayout | None:
+        space = item_space_of(self.store, item.id)
+        return block_layout(self.store, space) if space is not None else None
+
+    def modalities_of(self, item: ItemRecord) -> tuple[str, ...]:
+        layout = self.layout_for(item)
+        if layout is None:
+            return ()
+        blocks = load_blocks(self.store, layout, [item.id])
+        return tuple(m for index, m in enumerate(MODALITIES) if blocks.present[0, index])
+
+    def similar(
+        self, item: ItemRecord, limit: int = 10, modality: str = "fused", *, exclude: Sequence[int] = ()
+    ) -> list[ModalHit]:
+        modality = resolve_modality(modality)
+        layout = self.layout_for(item)
+        if layout is None:
+            return []
+        query = load_blocks(self.store, layout, [item.id])
+        if modality != "fused" and not query.has(modality)[0]:
+            raise ModalityMissing(f"{item.display_title} has no {_NOUNS[modality]} to compare.")
+        candidates = self._candidates(layout, query, modality, limit, exclude={item.id, *exclude})
+        if len(candidates) == 0:
+            return []
+        scores = self.score(query, candidates, modality)[0]
+        order = np.argsort(-scores, kind="stable")
+        return self._collapse(item, query, candidates, scores, order, modality, limit)
+
+    def score(self, left: ItemBlocks, right: ItemBlocks, modality: str) -> np.ndarray:
+        if modality == "fused":
+            return self.fusion.pairwise(left, right)
+        column = MODALITIES.index(modality)
+        shared = left.present[:, column][:, None] & right.present[:, column][None, :]
+        return np.where(shared, left.vectors[modality] @ right.vectors[modality].T, -1.0)
+
+    def copies_of(self, item: ItemRecord) -> list[ItemRecord]:
+        """Other files with the same content as the item (for "2 other copies" in the app)."""
+        hits = self.similar(item, limit=50, modality="fused")
+        copies = [other for other in self.store.items_by_fingerprint(item.fingerprint) if other.id != item.id]
+        layout = self.layout_for(item)
+        if layout is None:
+            return copies
+        query = load_blocks(self.store, layout, [item.id])
+        for hit in hits:
+            hit_blocks = load_blocks(self.store, layout, [hit.item.id])
+            if is_near_duplicate(item, hit.item, query, hit_blocks) and hit.item not in copies:
+                copies.append(hit.item)
+        return copies
+
+    def _candidates(
+        self, layout: BlockLayout, query: ItemBlocks, modality: str, limit: int, exclude: set[int]
+    ) -> ItemBlocks:
+        size = self.store.space_size(layout.space)
+        if size <= EXACT_SCORING_LIMIT:
+            blocks = load_blocks(self.store, layout)
+        else:
+            vector = np.zeros(layout.space.dim, dtype=np.float32)
+            wanted = [m for m in MODALITIES if m in layout.spans and (modality in ("fused", m))]
+            for m in wanted:
+                if query.has(m)[0]:
+                    start, end = layout.spans[m]
+                    vector[start:end] = query.vectors[m][0]
+            neighbours = self.store.knn(layout.space, vector, min(size, limit * CANDIDATE_FACTOR + 20))
+            blocks = load_blocks(self.store, layout, [item_id for _, item_id, _ in neighbours])
+        keep = [row for row, item_id in enumerate(blocks.ids) if item_id not in exclude]
+        if modality != "fused":
+            keep = [row for row in keep if blocks.has(modality)[row]]
+        return blocks.take(keep)
+
+    def _collapse(self, item, query, candidates, scores, order, modality, limit) -> list[ModalHit]:
+        records = self.store.items_by_ids(list(candidates.ids))
+        kept: list[tuple[ItemRecord, float, int, list[ItemRecord]]] = []
+        for row in order:
+            other = records.get(candidates.ids[row])
+            if other is None or other.status != "indexed":
+                continue
+            other_blocks = candidates.take([row])
+            if is_near_duplicate(item, other, query, other_blocks):
+                continue  # a copy of the item itself
+            folded = False
+            for kept_record, _, kept_row, copies in kept:
+                if is_near_duplicate(kept_record, other, candidates.take([kept_row]), other_blocks):
+                    copies.append(other)
+                    folded = True
+                    break
+            if folded:
+                continue
+            if len(kept) == limit:
+                break
+            kept.append((other, float(scores[row]), int(row), []))
+        return [ModalHit(record, score, modality, tuple(copies)) for record, score, _, copies in kept]
+
+
+_NOUNS = {"frame": "picture", "audio": "sound", "speech": "speech"}
