@@ -1,0 +1,1 @@
+"""The indexing job that turns files into vectors, transcripts and tags."""

@@ -1,0 +1,1 @@
+"""Search, fusion and similarity over the indexed library."""
