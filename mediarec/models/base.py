@@ -110,7 +110,8 @@ class Encoder(ABC):
         """Drop every reference to the weights; called with the load lock held."""
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.model_id!r}, loaded={self.is_loaded})"
+        # Not model_id: computing it may hash files or fail, and a repr must always work.
+        return f"{type(self).__name__}({getattr(self, 'name', '')!r}, loaded={self.is_loaded})"
 
 
 class ImageTextEncoder(Encoder):

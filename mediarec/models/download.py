@@ -1,8 +1,9 @@
 """Fetching product-default weights from the Hugging Face hub into mediarec's own cache folder.
 
-The hub client checks what it downloads (the sha256 of every LFS file against the hub's listing) and
-keeps a standard hub cache layout, so a model downloaded once loads offline afterwards. A cache that
-is present but does not load (a truncated or damaged file) is cleared and downloaded once more.
+The hub client keeps a standard hub cache layout, so a model downloaded once loads offline afterwards,
+and checks each file's size. After a download, every large (LFS) file is also checked against the
+sha256 the hub published for it. A cache that is present but does not load (a truncated or damaged
+file) is cleared and downloaded once more. Nothing here runs in tests except the offline failures.
 """
 
 from __future__ import annotations

