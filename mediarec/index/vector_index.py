@@ -21,7 +21,7 @@ class _Matrix:
     item_ids: np.ndarray
     vectors: np.ndarray
     max_rowid: int
-    deletions_seen: int
+    generation: tuple[int, int]  # (vector writes, vector deletions) when this copy was made
 
 
 class VectorIndex:
@@ -34,16 +34,13 @@ class VectorIndex:
         self._lock = threading.Lock()
 
     def _refresh(self) -> _Matrix:
-        deletions = self.store.vector_deletions()
+        generation = self.store.vector_generation()
         matrix = self._matrix
-        if matrix is None or matrix.deletions_seen != deletions:
-            matrix = _Matrix(
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros((0, self.space.dim), np.float32),
-                0,
-                deletions,
-            )
+        if matrix is not None and matrix.generation == generation:
+            return matrix
+        if matrix is None or matrix.generation[1] != generation[1]:
+            empty = np.zeros(0, np.int64)
+            matrix = _Matrix(empty, empty, np.zeros((0, self.space.dim), np.float32), 0, generation)
         rowids, item_ids, vectors = self.store.vectors_after(self.space, matrix.max_rowid)
         if len(rowids):
             matrix = _Matrix(
@@ -51,10 +48,16 @@ class VectorIndex:
                 np.concatenate([matrix.item_ids, item_ids]),
                 np.concatenate([matrix.vectors, vectors]),
                 int(rowids.max()),
-                deletions,
+                generation,
             )
+        else:
+            matrix.generation = generation
         self._matrix = matrix
         return matrix
+
+    def warm(self) -> None:
+        """Load the copy now (e.g. in a background thread at start-up) so the first search does not wait."""
+        self.size()
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, int, float]]:
         """(rowid, item_id, cosine similarity), best first. Stored vectors are unit length."""
