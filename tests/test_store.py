@@ -39,11 +39,6 @@ def _result(model: str = "clip-a", dim: int = 8, text: str = "hello world", hot:
     )
 
 
-def _tags_for(item_id: int, result: ItemIndexResult) -> ItemIndexResult:
-    tags = [TagRecord(item_id, tag.name, tag.source, tag.score) for tag in result.tags]
-    return ItemIndexResult(**{**result.__dict__, "tags": tags})
-
-
 def test_schema_is_migrated_once_with_wal_and_sqlite_vec(tmp_path):
     first = LibraryStore(tmp_path / "db.sqlite3")
     facts = first.describe()
@@ -59,7 +54,7 @@ def test_schema_is_migrated_once_with_wal_and_sqlite_vec(tmp_path):
 
 def test_written_item_is_searchable_by_vector_and_exact_words(store):
     item_id = store.add_item("/media/a.mp4", "fp-a", 10, 1.0)
-    store.write_index_result(item_id, _tags_for(item_id, _result()))
+    store.write_index_result(item_id, _result())
     frame_space = store.space("frame", "clip-a")
     hits = store.knn(frame_space, _unit(8, 1), 2)
     assert hits[0][1] == item_id and hits[0][2] == pytest.approx(1.0)
@@ -71,11 +66,11 @@ def test_written_item_is_searchable_by_vector_and_exact_words(store):
 
 def test_every_vector_records_its_model_and_a_model_change_keeps_user_data(store):
     item_id = store.add_item("/media/a.mp4", "fp-a", 10, 1.0)
-    store.write_index_result(item_id, _tags_for(item_id, _result("clip-a")))
+    store.write_index_result(item_id, _result("clip-a"))
     store.set_tags([TagRecord(item_id, "grandma", "user", 1.0)])
     store.record_play(item_id, seconds=9.5)
     store.set_feedback(item_id, 1)
-    store.write_index_result(item_id, _tags_for(item_id, _result("clip-b", dim=16)))
+    store.write_index_result(item_id, _result("clip-b", dim=16))
     models = {(space.modality, space.model_id, space.dim) for space in store.spaces()}
     assert ("frame", "clip-a", 8) in models and ("frame", "clip-b", 16) in models
     assert store.space_size(store.space("frame", "clip-a")) == 0  # old vectors replaced, not mixed
@@ -87,7 +82,7 @@ def test_every_vector_records_its_model_and_a_model_change_keeps_user_data(store
 
 def test_missing_file_leaves_results_but_keeps_history_and_user_tags(store):
     item_id = store.add_item("/media/a.mp4", "fp-a", 10, 1.0)
-    store.write_index_result(item_id, _tags_for(item_id, _result()))
+    store.write_index_result(item_id, _result())
     store.set_tags([TagRecord(item_id, "grandma", "user", 1.0)])
     store.record_play(item_id, seconds=2.0)
     store.mark_missing([item_id])
@@ -113,7 +108,7 @@ def test_a_failed_write_leaves_nothing_behind(store):
 
 def test_cjk_text_is_indexed_per_character(store):
     item_id = store.add_item("/media/b.mp4", "fp-b", 10, 1.0)
-    store.write_index_result(item_id, _tags_for(item_id, _result(text="我喜欢海边的狗")))
+    store.write_index_result(item_id, _result(text="我喜欢海边的狗"))
     assert [match[0] for match in store.text_search("海边")] == [item_id]
     assert store.text_search("山上") == []
     assert match_expression("red 海边") == '"海 边" AND "red"'
@@ -123,8 +118,52 @@ def test_cjk_text_is_indexed_per_character(store):
 
 def test_history_records_completion_skips_and_finishes(store):
     item_id = store.add_item("/media/c.mp4", "fp-c", 10, 1.0)
-    store.write_index_result(item_id, _tags_for(item_id, _result()))
+    store.write_index_result(item_id, _result())
     finished = store.record_play(item_id, seconds=9.5)
     skipped = store.record_play(item_id, seconds=0.5)
     assert finished.finished and not finished.skipped and finished.completion == pytest.approx(0.95)
     assert skipped.skipped and not skipped.finished
+
+
+def test_vector_index_matches_sqlite_vec_and_follows_writes_and_deletions(store):
+    from mediarec.index.vector_index import VectorIndex
+
+    rng = np.random.default_rng(3)
+    ids = []
+    for number in range(30):
+        item_id = store.add_item(f"/media/{number}.mp4", f"fp{number}", 1, 1.0)
+        vectors = rng.standard_normal((3, 8)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.write_index_result(
+            item_id,
+            ItemIndexResult(
+                metadata={"kind": "video"},
+                segments=[NewSegment("frame", float(k), k + 1.0, vectors[k]) for k in range(3)],
+                encoded_by={"frame": ("clip-a", 8)},
+            ),
+        )
+        ids.append(item_id)
+    space = store.space("frame", "clip-a")
+    index = VectorIndex(store, space)
+    query = rng.standard_normal(8).astype(np.float32)
+    query /= np.linalg.norm(query)
+    in_memory = index.search(query, 10)
+    reference = store.knn(space, query, 10)
+    assert [row[0] for row in in_memory] == [row[0] for row in reference]
+    assert np.allclose([row[2] for row in in_memory], [row[2] for row in reference], atol=1e-5)
+    assert store.vector_chunks(space) is not None, "the chunk reader must understand this sqlite-vec"
+
+    store.mark_missing([ids[0]])
+    assert index.size() == 87
+    assert all(item_id != ids[0] for _, item_id, _ in index.search(query, 90))
+    new_id = store.add_item("/media/new.mp4", "fp-new", 1, 1.0)
+    store.write_index_result(
+        new_id,
+        ItemIndexResult(
+            metadata={"kind": "video"},
+            segments=[NewSegment("frame", 0.0, 1.0, query)],
+            encoded_by={"frame": ("clip-a", 8)},
+        ),
+    )
+    best = index.search(query, 1)[0]
+    assert best[1] == new_id and best[2] == pytest.approx(1.0)
