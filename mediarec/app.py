@@ -15,7 +15,7 @@ from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
-from mediarec.rank.similar import SimilarHit, SimilarityEngine
+from mediarec.rank.similar import SimilarHit
 
 
 class LibraryError(Exception):
@@ -96,10 +96,49 @@ class Library:
             raise LibraryError(
                 "The library is empty. Index some folders first: mediarec index ~/Videos ~/Music"
             )
-        return self.search_engine.search(query, limit)
+        from mediarec.rank.filters import FilterError, search_with_filters
 
-    def similar(self, path: str | Path, limit: int = 10) -> list[SimilarHit]:
-        return SimilarityEngine(self.store).similar(self.resolve(path), limit)
+        try:  # "tag:beach kind:video dog running": filters narrow the items, the rest is searched
+            return search_with_filters(self.search_engine, self.store, query, limit)
+        except FilterError as error:
+            raise LibraryError(str(error)) from None
+
+    def similar(self, path: str | Path, limit: int = 10, modality: str = "fused") -> list[SimilarHit]:
+        """More like this: "fused" (in every way), or by one modality: "frame" (looks like), "audio" (sounds
+        like), "speech" (talks about); "looks", "sounds" and "talks" work too. Copies are folded, not listed."""
+        from mediarec.rank.item_blocks import BlockLayoutError
+        from mediarec.rank.modal_similarity import ModalityMissing, ModalSimilarity, resolve_modality
+
+        item = self.resolve(path)
+        try:
+            return ModalSimilarity(self.store).similar(item, limit, resolve_modality(modality))
+        except (ModalityMissing, BlockLayoutError, ValueError) as error:
+            raise LibraryError(str(error)) from None
+
+    # -- history, feedback and recommendations (mediarec/recommend) ------------------------------------------
+
+    def recommend(self, limit: int = 10, diversity: float = 0.3):
+        """The "For you" list: recommend.recommender.Recommendation objects with their reasons. Loads no model."""
+        from mediarec.rank.item_blocks import BlockLayoutError
+        from mediarec.recommend.recommender import Recommender
+
+        if not 0.0 <= diversity <= 1.0:
+            raise LibraryError(
+                f"Diversity is a number from 0 (most relevant) to 1 (most varied), not {diversity}."
+            )
+        try:
+            return Recommender(self.store).recommend(limit, diversity)
+        except BlockLayoutError as error:
+            raise LibraryError(str(error)) from None
+
+    def rate(self, path: str | Path, feedback: str) -> None:
+        """Feedback on an item: "like", "dislike", "not-interested" (never suggest it again) or "clear"."""
+        from mediarec.recommend.profile import DISLIKE, LIKE, NOT_INTERESTED
+
+        values = {"like": LIKE, "dislike": DISLIKE, "not-interested": NOT_INTERESTED, "clear": 0}
+        if feedback not in values:
+            raise LibraryError(f"Feedback is one of {', '.join(values)}, not {feedback!r}.")
+        self.store.set_feedback(self.resolve(path).id, values[feedback])
 
     # -- items -------------------------------------------------------------------------------------------------
 
@@ -142,6 +181,9 @@ class Library:
                 }
                 for tag in self.store.tags(item.id)
             ],
+            "chapters": [chapter.to_json() for chapter in self.chapters(item.path).chapters]
+            if item.kind == "video"
+            else [],
             "plays": len(self.store.plays(item.id)),
             "feedback": self.store.feedback().get(item.id, 0),
         }
@@ -163,3 +205,44 @@ class Library:
 
     def failed_items(self) -> list[ItemRecord]:
         return self.store.items(statuses=("error",))
+
+    # -- tags and chapters (mediarec/understand) ---------------------------------------------------------------
+
+    def tags(self, path: str | Path) -> list[dict]:
+        """The item's tags, best first: name, Chinese name, source, score, applied, moments."""
+        from mediarec.understand.report import tags_report
+
+        return tags_report(self.store, self.resolve(path))
+
+    def chapters(self, path: str | Path):
+        """understand.chapters.ChapterList: chapters with titles and pictures, and key scenes. Loads no model."""
+        from mediarec.understand.chapters import chapters_for_item
+
+        return chapters_for_item(self.store, self.resolve(path))
+
+    def tag_add(self, path: str | Path, name: str) -> None:
+        self._taught_tags(lambda taught: taught.add(self.resolve(path), name))
+
+    def tag_remove(self, path: str | Path, name: str) -> int:
+        return self._taught_tags(lambda taught: taught.remove(self.resolve(path), name))
+
+    def tag_suggest(self, name: str, limit: int = 20, apply: bool = False):
+        """understand.taught_tags.TagModelReport: suggestions with confidence and cross-validated precision."""
+        return self._taught_tags(lambda taught: taught.suggest(name, limit=limit, apply=apply))
+
+    def tag_stop_applying(self, name: str) -> int:
+        return self._taught_tags(lambda taught: taught.stop_applying(name))
+
+    def tag_accept(self, path: str | Path, name: str):
+        return self._taught_tags(lambda taught: taught.accept(self.resolve(path), name))
+
+    def tag_reject(self, path: str | Path, name: str):
+        return self._taught_tags(lambda taught: taught.reject(self.resolve(path), name))
+
+    def _taught_tags(self, action):
+        from mediarec.understand.taught_tags import TaughtTagError, TaughtTags
+
+        try:
+            return action(TaughtTags(self.store))
+        except TaughtTagError as error:
+            raise LibraryError(str(error)) from None

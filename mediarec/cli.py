@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mediarec import __version__
+from mediarec.cli_understand import UNDERSTANDING_COMMANDS, add_understanding_parsers
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
 
 DESCRIPTION = """\
@@ -53,10 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--paths", metavar="FILE", help="one path per line; prints one JSON line per path")
     similar.add_argument("--limit", type=int, default=10)
     similar.add_argument("--json", action="store_true")
+    similar.add_argument(
+        "--by",
+        choices=("all", "looks", "sounds", "talks"),
+        default="all",
+        help="alike in every way (all), or only in what it looks like, sounds like or talks about",
+    )
 
     show = commands.add_parser("show", help="all that is known about a file: metadata, transcript, tags")
     show.add_argument("path", metavar="PATH")
     show.add_argument("--json", action="store_true")
+
+    add_understanding_parsers(commands)  # tags, chapters, tag add|remove|suggest|accept|reject
 
     watch = commands.add_parser("watch", help="record that you watched or listened to a file")
     watch.add_argument("path", metavar="PATH")
@@ -66,6 +75,34 @@ def build_parser() -> argparse.ArgumentParser:
     feeling.add_argument("--like", action="store_true")
     feeling.add_argument("--dislike", action="store_true")
     watch.add_argument("--json", action="store_true")
+
+    rate = commands.add_parser("rate", help="like, dislike or 'not interested' without watching")
+    rate.add_argument("path", metavar="PATH")
+    rate.add_argument("feedback", choices=("like", "dislike", "not-interested", "clear"))
+
+    recommend = commands.add_parser("recommend", help="for you: what to watch next, each with a reason")
+    recommend.add_argument("--limit", type=int, default=10)
+    recommend.add_argument(
+        "--diversity", type=float, default=0.3, help="0 = most relevant only, 1 = as varied as possible"
+    )
+    recommend.add_argument("--json", action="store_true")
+
+    evaluate = commands.add_parser(
+        "eval", help="measure search, similarity, speech-to-text and recommendations on a labelled set"
+    )
+    evaluate.add_argument(
+        "what",
+        nargs="?",
+        default="all",
+        choices=("all", "search", "similar", "asr", "recommend", "fusion", "tags"),
+    )
+    evaluate.add_argument(
+        "--manifest", required=True, metavar="FILE", help="JSON lines of labelled items and queries"
+    )
+    evaluate.add_argument(
+        "--out", required=True, metavar="DIR", help="report.md, report.json and plots go here"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
 
     doctor = commands.add_parser("doctor", help="what works here: sqlite-vec, libVLC, GPU, models")
     doctor.add_argument("--json", action="store_true")
@@ -181,14 +218,14 @@ def cmd_similar(library, args) -> int:
     if args.paths:
         for path in _lines(args.paths):
             try:
-                results = [hit.to_json() for hit in library.similar(path, args.limit)]
+                results = [hit.to_json() for hit in library.similar(path, args.limit, args.by)]
                 _print_json({"path": path, "results": results})
             except LibraryError as error:
                 _print_json({"path": path, "error": str(error), "results": []})
         return 0
     if not args.path:
         raise SystemExit("error: give a PATH or --paths FILE")
-    _print_hits(library.similar(args.path, args.limit), args.json)
+    _print_hits(library.similar(args.path, args.limit, args.by), args.json)
     return 0
 
 
@@ -235,6 +272,43 @@ def cmd_watch(library, args) -> int:
     return 0
 
 
+def cmd_rate(library, args) -> int:
+    library.rate(args.path, args.feedback)
+    print(f"Recorded: {args.feedback}.")
+    return 0
+
+
+def cmd_recommend(library, args) -> int:
+    recommendations = library.recommend(args.limit, args.diversity)
+    if args.json:
+        _print_json([recommendation.to_json() for recommendation in recommendations])
+        return 0
+    if not recommendations:
+        print("Nothing to recommend yet: index some folders first (mediarec index FOLDER).")
+    for rank, recommendation in enumerate(recommendations, start=1):
+        print(f"{rank:2d}. {recommendation.item.display_title}  {recommendation.item.path}")
+        print(f"      {recommendation.reason}")
+    return 0
+
+
+def cmd_eval(settings, args) -> int:
+    from mediarec.evaluation.runner import EvaluationError, run_evaluation
+
+    try:
+        report = run_evaluation(
+            settings, args.manifest, args.out, args.what, progress=lambda line: print(line, file=sys.stderr)
+        )
+    except EvaluationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(report.results)
+    else:
+        print(report.markdown)
+        print(f"Report: {report.markdown_path}  (JSON: {report.json_path})")
+    return 0
+
+
 def cmd_doctor(settings, args) -> int:
     from mediarec.doctor import run_checks
 
@@ -253,7 +327,7 @@ def cmd_gui(settings, args) -> int:
     except ImportError as error:
         raise SystemExit(
             f"error: the desktop app needs PySide6 ({error}). Install it: pip install 'mediarec[gui]'"
-        )
+        ) from None
     return run_app(settings)
 
 
@@ -263,8 +337,11 @@ LIBRARY_COMMANDS: dict[str, Callable] = {
     "similar": cmd_similar,
     "show": cmd_show,
     "watch": cmd_watch,
+    "rate": cmd_rate,
+    "recommend": cmd_recommend,
+    **UNDERSTANDING_COMMANDS,
 }
-SETTINGS_COMMANDS: dict[str, Callable] = {"doctor": cmd_doctor, "gui": cmd_gui}
+SETTINGS_COMMANDS: dict[str, Callable] = {"doctor": cmd_doctor, "gui": cmd_gui, "eval": cmd_eval}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from mediarec.media.thumbnails import save_thumbnail
 from mediarec.models.base import ModelError, Transcript
 from mediarec.models.registry import ModelSet
 from mediarec.rank.fusion import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block, normalise
+from mediarec.rank.item_blocks import remember_layout
 from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.item import describe_item
 
@@ -338,7 +339,9 @@ class Indexer:
             modality: encoded_by.get(modality, (model_id, self.models.get(roles[modality]).dim))
             for modality, model_id in self.current_model_ids().items()
         }
-        return FusionLayout(models, self.fusion_weights)
+        layout = FusionLayout(models, self.fusion_weights)
+        remember_layout(self.store, layout)  # so fused vectors can be split back into modality blocks
+        return layout
 
     @contextmanager
     def _timed(self, stage: str):

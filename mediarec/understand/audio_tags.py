@@ -1,0 +1,132 @@
+"""Sound event and music tags from the audio encoder's window scores (the 521 AudioSet classes for YAMNet),
+and the share of an item's time that is speech, music or silence.
+
+YAMNet scores ~1 s windows every 0.48 s. A class's item score is its best run of ``SMOOTHING_WINDOWS``
+consecutive windows (averaged), so one noisy window of a long file does not make a tag but a short event
+still does; an item keeps its ``MAX_AUDIO_TAGS`` best classes that reach ``MIN_AUDIO_SCORE``, and a tag's
+moments are the windows where its class reaches it.
+
+The threshold and the cap were chosen by benchmarks/calibrate_audio_tags.py on half of the development set
+built by benchmarks/devsets/build_tags_devset.py (153 labelled sounds from Debian packages; best micro-F1 on
+that half, measured on the other half; figures in README, How it works). The quantised YAMNet's scores are
+coarse and low: 0.10 is where its F1 peaks, while 0.5 loses a third of the recall for 8 points of precision.
+Two-window smoothing scored the same as none on these short clips and is kept for long files. The stored
+score is rescaled so that the threshold maps to 0.5, the score at which every source's tags count as applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediarec.understand.found import FoundTag, best_first, merge_moments
+
+SAMPLE_RATE = 16_000
+# A class becomes a tag when its smoothed item score reaches this (calibrated, see the module doc).
+MIN_AUDIO_SCORE = 0.10
+SMOOTHING_WINDOWS = 2
+MAX_AUDIO_TAGS = 6
+# Shares: a window is silent below this loudness, and speech or music when that class reaches SHARE_SCORE.
+SILENCE_DBFS = -50.0
+SHARE_SCORE = 0.3
+SHARE_CLASSES = {"speech": "Speech", "music": "Music"}
+
+
+@dataclass(frozen=True)
+class AudioScores:
+    """The audio encoder's event scores for one item: window starts [W], scores [W, C], class names."""
+
+    starts: np.ndarray
+    scores: np.ndarray
+    names: tuple[str, ...]
+    window_seconds: float
+
+    @property
+    def windows(self) -> int:
+        return len(self.starts)
+
+
+def tag_name(class_name: str) -> str:
+    """The tag for an AudioSet class: its display name in lower case ("Beep, bleep" -> "beep, bleep")."""
+    return class_name.strip().lower()
+
+
+def smoothed_peaks(scores: np.ndarray, windows: int = SMOOTHING_WINDOWS) -> np.ndarray:
+    """[C] each class's best mean over ``windows`` consecutive windows (over all windows when fewer)."""
+    if len(scores) == 0:
+        return np.zeros(scores.shape[1], np.float32)
+    span = min(windows, len(scores))
+    cumulative = np.cumsum(np.vstack([np.zeros((1, scores.shape[1]), np.float32), scores]), axis=0)
+    means = (cumulative[span:] - cumulative[:-span]) / span
+    return means.max(axis=0)
+
+
+def audio_tags(
+    analysis: AudioScores,
+    duration: float,
+    *,
+    min_score: float = MIN_AUDIO_SCORE,
+    max_tags: int = MAX_AUDIO_TAGS,
+) -> list[FoundTag]:
+    if analysis.windows == 0:
+        return []
+    peaks = smoothed_peaks(analysis.scores)
+    found = []
+    for index in np.argsort(-peaks)[:max_tags]:
+        if peaks[index] < min_score:
+            break
+        column = analysis.scores[:, index]
+        spans = [_window_span(analysis, w, duration) for w in np.flatnonzero(column >= min_score)]
+        best = _window_span(analysis, int(np.argmax(column)), duration)
+        moments = best_first(merge_moments(spans), best) if spans else (best,)
+        score = applied_score(float(peaks[index]), min_score)
+        found.append(FoundTag(tag_name(analysis.names[index]), "audio", score, moments))
+    return found
+
+
+def applied_score(peak: float, threshold: float) -> float:
+    """The model's score rescaled so that the threshold is 0.5 and certainty 1.0."""
+    return round(0.5 + 0.5 * (peak - threshold) / (1.0 - threshold), 4)
+
+
+def _window_span(analysis: AudioScores, window: int, duration: float) -> tuple[float, float]:
+    start = float(analysis.starts[window])
+    return round(start, 3), round(min(duration, start + analysis.window_seconds), 3)
+
+
+def audio_shares(audio: np.ndarray, analysis: AudioScores) -> dict[str, float]:
+    """Share of windows that are silence, speech, music or something else (they add up to 1)."""
+    if analysis.windows == 0:
+        return {}
+    loudness = _window_dbfs(audio, analysis)
+    columns = {key: _class_column(analysis, name) for key, name in SHARE_CLASSES.items()}
+    counts = dict.fromkeys(("speech", "music", "silence", "other"), 0)
+    for window in range(analysis.windows):
+        if loudness[window] < SILENCE_DBFS:
+            counts["silence"] += 1
+            continue
+        speech, music = columns["speech"][window], columns["music"][window]
+        if max(speech, music) < SHARE_SCORE:
+            counts["other"] += 1
+        else:
+            counts["speech" if speech >= music else "music"] += 1
+    return {key: round(count / analysis.windows, 3) for key, count in counts.items()}
+
+
+def _class_column(analysis: AudioScores, class_name: str) -> np.ndarray:
+    try:
+        return analysis.scores[:, analysis.names.index(class_name)]
+    except ValueError:  # a model without this class
+        return np.zeros(analysis.windows, np.float32)
+
+
+def _window_dbfs(audio: np.ndarray, analysis: AudioScores) -> np.ndarray:
+    length = max(1, round(analysis.window_seconds * SAMPLE_RATE))
+    levels = []
+    for start in analysis.starts:
+        first = int(round(float(start) * SAMPLE_RATE))
+        piece = np.asarray(audio[first : first + length], dtype=np.float64)
+        rms = float(np.sqrt(np.mean(piece**2))) if piece.size else 0.0
+        levels.append(20.0 * np.log10(max(rms, 1e-10)))
+    return np.array(levels)

@@ -1,0 +1,101 @@
+"""All automatic tags of one item, from what the indexing pipeline already computed (the indexer's hook).
+
+Visual tags come from the keyframe vectors, audio tags from the audio encoder's event scores (the same pass
+that made the audio vectors), speech tags from the transcript and its chunk vectors, metadata tags from the
+container and the folder. Nothing is decoded or embedded twice, except the keyphrase candidates (a few dozen
+short texts through the text encoder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mediarec.index.records import NewSegment, TagRecord, TranscriptLine
+from mediarec.models.base import Transcript
+from mediarec.understand.audio_tags import AudioScores, audio_shares, audio_tags
+from mediarec.understand.found import FoundTag, moments_metadata
+from mediarec.understand.keyphrases import keyphrases
+from mediarec.understand.metadata_tags import metadata_tags
+from mediarec.understand.topics import topic_shifts
+from mediarec.understand.visual_tags import FrameMoment, VisualTagger
+from mediarec.understand.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
+
+# Whisper's language codes for the languages users are most likely to have, as tag names.
+LANGUAGE_NAMES = {
+    "en": "english", "zh": "chinese", "es": "spanish", "fr": "french", "de": "german", "it": "italian",
+    "pt": "portuguese", "ru": "russian", "ja": "japanese", "ko": "korean", "ar": "arabic", "hi": "hindi",
+    "nl": "dutch", "sv": "swedish", "pl": "polish", "tr": "turkish", "uk": "ukrainian", "vi": "vietnamese",
+    "th": "thai", "id": "indonesian", "ms": "malay", "he": "hebrew", "el": "greek", "cs": "czech",
+    "da": "danish", "fi": "finnish", "no": "norwegian", "hu": "hungarian", "ro": "romanian", "yue": "cantonese",
+}  # fmt: skip
+# Below this, whisper's language guess is a guess.
+MIN_LANGUAGE_PROBABILITY = 0.5
+
+
+@dataclass(frozen=True)
+class ItemUnderstanding:
+    tags: tuple[FoundTag, ...]
+    # Merged into the item's metadata: "tag_moments" ({"source:name": [[start, end], ...]}),
+    # "audio_shares" ({"speech", "music", "silence", "other"} -> share of the item's audio windows) and
+    # "topic_shifts" ([[time, contrast], ...], see topics; only for items with speech).
+    metadata: Mapping = field(default_factory=dict)
+
+    def records(self) -> list[TagRecord]:
+        return [tag.record() for tag in self.tags]
+
+
+def vocabulary_name(models) -> str:
+    spec = models.specs.get("image_text") if hasattr(models, "specs") else None
+    return str(spec.options.get("vocabulary", DEFAULT_VOCABULARY)) if spec is not None else DEFAULT_VOCABULARY
+
+
+def visual_tagger(models) -> VisualTagger:
+    return VisualTagger(models.get("image_text"), load_vocabulary(vocabulary_name(models)), models.cache_dir)
+
+
+def describe_item(
+    models,
+    path: str,
+    metadata: Mapping,
+    segments: Sequence[NewSegment],
+    transcript: Transcript | None,
+    audio_scores: AudioScores | None,
+    audio: np.ndarray | None,
+) -> ItemUnderstanding:
+    duration = float(metadata.get("duration") or 0.0)
+    tags: list[FoundTag] = []
+    frames = [
+        FrameMoment(s.start, s.end, s.vector)
+        for s in segments
+        if s.modality == "frame" and s.vector is not None
+    ]
+    if frames:
+        tags += visual_tagger(models).tag(frames)
+    extra: dict = {}
+    if audio_scores is not None and audio is not None:
+        tags += audio_tags(audio_scores, duration or len(audio) / 16000.0)
+        extra["audio_shares"] = audio_shares(audio, audio_scores)
+    if transcript is not None and transcript.segments:
+        tags += _speech_tags(models, transcript, segments)
+        lines = [TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
+        extra["topic_shifts"] = topic_shifts(models.get("text"), lines)
+    tags += metadata_tags(metadata, path)
+    extra["tag_moments"] = moments_metadata(tags)
+    return ItemUnderstanding(tuple(tags), extra)
+
+
+def _speech_tags(models, transcript: Transcript, segments: Sequence[NewSegment]) -> list[FoundTag]:
+    lines = [TranscriptLine(s.start, s.end, s.text) for s in transcript.segments if s.text.strip()]
+    if not lines:
+        return []
+    found = []
+    if transcript.language and transcript.language_probability >= MIN_LANGUAGE_PROBABILITY:
+        name = LANGUAGE_NAMES.get(transcript.language, transcript.language)
+        found.append(FoundTag(name, "speech", round(float(transcript.language_probability), 4)))
+    chunk_vectors = [s.vector for s in segments if s.modality == "speech" and s.vector is not None]
+    document = np.mean(chunk_vectors, axis=0) if chunk_vectors else None
+    found += keyphrases(models.get("text"), lines, document_vector=document)
+    return found

@@ -1,0 +1,31 @@
+"""An item's tags as the command line and the desktop app show them: score, source, every moment, and the
+Chinese name where the vocabulary has one."""
+
+from __future__ import annotations
+
+from mediarec.index.records import ItemRecord
+from mediarec.index.store import LibraryStore
+from mediarec.understand.chapters import chinese_names
+
+
+def tags_report(store: LibraryStore, item: ItemRecord) -> list[dict]:
+    moments = item.metadata.get("tag_moments", {})
+    zh = chinese_names()
+    report = []
+    for tag in store.tags(item.id):
+        spans = moments.get(f"{tag.source}:{tag.name}") or (
+            [[tag.start, tag.end]] if tag.start is not None else []
+        )
+        report.append(
+            {
+                "name": tag.name,
+                "zh": zh.get(tag.name) if tag.source == "visual" else None,
+                "source": tag.source,
+                "score": round(tag.score, 4),
+                "applied": tag.score >= 0.5,
+                "start": tag.start,
+                "end": tag.end,
+                "moments": [{"start": start, "end": end} for start, end in spans],
+            }
+        )
+    return report
