@@ -83,8 +83,10 @@ def main() -> None:
     )
     for stage, seconds in sorted(summary.stage_seconds.items(), key=lambda pair: -pair[1]):
         print(f"  {stage:<14} {seconds:7.2f} s  {100 * seconds / wall:5.1f} % of wall")
-    overhead = summary.stage_seconds.get("decode", 0) + summary.stage_seconds.get("database", 0)
-    print(f"decode + database: {100 * overhead / wall:.1f} % of wall (target < 15 %)")
+    # Decoding runs in its own thread ahead of the encoders; what it costs the wall clock is the time the encode
+    # thread waited for it.
+    overhead = summary.stage_seconds.get("waiting_for_decode", 0) + summary.stage_seconds.get("database", 0)
+    print(f"waiting for decode + database: {100 * overhead / wall:.1f} % of wall (target < 15 %)")
     if summary.failed:
         print("failed:", summary.failed)
 

@@ -156,7 +156,8 @@ class Indexer:
         done = 0
         try:
             while True:
-                decoded = decoded_queue.get()
+                with self._timed("waiting_for_decode"):  # the part of decoding that is not hidden by overlap
+                    decoded = decoded_queue.get()
                 if decoded is _END:
                     break
                 yield IndexProgress(done, total, decoded.item.path, "indexing", len(self.summary.failed))
