@@ -37,7 +37,7 @@ class ItemRecord:
     def display_title(self) -> str:
         from pathlib import PurePath
 
-        return self.title or PurePath(self.path).stem
+        return self.title or PurePath(self.path).stem.replace("_", " ")
 
     @classmethod
     def from_row(cls, row: Any) -> ItemRecord:

@@ -159,6 +159,8 @@ class Indexer:
                 with self._timed("waiting_for_decode"):  # the part of decoding that is not hidden by overlap
                     decoded = decoded_queue.get()
                 if decoded is _END:
+                    # The decoder also ends early when stopped before it handed over every file.
+                    self.summary.cancelled = done < total and self.stop_event.is_set()
                     break
                 yield IndexProgress(done, total, decoded.item.path, "indexing", len(self.summary.failed))
                 self._index_one(decoded)

@@ -5,14 +5,16 @@ fusion.py). Renormalising each block of that vector gives back the block itself,
 every fusion variant, the per-modality "more like this" and the recommender work from the stored vectors with one
 rowid lookup per item, never from the (many) segment vectors.
 
-Which slice of the fused vector is which modality is not stored with the space; it is inferred from the
-dimensions of the modality spaces (frame, speech, audio, in that order, each present or not) and, when two
-layouts add up to the same size, checked against one item's own segment vectors.
+Which slice of the fused vector is which modality: the indexer records each fusion layout it uses in the library's
+meta table (remember_layout). For libraries indexed before that, it is inferred from the dimensions of the
+modality spaces (frame, speech, audio, in that order, each present or not) and, when two layouts add up to the
+same size, checked against one item's own segment vectors.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -127,7 +129,28 @@ def block_layout(store: LibraryStore, space: VectorSpace) -> BlockLayout:
     return layout
 
 
+_LAYOUT_META_PREFIX = "fusion_layout:"
+_remembered: set[tuple[str, str]] = set()
+
+
+def remember_layout(store: LibraryStore, layout) -> None:
+    """Record a FusionLayout (rank/fusion.py) under its model id, once per library and layout."""
+    key = (str(store.path), layout.model_id)
+    if key in _remembered:
+        return
+    spans = {modality: list(span) for modality, span in layout.offsets().items()}
+    meta_key = _LAYOUT_META_PREFIX + layout.model_id
+    if store.get_meta(meta_key) is None:
+        store.set_meta(meta_key, json.dumps({"spans": spans, "dim": layout.dim}))
+    _remembered.add(key)
+
+
 def _infer_layout(store: LibraryStore, space: VectorSpace) -> BlockLayout:
+    recorded = store.get_meta(_LAYOUT_META_PREFIX + space.model_id)
+    if recorded is not None:
+        data = json.loads(recorded)
+        if data.get("dim") == space.dim:
+            return BlockLayout(space, {m: tuple(span) for m, span in data["spans"].items()})
     options = [[None, *sorted({s.dim for s in store.spaces(modality)})] for modality in MODALITIES]
     fits = []
     for dims in itertools.product(*options):
@@ -208,9 +231,11 @@ def load_blocks(
     item_ids: Sequence[int] | None = None,
     *,
     limit: int | None = None,
+    features: bool = True,
 ) -> ItemBlocks:
     """Blocks of the given items (those without a vector in the space are left out), or of up to `limit` items
-    spread over the space."""
+    spread over the space. `features=False` skips the per-item facts (three queries per item) and leaves them
+    zero, for scorers that do not read them."""
     ids, fused = store.item_vectors(layout.space, item_ids, limit=limit)
     if item_ids is not None:  # keep the caller's order
         order = {item_id: row for row, item_id in enumerate(ids)}
@@ -218,7 +243,12 @@ def load_blocks(
         fused = fused[[order[item_id] for item_id in wanted]] if wanted else fused[:0]
         ids = wanted
     vectors, present = split_blocks(layout, ids, fused)
-    return ItemBlocks(tuple(ids), vectors, present, item_features(store, ids, present))
+    facts = (
+        item_features(store, ids, present)
+        if features
+        else np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float32)
+    )
+    return ItemBlocks(tuple(ids), vectors, present, facts)
 
 
 def item_features(store: LibraryStore, ids: Sequence[int], present: np.ndarray) -> np.ndarray:

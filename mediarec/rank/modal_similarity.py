@@ -26,12 +26,13 @@ from mediarec.rank.item_blocks import (
     item_space_of,
     load_blocks,
 )
-from mediarec.rank.learned_fusion import DEFAULT_FUSION, make_fusion
+from mediarec.rank.learned_fusion import fusion_for_library, needs_features
+from mediarec.rank.similar import SimilarHit
 
 SIMILAR_MODALITIES = ("fused", "frame", "audio", "speech")
 ASPECTS = {"looks": "frame", "sounds": "audio", "talks": "speech", "all": "fused"}
 MODALITY_LABELS = {"fused": "similar", "frame": "looks like", "audio": "sounds like", "speech": "talks about"}
-EXACT_SCORING_LIMIT = 5000  # items; below this every item is scored exactly (a few MB of vectors)
+EXACT_SCORING_LIMIT = 2000  # items; below this every item is scored exactly (a few MB of vectors)
 CANDIDATE_FACTOR = 8
 # Two files are copies of one content when every modality they have agrees this closely and their lengths
 # match (a re-encode or another container); two different takes of one scene differ in length or content.
@@ -45,10 +46,10 @@ class ModalityMissing(Exception):
 
 
 @dataclass(frozen=True)
-class ModalHit:
-    item: ItemRecord
-    score: float
-    modality: str
+class ModalHit(SimilarHit):
+    """A SimilarHit that says which similarity it is and which copies of it were folded into it."""
+
+    modality: str = "fused"
     duplicates: tuple[ItemRecord, ...] = ()
 
     def to_json(self) -> dict:
@@ -101,8 +102,10 @@ def _same_length(first: float | None, second: float | None) -> bool:
 
 class ModalSimilarity:
     def __init__(self, store: LibraryStore, fusion=None):
+        """`fusion` scores "fused" similarity; by default the user's learned gate, else the default variant
+        calibrated on this library."""
         self.store = store
-        self.fusion = fusion if fusion is not None else make_fusion(DEFAULT_FUSION)
+        self.fusion = fusion
 
     def layout_for(self, item: ItemRecord) -> BlockLayout | None:
         space = item_space_of(self.store, item.id)
@@ -112,7 +115,7 @@ class ModalSimilarity:
         layout = self.layout_for(item)
         if layout is None:
             return ()
-        blocks = load_blocks(self.store, layout, [item.id])
+        blocks = load_blocks(self.store, layout, [item.id], features=False)
         return tuple(m for index, m in enumerate(MODALITIES) if blocks.present[0, index])
 
     def similar(
@@ -122,43 +125,54 @@ class ModalSimilarity:
         layout = self.layout_for(item)
         if layout is None:
             return []
-        query = load_blocks(self.store, layout, [item.id])
+        fusion = self.fusion if self.fusion is not None else fusion_for_library(self.store, layout)
+        features = modality == "fused" and needs_features(fusion)
+        query = load_blocks(self.store, layout, [item.id], features=features)
         if modality != "fused" and not query.has(modality)[0]:
             raise ModalityMissing(f"{item.display_title} has no {_NOUNS[modality]} to compare.")
-        candidates = self._candidates(layout, query, modality, limit, exclude={item.id, *exclude})
+        candidates = self._candidates(layout, query, modality, limit, {item.id, *exclude}, features)
         if len(candidates) == 0:
             return []
-        scores = self.score(query, candidates, modality)[0]
+        scores = self.score(query, candidates, modality, fusion)[0]
         order = np.argsort(-scores, kind="stable")
         return self._collapse(item, query, candidates, scores, order, modality, limit)
 
-    def score(self, left: ItemBlocks, right: ItemBlocks, modality: str) -> np.ndarray:
+    @staticmethod
+    def score(left: ItemBlocks, right: ItemBlocks, modality: str, fusion) -> np.ndarray:
         if modality == "fused":
-            return self.fusion.pairwise(left, right)
+            return fusion.pairwise(left, right)
         column = MODALITIES.index(modality)
         shared = left.present[:, column][:, None] & right.present[:, column][None, :]
         return np.where(shared, left.vectors[modality] @ right.vectors[modality].T, -1.0)
 
     def copies_of(self, item: ItemRecord) -> list[ItemRecord]:
         """Other files with the same content as the item (for "2 other copies" in the app)."""
-        hits = self.similar(item, limit=50, modality="fused")
-        copies = [other for other in self.store.items_by_fingerprint(item.fingerprint) if other.id != item.id]
+        copies = {o.id: o for o in self.store.items_by_fingerprint(item.fingerprint) if o.id != item.id}
         layout = self.layout_for(item)
         if layout is None:
-            return copies
-        query = load_blocks(self.store, layout, [item.id])
-        for hit in hits:
-            hit_blocks = load_blocks(self.store, layout, [hit.item.id])
-            if is_near_duplicate(item, hit.item, query, hit_blocks) and hit.item not in copies:
-                copies.append(hit.item)
-        return copies
+            return list(copies.values())
+        query = load_blocks(self.store, layout, [item.id], features=False)
+        candidates = self._candidates(layout, query, "fused", 50, {item.id}, features=False)
+        records = self.store.items_by_ids(list(candidates.ids))
+        for row, item_id in enumerate(candidates.ids):
+            other = records.get(item_id)
+            new = other is not None and item_id not in copies
+            if new and is_near_duplicate(item, other, query, candidates.take([row])):
+                copies[item_id] = other
+        return list(copies.values())
 
     def _candidates(
-        self, layout: BlockLayout, query: ItemBlocks, modality: str, limit: int, exclude: set[int]
+        self,
+        layout: BlockLayout,
+        query: ItemBlocks,
+        modality: str,
+        limit: int,
+        exclude: set[int],
+        features: bool,
     ) -> ItemBlocks:
         size = self.store.space_size(layout.space)
         if size <= EXACT_SCORING_LIMIT:
-            blocks = load_blocks(self.store, layout)
+            blocks = load_blocks(self.store, layout, features=features)
         else:
             vector = np.zeros(layout.space.dim, dtype=np.float32)
             wanted = [m for m in MODALITIES if m in layout.spans and (modality in ("fused", m))]
@@ -167,7 +181,9 @@ class ModalSimilarity:
                     start, end = layout.spans[m]
                     vector[start:end] = query.vectors[m][0]
             neighbours = self.store.knn(layout.space, vector, min(size, limit * CANDIDATE_FACTOR + 20))
-            blocks = load_blocks(self.store, layout, [item_id for _, item_id, _ in neighbours])
+            blocks = load_blocks(
+                self.store, layout, [item_id for _, item_id, _ in neighbours], features=features
+            )
         keep = [row for row, item_id in enumerate(blocks.ids) if item_id not in exclude]
         if modality != "fused":
             keep = [row for row in keep if blocks.has(modality)[row]]

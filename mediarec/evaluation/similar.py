@@ -1,0 +1,57 @@
+""" "More like this" precision@5 by label group: for every labelled item, how many of its five most similar items
+share its group, fused and per modality (looks like, sounds like, talks about).
+
+Precision is over min(5, other items of the group that have the modality), so a group of three can score 1.0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from mediarec.evaluation.metrics import mean, precision_at
+from mediarec.rank.item_blocks import MODALITIES, block_layout, current_item_space, load_blocks
+from mediarec.rank.learned_fusion import DEFAULT_FUSION, library_calibration, make_fusion
+from mediarec.rank.modal_similarity import SIMILAR_MODALITIES, ModalSimilarity
+
+TOP = 5
+
+
+def evaluate_similar(
+    store, groups: dict[int, str], fusion=None, *, queries: Iterable[int] | None = None, modalities=None
+) -> dict:
+    """`groups` maps item id -> label group; `queries` limits which items ask (default: all labelled).
+    Without `fusion`, the product's default variant untrained (never a gate a user of this library trained)."""
+    layout = block_layout(store, current_item_space(store))
+    if fusion is None:
+        fusion = make_fusion(DEFAULT_FUSION, library_calibration(store, layout))
+    engine = ModalSimilarity(store, fusion)
+    blocks = load_blocks(store, layout, list(groups), features=False)
+    has = {
+        m: {item_id for item_id, ok in zip(blocks.ids, blocks.has(m), strict=True) if ok} for m in MODALITIES
+    }
+    has["fused"] = set(blocks.ids)
+    members: dict[str, set[int]] = defaultdict(set)
+    for item_id, group in groups.items():
+        members[group].add(item_id)
+    asking = set(groups if queries is None else queries)
+    results = {}
+    for modality in modalities or SIMILAR_MODALITIES:
+        per_item = []
+        for item_id in sorted(asking & has[modality]):
+            group = groups[item_id]
+            relevant = (members[group] & has[modality]) - {item_id}
+            if not relevant:
+                continue
+            hits = engine.similar(store.item(item_id), TOP, modality)
+            ranked = [hit.item.id for hit in hits]
+            per_item.append((group, precision_at(ranked, relevant, TOP)))
+        by_group: dict[str, list[float]] = defaultdict(list)
+        for group, value in per_item:
+            by_group[group].append(value)
+        results[modality] = {
+            "items": len(per_item),
+            "precision@5": round(mean([value for _, value in per_item]), 4),
+            "by_group": {group: round(mean(values), 4) for group, values in sorted(by_group.items())},
+        }
+    return results

@@ -1,0 +1,285 @@
+"""What the user likes, from what they watched and rated: engagement per item, then several interests.
+
+History lives in the library database (plays and feedback tables) and never depends on vectors, so it survives
+re-indexing and model changes; the profile is rebuilt from it on demand against whatever vectors are current.
+
+Engagement of an item: how far it was watched (a re-watch counts more, a skip in the first seconds counts
+against it), a like lifts it, a dislike or "not interested" makes it an aversion; everything fades with a
+half-life since the last time the user touched the item. Interests are clusters of the engaged items (average
+linkage on fused similarity, the number of clusters chosen by silhouette), so a user who watches surfing and
+cooking gets two directions instead of one average that points at neither.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediarec.index.records import PlayRecord
+from mediarec.index.store import LibraryStore
+from mediarec.rank.item_blocks import MODALITIES, ItemBlocks, synthetic_blocks
+
+LIKE, DISLIKE, NOT_INTERESTED = 1, -1, -2
+FEEDBACK_NAMES = {LIKE: "like", DISLIKE: "dislike", NOT_INTERESTED: "not interested"}
+HALF_LIFE_DAYS = 30.0
+MAX_PROFILE_ITEMS = 200
+MAX_INTERESTS = 6
+MIN_SILHOUETTE = 0.1
+SESSION_GAP_SECONDS = 3 * 3600.0
+ENGAGED_COMPLETION = 0.6
+RESUME_MIN_COMPLETION = 0.03
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    item_id: int
+    value: int  # LIKE, DISLIKE or NOT_INTERESTED
+    at: float
+
+
+@dataclass(frozen=True)
+class History:
+    """Plays and ratings; read from the library, or built by a simulation replaying a user."""
+
+    plays: tuple[PlayRecord, ...] = ()
+    feedback: tuple[FeedbackEvent, ...] = ()
+
+    @classmethod
+    def from_store(cls, store: LibraryStore) -> History:
+        plays = tuple(play for play in store.plays() if play.item_id is not None)
+        feedback = tuple(FeedbackEvent(*record) for record in store.feedback_records())
+        return cls(plays, feedback)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.plays and not self.feedback
+
+    def item_ids(self) -> set[int]:
+        return {play.item_id for play in self.plays} | {event.item_id for event in self.feedback}
+
+    def started_at(self) -> float:
+        """When the user first watched or rated anything (infinity for an empty history)."""
+        return min([p.started_at for p in self.plays] + [f.at for f in self.feedback], default=float("inf"))
+
+    def signature(self) -> str:
+        last = max([p.started_at for p in self.plays] + [f.at for f in self.feedback], default=0.0)
+        return f"{len(self.plays)}:{len(self.feedback)}:{last:.3f}"
+
+
+@dataclass(frozen=True)
+class Engagement:
+    item_id: int
+    weight: float  # > 0 interest, < 0 aversion; already faded by recency
+    last_at: float
+    plays: int
+    best_completion: float
+    finished: bool
+    feedback: int  # 0 when none
+    resume_at: float | None  # where to continue, for a started and unfinished item
+
+    @property
+    def excluded(self) -> bool:
+        """Not to be recommended again: finished, rated down, or skipped without ever being watched."""
+        return self.finished or self.feedback < 0 or self.weight < 0
+
+
+def engagements(history: History, now: float | None = None, half_life_days: float = HALF_LIFE_DAYS) -> dict:
+    """item id -> Engagement for every item the history touches."""
+    now = time.time() if now is None else now
+    plays_by_item: dict[int, list[PlayRecord]] = defaultdict(list)
+    for play in history.plays:
+        plays_by_item[play.item_id].append(play)
+    feedback = {event.item_id: event for event in sorted(history.feedback, key=lambda e: e.at)}
+    result = {}
+    for item_id in set(plays_by_item) | set(feedback):
+        plays = sorted(plays_by_item.get(item_id, []), key=lambda play: play.started_at)
+        result[item_id] = _engagement(item_id, plays, feedback.get(item_id), now, half_life_days)
+    return result
+
+
+def _engagement(item_id, plays: list[PlayRecord], rating: FeedbackEvent | None, now, half_life_days):
+    base = 0.0
+    watched = [play for play in plays if not play.skipped]
+    finished_count = sum(play.finished for play in plays)
+    best = max((play.completion for play in plays), default=0.0)
+    if plays and not watched:
+        base = -0.4  # only ever skipped in the first seconds
+    elif watched:
+        base = 0.3 + 0.7 * best + (0.3 * math.log2(finished_count) if finished_count > 1 else 0.0)
+    value = rating.value if rating else 0
+    if value == LIKE:
+        base = max(base, 0.0) + 1.0
+    elif value == DISLIKE:
+        base = -1.0
+    elif value == NOT_INTERESTED:
+        base = -1.5
+    last_at = max([play.started_at for play in plays] + ([rating.at] if rating else []))
+    fade = 0.5 ** (max(0.0, now - last_at) / DAY / half_life_days)
+    if value < 0:
+        fade = max(fade, 0.3)  # an explicit "no" fades, but never away
+    resume_at = None
+    last = plays[-1] if plays else None
+    if (
+        last
+        and not (last.finished or last.skipped)
+        and last.completion >= RESUME_MIN_COMPLETION
+        and value >= 0
+    ):
+        resume_at = last.start_position + last.seconds
+    return Engagement(item_id, base * fade, last_at, len(plays), best, finished_count > 0, value, resume_at)
+
+
+# -- interests ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interest:
+    members: tuple[tuple[int, float], ...]  # (item id, engagement weight), strongest first
+    share: float  # of the whole profile's positive weight
+
+    @property
+    def item_ids(self) -> tuple[int, ...]:
+        return tuple(item_id for item_id, _ in self.members)
+
+
+@dataclass(frozen=True)
+class Profile:
+    engagements: Mapping[int, Engagement]
+    interests: tuple[Interest, ...]
+    centroids: ItemBlocks | None  # one row per interest
+    aversions: tuple[tuple[int, float], ...]  # (item id, strength > 0)
+    members: ItemBlocks | None  # blocks of every positively engaged item
+
+    @property
+    def is_cold(self) -> bool:
+        return not self.interests
+
+
+def build_profile(blocks_of, history: History, fusion, *, now: float | None = None) -> Profile:
+    """`blocks_of(ids)` gives the ItemBlocks of the items that have vectors; `fusion` scores pairs."""
+    engaged = engagements(history, now)
+    positive = sorted((e for e in engaged.values() if e.weight > 0), key=lambda e: -e.weight)
+    positive = positive[:MAX_PROFILE_ITEMS]
+    aversions = tuple(
+        (e.item_id, -e.weight) for e in sorted(engaged.values(), key=lambda e: e.weight) if e.weight < 0
+    )
+    if not positive:
+        return Profile(engaged, (), None, aversions, None)
+    members = blocks_of([e.item_id for e in positive])
+    if len(members) == 0:
+        return Profile(engaged, (), None, aversions, None)
+    weights = np.array([engaged[item_id].weight for item_id in members.ids], dtype=np.float32)
+    labels = cluster(fusion.pairwise(members, members))
+    interests, centroids = _interests(members, weights, labels)
+    return Profile(engaged, interests, centroids, aversions, members)
+
+
+def cluster(similarity: np.ndarray) -> np.ndarray:
+    """Cluster labels from a similarity matrix: average linkage, k by best silhouette (1 if none is clear)."""
+    count = len(similarity)
+    if count < 3:
+        return np.zeros(count, dtype=int)
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    symmetric = (similarity + similarity.T) / 2.0
+    # Fused similarities may be calibrated (standard deviations, not cosines): distance from the highest value
+    # keeps any scale, and the silhouette that picks k does not depend on it.
+    distance = np.maximum(symmetric.max() - symmetric, 0.0)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    best_labels, best_score = np.zeros(count, dtype=int), MIN_SILHOUETTE
+    for k in range(2, min(MAX_INTERESTS, count - 1) + 1):
+        labels = fcluster(tree, k, criterion="maxclust") - 1
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette(distance, labels)
+        if score > best_score:
+            best_labels, best_score = labels, score
+    return best_labels
+
+
+def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette of a clustering given pairwise distances (singletons count 0, as in scikit-learn)."""
+    values = []
+    for row, label in enumerate(labels):
+        same = labels == label
+        if same.sum() <= 1:
+            values.append(0.0)
+            continue
+        inside = distance[row, same].sum() / (same.sum() - 1)
+        outside = min(distance[row, labels == other].mean() for other in set(labels) if other != label)
+        values.append((outside - inside) / max(inside, outside, 1e-9))
+    return float(np.mean(values))
+
+
+def _interests(members: ItemBlocks, weights: np.ndarray, labels: np.ndarray):
+    interests, vectors, present, features = [], defaultdict(list), [], []
+    total = float(weights.sum())
+    for label in sorted(set(labels), key=lambda value: -weights[labels == value].sum()):
+        rows = np.flatnonzero(labels == label)
+        rows = rows[np.argsort(-weights[rows], kind="stable")]
+        member_weights = weights[rows]
+        interests.append(
+            Interest(
+                tuple((members.ids[r], float(w)) for r, w in zip(rows, member_weights, strict=True)),
+                float(member_weights.sum() / total),
+            )
+        )
+        has = members.present[rows]
+        present.append(has.any(0))
+        for index, modality in enumerate(MODALITIES):
+            mean = (member_weights[:, None] * members.vectors[modality][rows] * has[:, index][:, None]).sum(0)
+            norm = np.linalg.norm(mean)
+            vectors[modality].append(mean / norm if norm > 0 else mean)
+        features.append((member_weights[:, None] * members.features[rows]).sum(0) / member_weights.sum())
+    centroids = synthetic_blocks(
+        [-(index + 1) for index in range(len(interests))],
+        {m: np.stack(v).astype(np.float32) for m, v in vectors.items()},
+        np.stack(present),
+        np.stack(features).astype(np.float32),
+    )
+    return tuple(interests), centroids
+
+
+# -- feedback pairs for the learned fusion ----------------------------------------------------------------------
+
+
+def feedback_pairs(history: History, now: float | None = None) -> tuple[list[tuple[int, int]], list[int]]:
+    """Positive pairs (watched in one session and both liked or mostly watched) and the items the user turned
+    away from (disliked, not interested, skipped)."""
+    engaged = engagements(history, now)
+    good = {item_id for item_id, e in engaged.items() if e.weight > 0 and _engaged(e)}
+    pairs: set[tuple[int, int]] = set()
+    for session in _sessions(history.plays):
+        for first, second in _pairs(sorted({item for item in session if item in good})):
+            pairs.add((first, second))
+    bad = [item_id for item_id, e in engaged.items() if e.weight < 0]
+    return sorted(pairs), bad
+
+
+def _engaged(engagement: Engagement) -> bool:
+    return engagement.feedback == LIKE or engagement.best_completion >= ENGAGED_COMPLETION
+
+
+def _pairs(ids: Sequence[int]) -> Iterable[tuple[int, int]]:
+    for index, first in enumerate(ids):
+        for second in ids[index + 1 :]:
+            yield first, second
+
+
+def _sessions(plays: Sequence[PlayRecord]) -> list[list[int]]:
+    sessions: list[list[int]] = []
+    last = None
+    for play in sorted(plays, key=lambda p: p.started_at):
+        if last is None or play.started_at - last > SESSION_GAP_SECONDS:
+            sessions.append([])
+        sessions[-1].append(play.item_id)
+        last = play.started_at + play.seconds
+    return sessions
