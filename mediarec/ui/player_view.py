@@ -1,0 +1,503 @@
+"""The player page: video (or cover art for audio), timeline with hit and scene markers, controls, a transcript that
+follows playback, like/dislike, and the viewing history written when a viewing ends."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPalette, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediarec.index.records import TranscriptLine
+from mediarec.player.base import PlaybackState, PlayerBackend, PlayerError
+from mediarec.player.session import PlaySession, PlaySummary
+from mediarec.ui import icons
+from mediarec.ui.bridge import WorkerPools, run_task
+from mediarec.ui.formatting import clock
+from mediarec.ui.player_backends import video_widget_of
+from mediarec.ui.services import item_details, record_viewing, set_feedback
+
+POLL_MILLISECONDS = 200
+SEEK_STEP_SECONDS = 5.0
+VOLUME_STEP = 10
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """What the player needs to start at once; the transcript and scenes arrive after, from a worker."""
+
+    item_id: int
+    path: str
+    title: str
+    kind: str
+    duration: float | None
+    start: float = 0.0
+    hits: tuple[tuple[float, float], ...] = ()
+    thumbnail: str | None = None
+
+
+class VideoSurface(QFrame):
+    """A native child window that libVLC draws into (its id goes to PlayerBackend.attach_window)."""
+
+    double_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+        self.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(0, 0, 0))
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
+        self.setMinimumSize(320, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.double_clicked.emit()
+
+
+class PlayerView(QWidget):
+    back_requested = Signal()
+    fullscreen_requested = Signal(bool)
+    play_recorded = Signal(object)  # mediarec.index.records.PlayRecord
+    feedback_changed = Signal(int, int)  # item id, 1 / 0 / -1
+    opened = Signal(int)  # item id
+
+    def __init__(
+        self,
+        library,
+        pools: WorkerPools,
+        backend: PlayerBackend | None,
+        unavailable_reason: str = "",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._library = library
+        self._pools = pools
+        self.backend = backend
+        self._request: OpenRequest | None = None
+        self._session: PlaySession | None = None
+        self._transcript: list[TranscriptLine] = []
+        self._transcript_starts: list[float] = []
+        self._feedback = 0
+        self._fullscreen = False
+        self._showing_pause = False
+        self._poll = QTimer(self, interval=POLL_MILLISECONDS)
+        self._poll.timeout.connect(self.poll)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._build(unavailable_reason)
+        self._build_shortcuts()
+        if backend is not None and self.video is self.surface:
+            backend.attach_window(int(self.surface.winId()))
+
+    # -- layout ------------------------------------------------------------------------------------------------
+
+    def _build(self, unavailable_reason: str) -> None:
+        self.back_button = _button(self.tr("← Back"), self.tr("Back to the list (Esc)"))
+        self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.back_button.clicked.connect(self._back)
+        self.title = QLabel(self)
+        self.title.setObjectName("playerTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.like_button = _button(self.tr("Like"), self.tr("I like this: recommend more like it"))
+        self.like_button.setIcon(icons.thumb(up=True))
+        self.dislike_button = _button(self.tr("Dislike"), self.tr("Not for me: recommend less like it"))
+        self.dislike_button.setIcon(icons.thumb(up=False))
+        for button, value in ((self.like_button, 1), (self.dislike_button, -1)):
+            button.setCheckable(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.clicked.connect(lambda checked, value=value: self._set_feedback(value if checked else 0))
+        header = QHBoxLayout()
+        header.addWidget(self.back_button)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.like_button)
+        header.addWidget(self.dislike_button)
+
+        self.surface = VideoSurface(self)
+        self.surface.double_clicked.connect(self.toggle_fullscreen)
+        self.audio_art = QLabel(self)
+        self.audio_art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.audio_art.setObjectName("audioArt")
+        self.audio_art.setStyleSheet("#audioArt { background: #302a46; color: #d8d4f0; font-size: 64px; }")
+        self.audio_art.setMinimumSize(320, 180)
+        self.notice = QLabel(unavailable_reason, self)
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setObjectName("playerNotice")
+        self.notice.setStyleSheet("#playerNotice { background: #222; color: #eee; padding: 24px; }")
+        # QtMultimedia brings its own video widget; libVLC draws into the native surface.
+        self.video = video_widget_of(self.backend) or self.surface
+        self.screen = QStackedWidget(self)
+        self.screen.addWidget(self.video)
+        self.screen.addWidget(self.audio_art)
+        self.screen.addWidget(self.notice)
+        if self.backend is None:
+            self.screen.setCurrentWidget(self.notice)
+
+        self.transcript_title = QLabel(self.tr("Transcript"), self)
+        self.transcript_title.setStyleSheet("font-weight: bold; padding: 2px 4px;")
+        self.transcript_view = QListWidget(self)
+        self.transcript_view.setWordWrap(True)
+        self.transcript_view.setAlternatingRowColors(True)
+        self.transcript_view.itemClicked.connect(self._transcript_clicked)
+        self.transcript_view.setAccessibleName(self.tr("Transcript"))
+        transcript_panel = QWidget(self)
+        transcript_layout = QVBoxLayout(transcript_panel)
+        transcript_layout.setContentsMargins(0, 0, 0, 0)
+        transcript_layout.addWidget(self.transcript_title)
+        transcript_layout.addWidget(self.transcript_view, 1)
+        self.transcript_panel = transcript_panel
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.screen)
+        self.splitter.addWidget(transcript_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([700, 280])
+
+        from mediarec.ui.timeline import Timeline
+
+        self.timeline = Timeline(self)
+        self.timeline.seek_requested.connect(self.seek)
+        self.time_label = QLabel("0:00 / 0:00", self)
+        self.time_label.setMinimumWidth(
+            self.time_label.fontMetrics().horizontalAdvance("00:00:00 / 00:00:00")
+        )
+        self.time_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        timeline_row = QHBoxLayout()
+        timeline_row.addWidget(self.timeline, 1)
+        timeline_row.addWidget(self.time_label)
+
+        self.play_button = _button("", self.tr("Play / pause (Space)"), QStyle.StandardPixmap.SP_MediaPlay)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.back_step = _button(
+            "", self.tr("Back 5 seconds (Left)"), QStyle.StandardPixmap.SP_MediaSeekBackward
+        )
+        self.back_step.clicked.connect(lambda: self.step(-SEEK_STEP_SECONDS))
+        self.forward_step = _button(
+            "", self.tr("Forward 5 seconds (Right)"), QStyle.StandardPixmap.SP_MediaSeekForward
+        )
+        self.forward_step.clicked.connect(lambda: self.step(SEEK_STEP_SECONDS))
+        self.mute_button = _button("", self.tr("Mute (M)"), QStyle.StandardPixmap.SP_MediaVolume)
+        self.mute_button.setCheckable(True)
+        self.mute_button.clicked.connect(self.toggle_mute)
+        self.volume = QSlider(Qt.Orientation.Horizontal, self)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(self.backend.volume if self.backend else 100)
+        self.volume.setFixedWidth(110)
+        self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.volume.setToolTip(self.tr("Volume (Up / Down)"))
+        self.volume.valueChanged.connect(self._volume_changed)
+        self.fullscreen_button = _button("", self.tr("Full screen (F)"))
+        self.fullscreen_button.setIcon(icons.fullscreen())
+        self.fullscreen_button.clicked.connect(self.toggle_fullscreen)
+        controls = QHBoxLayout()
+        for widget in (self.play_button, self.back_step, self.forward_step):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        controls.addWidget(self.mute_button)
+        controls.addWidget(self.volume)
+        controls.addWidget(self.fullscreen_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(timeline_row)
+        layout.addLayout(controls)
+        self._header_widgets = [self.back_button, self.title, self.like_button, self.dislike_button]
+
+    def _build_shortcuts(self) -> None:
+        bindings = {
+            Qt.Key.Key_Space: self.toggle_play,
+            Qt.Key.Key_Left: lambda: self.step(-SEEK_STEP_SECONDS),
+            Qt.Key.Key_Right: lambda: self.step(SEEK_STEP_SECONDS),
+            Qt.Key.Key_Up: lambda: self.volume.setValue(self.volume.value() + VOLUME_STEP),
+            Qt.Key.Key_Down: lambda: self.volume.setValue(self.volume.value() - VOLUME_STEP),
+            Qt.Key.Key_F: self.toggle_fullscreen,
+            Qt.Key.Key_M: self.toggle_mute,
+            Qt.Key.Key_Escape: self._escape,
+        }
+        self._shortcuts = []
+        for key, action in bindings.items():
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
+            self._shortcuts.append(shortcut)
+
+    # -- opening -----------------------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> OpenRequest | None:
+        return self._request
+
+    def open(self, request: OpenRequest) -> None:
+        """Play ``request``'s file from its start time; transcript and scenes load in the background."""
+        self.finish_viewing()
+        self._request = request
+        self.title.setText(request.title)
+        self.title.setToolTip(request.path)
+        self.timeline.set_duration(request.duration)
+        self.timeline.set_hits(request.hits)
+        self.timeline.set_scenes([])
+        self.timeline.set_position(request.start)
+        self._set_transcript([])
+        self._show_feedback(0)
+        self._show_art(request)
+        self.opened.emit(request.item_id)
+        self.setFocus()
+        if self.backend is None:
+            return
+        try:
+            self.backend.load(request.path, start=request.start, duration=request.duration)
+            self.backend.play()
+        except PlayerError as error:
+            self.notice.setText(str(error))
+            self.screen.setCurrentWidget(self.notice)
+            return
+        self._session = PlaySession(request.item_id, request.start)
+        self._poll.start()
+        run_task(
+            self._pools.search,
+            item_details,
+            self._library,
+            request.item_id,
+            0,
+            on_result=self._details_loaded,
+            on_error=lambda _error: None,  # the player works without transcript and scenes
+            owner=self,
+        )
+
+    def _show_art(self, request: OpenRequest) -> None:
+        if self.backend is None:
+            return
+        if request.kind == "audio":
+            pixmap = QPixmap(request.thumbnail) if request.thumbnail else QPixmap()
+            if pixmap.isNull():
+                self.audio_art.setPixmap(QPixmap())
+                self.audio_art.setText("♪")
+            else:
+                self.audio_art.setPixmap(pixmap.scaled(QSize(480, 270), Qt.AspectRatioMode.KeepAspectRatio))
+            self.screen.setCurrentWidget(self.audio_art)
+        else:
+            self.screen.setCurrentWidget(self.video)
+
+    def _details_loaded(self, details) -> None:
+        if self._request is None or details.item.id != self._request.item_id:
+            return
+        self.timeline.set_scenes([start for start, _ in details.shots])
+        if details.item.duration:
+            self.timeline.set_duration(details.item.duration)
+        self._set_transcript(details.transcript)
+        self._show_feedback(details.feedback)
+
+    def _set_transcript(self, lines: Sequence[TranscriptLine]) -> None:
+        self._transcript = list(lines)
+        self._transcript_starts = [line.start for line in self._transcript]
+        self.transcript_view.clear()
+        for line in self._transcript:
+            item = QListWidgetItem(f"{clock(line.start)}   {line.text.strip()}")
+            item.setData(Qt.ItemDataRole.UserRole, line.start)
+            self.transcript_view.addItem(item)
+        if not self._transcript:
+            placeholder = QListWidgetItem(self.tr("No speech in this file."))
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.transcript_view.addItem(placeholder)
+
+    # -- transport ---------------------------------------------------------------------------------------------
+
+    def toggle_play(self) -> None:
+        if self.backend is not None and self._request is not None:
+            if self.backend.state is PlaybackState.ENDED:
+                self._session = PlaySession(self._request.item_id, 0.0)
+            self.backend.toggle()
+            self.poll()
+
+    def seek(self, seconds: float) -> None:
+        if self.backend is None or self._request is None:
+            return
+        if self.backend.state is PlaybackState.ENDED:
+            self._session = PlaySession(self._request.item_id, seconds)
+            self.backend.play()
+        self.backend.seek(seconds)
+        if self._session is not None:
+            self._session.seeked(seconds)
+        self.timeline.set_position(seconds)
+        self.poll()
+
+    def step(self, seconds: float) -> None:
+        if self.backend is not None and self._request is not None:
+            self.seek(max(0.0, self.backend.position + seconds))
+
+    def toggle_mute(self) -> None:
+        if self.backend is not None:
+            self.backend.set_muted(not self.backend.muted)
+            self.mute_button.setChecked(self.backend.muted)
+            self.mute_button.setIcon(
+                icons.standard(
+                    QStyle.StandardPixmap.SP_MediaVolumeMuted
+                    if self.backend.muted
+                    else QStyle.StandardPixmap.SP_MediaVolume
+                )
+            )
+
+    def _volume_changed(self, value: int) -> None:
+        if self.backend is not None:
+            self.backend.set_volume(value)
+
+    def toggle_fullscreen(self) -> None:
+        self._fullscreen = not self._fullscreen
+        for widget in [*self._header_widgets, self.transcript_panel]:
+            widget.setVisible(not self._fullscreen)
+        self.fullscreen_requested.emit(self._fullscreen)
+
+    @property
+    def is_fullscreen(self) -> bool:
+        return self._fullscreen
+
+    def _escape(self) -> None:
+        if self._fullscreen:
+            self.toggle_fullscreen()
+        else:
+            self._back()
+
+    def _back(self) -> None:
+        if self.backend is not None:
+            self.backend.pause()
+        self.finish_viewing()
+        self.back_requested.emit()
+
+    def _transcript_clicked(self, item: QListWidgetItem) -> None:
+        start = item.data(Qt.ItemDataRole.UserRole)
+        if start is not None:
+            self.seek(float(start))
+
+    # -- polling -----------------------------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Follow the backend: timeline, clock, transcript line, play button; end the viewing at the end."""
+        if self.backend is None or self._request is None:
+            return
+        state = self.backend.state
+        position = self.backend.position
+        duration = self.backend.duration or self._request.duration
+        self.timeline.set_duration(duration)
+        self.timeline.set_position(position)
+        self.time_label.setText(f"{clock(position)} / {clock(duration)}")
+        playing = state is PlaybackState.PLAYING
+        if playing != self._showing_pause:
+            self._showing_pause = playing
+            self.play_button.setIcon(
+                icons.standard(
+                    QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+                )
+            )
+        self._follow_transcript(position)
+        if self._session is not None:
+            # At the end the player has stopped, but it played up to there.
+            self._session.update(position, state in (PlaybackState.PLAYING, PlaybackState.ENDED))
+            if state is PlaybackState.ENDED:
+                self._session.mark_ended()
+                self.finish_viewing()
+
+    def _follow_transcript(self, position: float) -> None:
+        if not self._transcript:
+            return
+        line = bisect.bisect_right(self._transcript_starts, position) - 1
+        if line >= 0 and line != self.transcript_view.currentRow():
+            self.transcript_view.setCurrentRow(line)
+            self.transcript_view.scrollToItem(
+                self.transcript_view.item(line), QListWidget.ScrollHint.PositionAtCenter
+            )
+
+    @property
+    def transcript(self) -> list[TranscriptLine]:
+        return list(self._transcript)
+
+    @property
+    def current_transcript_row(self) -> int:
+        return self.transcript_view.currentRow()
+
+    # -- history and feedback ----------------------------------------------------------------------------------
+
+    def finish_viewing(self) -> PlaySummary | None:
+        """End the current viewing and write it to the history (nothing is written for a viewing of 0 s)."""
+        session, self._session = self._session, None
+        if session is None:
+            return None
+        viewing = session.summary()
+        if viewing.seconds <= 0 and not viewing.reached_end:
+            return None
+        run_task(
+            self._pools.writes,
+            record_viewing,
+            self._library,
+            viewing,
+            on_result=lambda play: self.play_recorded.emit(play),
+            owner=self,
+        )
+        return viewing
+
+    def _set_feedback(self, value: int) -> None:
+        if self._request is None:
+            return
+        item_id = self._request.item_id
+        self._show_feedback(value)
+        run_task(
+            self._pools.writes,
+            set_feedback,
+            self._library,
+            item_id,
+            value,
+            on_result=lambda saved: self.feedback_changed.emit(item_id, saved),
+            owner=self,
+        )
+
+    def _show_feedback(self, value: int) -> None:
+        self._feedback = value
+        self.like_button.setChecked(value > 0)
+        self.dislike_button.setChecked(value < 0)
+
+    def shutdown(self) -> None:
+        """Stop playback and write the open viewing (the caller waits for the writes pool)."""
+        self._poll.stop()
+        if self.backend is not None:
+            self.backend.pause()
+        self.finish_viewing()
+        if self.backend is not None:
+            self.backend.release()
+            self.backend = None
+
+
+def _button(text: str, tooltip: str, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tooltip)
+    button.setAccessibleName(tooltip)
+    if icon is not None:
+        button.setIcon(icons.standard(icon))
+    button.setIconSize(QSize(22, 22))
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the player's shortcuts, not to the buttons
+    button.setAutoRaise(True)
+    button.setMinimumSize(36, 32)
+    return button

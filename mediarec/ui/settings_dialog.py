@@ -1,0 +1,206 @@
+"""Settings: watched folders, compute device, model per role, interface language."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediarec.config import Settings
+from mediarec.ui.formatting import role_label
+from mediarec.ui.i18n import LANGUAGES
+from mediarec.ui.services import AppPreferences, current_preferences
+
+
+class FolderList(QWidget):
+    """A list of folders with Add… and Remove (shared by the settings and the welcome dialog)."""
+
+    def __init__(self, folders: Sequence[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.list = QListWidget(self)
+        self.list.addItems([str(folder) for folder in folders])
+        self.list.setMinimumHeight(90)
+        self.list.setMaximumHeight(150)
+        self.add_button = QPushButton(self.tr("Add folder…"), self)
+        self.add_button.clicked.connect(self._choose)
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.clicked.connect(self._remove)
+        self.remove_button.setEnabled(False)
+        self.list.itemSelectionChanged.connect(
+            lambda: self.remove_button.setEnabled(bool(self.list.selectedItems()))
+        )
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+
+    def folders(self) -> list[str]:
+        return [self.list.item(row).text() for row in range(self.list.count())]
+
+    def add_folder(self, folder: str) -> None:
+        if folder and folder not in self.folders():
+            self.list.addItem(folder)
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder to watch"))
+        self.add_folder(folder)
+
+    def _remove(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, folders: Sequence[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        from mediarec.models.registry import BACKENDS, PROFILES, ROLES
+
+        self.setWindowTitle(self.tr("Settings"))
+        self.setMinimumWidth(720)
+        self._settings = settings
+        preferences = current_preferences(settings)
+
+        self.folder_list = FolderList(folders, self)
+        folders_box = QGroupBox(self.tr("Watched folders"), self)
+        QVBoxLayout(folders_box).addWidget(self.folder_list)
+
+        self.device = QComboBox(self)
+        devices = [("auto", self.tr("Automatic (GPU when there is one)")), ("cpu", self.tr("CPU"))]
+        devices.append(("cuda", self.tr("GPU (NVIDIA CUDA)")))
+        if sys.platform == "darwin":
+            devices.append(("mps", self.tr("GPU (Apple)")))
+        for value, label in devices:
+            self.device.addItem(label, value)
+        _select(self.device, preferences.device)
+
+        self.language = QComboBox(self)
+        self.language.addItem(self.tr("System language"), "")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        _select(self.language, preferences.language)
+
+        self.profile = QComboBox(self)
+        profile_labels = {
+            "default": self.tr("Best quality (downloaded on first use)"),
+            "offline": self.tr("Offline (installed with mediarec, smaller)"),
+        }
+        for name in PROFILES:
+            self.profile.addItem(profile_labels.get(name, name), name)
+        _select(self.profile, preferences.profile)
+        self.profile.currentIndexChanged.connect(self._show_profile_models)
+
+        general = QFormLayout()
+        general.addRow(self.tr("Compute on:"), self.device)
+        general.addRow(self.tr("Interface language:"), self.language)
+        general_box = QGroupBox(self.tr("General"), self)
+        general_box.setLayout(general)
+
+        models = QFormLayout()
+        models.addRow(self.tr("Model set:"), self.profile)
+        self.model_backends: dict[str, QComboBox] = {}
+        self.model_names: dict[str, QLineEdit] = {}
+        for role in ROLES:
+            backend = QComboBox(self)
+            backend.setFixedWidth(150)  # the name fields line up
+            for name, known in BACKENDS.items():
+                if known.role == role:
+                    backend.addItem(name, name)
+            name_field = QLineEdit(self)
+            name_field.setText(preferences.model_names.get(role, ""))
+            name_field.setToolTip(
+                self.tr(
+                    "A model hub name, a folder with the weights, or package:NAME; empty uses the models above."
+                )
+            )
+            _select(backend, preferences.model_backends.get(role, ""))
+            row = QHBoxLayout()
+            row.addWidget(backend)
+            row.addWidget(name_field, 1)
+            models.addRow(role_label(role) + ":", row)
+            self.model_backends[role] = backend
+            self.model_names[role] = name_field
+        models_box = QGroupBox(self.tr("Models"), self)
+        models_box.setLayout(models)
+        self._show_profile_models()
+
+        note = QLabel(
+            self.tr("Changes to the device, models and language take effect when mediarec starts again.")
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(folders_box)
+        layout.addWidget(general_box)
+        layout.addWidget(models_box)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _show_profile_models(self) -> None:
+        """Each name field shows, greyed, the model the chosen profile would use."""
+        from mediarec.models.registry import PROFILES
+
+        profile = PROFILES[self.profile.currentData()]
+        for role, field in self.model_names.items():
+            spec = profile[role]
+            field.setPlaceholderText(spec.name)
+            if not field.text():
+                _select(self.model_backends[role], spec.backend)
+
+    def folders(self) -> list[str]:
+        return self.folder_list.folders()
+
+    def preferences(self) -> AppPreferences:
+        return AppPreferences(
+            device=self.device.currentData(),
+            profile=self.profile.currentData(),
+            language=self.language.currentData(),
+            model_names={role: field.text().strip() for role, field in self.model_names.items()},
+            model_backends={role: combo.currentData() for role, combo in self.model_backends.items()},
+        )
+
+    def accept(self) -> None:
+        from mediarec.models.base import ModelError
+        from mediarec.models.registry import resolve_specs
+
+        preferences = self.preferences()
+        overrides = {
+            role: {"backend": preferences.model_backends[role], "name": name}
+            for role, name in preferences.model_names.items()
+            if name
+        }
+        try:
+            resolve_specs(preferences.profile, overrides)
+        except ModelError as error:
+            QMessageBox.warning(self, self.tr("This model choice does not work"), str(error))
+            return
+        super().accept()
+
+
+def _select(combo: QComboBox, value: str) -> None:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)

@@ -1,0 +1,973 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>DetailsPanel</name>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="60"/>
+        <source>Select a file to see what mediarec knows about it.</source>
+        <translation>选择一个文件，查看 mediarec 对它的了解。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="86"/>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="96"/>
+        <source>Tag</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="96"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="96"/>
+        <source>Score</source>
+        <translation>分数</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="107"/>
+        <source>New tag</source>
+        <translation>新标签</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="109"/>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="111"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="150"/>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="153"/>
+        <source>Transcript</source>
+        <translation>文字记录</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="147"/>
+        <source>More like this</source>
+        <translation>更多类似内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="137"/>
+        <source>Click to see this file; double-click to play it</source>
+        <translation>单击查看此文件，双击播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="202"/>
+        <source>Nothing similar yet: index more files.</source>
+        <translation>暂无相似内容：请索引更多文件。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="213"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="214"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="215"/>
+        <source>Picture</source>
+        <translation>画面</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="216"/>
+        <source>Sound</source>
+        <translation>声音</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="217"/>
+        <source>Artist</source>
+        <translation>艺术家</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="218"/>
+        <source>Album</source>
+        <translation>专辑</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="219"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="220"/>
+        <source>Genre</source>
+        <translation>流派</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <source>Spoken language</source>
+        <translation>语音语言</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
+        <source>Played</source>
+        <translation>播放次数</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="262"/>
+        <source>picture</source>
+        <translation>画面</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="263"/>
+        <source>speech</source>
+        <translation>语音</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="264"/>
+        <source>sound</source>
+        <translation>声音</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
+        <source>file info</source>
+        <translation>文件信息</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="271"/>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="273"/>
+        <source>once</source>
+        <translation>1 次</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
+        <source>%1 times</source>
+        <translation>%1 次</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="242"/>
+        <source>No tags yet: add your own below.</source>
+        <translation>还没有标签：可在下方添加。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="253"/>
+        <source>Play from %1</source>
+        <translation>从 %1 开始播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="123"/>
+        <source>No speech in this file.</source>
+        <translation>此文件中没有语音。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="261"/>
+        <source>you</source>
+        <translation>你</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyLibrary</name>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="64"/>
+        <source>Add a folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="65"/>
+        <source>Make a sample library</source>
+        <translation>生成示例媒体库</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="87"/>
+        <source>Nothing to show</source>
+        <translation>没有可显示的内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="88"/>
+        <source>No file matches these filters.</source>
+        <translation>没有文件符合这些筛选条件。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="90"/>
+        <source>Indexing your files…</source>
+        <translation>正在索引你的文件…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="91"/>
+        <source>Each file appears here as soon as it is ready.</source>
+        <translation>每个文件处理完成后会立即显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="93"/>
+        <source>Your library is empty</source>
+        <translation>你的媒体库是空的</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="96"/>
+        <source>Add a folder with videos or music, or make a small sample library to see search and “more like this” at work within a minute.</source>
+        <translation>添加一个包含视频或音乐的文件夹，或生成一个小型示例媒体库，一分钟内即可体验搜索和“更多类似内容”。</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorReport</name>
+    <message>
+        <location filename="../../mediarec/ui/main.py" line="92"/>
+        <source>Something went wrong. mediarec keeps running; the details below help a bug report.</source>
+        <translation>出现了问题。mediarec 仍在运行；下面的详细信息可用于报告错误。</translation>
+    </message>
+</context>
+<context>
+    <name>FolderList</name>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="40"/>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="42"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="65"/>
+        <source>Choose a folder to watch</source>
+        <translation>选择要监视的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>Formatting</name>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="25"/>
+        <source>seen</source>
+        <translation>画面</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="26"/>
+        <source>said</source>
+        <translation>说到</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="27"/>
+        <source>heard</source>
+        <translation>听到</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="28"/>
+        <source>in the title or tags</source>
+        <translation>标题或标签中</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="35"/>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="36"/>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="41"/>
+        <source>Pictures (what is seen)</source>
+        <translation>画面（看到的内容）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="42"/>
+        <source>Speech to text (what is said)</source>
+        <translation>语音转文字（说的内容）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="43"/>
+        <source>Meaning of words</source>
+        <translation>文字语义</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="44"/>
+        <source>Sounds (what is heard)</source>
+        <translation>声音（听到的内容）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="51"/>
+        <source>%1 GB</source>
+        <translation>%1 GB</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="52"/>
+        <source>%1 MB</source>
+        <translation>%1 MB</translation>
+    </message>
+</context>
+<context>
+    <name>IndexingController</name>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="138"/>
+        <source>To work without downloads, choose the offline models in Settings.</source>
+        <translation>如需在不下载的情况下使用，请在设置中选择离线模型。</translation>
+    </message>
+</context>
+<context>
+    <name>IndexingStatus</name>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="221"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="222"/>
+        <source>Stop indexing; what is done so far is kept</source>
+        <translation>停止索引；已完成的部分会保留</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="243"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="243"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="247"/>
+        <source>Indexing paused (after the current file)</source>
+        <translation>索引已暂停（在当前文件之后）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="249"/>
+        <source>Stopping after the current file…</source>
+        <translation>将在当前文件完成后停止…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="258"/>
+        <source>Downloading the models: %1</source>
+        <translation>正在下载模型：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="263"/>
+        <source>Looking for new and changed files…</source>
+        <translation>正在查找新增和更改的文件…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/indexing.py" line="271"/>
+        <source>Indexing %1 of %2: %3</source>
+        <translation>正在索引第 %1 个，共 %2 个：%3</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="172"/>
+        <source>Library</source>
+        <translation>媒体库</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="179"/>
+        <source>Search and filters</source>
+        <translation>搜索和筛选</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="184"/>
+        <source>Search what is seen, said or heard…</source>
+        <translation>搜索画面、语音或声音中的内容…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="188"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="193"/>
+        <source>Recently added</source>
+        <translation>最近添加</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="194"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="195"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="196"/>
+        <source>Recently played</source>
+        <translation>最近播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="199"/>
+        <source>Sort the library</source>
+        <translation>媒体库排序方式</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="202"/>
+        <source>Video and audio</source>
+        <translation>视频和音频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="203"/>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="204"/>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="207"/>
+        <source>Show only one kind of file</source>
+        <translation>只显示一种类型的文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="209"/>
+        <location filename="../../mediarec/ui/app_window.py" line="350"/>
+        <source>All tags</source>
+        <translation>所有标签</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="210"/>
+        <source>Show only files with this tag</source>
+        <translation>只显示带有此标签的文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="214"/>
+        <source>Sort:</source>
+        <translation>排序：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="215"/>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="216"/>
+        <source>Tag:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="223"/>
+        <source>Rescan</source>
+        <translation>重新扫描</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="224"/>
+        <source>Look for new and changed files in the watched folders</source>
+        <translation>在监视的文件夹中查找新增和更改的文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="225"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="231"/>
+        <source>&amp;Library</source>
+        <translation>媒体库(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="232"/>
+        <source>Add a folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="233"/>
+        <source>Make a sample library</source>
+        <translation>生成示例媒体库</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="238"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="245"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="246"/>
+        <location filename="../../mediarec/ui/app_window.py" line="642"/>
+        <source>About mediarec</source>
+        <translation>关于 mediarec</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="342"/>
+        <source>%1 files</source>
+        <translation>%1 个文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="342"/>
+        <source>1 file</source>
+        <translation>1 个文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="495"/>
+        <source>No folders are watched yet: add one first.</source>
+        <translation>尚未监视任何文件夹：请先添加一个。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="508"/>
+        <source>Indexing stopped. Indexed before stopping: %1.</source>
+        <translation>索引已停止。停止前已索引：%1 个。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="510"/>
+        <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
+        <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="513"/>
+        <source>Library up to date. Newly indexed: %1.</source>
+        <translation>媒体库已是最新。新索引：%1 个。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="520"/>
+        <source>Indexing stopped: %1</source>
+        <translation>索引已停止：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="525"/>
+        <source>Choose a folder to watch</source>
+        <translation>选择要监视的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="543"/>
+        <source>Making the sample library…</source>
+        <translation>正在生成示例媒体库…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="559"/>
+        <source>Sample library made in %1; indexing it now.</source>
+        <translation>示例媒体库已生成在 %1，正在索引。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="570"/>
+        <source>No sample library</source>
+        <translation>无法生成示例媒体库</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="607"/>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="616"/>
+        <source>Settings not saved</source>
+        <translation>设置未保存</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="644"/>
+        <source>mediarec %1
+An offline media library that finds the moment you are looking for.</source>
+        <translation>mediarec %1
+一个离线媒体库，帮你找到想要的那个瞬间。</translation>
+    </message>
+</context>
+<context>
+    <name>PlayerBackends</name>
+    <message>
+        <location filename="../../mediarec/ui/player_backends.py" line="130"/>
+        <source>Playback is turned off in the config file (player = &quot;none&quot;).</source>
+        <translation>配置文件中已关闭播放（player = &quot;none&quot;）。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_backends.py" line="143"/>
+        <source>Playback is not available: %1
+To play files, %2.</source>
+        <translation>无法播放：%1
+要播放文件，请%2。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_backends.py" line="148"/>
+        <source>libVLC was not found, so Qt&apos;s own player is used; it plays fewer formats. To use VLC, %1.</source>
+        <translation>未找到 libVLC，因此使用 Qt 自带的播放器，它支持的格式较少。要使用 VLC，请%1。</translation>
+    </message>
+</context>
+<context>
+    <name>PlayerView</name>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="113"/>
+        <source>← Back</source>
+        <translation>← 返回</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="113"/>
+        <source>Back to the list (Esc)</source>
+        <translation>返回列表（Esc）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="123"/>
+        <source>Like</source>
+        <translation>喜欢</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="123"/>
+        <source>I like this: recommend more like it</source>
+        <translation>我喜欢：多推荐类似内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="125"/>
+        <source>Dislike</source>
+        <translation>不喜欢</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="125"/>
+        <source>Not for me: recommend less like it</source>
+        <translation>不感兴趣：少推荐类似内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="158"/>
+        <location filename="../../mediarec/ui/player_view.py" line="164"/>
+        <source>Transcript</source>
+        <translation>文字记录</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="191"/>
+        <source>Play / pause (Space)</source>
+        <translation>播放/暂停（空格）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="194"/>
+        <source>Back 5 seconds (Left)</source>
+        <translation>后退 5 秒（左方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="198"/>
+        <source>Forward 5 seconds (Right)</source>
+        <translation>前进 5 秒（右方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="201"/>
+        <source>Mute (M)</source>
+        <translation>静音（M）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="209"/>
+        <source>Volume (Up / Down)</source>
+        <translation>音量（上/下方向键）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="211"/>
+        <source>Full screen (F)</source>
+        <translation>全屏（F）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="323"/>
+        <source>No speech in this file.</source>
+        <translation>此文件中没有语音。</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPanel</name>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="200"/>
+        <source>Search results</source>
+        <translation>搜索结果</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="234"/>
+        <source>Searching for “%1”…</source>
+        <translation>正在搜索“%1”…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="237"/>
+        <source>Searching… the first search loads the models, which takes a few seconds.</source>
+        <translation>正在搜索……首次搜索需要加载模型，请稍候几秒。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="259"/>
+        <source>Results for “%1”: click a moment to play it there.</source>
+        <translation>“%1”的搜索结果：点击某个片段即可从该处播放。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="263"/>
+        <source>Nothing matches “%1”. Try other words, or describe what is seen or said.</source>
+        <translation>没有与“%1”匹配的内容。换个说法试试，或描述画面或语音中的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="279"/>
+        <source>Search is not available: %1</source>
+        <translation>搜索不可用：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SearchResultsModel</name>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="59"/>
+        <source>%1 · best match at %2, %3</source>
+        <translation>%1 · 最佳匹配位于 %2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="65"/>
+        <source>%1 moments</source>
+        <translation>%1 个片段</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="86"/>
+        <source>Play from %1</source>
+        <translation>从 %1 开始播放</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="78"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="84"/>
+        <source>Watched folders</source>
+        <translation>监视的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="88"/>
+        <source>Automatic (GPU when there is one)</source>
+        <translation>自动（有 GPU 时使用 GPU）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="88"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="89"/>
+        <source>GPU (NVIDIA CUDA)</source>
+        <translation>GPU（NVIDIA CUDA）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="91"/>
+        <source>GPU (Apple)</source>
+        <translation>GPU（Apple）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="97"/>
+        <source>System language</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="104"/>
+        <source>Best quality (downloaded on first use)</source>
+        <translation>最佳质量（首次使用时下载）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="105"/>
+        <source>Offline (installed with mediarec, smaller)</source>
+        <translation>离线（随 mediarec 安装，体积更小）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="113"/>
+        <source>Compute on:</source>
+        <translation>计算设备：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="114"/>
+        <source>Interface language:</source>
+        <translation>界面语言：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="115"/>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="119"/>
+        <source>Model set:</source>
+        <translation>模型组合：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="132"/>
+        <source>A model hub name, a folder with the weights, or package:NAME; empty uses the models above.</source>
+        <translation>模型库名称、包含权重的文件夹，或 package:NAME；留空则使用上面选择的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="142"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="147"/>
+        <source>Changes to the device, models and language take effect when mediarec starts again.</source>
+        <translation>对计算设备、模型和语言的更改将在 mediarec 重新启动后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="198"/>
+        <source>This model choice does not work</source>
+        <translation>此模型选择无效</translation>
+    </message>
+</context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <location filename="../../mediarec/ui/timeline.py" line="31"/>
+        <source>Timeline</source>
+        <translation>时间轴</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeDialog</name>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="44"/>
+        <source>Welcome to mediarec</source>
+        <translation>欢迎使用 mediarec</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="49"/>
+        <source>mediarec looks through your videos and music on this computer, so you can find a moment by what is seen, said or heard in it. Nothing leaves your computer.</source>
+        <translation>mediarec 会分析这台电脑上的视频和音乐，让你可以按画面、语音或声音找到某个瞬间。所有数据都不会离开你的电脑。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="59"/>
+        <source>Folders to watch (new files in them are added by themselves):</source>
+        <translation>要监视的文件夹（其中的新文件会自动加入）：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="62"/>
+        <source>No Videos or Music folder was found. Add a folder, or try the sample library below.</source>
+        <translation>没有找到“视频”或“音乐”文件夹。请添加一个文件夹，或试试下面的示例媒体库。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="66"/>
+        <source>Used for</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="66"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="66"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="73"/>
+        <source>Download now</source>
+        <translation>立即下载</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="78"/>
+        <source>Checking the models…</source>
+        <translation>正在检查模型…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="84"/>
+        <source>Make a sample library</source>
+        <translation>生成示例媒体库</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="86"/>
+        <source>A few short clips with pictures and speech, made on this computer in a few seconds</source>
+        <translation>几段带画面和语音的短片，在这台电脑上几秒钟即可生成</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="90"/>
+        <source>No media at hand? Try mediarec on a small sample library:</source>
+        <translation>手头没有媒体文件？用一个小型示例媒体库试试 mediarec：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="96"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="97"/>
+        <source>Not now</source>
+        <translation>以后再说</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="107"/>
+        <source>Models that will be used:</source>
+        <translation>将使用的模型：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="143"/>
+        <source>All models are on this computer; nothing needs downloading.</source>
+        <translation>所有模型都已在这台电脑上，无需下载。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="145"/>
+        <source>unknown size</source>
+        <translation>大小未知</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="148"/>
+        <source>Some models download on first use (%1 in all). Without them mediarec still lists and plays your files and finds words in titles and tags; searching by what is seen, said or heard needs them. Offline? Choose the offline models in Settings.</source>
+        <translation>部分模型会在首次使用时下载（共 %1）。没有这些模型，mediarec 仍可列出和播放你的文件，并在标题和标签中查找文字；按画面、语音或声音搜索则需要它们。处于离线状态？请在设置中选择离线模型。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="157"/>
+        <source>Ready (installed)</source>
+        <translation>就绪（已安装）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="159"/>
+        <source>Ready (from a folder)</source>
+        <translation>就绪（来自文件夹）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="160"/>
+        <source>Downloaded</source>
+        <translation>已下载</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="163"/>
+        <source>Downloads %1 on first use</source>
+        <translation>首次使用时下载 %1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="164"/>
+        <source>Downloads on first use</source>
+        <translation>首次使用时下载</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="165"/>
+        <source>Missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="168"/>
+        <source>The model settings have a problem: %1</source>
+        <translation>模型设置有问题：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="174"/>
+        <source>Downloading…</source>
+        <translation>正在下载…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="193"/>
+        <source>Downloading %1…</source>
+        <translation>正在下载 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="204"/>
+        <source>The download did not work: %1
+Without these models mediarec still lists and plays your files and finds words in titles and tags.</source>
+        <translation>下载失败：%1
+没有这些模型，mediarec 仍可列出和播放你的文件，并在标题和标签中查找文字。</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,215 @@
+"""Settings that persist, the welcome's model overview (ready, or to download, or offline), and the interface
+translations (Simplified Chinese loads, and every interface string has its translation)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from ui_helpers import close_window, fresh_settings
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QCoreApplication, QLocale  # noqa: E402
+
+from mediarec.player.null_backend import NullPlayer  # noqa: E402
+
+pytestmark = pytest.mark.gui
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "resources" / "i18n" / "mediarec_zh_CN.ts"
+
+
+@pytest.fixture
+def fresh(tmp_path, offline_env):
+    from mediarec.app import Library
+
+    settings = fresh_settings(tmp_path, offline_env)
+    library = Library(settings)
+    yield library, settings
+    library.close()
+
+
+@pytest.fixture
+def window(qtbot, fresh):
+    from mediarec.ui.app_window import MainWindow
+
+    library, settings = fresh
+    window = MainWindow(library, settings, player_backend=NullPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    close_window(window)
+
+
+def _open_settings(qtbot, window):
+    window.open_settings()
+    qtbot.waitUntil(lambda: getattr(window, "settings_dialog", None) is not None, timeout=5000)
+    dialog = window.settings_dialog
+    window.settings_dialog = None
+    return dialog
+
+
+def _choose(combo, value) -> None:
+    index = combo.findData(value)
+    assert index >= 0, f"{value!r} is not offered"
+    combo.setCurrentIndex(index)
+
+
+def test_settings_are_saved_to_the_config_and_the_library(qtbot, window, fresh, tmp_path):
+    from mediarec.config import load_settings
+
+    library, settings = fresh
+    watched = tmp_path / "My Videos"
+    watched.mkdir()
+    dialog = _open_settings(qtbot, window)
+    dialog.folder_list.add_folder(str(watched))
+    _choose(dialog.device, "cpu")
+    _choose(dialog.language, "zh_CN")
+    _choose(dialog.profile, "default")
+    dialog.model_names["text"].setText("intfloat/multilingual-e5-base")
+    _choose(dialog.model_backends["text"], "transformers")
+    with qtbot.waitSignal(window.indexing.finished, timeout=60000):  # the new folder is scanned right away
+        dialog.accept()
+    assert window.statusBar().currentMessage() in ("Settings saved.", "Library up to date. Newly indexed: 0.")
+    saved = load_settings(data_dir=settings.data_dir, config_path=settings.config_path, environ={})
+    assert saved.device == "cpu"
+    assert saved.language == "zh_CN"
+    assert saved.profile == "default"
+    assert saved.model_overrides["text"] == {
+        "backend": "transformers",
+        "name": "intfloat/multilingual-e5-base",
+    }
+    assert library.store.folders() == [str(watched)]
+    assert window.watcher.directories == [str(watched)]
+
+    # The dialog opens again on what was saved.
+    window.settings = saved
+    again = _open_settings(qtbot, window)
+    assert again.folders() == [str(watched)]
+    assert again.device.currentData() == "cpu"
+    assert again.language.currentData() == "zh_CN"
+    assert again.model_names["text"].text() == "intfloat/multilingual-e5-base"
+    again.folder_list.list.setCurrentRow(0)
+    again.folder_list.remove_button.click()
+    again.model_names["text"].clear()
+    with qtbot.waitSignal(window.statusBar().messageChanged, timeout=10000):
+        again.accept()
+    qtbot.waitUntil(lambda: library.store.folders() == [], timeout=5000)
+    reloaded = load_settings(data_dir=settings.data_dir, config_path=settings.config_path, environ={})
+    assert "text" not in reloaded.model_overrides
+
+
+def test_welcome_lists_models_to_download_and_says_what_works_offline(qtbot, tmp_path, offline_env):
+    """The product profile on a machine without the models (and, in tests, without a network)."""
+    from mediarec.ui.bridge import WorkerPools
+    from mediarec.ui.welcome_dialog import WelcomeDialog
+
+    settings = fresh_settings(tmp_path, offline_env).with_updates(
+        profile="default", cache_dir=tmp_path / "cache"
+    )
+    pools = WorkerPools()
+    dialog = WelcomeDialog(settings, pools, [str(tmp_path)])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=20000)
+    to_download = {status.role: status for status in dialog.statuses if not status.ready}
+    assert to_download["image_text"].download_mb == 605
+    rows = {
+        dialog.models_view.topLevelItem(row).text(0): dialog.models_view.topLevelItem(row).text(2)
+        for row in range(dialog.models_view.topLevelItemCount())
+    }
+    assert rows["Pictures (what is seen)"] == "Downloads 605 MB on first use"
+    assert rows["Sounds (what is heard)"] == "Ready (installed)"
+    assert dialog.download_button.isVisible()
+    assert "still lists and plays your files" in dialog.models_note.text()
+    assert dialog.folders() == [str(tmp_path)]
+    dialog.download_button.click()  # the hub is unreachable here (HF_HUB_OFFLINE)
+    qtbot.waitUntil(lambda: "did not work" in dialog.models_note.text(), timeout=60000)
+    assert dialog.download_button.isEnabled()
+    assert not dialog.download_bar.isVisible()
+    pools.wait()
+
+
+def test_chinese_translation_loads_and_translates_the_window(qtbot, qapp, fresh):
+    from mediarec.ui.app_window import MainWindow
+    from mediarec.ui.i18n import install_translators, remove_translators
+
+    translators = install_translators(qapp, "zh_CN")
+    try:
+        assert translators, "mediarec_zh_CN.qm did not load"
+        assert QCoreApplication.translate("MainWindow", "Rescan") == "重新扫描"
+        library, settings = fresh
+        window = MainWindow(library, settings, player_backend=NullPlayer())
+        qtbot.addWidget(window)
+        assert window.rescan_action.text() == "重新扫描"
+        assert window.search_box.placeholderText() == "搜索画面、语音或声音中的内容…"
+        assert window.kind_combo.itemText(1) == "视频"
+        close_window(window)
+    finally:
+        remove_translators(qapp, translators)
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    assert QCoreApplication.translate("MainWindow", "Rescan") == "Rescan"
+
+
+def _messages(catalog: Path) -> dict[tuple[str, str], ElementTree.Element]:
+    root = ElementTree.parse(catalog).getroot()
+    return {
+        (context.findtext("name"), message.findtext("source")): message.find("translation")
+        for context in root.iter("context")
+        for message in context.iter("message")
+    }
+
+
+def test_every_interface_string_is_translated(tmp_path):
+    """lupdate over the current sources finds no string that the committed catalog lacks or leaves unfinished."""
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    if not lupdate.exists():
+        lupdate = Path(shutil.which("pyside6-lupdate") or "")
+    if not lupdate.is_file():
+        pytest.skip("pyside6-lupdate is not installed")
+    committed = _messages(CATALOG)
+    for key, translation in committed.items():
+        assert translation.get("type") not in ("unfinished", "vanished", "obsolete"), key
+        assert (translation.text or "").strip(), f"no translation for {key}"
+    fresh_catalog = tmp_path / "fresh.ts"
+    sources = sorted(str(path) for path in (ROOT / "mediarec" / "ui").glob("*.py"))
+    subprocess.run(
+        [
+            str(lupdate),
+            *sources,
+            "-ts",
+            str(fresh_catalog),
+            "-source-language",
+            "en",
+            "-target-language",
+            "zh_CN",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    missing = set(_messages(fresh_catalog)) - set(committed)
+    assert not missing, f"untranslated strings (run resources/i18n/update_translations.sh): {sorted(missing)}"
+    # The compiled catalog says what the .ts says (it was compiled after the last edit).
+    from PySide6.QtCore import QTranslator
+
+    translator = QTranslator()
+    assert translator.load(str(CATALOG.with_suffix(".qm")))
+    stale = [
+        key
+        for key, translation in committed.items()
+        if translator.translate(key[0], key[1]) != translation.text
+    ]
+    assert not stale, f"the .qm is older than the .ts (run update_translations.sh): {stale[:5]}"
+
+
+def test_installed_pyside_keeps_references_to_none():
+    """PySide6 6.12.0 on Python 3.11 aborts the app after a few hundred calls; the app refuses it with a message."""
+    from mediarec.ui.qt_compat import calls_drop_references, require_usable_pyside
+
+    assert not calls_drop_references(), "this PySide6 drops references: pin pyside6!=6.12.0"
+    require_usable_pyside()

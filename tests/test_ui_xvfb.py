@@ -1,0 +1,140 @@
+"""The real app on an X server (Xvfb): the run commands open a window, and a driver searches, plays (libVLC drawing
+into the window) and saves screenshots to tests/_artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI, require_command
+from ui_helpers import indexed_sample_library
+
+pytest.importorskip("PySide6")
+
+pytestmark = [pytest.mark.xvfb, pytest.mark.gui]
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
+SCREENSHOTS = ("library", "search_grouped", "search", "player", "welcome", "settings")
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A private X server; its display number comes back through -displayfd, so parallel runs never collide."""
+    require_command("Xvfb")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        server.kill()
+        pytest.fail("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _x_environment(display: str, extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra)
+    env.update({"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+    return env
+
+
+def _window_names(display: str) -> str:
+    result = subprocess.run(
+        ["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize("arguments", [[], ["gui"]], ids=["no-command", "gui"])
+def test_run_command_opens_the_window(display, tmp_path, offline_env, arguments):
+    require_command("xwininfo")
+    env = _x_environment(display, {**offline_env, "MEDIAREC_CONFIG": str(tmp_path / "config.toml")})
+    app = subprocess.Popen(
+        [sys.executable, "-m", "mediarec", "--data-dir", str(tmp_path / "data"), *arguments],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while '"mediarec"' not in _window_names(display):
+            assert app.poll() is None, f"the app exited early:\n{app.stdout.read()}"
+            assert time.monotonic() < deadline, "no window named mediarec appeared"
+            time.sleep(0.3)
+        # The first run greets with the welcome dialog.
+        deadline = time.monotonic() + 10
+        while '"Welcome to mediarec"' not in _window_names(display):
+            assert time.monotonic() < deadline, "the first run shows no welcome"
+            time.sleep(0.3)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=20) == 0, app.stdout.read()
+    finally:
+        if app.poll() is None:
+            app.kill()
+        with contextlib.suppress(Exception):
+            app.stdout.close()
+
+
+def _vlc_draws_into_windows() -> bool:
+    """Debian splits libVLC's X11 video outputs into vlc-plugin-video-output."""
+    return (
+        bool(glob.glob("/usr/lib/*/vlc/plugins/video_output/libxcb_x11_plugin.so")) or sys.platform != "linux"
+    )
+
+
+def test_screenshots_of_library_search_and_player(display, tmp_path_factory, offline_env):
+    sample = indexed_sample_library(tmp_path_factory, offline_env)
+    env = _x_environment(
+        display,
+        {**offline_env, "MEDIAREC_CONFIG": str(sample.settings.config_path), "MEDIAREC_PROFILE": "offline"},
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "ui_screenshot_driver.py"),
+            "--data-dir",
+            str(sample.settings.data_dir),
+            "--out",
+            str(ARTIFACTS),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    for name in SCREENSHOTS:
+        picture = ARTIFACTS / f"{name}.png"
+        assert picture.is_file() and picture.stat().st_size > 5000, f"{name}.png is missing or blank"
+    facts = json.loads((ARTIFACTS / "facts.json").read_text(encoding="utf-8"))
+    assert facts["library_rows"] == len(sample.clips)
+    assert facts["search_results"] >= 1
+    assert facts["player_title"] == "blue square speech"
+    assert facts["transcript_row"] == 0
+    if _vlc_draws_into_windows():
+        red, green, blue = (int(facts["video_centre"][i : i + 2], 16) for i in (1, 3, 5))
+        assert blue > 150 and red < 120 and green < 120, (
+            f"libVLC drew no blue square: {facts['video_centre']}"
+        )
+    elif IN_CI:
+        pytest.fail("install vlc-plugin-video-output: libVLC cannot draw into the window without it")

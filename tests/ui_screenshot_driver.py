@@ -1,0 +1,184 @@
+"""Drive the real desktop app on an X server and save screenshots: the library grid, search results, the player
+with its transcript (libVLC drawing into the window), the welcome and the settings dialogs.
+
+Run by tests/test_ui_xvfb.py under Xvfb; it uses only the app's public widgets, as a user would:
+
+    python tests/ui_screenshot_driver.py --data-dir DIR --out DIR [--language zh_CN] [--query TEXT]
+
+Exit status 0 when every step worked; 1 with the reason on stderr otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QRect, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+_errors: list[str] = []
+
+
+def _record_error(kind, error, trace) -> None:
+    _errors.append("".join(traceback.format_exception(kind, error, trace)))
+
+
+def pause(milliseconds: int) -> None:
+    """Run the event loop for a while. (QTest.qWait keeps the GIL while it sleeps, which starves the workers.)"""
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        pause(50)
+
+
+def save(widget: QWidget, out: Path, name: str) -> Path:
+    """Grab the screen area of ``widget``'s window: includes what libVLC drew into its native child window."""
+    QApplication.processEvents()
+    pause(150)
+    window = widget.window()
+    frame = window.frameGeometry()
+    screen = window.screen()
+    picture = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    target = out / f"{name}.png"
+    if not picture.save(str(target)):
+        raise OSError(f"could not write {target}")
+    return target
+
+
+def _colour_at_centre(widget: QWidget) -> str:
+    """The colour on screen in the middle of ``widget`` (libVLC's picture, for the player's video surface)."""
+    centre = widget.mapToGlobal(widget.rect().center())
+    picture = widget.screen().grabWindow(0, centre.x(), centre.y(), 1, 1)
+    return picture.toImage().pixelColor(0, 0).name()
+
+
+def search(window, query: str) -> None:
+    shown = []
+    window.search_panel.results_shown.connect(shown.append)
+    started = time.monotonic()
+    if query.isascii():
+        QTest.keyClicks(window.search_box, query)
+    else:  # QTest types ASCII only; an input method would insert the whole phrase like this
+        window.search_box.insert(query)
+    wait_until(lambda: shown, 240, f"results for {query!r}")
+    window.search_panel.results_shown.disconnect(shown.append)
+    print(f"search {query!r} took {time.monotonic() - started:.1f} s", file=sys.stderr)
+    pause(500)
+
+
+def run(args: argparse.Namespace) -> None:
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.player.vlc_backend import VlcPlayer
+    from mediarec.ui.app_window import MainWindow
+    from mediarec.ui.i18n import install_translators
+    from mediarec.ui.main import create_application
+    from mediarec.ui.search_panel import IS_MOMENT_ROLE
+    from mediarec.ui.settings_dialog import SettingsDialog
+    from mediarec.ui.welcome_dialog import WelcomeDialog
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    application = create_application([sys.argv[0]])
+    install_translators(application, args.language)
+    settings = load_settings(data_dir=args.data_dir)
+    library = Library(settings)
+    # Video on the X server; no sound card under Xvfb.
+    backend = VlcPlayer(audio_output="dummy")
+    window = MainWindow(library, settings, player_backend=backend)
+    window.setGeometry(QRect(0, 0, 1280, 800))
+    window.show()
+    try:
+        loaded = []
+        window.library_loaded.connect(loaded.append)
+        window.reload_library()
+        wait_until(lambda: loaded, 10, "the library")
+        grid = window.grid
+        grid.setCurrentIndex(window.library_model.index(0))
+        wait_until(lambda: window.details.details is not None, 20, "the details of the first card")
+        pause(800)  # thumbnails
+        save(window, out, "library")
+
+        facts: dict = {"library_rows": window.library_model.rowCount()}
+        search(window, "a circle")  # several items, some with several moments
+        save(window, out, "search_grouped")
+        window.search_box.clear()
+        search(window, args.query)
+        save(window, out, "search")
+        facts["search_results"] = window.search_panel.model.rowCount()
+
+        view = window.search_panel.view
+        model = window.search_panel.model
+        first_moment = model.index(0, 0, model.index(0, 0))
+        assert first_moment.data(IS_MOMENT_ROLE), "the first result has a moment under it"
+        view.scrollTo(first_moment)
+        QTest.mouseClick(
+            view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(first_moment).center()
+        )
+        wait_until(lambda: window.pages.currentWidget() is window.player, 5, "the player")
+        wait_until(
+            lambda: backend.state.value == "playing" and backend.stream_time is not None, 10, "playback"
+        )
+        wait_until(lambda: window.player.current_transcript_row >= 0, 10, "the transcript line")
+        pause(700)
+        backend.pause()
+        pause(300)
+        window.player.poll()
+        save(window, out, "player")
+        facts["video_centre"] = _colour_at_centre(window.player.surface)
+        facts["transcript_row"] = window.player.current_transcript_row
+        facts["player_title"] = window.player.title.text()
+
+        welcome = WelcomeDialog(settings, window.pools, [str(Path.home() / "Videos")], window)
+        welcome.show()
+        wait_until(lambda: welcome.statuses, 20, "the model overview")
+        save(welcome, out, "welcome")
+        welcome.close()
+        dialog = SettingsDialog(settings, library.store.folders(), window)
+        dialog.show()
+        save(dialog, out, "settings")
+        dialog.close()
+        (out / "facts.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
+    finally:
+        window.shutdown()
+        window.close()
+        library.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--language", default="en")
+    parser.add_argument("--query", default="bake bread in the oven")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY"):
+        print("no DISPLAY: run under an X server (Xvfb)", file=sys.stderr)
+        return 1
+    sys.excepthook = _record_error
+    try:
+        run(args)
+    except Exception:
+        traceback.print_exc()
+        _errors.append("")
+    if _errors:
+        print("exceptions in Qt callbacks:\n" + "\n".join(_errors), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
