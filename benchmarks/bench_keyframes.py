@@ -1,17 +1,26 @@
-"""Keyframe extraction speed on a generated 60 s 640x360 30 fps H.264 video with 8 shots of moving content."""
-import sys, time
-from fractions import Fraction
+"""Keyframe extraction speed on a generated 60 s 640x360 30 fps H.264 video with 8 shots of moving content.
+
+.venv/bin/python benchmarks/bench_keyframes.py [VIDEO]   (the video is generated at VIDEO when missing)
+"""
+
+import sys
+import tempfile
+import time
 from pathlib import Path
-import av, numpy as np
+
+import av
+import numpy as np
+
 from mediarec.media.keyframes import extract_keyframes
 
 W, H, FPS = 640, 360, 30
 SHOTS = [8, 3, 12, 1.5, 6, 9.5, 4, 16]  # seconds; 60 in all
 
+
 def frames(rng):
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     index = 0
-    for shot, seconds in enumerate(SHOTS):
+    for seconds in SHOTS:
         base = rng.uniform(40, 215, size=3).astype(np.float32)
         tilt = rng.uniform(-60, 60, size=3).astype(np.float32)
         blob = rng.uniform(0, 255, size=3).astype(np.float32)
@@ -26,33 +35,49 @@ def frames(rng):
             yield index, np.clip(img, 0, 255).astype(np.uint8)
             index += 1
 
-def make(path):
-    rng = np.random.default_rng(1)
-    with av.open(str(path), "w") as out:
-        s = out.add_stream("libx264", rate=FPS)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        s.options = {"preset": "veryfast", "crf": "23"}
-        for i, img in frames(rng):
-            f = av.VideoFrame.from_ndarray(img, format="rgb24"); f.pts = i
-            out.mux(s.encode(f))
-        out.mux(s.encode(None))
 
-path = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/bench/bench_640x360.mp4")
-if not path.exists():
-    t = time.perf_counter(); make(path); print(f"generated in {time.perf_counter() - t:.1f} s")
-# decode-only baseline
-t = time.perf_counter()
-with av.open(str(path)) as c:
-    st = c.streams.video[0]; st.thread_type = "AUTO"
-    n = sum(1 for _ in c.decode(st))
-decode_s = time.perf_counter() - t
-print(f"decode only: {n} frames in {decode_s:.2f} s = {n / decode_s:.0f} fps")
-for run in range(2):
-    t = time.perf_counter()
-    summary = extract_keyframes(path)
-    wall = time.perf_counter() - t
-print(f"extract_keyframes: {wall:.2f} s wall; {n / wall:.0f} frames decoded/s; {summary.duration / wall:.1f} media s per wall s")
-truth = np.cumsum(SHOTS)[:-1]
-found = [s.start for s in summary.shots[1:]]
-print("true cuts:", list(truth)); print("found cuts:", [round(x, 2) for x in found])
-print("keyframes:", [(round(k.time, 2), k.shot_index, k.image.shape) for k in summary.keyframes])
+def make(path: Path) -> None:
+    rng = np.random.default_rng(1)
+    with av.open(str(path), "w") as output:
+        stream = output.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        for index, image in frames(rng):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = index
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+
+
+def decode_only(path: Path) -> tuple[int, float]:
+    started = time.perf_counter()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        count = sum(1 for _ in container.decode(stream))
+    return count, time.perf_counter() - started
+
+
+def main() -> None:
+    path = Path(
+        sys.argv[1] if len(sys.argv) > 1 else Path(tempfile.gettempdir()) / "mediarec_bench_640x360.mp4"
+    )
+    if not path.exists():
+        make(path)
+    count, decode_seconds = decode_only(path)
+    print(f"decode only: {count} frames in {decode_seconds:.2f} s = {count / decode_seconds:.0f} fps")
+    for _ in range(2):
+        started = time.perf_counter()
+        summary = extract_keyframes(path)
+        seconds = time.perf_counter() - started
+        print(
+            f"extract_keyframes: {seconds:.2f} s = {count / seconds:.0f} frames/s, "
+            f"{summary.duration / seconds:.0f} media seconds per wall second"
+        )
+    print("true cuts:", [float(cut) for cut in np.cumsum(SHOTS)[:-1]])
+    print("found cuts:", [round(shot.start, 2) for shot in summary.shots[1:]])
+    print("keyframes:", len(summary.keyframes))
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ CORE_MODULES = [
     "mediarec.media.keyframes",
     "mediarec.models.registry",
     "mediarec.pipeline.indexer",
+    "mediarec.player",
     "mediarec.rank.search",
 ]
 
