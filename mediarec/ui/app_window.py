@@ -27,19 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediarec import __version__
+from mediarec import __version__, services
 from mediarec.config import Settings
 from mediarec.index.records import ItemRecord
 from mediarec.pipeline.indexer import IndexSummary
 from mediarec.player.base import PlayerBackend
-from mediarec.ui import services
+from mediarec.services import LibraryRow
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.details_panel import DetailsPanel
 from mediarec.ui.indexing import FolderWatcher, IndexingController, IndexingStatus
 from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, CardDelegate, LibraryModel
 from mediarec.ui.player_view import OpenRequest, PlayerView
 from mediarec.ui.search_panel import SearchPanel
-from mediarec.ui.services import LibraryRow
 from mediarec.ui.thumbnails import ThumbnailCache
 
 THUMBNAIL_SIZE = QSize(320, 180)

@@ -27,10 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.index.records import TagRecord
-from mediarec.ui.bridge import WorkerPools, run_task
-from mediarec.ui.formatting import clock, kind_label
-from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel
-from mediarec.ui.services import (
+from mediarec.services import (
     USER_TAG_SOURCE,
     ItemDetails,
     add_user_tag,
@@ -38,6 +35,9 @@ from mediarec.ui.services import (
     remove_tag,
     row_for_item,
 )
+from mediarec.ui.bridge import WorkerPools, run_task
+from mediarec.ui.formatting import clock, kind_label
+from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel
 from mediarec.ui.thumbnails import ThumbnailCache
 
 SIMILAR_LIMIT = 8

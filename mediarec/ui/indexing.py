@@ -12,8 +12,8 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
+from mediarec.services import download_models, model_overview, subfolders
 from mediarec.ui.bridge import WorkerPools, run_task
-from mediarec.ui.services import download_models, model_overview, subfolders
 
 RESCAN_DELAY_MILLISECONDS = 3000
 

@@ -18,8 +18,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from mediarec.services import LibraryRow
 from mediarec.ui.formatting import clock, kind_label
-from mediarec.ui.services import LibraryRow
 from mediarec.ui.thumbnails import ThumbnailCache
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1

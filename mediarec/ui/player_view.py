@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 from mediarec.index.records import TranscriptLine
 from mediarec.player.base import PlaybackState, PlayerBackend, PlayerError
 from mediarec.player.session import PlaySession, PlaySummary
+from mediarec.services import item_details, record_viewing, set_feedback
 from mediarec.ui import icons
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import clock
 from mediarec.ui.player_backends import video_widget_of
-from mediarec.ui.services import item_details, record_viewing, set_feedback
 
 POLL_MILLISECONDS = 200
 SEEK_STEP_SECONDS = 5.0

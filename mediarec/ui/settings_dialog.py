@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.config import Settings
+from mediarec.services import AppPreferences, current_preferences
 from mediarec.ui.formatting import role_label
 from mediarec.ui.i18n import LANGUAGES
-from mediarec.ui.services import AppPreferences, current_preferences
 
 
 class FolderList(QWidget):

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.config import Settings
+from mediarec.services import ModelStatus, download_models, model_overview
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import megabytes, role_label
-from mediarec.ui.services import ModelStatus, download_models, model_overview
 from mediarec.ui.settings_dialog import FolderList
 
 

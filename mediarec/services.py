@@ -1,8 +1,9 @@
-"""Library operations the desktop app needs that mediarec.app's Library does not offer (yet). No Qt here.
+"""Library operations of the desktop app (rows for the grid, details, viewing history, preferences, first run,
+model downloads). No Qt here, so they are testable headless and usable by other front ends.
 
-Every function takes the Library (or Settings) and calls the public store, registry and media APIs; the lead may
-move these into mediarec.app. They run on worker threads, never on the GUI thread (several touch the disk or the
-database, which can wait behind the indexer's write lock).
+Every function takes the Library (or Settings) and calls the public store, registry and media APIs. The app runs
+them on worker threads, never on the GUI thread (several touch the disk or the database, which can wait behind the
+indexer's write lock).
 """
 
 from __future__ import annotations
