@@ -39,6 +39,10 @@ class ItemRecord:
 
         return self.title or PurePath(self.path).stem.replace("_", " ")
 
+    def summary_json(self) -> dict[str, Any]:
+        """The fields every JSON result about an item starts with (search, similar, recommend)."""
+        return {"path": self.path, "title": self.display_title, "kind": self.kind, "thumbnail": self.thumbnail}
+
     @classmethod
     def from_row(cls, row: Any) -> ItemRecord:
         values = dict(zip(ITEM_COLUMNS, row, strict=True))

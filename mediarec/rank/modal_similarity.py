@@ -54,13 +54,10 @@ class ModalHit(SimilarHit):
 
     def to_json(self) -> dict:
         return {
-            "path": self.item.path,
-            "title": self.item.display_title,
-            "kind": self.item.kind,
+            **self.item.summary_json(),
             "score": round(float(self.score), 4),
             "modality": self.modality,
             "reason": MODALITY_LABELS[self.modality],
-            "thumbnail": self.item.thumbnail,
             "duplicates": [copy.path for copy in self.duplicates],
         }
 

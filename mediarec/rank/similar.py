@@ -19,11 +19,8 @@ class SimilarHit:
 
     def to_json(self) -> dict:
         return {
-            "path": self.item.path,
-            "title": self.item.display_title,
-            "kind": self.item.kind,
+            **self.item.summary_json(),
             "score": round(self.score, 4),
-            "thumbnail": self.item.thumbnail,
         }
 
 

@@ -78,15 +78,12 @@ class Recommendation:
 
     def to_json(self) -> dict:
         return {
-            "path": self.item.path,
-            "title": self.item.display_title,
-            "kind": self.item.kind,
+            **self.item.summary_json(),
             "score": round(float(self.score), 4),
             "source": self.source,
             "reason": self.reason,
             "reasons": [reason.to_json() for reason in self.reasons],
             "resume_at": None if self.resume_at is None else round(self.resume_at, 2),
-            "thumbnail": self.item.thumbnail,
         }
 
 
