@@ -77,7 +77,7 @@ class Library:
 
     @cached_property
     def search_engine(self) -> SearchEngine:
-        return SearchEngine(self.store, self._query_channels)
+        return SearchEngine(self.store, self._query_channels, self._tag_channel)
 
     def _query_channels(self) -> list[QueryChannel]:
         channels = []
@@ -90,6 +90,27 @@ class Library:
         if speech_space is not None:
             channels.append(QueryChannel("speech", speech_space, self.models.get("text").encode_queries))
         return channels
+
+    @cached_property
+    def _tag_vectors(self):
+        from mediarec.rank.tag_channel import TagVectorCache
+
+        return TagVectorCache()
+
+    def _tag_channel(self):
+        """The heard channel: queries compared with the audio tags' names through the text encoder."""
+        from mediarec.rank.search import COHORT_QUERIES
+        from mediarec.rank.tag_channel import TagChannel
+
+        text = self.models.get("text")
+        return TagChannel(
+            self.store,
+            text.model_id,
+            text.encode_queries,
+            text.encode_passages,
+            COHORT_QUERIES,
+            cache=self._tag_vectors,
+        )
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         if self.store.count_items() == 0:

@@ -241,3 +241,12 @@ def test_a_model_change_re_embeds_lazily_and_keeps_history_feedback_and_user_tag
     code, out, _ = run_cli(["index", str(folder), "--json"], changed, capsys)
     assert json_lines(out)[0]["indexed"] == 0  # and nothing more to do afterwards
     store.close()
+
+
+def test_a_sound_query_finds_the_tone_through_its_audio_tags(indexed):
+    hits = indexed.library.search("a sine wave", limit=5)
+    assert Path(hits[0].item.path).name == "beep_tone.ogg"
+    heard = [moment for moment in hits[0].moments if moment.modality == "audio"]
+    assert heard, "the tone is found because it sounds like a sine wave"
+    assert heard[0].snippet.startswith("sounds like: ") and "sine wave" in heard[0].snippet.lower()
+    assert 0.0 <= heard[0].start < heard[0].end <= 3.0 + 0.5
