@@ -91,6 +91,11 @@ class Library:
             channels.append(QueryChannel("speech", speech_space, self.models.get("text").encode_queries))
         return channels
 
+    def warm_up_search(self) -> int:
+        """Load the search's in-memory vector copies now (no model is loaded), so that the first search of a
+        large library does not wait seconds for them. Returns how many vectors are ready."""
+        return sum(self.search_engine.warm(channel.space) for channel in self._query_channels())
+
     @cached_property
     def _tag_vectors(self):
         from mediarec.rank.tag_channel import TagVectorCache

@@ -250,3 +250,12 @@ def test_a_sound_query_finds_the_tone_through_its_audio_tags(indexed):
     assert heard, "the tone is found because it sounds like a sine wave"
     assert heard[0].snippet.startswith("sounds like: ") and "sine wave" in heard[0].snippet.lower()
     assert 0.0 <= heard[0].start < heard[0].end <= 3.0 + 0.5
+
+
+def test_search_vectors_can_be_warmed_before_the_first_query(indexed):
+    frames_and_speech = indexed.library.warm_up_search()
+    store = indexed.library.store
+    expected = sum(
+        store.space_size(space) for space in store.spaces() if space.modality in ("frame", "speech")
+    )
+    assert frames_and_speech == expected > 0

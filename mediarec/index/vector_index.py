@@ -61,10 +61,6 @@ class VectorIndex:
         )
         return self._matrix
 
-    def warm(self) -> None:
-        """Load the copy now (e.g. in a background thread at start-up) so the first search does not wait."""
-        self.size()
-
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, int, float]]:
         """(rowid, item_id, cosine similarity), best first. Stored vectors are unit length."""
         with self._lock:

@@ -191,6 +191,10 @@ class SearchEngine:
         channel = self._tag_channel() if self._tag_channel is not None else None
         return channel.search(query, allowed_items) if channel is not None else []
 
+    def warm(self, space: VectorSpace) -> int:
+        """Load a space's in-memory copy ahead of the first query; returns its size."""
+        return self._index(space).size()
+
     def _index(self, space: VectorSpace) -> VectorIndex:
         with self._lock:
             if space.id not in self._indexes:
