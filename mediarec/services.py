@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -20,6 +21,10 @@ from mediarec.config import Settings, save_config_values
 from mediarec.index.records import ItemRecord, PlayRecord, TagRecord, TranscriptLine
 from mediarec.player.session import PlaySummary
 from mediarec.rank.similar import SimilarHit
+
+if TYPE_CHECKING:
+    from mediarec.recommend.explain import Reason
+    from mediarec.understand.chapters import ChapterList
 
 USER_TAG_SOURCE = "user"
 WELCOME_DONE_KEY = "ui.welcome_done"
@@ -145,6 +150,58 @@ def record_viewing(library: Library, viewing: PlaySummary) -> PlayRecord:
 def set_feedback(library: Library, item_id: int, value: int) -> int:
     library.store.set_feedback(item_id, value)
     return value
+
+
+# -- "For you" and chapters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForYouCard:
+    """One recommendation as the shelf shows it: the card, why (structured, so the app words it in its
+    language), and where to start playing (a "continue watching" card resumes where the user stopped)."""
+
+    row: LibraryRow
+    source: str  # "continue", "interest", "new", "explore"
+    reasons: tuple[Reason, ...]
+    named_titles: tuple[tuple[int, str], ...]  # (item id, title) of the items the reasons name
+    resume_at: float | None
+
+    def title_of(self, item_id: int | None) -> str:
+        return dict(self.named_titles).get(item_id, "") if item_id is not None else ""
+
+
+def for_you(library: Library, limit: int = 12, diversity: float = 0.3) -> list[ForYouCard]:
+    """The recommendations of Library.recommend as shelf cards (cold start: the newest and a spread)."""
+    recommendations = library.recommend(limit, diversity)
+    named = {
+        reason.item_id for rec in recommendations for reason in rec.reasons if reason.item_id is not None
+    }
+    titles = {
+        item_id: item.display_title for item_id, item in library.store.items_by_ids(list(named)).items()
+    }
+    last_played = last_played_times(library) if recommendations else {}
+    return [
+        ForYouCard(
+            row=row_for_item(rec.item, last_played.get(rec.item.id, 0.0)),
+            source=rec.source,
+            reasons=tuple(rec.reasons),
+            named_titles=tuple(
+                (reason.item_id, titles[reason.item_id])
+                for reason in rec.reasons
+                if reason.item_id is not None and reason.item_id in titles
+            ),
+            resume_at=rec.resume_at,
+        )
+        for rec in recommendations
+    ]
+
+
+def item_chapters(library: Library, item_id: int) -> ChapterList:
+    """The chapters of one item (stored data only: no decoding, no model)."""
+    item = library.store.item(item_id)
+    if item is None:
+        raise LibraryError("This file is no longer in the library.")
+    return library.chapters(item.path)
 
 
 # -- folders -------------------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_library_grid_lists_every_indexed_file_sorts_and_filters(qtbot, window, 
 
     model = window.library_model
     assert model.rowCount() == len(sample.clips)
-    assert window.library_page.currentWidget() is window.grid
+    assert window.library_stack.currentWidget() is window.grid
     window.sort_combo.setCurrentIndex(window.sort_combo.findData("name"))
     titles = [model.index(row).data(ROW_ROLE).title for row in range(model.rowCount())]
     assert titles == sorted(titles, key=str.casefold)

@@ -22,7 +22,7 @@ pytest.importorskip("PySide6")
 pytestmark = [pytest.mark.xvfb, pytest.mark.gui]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
-SCREENSHOTS = ("library", "search_grouped", "search", "player", "welcome", "settings")
+SCREENSHOTS = ("library", "search_grouped", "search", "player", "for_you", "welcome", "settings")
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +131,12 @@ def test_screenshots_of_library_search_and_player(display, tmp_path_factory, off
     assert facts["search_results"] >= 1
     assert facts["player_title"] == "blue square speech"
     assert facts["transcript_row"] == 0
+    assert facts["for_you"], "the shelf is empty"
+    assert facts["finished_from_shelf"], "the clip opened from the shelf did not play to its end"
+    if facts["opened_from_shelf"] == "red circle":
+        reasons = dict(facts["for_you"])
+        assert "red circle" not in reasons, "a clip watched to its end is suggested again"
+        assert "red circle" in reasons.get("red circle 2", ""), reasons  # watched it, or its tags
     if _vlc_draws_into_windows():
         red, green, blue = (int(facts["video_centre"][i : i + 2], 16) for i in (1, 3, 5))
         assert blue > 150 and red < 120 and green < 120, (

@@ -63,6 +63,28 @@ def _build(tmp_path_factory, offline_env) -> SampleLibrary:
     return SampleLibrary(library, settings, folder, tuple(clips))
 
 
+def private_copy(
+    sample: SampleLibrary, tmp_path_factory: pytest.TempPathFactory, offline_env: dict[str, str]
+) -> SampleLibrary:
+    """A copy of the indexed sample library's database with no viewing history and no likes, for tests that need
+    to know the whole history (the shared library collects the plays of every other test). Same media folder."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+
+    root = tmp_path_factory.mktemp("ui-library-copy")
+    settings = load_settings(data_dir=root / "data", environ=_environ(offline_env, root))
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    # Copied through the shared library's own connection: a second SQLite library in this process (the standard
+    # sqlite3 module beside the store's driver) would break the other's file locks and corrupt the database.
+    sample.library.store.connection().execute("VACUUM INTO ?", (str(settings.database_path),))
+    library = Library(settings)
+    with library.store.transaction() as connection:
+        connection.execute("DELETE FROM plays")
+        connection.execute("DELETE FROM feedback")
+    atexit.register(library.close)
+    return SampleLibrary(library, settings, sample.folder, sample.clips)
+
+
 def _environ(offline_env: dict[str, str], root: Path) -> dict[str, str]:
     env = dict(offline_env)
     env["MEDIAREC_CONFIG"] = str(root / "config.toml")

@@ -1,5 +1,6 @@
 """Drive the real desktop app on an X server and save screenshots: the library grid, search results, the player
-with its transcript (libVLC drawing into the window), the welcome and the settings dialogs.
+with its transcript (libVLC drawing into the window), the "For you" shelf after watching a clip to its end, the
+welcome and the settings dialogs.
 
 Run by tests/test_ui_xvfb.py under Xvfb; it uses only the app's public widgets, as a user would:
 
@@ -79,6 +80,43 @@ def search(window, query: str) -> None:
     pause(500)
 
 
+def watch_from_the_shelf(window, backend) -> dict:
+    """Back to the library, open "red circle" from the "For you" shelf, watch it to the end, and come back to a
+    shelf that follows the new viewing."""
+    from mediarec.ui.for_you import REASON_ROLE
+
+    recorded, refreshed = [], []
+    window.player.play_recorded.connect(recorded.append)
+    window.for_you_loaded.connect(refreshed.append)
+    window.player.back_button.click()  # ends the viewing of the search result
+    window.search_box.clear()
+    wait_until(lambda: recorded and refreshed, 10, "the shelf after leaving the player")
+    shelf = window.for_you
+    cards = shelf.model.cards()
+    row = next((row for row, card in enumerate(cards) if card.row.title == "red circle"), 0)
+    recorded.clear()
+    refreshed.clear()
+    index = shelf.card_index(row)
+    shelf.view.scrollTo(index)
+    QTest.mouseClick(
+        shelf.view.viewport(), Qt.MouseButton.LeftButton, pos=shelf.view.visualRect(index).center()
+    )
+    wait_until(lambda: window.pages.currentWidget() is window.player, 5, "the player from the shelf")
+    wait_until(lambda: recorded, 30, "the clip to play to its end")
+    window.player.back_button.click()
+    wait_until(lambda: refreshed, 10, "the shelf after the viewing")
+    window.grid.clearSelection()
+    pause(800)  # thumbnails
+    model = shelf.model
+    return {
+        "opened_from_shelf": cards[row].row.title,
+        "finished_from_shelf": bool(recorded[0].finished),
+        "for_you": [
+            [model.index(i).data(), model.index(i).data(REASON_ROLE)] for i in range(model.rowCount())
+        ],
+    }
+
+
 def run(args: argparse.Namespace) -> None:
     from mediarec.app import Library
     from mediarec.config import load_settings
@@ -141,6 +179,9 @@ def run(args: argparse.Namespace) -> None:
         facts["video_centre"] = _colour_at_centre(window.player.surface)
         facts["transcript_row"] = window.player.current_transcript_row
         facts["player_title"] = window.player.title.text()
+
+        facts.update(watch_from_the_shelf(window, backend))
+        save(window, out, "for_you")
 
         welcome = WelcomeDialog(settings, window.pools, [str(Path.home() / "Videos")], window)
         welcome.show()

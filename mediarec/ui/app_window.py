@@ -1,5 +1,5 @@
-"""The main window: toolbar with search and filters, the library grid / search results / player pages, the details
-panel, and the indexing status. It wires the parts together and keeps every slow call on a worker pool."""
+"""The main window: toolbar with search and filters, the library page ("For you" shelf over the grid) / search
+results / player pages, the details panel, and the indexing status. It wires the parts together and keeps every slow call on a worker pool."""
 
 from __future__ import annotations
 
@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec import __version__, services
+from mediarec.app import LibraryError
 from mediarec.config import Settings
 from mediarec.index.records import ItemRecord
 from mediarec.pipeline.indexer import IndexSummary
 from mediarec.player.base import PlayerBackend
 from mediarec.services import LibraryRow
-from mediarec.ui.bridge import WorkerPools, run_task
+from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
 from mediarec.ui.details_panel import DetailsPanel
+from mediarec.ui.for_you import ForYouShelf
 from mediarec.ui.indexing import FolderWatcher, IndexingController, IndexingStatus
 from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, CardDelegate, LibraryModel
 from mediarec.ui.player_view import OpenRequest, PlayerView
@@ -43,6 +45,7 @@ from mediarec.ui.thumbnails import ThumbnailCache
 
 THUMBNAIL_SIZE = QSize(320, 180)
 LIBRARY_RELOAD_MILLISECONDS = 1500
+FOR_YOU_LIMIT = 12
 
 
 class EmptyLibrary(QWidget):
@@ -102,6 +105,7 @@ class EmptyLibrary(QWidget):
 
 class MainWindow(QMainWindow):
     library_loaded = Signal(int)  # how many items the library holds
+    for_you_loaded = Signal(int)  # how many recommendations the shelf got
 
     def __init__(
         self,
@@ -119,6 +123,7 @@ class MainWindow(QMainWindow):
         self.pools = pools or WorkerPools()
         self._loaded_once = False
         self._shut_down = False
+        self._for_you_task: TaskHandle | None = None
         self.setWindowTitle("mediarec")
         self.resize(1200, 760)
         self.thumbnails = ThumbnailCache(self.pools.thumbnails, THUMBNAIL_SIZE, parent=self)
@@ -147,7 +152,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._page_before_player: QWidget = self.library_page
         self._reload_timer = QTimer(self, singleShot=True, interval=LIBRARY_RELOAD_MILLISECONDS)
-        self._reload_timer.timeout.connect(self.reload_library)
+        self._reload_timer.timeout.connect(self._reload_grid)
         self._player_notice = player_notice
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -170,9 +175,17 @@ class MainWindow(QMainWindow):
         self.grid.setSpacing(4)
         self.grid.setAccessibleName(self.tr("Library"))
         self.empty = EmptyLibrary(self)
-        self.library_page = QStackedWidget(self)
-        self.library_page.addWidget(self.grid)
-        self.library_page.addWidget(self.empty)
+        self.library_stack = QStackedWidget(self)
+        self.library_stack.addWidget(self.grid)
+        self.library_stack.addWidget(self.empty)
+        self.for_you = ForYouShelf(self.thumbnails, self)
+        self.for_you.hide()  # until it has something to show
+        self.library_page = QWidget(self)
+        page_layout = QVBoxLayout(self.library_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.setSpacing(0)
+        page_layout.addWidget(self.for_you)
+        page_layout.addWidget(self.library_stack, 1)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("Search and filters"), self)
@@ -257,6 +270,9 @@ class MainWindow(QMainWindow):
             lambda: self.library_model.set_sort_key(self.sort_combo.currentData())
         )
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.for_you.card_activated.connect(self._for_you_activated)
+        self.for_you.variety_changed.connect(lambda _diversity: self.refresh_for_you())
+        self.player.feedback_changed.connect(lambda _item, _value: self.refresh_for_you())
         self.tag_combo.currentIndexChanged.connect(self._tag_changed)
         self.grid.selectionModel().currentChanged.connect(self._grid_current_changed)
         self.grid.activated.connect(self._grid_activated)
@@ -317,6 +333,11 @@ class MainWindow(QMainWindow):
     # -- library grid ------------------------------------------------------------------------------------------
 
     def reload_library(self) -> None:
+        """Reload the grid, the tag filter and the "For you" shelf."""
+        self._reload_grid()
+        self.refresh_for_you()
+
+    def _reload_grid(self) -> None:
         run_task(
             self.pools.search, services.library_rows, self.library, on_result=self._rows_loaded, owner=self
         )
@@ -354,18 +375,57 @@ class MainWindow(QMainWindow):
         self.tag_combo.blockSignals(False)
 
     def _update_library_page(self) -> None:
+        self._update_shelf_visibility()
         if self.library_model.rowCount():
-            self.library_page.setCurrentWidget(self.grid)
+            self.library_stack.setCurrentWidget(self.grid)
             return
         self.empty.show_state(
             library_empty=self.library_model.total_count == 0, indexing=self.indexing.state != "idle"
         )
         if self._loaded_once:
-            self.library_page.setCurrentWidget(self.empty)
+            self.library_stack.setCurrentWidget(self.empty)
+
+    # -- "For you" ---------------------------------------------------------------------------------------------
+
+    def refresh_for_you(self) -> None:
+        """Ask the recommender again (off the GUI thread); a newer ask drops the answer of an older one."""
+        if self._for_you_task is not None:
+            self._for_you_task.cancel()
+        self._for_you_task = run_task(
+            self.pools.search,
+            services.for_you,
+            self.library,
+            FOR_YOU_LIMIT,
+            self.for_you.diversity,
+            on_result=self._for_you_received,
+            on_error=self._for_you_failed,
+            owner=self,
+        )
+
+    def _for_you_received(self, cards: list[services.ForYouCard]) -> None:
+        self.for_you.set_cards(cards)
+        self._update_shelf_visibility()
+        self.for_you_loaded.emit(len(cards))
+
+    def _for_you_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LibraryError):
+            report_unexpected(error)
+            return
+        self.for_you.set_cards([])  # e.g. items indexed with two different models: nothing to compare yet
+        self._update_shelf_visibility()
+        self.for_you_loaded.emit(0)
+
+    def _update_shelf_visibility(self) -> None:
+        self.for_you.setVisible(self.for_you.model.rowCount() > 0 and self.library_model.total_count > 0)
+
+    def _for_you_activated(self, card: services.ForYouCard) -> None:
+        self.open_player(_request_from_row(card.row, card.resume_at or 0.0))
 
     def _kind_changed(self) -> None:
         kind = self.kind_combo.currentData()
         self.library_model.set_kind(kind)
+        self.for_you.set_kind(kind)
+        self._update_shelf_visibility()
         self.search_panel.set_kind(kind)
 
     def _tag_changed(self) -> None:
@@ -456,6 +516,7 @@ class MainWindow(QMainWindow):
 
     def _play_recorded(self, play) -> None:
         self._schedule_reload()  # "recently played" order and play counts change
+        self.refresh_for_you()  # the history changed, and with it what the shelf suggests
         if play.item_id == self.details.item_id:
             self.details.show_item(play.item_id)
 

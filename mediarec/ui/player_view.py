@@ -1,5 +1,6 @@
-"""The player page: video (or cover art for audio), timeline with hit and scene markers, controls, a transcript that
-follows playback, like/dislike, and the viewing history written when a viewing ends."""
+"""The player page: video (or cover art for audio), timeline with chapter, hit and scene markers, controls (with a
+chapter list and PageUp / PageDown for the previous / next chapter), a transcript that follows playback,
+like/dislike, and the viewing history written when a viewing ends."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -25,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.app import LibraryError
 from mediarec.index.records import TranscriptLine
 from mediarec.player.base import PlaybackState, PlayerBackend, PlayerError
 from mediarec.player.session import PlaySession, PlaySummary
-from mediarec.services import item_details, record_viewing, set_feedback
+from mediarec.services import item_chapters, item_details, record_viewing, set_feedback
 from mediarec.ui import icons
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import clock
@@ -37,6 +40,9 @@ from mediarec.ui.player_backends import video_widget_of
 POLL_MILLISECONDS = 200
 SEEK_STEP_SECONDS = 5.0
 VOLUME_STEP = 10
+# PageUp within this many seconds of a chapter's start goes to the chapter before (as in most players); later, it
+# goes back to the start of the current chapter.
+CHAPTER_RESTART_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,9 @@ class PlayerView(QWidget):
         self._session: PlaySession | None = None
         self._transcript: list[TranscriptLine] = []
         self._transcript_starts: list[float] = []
+        self._chapters: list[tuple[float, str]] = []  # (start, title) of the open item, when it has several
         self._feedback = 0
+        self._feedback_set_here = False
         self._fullscreen = False
         self._showing_pause = False
         self._poll = QTimer(self, interval=POLL_MILLISECONDS)
@@ -211,9 +219,19 @@ class PlayerView(QWidget):
         self.fullscreen_button = _button("", self.tr("Full screen (F)"))
         self.fullscreen_button.setIcon(icons.fullscreen())
         self.fullscreen_button.clicked.connect(self.toggle_fullscreen)
+        self.chapter_combo = QComboBox(self)
+        self.chapter_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.chapter_combo.setToolTip(self.tr("Chapters (PageUp / PageDown: previous / next)"))
+        self.chapter_combo.setAccessibleName(self.tr("Chapters"))
+        self.chapter_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.chapter_combo.setMaximumWidth(360)
+        self.chapter_combo.activated.connect(self._chapter_chosen)
+        self.chapter_combo.hide()
         controls = QHBoxLayout()
         for widget in (self.play_button, self.back_step, self.forward_step):
             controls.addWidget(widget)
+        controls.addSpacing(8)
+        controls.addWidget(self.chapter_combo)
         controls.addStretch(1)
         controls.addWidget(self.mute_button)
         controls.addWidget(self.volume)
@@ -237,6 +255,8 @@ class PlayerView(QWidget):
             Qt.Key.Key_F: self.toggle_fullscreen,
             Qt.Key.Key_M: self.toggle_mute,
             Qt.Key.Key_Escape: self._escape,
+            Qt.Key.Key_PageDown: self.next_chapter,
+            Qt.Key.Key_PageUp: self.previous_chapter,
         }
         self._shortcuts = []
         for key, action in bindings.items():
@@ -260,9 +280,11 @@ class PlayerView(QWidget):
         self.timeline.set_duration(request.duration)
         self.timeline.set_hits(request.hits)
         self.timeline.set_scenes([])
+        self._set_chapters([])
         self.timeline.set_position(request.start)
         self._set_transcript([])
         self._show_feedback(0)
+        self._feedback_set_here = False
         self._show_art(request)
         self.opened.emit(request.item_id)
         self.setFocus()
@@ -287,6 +309,16 @@ class PlayerView(QWidget):
             on_error=lambda _error: None,  # the player works without transcript and scenes
             owner=self,
         )
+        item_id = request.item_id
+        run_task(
+            self._pools.search,
+            item_chapters,
+            self._library,
+            item_id,
+            on_result=lambda chapters: self._chapters_loaded(item_id, chapters),
+            on_error=_ignore_library_error,  # no chapters (the file left the library): the timeline has none
+            owner=self,
+        )
 
     def _show_art(self, request: OpenRequest) -> None:
         if self.backend is None:
@@ -309,7 +341,62 @@ class PlayerView(QWidget):
         if details.item.duration:
             self.timeline.set_duration(details.item.duration)
         self._set_transcript(details.transcript)
-        self._show_feedback(details.feedback)
+        if not self._feedback_set_here:  # a click made while the details loaded is newer than what they say
+            self._show_feedback(details.feedback)
+
+    def _chapters_loaded(self, item_id: int, chapter_list) -> None:
+        if self._request is None or self._request.item_id != item_id:
+            return
+        chapters = chapter_list.chapters
+        if len(chapters) < 2:  # one chapter is the whole file: nothing to mark or jump between
+            return
+        self._set_chapters([(chapter.start, self._chapter_title(chapter)) for chapter in chapters])
+
+    def _chapter_title(self, chapter) -> str:
+        chinese = QLocale().language() == QLocale.Language.Chinese
+        title = chapter.title_zh if chinese and chapter.title_zh else chapter.title
+        return title or self.tr("Chapter %1").replace("%1", str(chapter.index + 1))
+
+    def _set_chapters(self, chapters: Sequence[tuple[float, str]]) -> None:
+        self._chapters = list(chapters)
+        self.timeline.set_chapters(self._chapters)
+        self.chapter_combo.clear()
+        for number, (start, title) in enumerate(self._chapters, start=1):
+            self.chapter_combo.addItem(f"{number}. {title}  ({clock(start)})", start)
+        self.chapter_combo.setVisible(bool(self._chapters))
+        if self._chapters and self.backend is not None:
+            self._follow_chapter(self.backend.position)
+
+    @property
+    def chapters(self) -> list[tuple[float, str]]:
+        return list(self._chapters)
+
+    def next_chapter(self) -> None:
+        if self.backend is None or not self._chapters:
+            return
+        position = self.backend.position
+        later = [start for start, _ in self._chapters if start > position + 0.05]
+        if later:
+            self.seek(later[0])
+
+    def previous_chapter(self) -> None:
+        if self.backend is None or not self._chapters:
+            return
+        position = self.backend.position
+        earlier = [start for start, _ in self._chapters if start < position - CHAPTER_RESTART_SECONDS]
+        self.seek(earlier[-1] if earlier else 0.0)
+
+    def _chapter_chosen(self, index: int) -> None:
+        start = self.chapter_combo.itemData(index)
+        if start is not None:
+            self.seek(float(start))
+        self.setFocus()  # keys go back to the player's shortcuts
+
+    def _follow_chapter(self, position: float) -> None:
+        starts = [start for start, _ in self._chapters]
+        index = bisect.bisect_right(starts, position + 0.05) - 1
+        if index >= 0 and index != self.chapter_combo.currentIndex():
+            self.chapter_combo.setCurrentIndex(index)
 
     def _set_transcript(self, lines: Sequence[TranscriptLine]) -> None:
         self._transcript = list(lines)
@@ -413,6 +500,8 @@ class PlayerView(QWidget):
                 )
             )
         self._follow_transcript(position)
+        if self._chapters:
+            self._follow_chapter(position)
         if self._session is not None:
             # At the end the player has stopped, but it played up to there.
             self._session.update(position, state in (PlaybackState.PLAYING, PlaybackState.ENDED))
@@ -462,6 +551,7 @@ class PlayerView(QWidget):
         if self._request is None:
             return
         item_id = self._request.item_id
+        self._feedback_set_here = True
         self._show_feedback(value)
         run_task(
             self._pools.writes,
@@ -487,6 +577,11 @@ class PlayerView(QWidget):
         if self.backend is not None:
             self.backend.release()
             self.backend = None
+
+
+def _ignore_library_error(error: BaseException) -> None:
+    if not isinstance(error, LibraryError):
+        raise error
 
 
 def _button(text: str, tooltip: str, icon: QStyle.StandardPixmap | None = None) -> QToolButton:

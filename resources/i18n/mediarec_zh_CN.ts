@@ -187,42 +187,42 @@
 <context>
     <name>EmptyLibrary</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="64"/>
+        <location filename="../../mediarec/ui/app_window.py" line="66"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="65"/>
+        <location filename="../../mediarec/ui/app_window.py" line="67"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="87"/>
+        <location filename="../../mediarec/ui/app_window.py" line="89"/>
         <source>Nothing to show</source>
         <translation>没有可显示的内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="88"/>
+        <location filename="../../mediarec/ui/app_window.py" line="90"/>
         <source>No file matches these filters.</source>
         <translation>没有文件符合这些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="90"/>
+        <location filename="../../mediarec/ui/app_window.py" line="92"/>
         <source>Indexing your files…</source>
         <translation>正在索引你的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="91"/>
+        <location filename="../../mediarec/ui/app_window.py" line="93"/>
         <source>Each file appears here as soon as it is ready.</source>
         <translation>每个文件处理完成后会立即显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="93"/>
+        <location filename="../../mediarec/ui/app_window.py" line="95"/>
         <source>Your library is empty</source>
         <translation>你的媒体库是空的</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="96"/>
+        <location filename="../../mediarec/ui/app_window.py" line="98"/>
         <source>Add a folder with videos or music, or make a small sample library to see search and “more like this” at work within a minute.</source>
         <translation>添加一个包含视频或音乐的文件夹，或生成一个小型示例媒体库，一分钟内即可体验搜索和“更多类似内容”。</translation>
     </message>
@@ -251,6 +251,99 @@
         <location filename="../../mediarec/ui/settings_dialog.py" line="65"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>ForYou</name>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="58"/>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="66"/>
+        <source>because you watched %1</source>
+        <translation>因为你看过《%1》</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="70"/>
+        <source>because you liked %1</source>
+        <translation>因为你喜欢《%1》</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="74"/>
+        <source>you like: %1</source>
+        <translation>你喜欢：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="75"/>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="80"/>
+        <source>continue watching: you stopped at %1 of %2</source>
+        <translation>继续观看：上次停在 %1（共 %2）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="82"/>
+        <source>continue watching: you stopped at %1</source>
+        <translation>继续观看：上次停在 %1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="88"/>
+        <source>new in your library (added today)</source>
+        <translation>媒体库新内容（今天添加）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="90"/>
+        <source>new in your library (added yesterday)</source>
+        <translation>媒体库新内容（昨天添加）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="91"/>
+        <source>new in your library (added %1 days ago)</source>
+        <translation>媒体库新内容（%1 天前添加）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="96"/>
+        <source>a different corner of your library</source>
+        <translation>媒体库里的另一类内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="97"/>
+        <source>something different from what you usually watch</source>
+        <translation>与你平时看的不同的内容</translation>
+    </message>
+</context>
+<context>
+    <name>ForYouShelf</name>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="248"/>
+        <location filename="../../mediarec/ui/for_you.py" line="284"/>
+        <source>For you</source>
+        <translation>为你推荐</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="259"/>
+        <source>Left: closest to what you watch. Right: more varied picks.</source>
+        <translation>向左：最接近你看过的内容。向右：推荐更多样。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="260"/>
+        <location filename="../../mediarec/ui/for_you.py" line="261"/>
+        <source>Variety</source>
+        <translation>多样性</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="310"/>
+        <source>New and varied picks: watch something and these follow your taste</source>
+        <translation>新添加和多样的内容：看过一些之后，推荐会跟随你的口味</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="312"/>
+        <source>Picked from what you watch and like</source>
+        <translation>根据你看过和喜欢的内容挑选</translation>
     </message>
 </context>
 <context>
@@ -375,209 +468,209 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="172"/>
+        <location filename="../../mediarec/ui/app_window.py" line="176"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="179"/>
+        <location filename="../../mediarec/ui/app_window.py" line="191"/>
         <source>Search and filters</source>
         <translation>搜索和筛选</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="184"/>
+        <location filename="../../mediarec/ui/app_window.py" line="196"/>
         <source>Search what is seen, said or heard…</source>
         <translation>搜索画面、语音或声音中的内容…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="188"/>
+        <location filename="../../mediarec/ui/app_window.py" line="200"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="193"/>
+        <location filename="../../mediarec/ui/app_window.py" line="205"/>
         <source>Recently added</source>
         <translation>最近添加</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="194"/>
+        <location filename="../../mediarec/ui/app_window.py" line="206"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="195"/>
+        <location filename="../../mediarec/ui/app_window.py" line="207"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="196"/>
+        <location filename="../../mediarec/ui/app_window.py" line="208"/>
         <source>Recently played</source>
         <translation>最近播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="199"/>
+        <location filename="../../mediarec/ui/app_window.py" line="211"/>
         <source>Sort the library</source>
         <translation>媒体库排序方式</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="202"/>
+        <location filename="../../mediarec/ui/app_window.py" line="214"/>
         <source>Video and audio</source>
         <translation>视频和音频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="203"/>
+        <location filename="../../mediarec/ui/app_window.py" line="215"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="204"/>
+        <location filename="../../mediarec/ui/app_window.py" line="216"/>
         <source>Audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="207"/>
+        <location filename="../../mediarec/ui/app_window.py" line="219"/>
         <source>Show only one kind of file</source>
         <translation>只显示一种类型的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="209"/>
-        <location filename="../../mediarec/ui/app_window.py" line="350"/>
+        <location filename="../../mediarec/ui/app_window.py" line="221"/>
+        <location filename="../../mediarec/ui/app_window.py" line="370"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="210"/>
+        <location filename="../../mediarec/ui/app_window.py" line="222"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="214"/>
+        <location filename="../../mediarec/ui/app_window.py" line="226"/>
         <source>Sort:</source>
         <translation>排序：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="215"/>
+        <location filename="../../mediarec/ui/app_window.py" line="227"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="216"/>
+        <location filename="../../mediarec/ui/app_window.py" line="228"/>
         <source>Tag:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="223"/>
+        <location filename="../../mediarec/ui/app_window.py" line="235"/>
         <source>Rescan</source>
         <translation>重新扫描</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="224"/>
+        <location filename="../../mediarec/ui/app_window.py" line="236"/>
         <source>Look for new and changed files in the watched folders</source>
         <translation>在监视的文件夹中查找新增和更改的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="225"/>
+        <location filename="../../mediarec/ui/app_window.py" line="237"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="231"/>
+        <location filename="../../mediarec/ui/app_window.py" line="243"/>
         <source>&amp;Library</source>
         <translation>媒体库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="232"/>
+        <location filename="../../mediarec/ui/app_window.py" line="244"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="233"/>
+        <location filename="../../mediarec/ui/app_window.py" line="245"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="238"/>
+        <location filename="../../mediarec/ui/app_window.py" line="250"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="245"/>
+        <location filename="../../mediarec/ui/app_window.py" line="257"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="246"/>
-        <location filename="../../mediarec/ui/app_window.py" line="642"/>
+        <location filename="../../mediarec/ui/app_window.py" line="258"/>
+        <location filename="../../mediarec/ui/app_window.py" line="702"/>
         <source>About mediarec</source>
         <translation>关于 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="342"/>
+        <location filename="../../mediarec/ui/app_window.py" line="362"/>
         <source>%1 files</source>
         <translation>%1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="342"/>
+        <location filename="../../mediarec/ui/app_window.py" line="362"/>
         <source>1 file</source>
         <translation>1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="495"/>
+        <location filename="../../mediarec/ui/app_window.py" line="555"/>
         <source>No folders are watched yet: add one first.</source>
         <translation>尚未监视任何文件夹：请先添加一个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="508"/>
+        <location filename="../../mediarec/ui/app_window.py" line="568"/>
         <source>Indexing stopped. Indexed before stopping: %1.</source>
         <translation>索引已停止。停止前已索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="510"/>
+        <location filename="../../mediarec/ui/app_window.py" line="570"/>
         <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
         <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="513"/>
+        <location filename="../../mediarec/ui/app_window.py" line="573"/>
         <source>Library up to date. Newly indexed: %1.</source>
         <translation>媒体库已是最新。新索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="520"/>
+        <location filename="../../mediarec/ui/app_window.py" line="580"/>
         <source>Indexing stopped: %1</source>
         <translation>索引已停止：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="525"/>
+        <location filename="../../mediarec/ui/app_window.py" line="585"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="543"/>
+        <location filename="../../mediarec/ui/app_window.py" line="603"/>
         <source>Making the sample library…</source>
         <translation>正在生成示例媒体库…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="559"/>
+        <location filename="../../mediarec/ui/app_window.py" line="619"/>
         <source>Sample library made in %1; indexing it now.</source>
         <translation>示例媒体库已生成在 %1，正在索引。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="570"/>
+        <location filename="../../mediarec/ui/app_window.py" line="630"/>
         <source>No sample library</source>
         <translation>无法生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="607"/>
+        <location filename="../../mediarec/ui/app_window.py" line="667"/>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="616"/>
+        <location filename="../../mediarec/ui/app_window.py" line="676"/>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="644"/>
+        <location filename="../../mediarec/ui/app_window.py" line="704"/>
         <source>mediarec %1
 An offline media library that finds the moment you are looking for.</source>
         <translation>mediarec %1
@@ -607,73 +700,88 @@ To play files, %2.</source>
 <context>
     <name>PlayerView</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="113"/>
+        <location filename="../../mediarec/ui/player_view.py" line="120"/>
         <source>← Back</source>
         <translation>← 返回</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="113"/>
+        <location filename="../../mediarec/ui/player_view.py" line="120"/>
         <source>Back to the list (Esc)</source>
         <translation>返回列表（Esc）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="123"/>
+        <location filename="../../mediarec/ui/player_view.py" line="130"/>
         <source>Like</source>
         <translation>喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="123"/>
+        <location filename="../../mediarec/ui/player_view.py" line="130"/>
         <source>I like this: recommend more like it</source>
         <translation>我喜欢：多推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="125"/>
+        <location filename="../../mediarec/ui/player_view.py" line="132"/>
         <source>Dislike</source>
         <translation>不喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="125"/>
+        <location filename="../../mediarec/ui/player_view.py" line="132"/>
         <source>Not for me: recommend less like it</source>
         <translation>不感兴趣：少推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="158"/>
-        <location filename="../../mediarec/ui/player_view.py" line="164"/>
+        <location filename="../../mediarec/ui/player_view.py" line="165"/>
+        <location filename="../../mediarec/ui/player_view.py" line="171"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="191"/>
+        <location filename="../../mediarec/ui/player_view.py" line="198"/>
         <source>Play / pause (Space)</source>
         <translation>播放/暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="194"/>
+        <location filename="../../mediarec/ui/player_view.py" line="201"/>
         <source>Back 5 seconds (Left)</source>
         <translation>后退 5 秒（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="198"/>
+        <location filename="../../mediarec/ui/player_view.py" line="205"/>
         <source>Forward 5 seconds (Right)</source>
         <translation>前进 5 秒（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="201"/>
+        <location filename="../../mediarec/ui/player_view.py" line="208"/>
         <source>Mute (M)</source>
         <translation>静音（M）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="209"/>
+        <location filename="../../mediarec/ui/player_view.py" line="216"/>
         <source>Volume (Up / Down)</source>
         <translation>音量（上/下方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="211"/>
+        <location filename="../../mediarec/ui/player_view.py" line="218"/>
         <source>Full screen (F)</source>
         <translation>全屏（F）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="323"/>
+        <location filename="../../mediarec/ui/player_view.py" line="223"/>
+        <source>Chapters (PageUp / PageDown: previous / next)</source>
+        <translation>章节（PageUp / PageDown：上一章 / 下一章）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="224"/>
+        <source>Chapters</source>
+        <translation>章节</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="355"/>
+        <source>Chapter %1</source>
+        <translation>第 %1 章</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="407"/>
         <source>No speech in this file.</source>
         <translation>此文件中没有语音。</translation>
     </message>
@@ -820,7 +928,7 @@ To play files, %2.</source>
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../mediarec/ui/timeline.py" line="31"/>
+        <location filename="../../mediarec/ui/timeline.py" line="36"/>
         <source>Timeline</source>
         <translation>时间轴</translation>
     </message>

@@ -1,0 +1,162 @@
+"""The "For you" shelf and the player's chapters (offscreen Qt) on a private copy of the indexed sample library."""
+
+from __future__ import annotations
+
+import pytest
+from ui_helpers import ManualClock, close_window, indexed_sample_library, make_window, private_copy
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+
+from mediarec.player.base import PlaybackState  # noqa: E402
+from mediarec.player.null_backend import NullPlayer  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, offline_env):
+    """Its own copy: these tests start from an empty history and must know every viewing in it."""
+    return private_copy(indexed_sample_library(tmp_path_factory, offline_env), tmp_path_factory, offline_env)
+
+
+@pytest.fixture
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+def window(qtbot, sample, clock):
+    window = make_window(qtbot, sample, NullPlayer(clock), start=False)
+    with qtbot.waitSignal(window.for_you_loaded, timeout=10000):
+        window.reload_library()
+    yield window
+    close_window(window)
+
+
+def _shelf(window) -> list[tuple[str, str]]:
+    from mediarec.ui.for_you import REASON_ROLE
+
+    model = window.for_you.model
+    return [(model.index(row).data(), model.index(row).data(REASON_ROLE)) for row in range(model.rowCount())]
+
+
+def _watch(qtbot, window, sample, clock, filename: str, seconds: float | None = None):
+    """Play ``filename`` for ``seconds`` (to the end when None) and wait for the shelf to follow the new history."""
+    from mediarec.ui.player_view import OpenRequest
+
+    item = sample.library.store.item(sample.item_id(filename))
+    window.open_player(OpenRequest(item.id, item.path, item.display_title, item.kind, item.duration))
+    clock.advance(item.duration + 1.0 if seconds is None else seconds)
+    window.player.poll()
+    with qtbot.waitSignals([window.player.play_recorded, window.for_you_loaded], timeout=10000):
+        if seconds is not None:
+            window.player.back_button.click()  # leaving part way: a viewing to continue
+    return item
+
+
+def test_cold_start_shows_new_and_varied_items(window, sample):
+    # The module's first test: no history yet.
+    assert not sample.library.store.plays()
+    shelf = _shelf(window)
+    assert window.for_you.isVisible()
+    assert len(shelf) == len(sample.clips)  # a small library: every item, newest first and spread out
+    reasons = {reason for _, reason in shelf}
+    assert reasons <= {"new in your library (added today)", "a different corner of your library"}, reasons
+    assert "New and varied" in window.for_you.subtitle.text()
+
+
+def test_shelf_explains_its_picks_after_a_recorded_viewing(qtbot, window, sample, clock):
+    _watch(qtbot, window, sample, clock, "red_circle.mp4")
+    _watch(qtbot, window, sample, clock, "beach_weather.m4a", seconds=4.0)
+    shelf = dict(_shelf(window))
+    assert "red circle" not in shelf, "a finished item is not suggested again"
+    assert shelf["red circle 2"].startswith("because you watched red circle; you like: ")
+    assert "red" in shelf["red circle 2"]
+    assert shelf["Weather at the Beach"] == "continue watching: you stopped at 0:04 of 0:10"
+    assert any(reason.startswith("you like: ") for title, reason in shelf.items() if title != "red circle 2")
+    assert "what you watch" in window.for_you.subtitle.text()
+
+
+def test_clicking_a_shelf_card_opens_the_player_and_continues_where_it_stopped(qtbot, window, sample, clock):
+    if not any(card.source == "continue" for card in window.for_you.model.cards()):
+        _watch(qtbot, window, sample, clock, "beach_weather.m4a", seconds=4.0)
+        window.pages.setCurrentWidget(window.library_page)
+    cards = window.for_you.model.cards()
+    row = next(row for row, card in enumerate(cards) if card.source == "continue")
+    view = window.for_you.view
+    assert window.pages.currentWidget() is window.library_page and view.isVisible()
+    rect = view.visualRect(window.for_you.card_index(row))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    player = window.player
+    assert window.pages.currentWidget() is player
+    assert player.current.item_id == sample.item_id("beach_weather.m4a")
+    assert player.backend.state is PlaybackState.PLAYING
+    assert player.backend.position == pytest.approx(cards[row].resume_at)
+    # A card without a saved position starts at the beginning.
+    window.pages.setCurrentWidget(window.library_page)
+    other = next(row for row, card in enumerate(cards) if card.resume_at is None)
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(window.for_you.card_index(other)).center(),
+    )
+    assert player.current.item_id == cards[other].row.id and player.backend.position == 0.0
+
+
+def test_variety_slider_asks_again(qtbot, window):
+    with qtbot.waitSignal(window.for_you_loaded, timeout=5000):
+        window.for_you.variety.setValue(90)
+    assert window.for_you.diversity == pytest.approx(0.9)
+    assert window.for_you.model.rowCount() > 0
+
+
+def test_chapters_become_timeline_markers_and_page_keys_jump_between_them(qtbot, window, sample, clock):
+    from mediarec.ui.player_view import OpenRequest
+
+    item = sample.library.store.item(sample.item_id("shapes_sequence.mp4"))
+    expected = sample.library.chapters(item.path).chapters
+    assert len(expected) == 3, "the yellow square, green circle and blue triangle shots are three chapters"
+    window.open_player(OpenRequest(item.id, item.path, item.display_title, "video", item.duration, start=0.5))
+    player, timeline = window.player, window.player.timeline
+    qtbot.waitUntil(lambda: len(player.chapters) == 3, timeout=5000)
+    assert timeline.chapter_marks == pytest.approx([2.0, 5.0], abs=0.2)
+    assert timeline.chapter_marks == pytest.approx([chapter.start for chapter in expected[1:]])
+    assert [title for _, title in player.chapters] == [chapter.title for chapter in expected]
+    assert player.chapter_combo.isVisible() and player.chapter_combo.count() == 3
+    # Hovering names the chapter under the pointer.
+    x = int(timeline._x_for(3.5))
+    qtbot.mouseMove(timeline, QPoint(x, timeline.height() // 2))
+    assert timeline.hover_text(3.5).endswith(expected[1].title)
+    player.setFocus()
+    qtbot.waitUntil(player.hasFocus)
+    qtbot.keyClick(player, Qt.Key.Key_PageDown)
+    assert player.backend.position == pytest.approx(expected[1].start)
+    assert player.chapter_combo.currentIndex() == 1
+    qtbot.keyClick(player, Qt.Key.Key_PageDown)
+    assert player.backend.position == pytest.approx(expected[2].start)
+    qtbot.keyClick(player, Qt.Key.Key_PageDown)  # no chapter after the last: stays
+    assert player.backend.position == pytest.approx(expected[2].start)
+    qtbot.keyClick(player, Qt.Key.Key_PageUp)  # just after a chapter start: the chapter before
+    assert player.backend.position == pytest.approx(expected[1].start)
+    player.chapter_combo.activated.emit(0)  # choosing from the chapter list seeks there
+    assert player.backend.position == pytest.approx(0.0)
+
+
+def test_a_single_chapter_file_shows_no_chapter_markers(qtbot, window, sample):
+    from mediarec.ui.player_view import OpenRequest
+
+    player = window.player
+    several = sample.library.store.item(sample.item_id("shapes_sequence.mp4"))
+    window.open_player(
+        OpenRequest(several.id, several.path, several.display_title, "video", several.duration)
+    )
+    qtbot.waitUntil(lambda: len(player.chapters) == 3, timeout=5000)
+    item = sample.library.store.item(sample.item_id("red_circle_2.mp4"))
+    window.open_player(OpenRequest(item.id, item.path, item.display_title, "video", item.duration))
+    assert player.chapters == [] and player.timeline.chapter_marks == []  # the last file's are gone at once
+    qtbot.wait(500)  # and none arrive: one chapter is the whole file
+    assert player.chapters == [] and player.timeline.chapter_marks == []
+    assert not player.chapter_combo.isVisible()
