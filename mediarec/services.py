@@ -170,6 +170,18 @@ class ForYouCard:
         return dict(self.named_titles).get(item_id, "") if item_id is not None else ""
 
 
+FOR_YOU_VARIETY_KEY = "for_you_variety"
+
+
+def for_you_variety(library: Library, default: float = 0.3) -> float:
+    """The diversity the user last chose on the shelf (kept with the library, like the rest of its history)."""
+    return float(library.store.get_meta(FOR_YOU_VARIETY_KEY, str(default)))
+
+
+def save_for_you_variety(library: Library, diversity: float) -> None:
+    library.store.set_meta(FOR_YOU_VARIETY_KEY, f"{min(1.0, max(0.0, diversity)):.2f}")
+
+
 def for_you(library: Library, limit: int = 12, diversity: float = 0.3) -> list[ForYouCard]:
     """The recommendations of Library.recommend as shelf cards (cold start: the newest and a spread)."""
     recommendations = library.recommend(limit, diversity)

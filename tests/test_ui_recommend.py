@@ -113,6 +113,18 @@ def test_variety_slider_asks_again(qtbot, window):
     assert window.for_you.model.rowCount() > 0
 
 
+def test_the_chosen_variety_is_kept_for_the_next_start(qtbot, window, sample):
+    from mediarec import services
+
+    with qtbot.waitSignal(window.for_you_loaded, timeout=5000):
+        window.for_you.variety.setValue(70)
+    qtbot.waitUntil(lambda: services.for_you_variety(sample.library) == pytest.approx(0.7), timeout=5000)
+    window.for_you.variety.setValue(10)  # as if the app had been closed with another value on screen
+    with qtbot.waitSignal(window.for_you_loaded, timeout=10000):
+        window.reload_library()
+    assert window.for_you.variety.value() == 70
+
+
 def test_chapters_become_timeline_markers_and_page_keys_jump_between_them(qtbot, window, sample, clock):
     from mediarec.ui.player_view import OpenRequest
 

@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         )
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.for_you.card_activated.connect(self._for_you_activated)
-        self.for_you.variety_changed.connect(lambda _diversity: self.refresh_for_you())
+        self.for_you.variety_changed.connect(self._variety_changed)
         self.player.feedback_changed.connect(lambda _item, _value: self.refresh_for_you())
         self.tag_combo.currentIndexChanged.connect(self._tag_changed)
         self.grid.selectionModel().currentChanged.connect(self._grid_current_changed)
@@ -335,9 +335,15 @@ class MainWindow(QMainWindow):
     # -- library grid ------------------------------------------------------------------------------------------
 
     def reload_library(self) -> None:
-        """Reload the grid, the tag filter and the "For you" shelf."""
+        """Reload the grid, the tag filter and the "For you" shelf (with the variety the user last chose)."""
         self._reload_grid()
-        self.refresh_for_you()
+        run_task(
+            self.pools.search,
+            services.for_you_variety,
+            self.library,
+            on_result=self._variety_loaded,
+            owner=self,
+        )
 
     def _reload_grid(self) -> None:
         run_task(
@@ -388,6 +394,16 @@ class MainWindow(QMainWindow):
             self.library_stack.setCurrentWidget(self.empty)
 
     # -- "For you" ---------------------------------------------------------------------------------------------
+
+    def _variety_changed(self, diversity: float) -> None:
+        run_task(self.pools.writes, services.save_for_you_variety, self.library, diversity, owner=self)
+        self.refresh_for_you()
+
+    def _variety_loaded(self, diversity: float) -> None:
+        self.for_you.variety.blockSignals(True)  # restoring the saved value is not a new choice
+        self.for_you.variety.setValue(round(diversity * 100))
+        self.for_you.variety.blockSignals(False)
+        self.refresh_for_you()
 
     def refresh_for_you(self) -> None:
         """Ask the recommender again (off the GUI thread); a newer ask drops the answer of an older one."""
