@@ -374,17 +374,6 @@ class LibraryStore:
     def space_size(self, space: VectorSpace) -> int:
         return self.query(f"SELECT count(*) FROM {space.table_name}")[0][0]
 
-    def sample_vectors(self, space: VectorSpace, limit: int) -> np.ndarray:
-        """Up to `limit` vectors of a space, spread over it (for score calibration)."""
-        total = self.space_size(space)
-        step = max(1, total // max(1, limit))
-        rows = self.query(
-            f"SELECT embedding FROM {space.table_name} WHERE rowid % ? = 0 LIMIT ?", (step, limit)
-        ) or self.query(f"SELECT embedding FROM {space.table_name} LIMIT ?", (limit,))
-        if not rows:
-            return np.zeros((0, space.dim), dtype=np.float32)
-        return np.stack([np.frombuffer(row[0], dtype=np.float32) for row in rows])
-
     def item_vector(self, space: VectorSpace, item_id: int) -> np.ndarray | None:
         rows = self.query(f"SELECT embedding FROM {space.table_name} WHERE rowid = ?", (item_id,))
         return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
