@@ -181,8 +181,7 @@ def test_cross_fitting_scores_untagged_members_of_the_class_high():
     assert scores[12:].max() < 0.5, "no 'b' item is suggested"
 
 
-@pytest.fixture(scope="module")
-def shapes_library(tmp_path_factory, offline_env):
+def _index_shapes_videos(tmp_path_factory, offline_env):
     """Eight short silent shape videos, each drawn differently: four show a red circle, four something else."""
     from mediarec.app import Library
     from mediarec.config import load_settings
@@ -204,6 +203,12 @@ def shapes_library(tmp_path_factory, offline_env):
     library = Library(settings)
     for _ in library.indexer().run([folder]):
         pass
+    return library, videos
+
+
+@pytest.fixture(scope="module")
+def shapes_library(tmp_path_factory, offline_env):
+    library, videos = _index_shapes_videos(tmp_path_factory, offline_env)
     yield library, videos
     library.close()
 
@@ -238,3 +243,38 @@ def test_a_taught_tag_reaches_the_held_out_items(shapes_library, offline_env, ca
         "red_2",
     }
     assert library.tag_remove(videos["red_2"], "my red things") == 1
+
+
+def test_applied_taught_tags_and_user_tags_survive_a_reindex(tmp_path_factory, offline_env, monkeypatch):
+    from mediarec.media.samples import ShapeShot, write_shapes_video
+    from mediarec.understand import taught_tags
+
+    # Two examples are enough to apply suggestions here (the real bar is five at 90% precision).
+    monkeypatch.setattr(taught_tags, "AUTO_APPLY_MIN_POSITIVES", 2)
+    monkeypatch.setattr(taught_tags, "AUTO_APPLY_PRECISION", 0.0)
+    library, videos = _index_shapes_videos(tmp_path_factory, offline_env)
+    try:
+        library.tag_add(videos["red_0"], "my red things")
+        library.tag_add(videos["red_1"], "my red things")
+        report = library.tag_suggest("my red things", apply=True)
+        assert report.applied and "red_2" in {Path(s.item.path).stem for s in report.suggestions}, report
+        assert "my red things" in applied(library, videos["red_2"], "suggested")
+        # The files change (same picture, drawn a little differently): both are indexed again.
+        for name, seed in (("red_0", 20), ("red_2", 21)):
+            write_shapes_video(videos[name], [ShapeShot("circle", "red", 1.5)], seed=seed)
+        indexer = library.indexer()
+        for _ in indexer.run([videos["red_0"].parent]):
+            pass
+        assert sorted(Path(path).stem for path in indexer.summary.indexed) == ["red_0", "red_2"]
+        assert "my red things" in applied(library, videos["red_0"], "user")
+        assert "my red things" in applied(library, videos["red_2"], "suggested")
+        # Still found by the tag filter and by their words.
+        found = {Path(hit.item.path).stem for hit in library.search('tag:"my red things"')}
+        assert {"red_0", "red_1", "red_2"} <= found
+        worded = {
+            library.store.item(item_id).path
+            for item_id, _, field, _ in library.store.text_search("red things")
+        }
+        assert {str(videos["red_0"]), str(videos["red_2"])} <= worded
+    finally:
+        library.close()

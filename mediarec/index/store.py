@@ -35,6 +35,11 @@ ITEM_SPACE_MODALITY = "item"
 _ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
 _SEGMENT_COLUMNS = "id, item_id, modality, start, end, text, thumbnail, shot_index"
 USER_TAG_SOURCES = ("user",)
+# Applied suggestions of a tag the user teaches by example (understand/taught_tags.py).
+SUGGESTED_TAG_SOURCE = "suggested"
+# Re-indexing an item replaces the tags its analysis made and keeps these: they come from the user (their own
+# tags, and the applied suggestions of the tags they taught), not from the file's content.
+KEPT_TAG_SOURCES = (*USER_TAG_SOURCES, SUGGESTED_TAG_SOURCE)
 
 
 def _blob(vector: np.ndarray) -> bytes:
@@ -264,7 +269,10 @@ class LibraryStore:
                 )
         for table in ("segments", "shots", "transcript_segments", "item_encodings"):
             connection.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))
-        connection.execute("DELETE FROM tags WHERE item_id = ? AND source NOT IN ('user')", (item_id,))
+        kept = ", ".join("?" * len(KEPT_TAG_SOURCES))
+        connection.execute(
+            f"DELETE FROM tags WHERE item_id = ? AND source NOT IN ({kept})", (item_id, *KEPT_TAG_SOURCES)
+        )
         connection.execute("DELETE FROM text_fts WHERE item_id = ?", (item_id,))
 
     # -- vector spaces -----------------------------------------------------------------------------------------
@@ -416,6 +424,10 @@ class LibraryStore:
         """Replace everything derived about one item in a single transaction: all of it or none of it lands."""
         with self.transaction() as connection:
             self._delete_derived(connection, item_id)
+            for (name,) in connection.execute(  # the kept tags stay findable by their words
+                "SELECT DISTINCT name FROM tags WHERE item_id = ?", (item_id,)
+            ).fetchall():
+                self._index_text(connection, item_id, name, "tag", None)
             spaces = {
                 modality: self._ensure_space(connection, modality, model_id, dim)
                 for modality, (model_id, dim) in result.encoded_by.items()

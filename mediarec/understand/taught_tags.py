@@ -11,7 +11,8 @@ in that figure, so it is a lower bound.
 Nothing is applied automatically unless the user asks for it and the cross-validated precision reaches
 AUTO_APPLY_PRECISION; then the suggestions are stored as "suggested" tags with their confidence. Every
 accept or reject retrains (the model is small and fitted on demand) and refreshes applied suggestions.
-Rejections live in the library's meta table, keyed by tag, so re-indexing never forgets them.
+Rejections live in the library's meta table, keyed by tag, so re-indexing never forgets them; applied
+suggestions, like the user's own tags, are kept when an item is re-indexed (its file or a model changed).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.index.records import ItemRecord, TagRecord
-from mediarec.index.store import ITEM_SPACE_MODALITY, LibraryStore
+from mediarec.index.store import ITEM_SPACE_MODALITY, SUGGESTED_TAG_SOURCE, LibraryStore
 
 USER_SOURCE = "user"
-SUGGESTED_SOURCE = "suggested"
+SUGGESTED_SOURCE = SUGGESTED_TAG_SOURCE
 MIN_POSITIVES = 2
 SUGGEST_CONFIDENCE = 0.5
 AUTO_APPLY_PRECISION = 0.9
