@@ -1,6 +1,7 @@
 """The player page: video (or cover art for audio), timeline with chapter, hit and scene markers, controls (with a
 chapter list and PageUp / PageDown for the previous / next chapter), a transcript that follows playback,
-like/dislike, and the viewing history written when a viewing ends."""
+like/dislike, and the viewing history written when a viewing ends. In full screen the controls and the pointer
+hide while the mouse and the keyboard rest, as in VLC and mpv."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLocale, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPalette, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QCursor, QGuiApplication, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -43,6 +45,13 @@ VOLUME_STEP = 10
 # PageUp within this many seconds of a chapter's start goes to the chapter before (as in most players); later, it
 # goes back to the start of the current chapter.
 CHAPTER_RESTART_SECONDS = 2.0
+# In full screen the controls and the pointer hide after this long without a mouse move or a key press.
+CONTROLS_HIDE_MILLISECONDS = 2500
+# How often full screen looks where the pointer is: libVLC's own window inside the video surface may keep pointer
+# motion from ever reaching Qt, so a moved pointer is noticed from its position too.
+POINTER_POLL_MILLISECONDS = 200
+# Left, top, right, bottom around the page; in full screen the video goes to the edges and only the controls keep them.
+WINDOW_MARGINS = (8, 6, 8, 6)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,114 @@ class VideoSurface(QFrame):
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.double_clicked.emit()
+
+
+class IdleHider(QObject):
+    """Hides some widgets and the pointer once the mouse and the keyboard have rested for ``delay_ms``, and shows
+    them again on the next mouse move, click, wheel turn or key press (full-screen controls, as in VLC and mpv).
+
+    Input is seen through an application event filter while active; the pointer position is also polled, because
+    the native window libVLC draws into can keep pointer motion from Qt. Nothing hides while the pointer is over one
+    of the widgets or a popup (the chapter list) is open."""
+
+    _ACTIVITY = frozenset(
+        {
+            QEvent.Type.MouseMove,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.Wheel,
+            QEvent.Type.KeyPress,
+            QEvent.Type.ShortcutOverride,  # the only trace of a key that a shortcut takes (Space, arrows)
+        }
+    )
+
+    def __init__(
+        self, widgets: Sequence[QWidget], parent: QObject, delay_ms: int = CONTROLS_HIDE_MILLISECONDS
+    ):
+        super().__init__(parent)
+        self.delay_ms = delay_ms
+        self._widgets = list(widgets)
+        self._active = False
+        self._hidden = False
+        self._pointer = QPoint()
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self._hide)
+        self._poll = QTimer(self, interval=POINTER_POLL_MILLISECONDS)
+        self._poll.timeout.connect(lambda: self._pointer_at(QCursor.pos()))
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the widgets and the pointer are hidden now."""
+        return self._hidden
+
+    def start(self) -> None:
+        if self._active:
+            return
+        self._active = True
+        self._pointer = QCursor.pos()
+        QApplication.instance().installEventFilter(self)
+        self._poll.start()
+        self._timer.start(self.delay_ms)
+
+    def stop(self) -> None:
+        if not self._active:
+            return
+        self._active = False
+        QApplication.instance().removeEventFilter(self)
+        self._poll.stop()
+        self._timer.stop()
+        self._show()
+
+    def wake(self) -> None:
+        """Show everything and count the delay again from now."""
+        if self._active:
+            self._show()
+            self._timer.start(self.delay_ms)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in self._ACTIVITY:
+            if kind == QEvent.Type.MouseMove:
+                self._pointer_at(event.globalPosition().toPoint())
+            else:
+                self.wake()
+        return False
+
+    def _pointer_at(self, position: QPoint) -> None:
+        # Only a real move counts: widgets appearing under a still pointer send synthetic moves.
+        if position != self._pointer:
+            self._pointer = position
+            self.wake()
+
+    def _hide(self) -> None:
+        if not self._active:
+            return
+        if QApplication.activePopupWidget() is not None or self._pointer_over_widgets():
+            self._timer.start(self.delay_ms)
+            return
+        for widget in self._widgets:
+            widget.hide()
+        if not self._hidden:
+            QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+            self._hidden = True
+
+    def _show(self) -> None:
+        if not self._hidden:
+            return
+        self._hidden = False
+        QGuiApplication.restoreOverrideCursor()
+        for widget in self._widgets:
+            widget.show()
+
+    def _pointer_over_widgets(self) -> bool:
+        pointer = QCursor.pos()
+        return any(
+            widget.isVisible() and widget.rect().contains(widget.mapFromGlobal(pointer))
+            for widget in self._widgets
+        )
 
 
 class PlayerView(QWidget):
@@ -237,13 +354,20 @@ class PlayerView(QWidget):
         controls.addWidget(self.volume)
         controls.addWidget(self.fullscreen_button)
 
+        # Timeline and buttons in one bar: full screen hides and shows them together.
+        self.controls_bar = QWidget(self)
+        bar_layout = QVBoxLayout(self.controls_bar)
+        bar_layout.setContentsMargins(0, 0, 0, 0)
+        bar_layout.addLayout(timeline_row)
+        bar_layout.addLayout(controls)
+
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setContentsMargins(*WINDOW_MARGINS)
         layout.addLayout(header)
         layout.addWidget(self.splitter, 1)
-        layout.addLayout(timeline_row)
-        layout.addLayout(controls)
+        layout.addWidget(self.controls_bar)
         self._header_widgets = [self.back_button, self.title, self.like_button, self.dislike_button]
+        self.idle_hider = IdleHider([self.controls_bar], self)
 
     def _build_shortcuts(self) -> None:
         bindings = {
@@ -453,9 +577,17 @@ class PlayerView(QWidget):
             self.backend.set_volume(value)
 
     def toggle_fullscreen(self) -> None:
+        """Full screen: the video alone, edge to edge, with the controls shown until the mouse and keys rest."""
         self._fullscreen = not self._fullscreen
         for widget in [*self._header_widgets, self.transcript_panel]:
             widget.setVisible(not self._fullscreen)
+        self.layout().setContentsMargins(*((0, 0, 0, 0) if self._fullscreen else WINDOW_MARGINS))
+        self.controls_bar.setContentsMargins(*(WINDOW_MARGINS if self._fullscreen else (0, 0, 0, 0)))
+        if self._fullscreen:
+            self.setFocus()  # Esc and the other keys reach the player's shortcuts
+            self.idle_hider.start()
+        else:
+            self.idle_hider.stop()
         self.fullscreen_requested.emit(self._fullscreen)
 
     @property
@@ -571,6 +703,7 @@ class PlayerView(QWidget):
     def shutdown(self) -> None:
         """Stop playback and write the open viewing (the caller waits for the writes pool)."""
         self._poll.stop()
+        self.idle_hider.stop()  # gives the pointer back
         if self.backend is not None:
             self.backend.pause()
         self.finish_viewing()
