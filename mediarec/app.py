@@ -17,21 +17,34 @@ from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
 from mediarec.rank.similar import SimilarHit
 
+# The roles whose models encode a search query (the transcriber only names the speech space).
+QUERY_ROLES = ("image_text", "text")
+
 
 class LibraryError(Exception):
     """A request the library cannot answer (unknown file, nothing indexed yet); the message says what to do."""
 
 
 class Library:
-    def __init__(self, settings: Settings):
+    """One library database and the models that index and search it.
+
+    ``models_in_helper=True`` (the desktop app) encodes search queries in a helper process
+    (mediarec/models/model_process.py), so that loading a model never holds this process's GIL; the command line
+    loads the models here.
+    """
+
+    def __init__(self, settings: Settings, *, models_in_helper: bool = False):
         self.settings = settings
         self.store = LibraryStore(settings.database_path)
+        self.models_in_helper = models_in_helper
         self._models = None
+        self._query_models = None
         self._models_lock = threading.Lock()
 
     def close(self) -> None:
-        if self._models is not None:
-            self._models.unload_all()
+        for models in (self._models, self._query_models):
+            if models is not None:
+                models.unload_all()
         self.store.close()
 
     # -- models (loaded lazily: opening a library or listing it never loads a network) -------------------------
@@ -51,6 +64,18 @@ class Library:
                     base_dir=self.settings.config_path.parent,
                 )
             return self._models
+
+    @property
+    def query_models(self):
+        """The models that encode search queries: ``models`` itself, or its stand-in in a helper process."""
+        if not self.models_in_helper:
+            return self.models
+        with self._models_lock:
+            if self._query_models is None:
+                from mediarec.models.model_process import HelperModelSet
+
+                self._query_models = HelperModelSet(self.settings)
+            return self._query_models
 
     # -- indexing ----------------------------------------------------------------------------------------------
 
@@ -80,21 +105,30 @@ class Library:
         return SearchEngine(self.store, self._query_channels, self._tag_channel)
 
     def _query_channels(self) -> list[QueryChannel]:
+        models = self.query_models
         channels = []
-        image_text = self.models.get("image_text")
+        image_text = models.get("image_text")
         frame_space = self.store.space("frame", image_text.model_id)
         if frame_space is not None:
             channels.append(QueryChannel("frame", frame_space, image_text.encode_texts))
-        speech_model = f"{self.models.get('transcriber').model_id}+{self.models.get('text').model_id}"
+        speech_model = f"{models.get('transcriber').model_id}+{models.get('text').model_id}"
         speech_space = self.store.space("speech", speech_model)
         if speech_space is not None:
-            channels.append(QueryChannel("speech", speech_space, self.models.get("text").encode_queries))
+            channels.append(QueryChannel("speech", speech_space, models.get("text").encode_queries))
         return channels
 
     def warm_up_search(self) -> int:
         """Load the search's in-memory vector copies now (no model is loaded), so that the first search of a
         large library does not wait seconds for them. Returns how many vectors are ready."""
         return sum(self.search_engine.warm(channel.space) for channel in self._query_channels())
+
+    def warm_up_query_models(self, roles=QUERY_ROLES) -> bool:
+        """Load the query encoders of ``roles`` in the helper process now, so that the first search answers at
+        once. Only with ``models_in_helper`` (here it would hold the GIL) and a library with something to search."""
+        if not self.models_in_helper or not roles or self.store.count_items() == 0:
+            return False
+        self.query_models.warm_up(list(roles))
+        return True
 
     @cached_property
     def _tag_vectors(self):
@@ -107,7 +141,7 @@ class Library:
         from mediarec.rank.search import COHORT_QUERIES
         from mediarec.rank.tag_channel import TagChannel
 
-        text = self.models.get("text")
+        text = self.query_models.get("text")
         return TagChannel(
             self.store,
             text.model_id,

@@ -149,3 +149,34 @@ def save_config_values(path: Path, values: Mapping[str, Any]) -> None:
     temporary = path.with_suffix(path.suffix + ".tmp")
     temporary.write_bytes(tomli_w.dumps(current).encode("utf-8"))
     os.replace(temporary, path)
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """The settings as plain JSON values, for a helper process that must use exactly the same library and models
+    (not reloaded from the config file, which the user may have edited since)."""
+    from dataclasses import asdict
+
+    return {
+        "data_dir": str(settings.data_dir),
+        "cache_dir": str(settings.cache_dir),
+        "config_path": str(settings.config_path),
+        "profile": settings.profile,
+        "device": settings.device,
+        "language": settings.language,
+        "model_overrides": {role: dict(table) for role, table in settings.model_overrides.items()},
+        "index": asdict(settings.index),
+    }
+
+
+def settings_from_json(values: Mapping[str, Any]) -> Settings:
+    config_path = Path(values["config_path"])
+    return Settings(
+        data_dir=Path(values["data_dir"]),
+        cache_dir=Path(values["cache_dir"]),
+        config_path=config_path,
+        profile=values["profile"],
+        device=values["device"],
+        language=values["language"],
+        model_overrides=values["model_overrides"],
+        index=IndexSettings(**values["index"]),
+    )

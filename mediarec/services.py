@@ -314,6 +314,23 @@ def _download_size_mb(backend: str, name: str) -> int:
     return 0
 
 
+def warm_up_search(library: Library) -> None:
+    """Make the first search fast: load the search vectors, then (in the desktop app's model helper) the query
+    models that are already here. Never downloads: a model still missing is fetched by indexing, with progress."""
+    import logging
+
+    from mediarec.app import QUERY_ROLES
+    from mediarec.helper_process import HelperProcessError
+    from mediarec.models.base import ModelError
+
+    library.warm_up_search()
+    ready = {status.role for status in model_overview(library.settings) if status.ready}
+    try:
+        library.warm_up_query_models([role for role in QUERY_ROLES if role in ready])
+    except (ModelError, HelperProcessError) as error:  # the first search reports it, with its own message
+        logging.getLogger("mediarec").warning("Could not load the search models ahead: %s", error)
+
+
 def download_models(settings: Settings, progress: Callable[[str, int, int | None], None]) -> list[str]:
     """Fetch every model that is not here yet, reporting (description, bytes done, bytes total).
 

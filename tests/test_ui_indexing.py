@@ -45,7 +45,7 @@ def fresh(tmp_path, offline_env, media_folder):
     folder = tmp_path / "media"
     shutil.copytree(media_folder, folder)
     settings = fresh_settings(tmp_path, offline_env)
-    library = Library(settings)
+    library = Library(settings, models_in_helper=True)  # as `mediarec gui` opens it
     yield library, settings, folder
     library.close()
 

@@ -316,8 +316,8 @@ class MainWindow(QMainWindow):
             self.show_welcome()
             return
         self.watcher.watch(folders)
-        # Load the search vectors now, so the first query of a large library does not wait seconds for them.
-        run_task(self.pools.search, self.library.warm_up_search, owner=self)
+        # Load the search vectors and models now, so the first query does not wait seconds for them.
+        run_task(self.pools.search, services.warm_up_search, self.library, owner=self)
         self.indexing.start(folders)  # picks up what changed while the app was closed
 
     def shutdown(self) -> None:

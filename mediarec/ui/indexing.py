@@ -3,32 +3,27 @@ folder watcher that asks for a rescan when files appear, and the status-bar widg
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from mediarec.helper_process import HelperProcessError
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
-from mediarec.services import download_models, model_overview, subfolders
+from mediarec.pipeline.job_process import DownloadProgress, IndexJobProcess
+from mediarec.services import subfolders
 from mediarec.ui.bridge import WorkerPools, run_task
 
 RESCAN_DELAY_MILLISECONDS = 3000
 
 
-@dataclass(frozen=True)
-class DownloadProgress:
-    """A model download before indexing: what is downloading, bytes done, bytes in all (None: not known yet)."""
-
-    description: str
-    done: int
-    total: int | None
-
-
 class IndexingController(QObject):
-    """Runs Library.indexer().run(folders) off the GUI thread and relays its progress.
+    """Runs an indexing job in a helper process (IndexJobProcess) and relays its progress to the GUI thread.
+
+    The job's models never load in this process, so their imports and set-up cannot hold the GIL while the event
+    loop waits (benchmarks/bench_ui_latency.py measures this). A thread of the indexing pool reads the helper's
+    progress; pause, resume and cancel are sent to it as commands.
 
     States: "idle", "running", "paused", "stopping". A request that arrives while a job runs is remembered and
     runs after it, so new files are never lost and two jobs never write at once.
@@ -45,8 +40,8 @@ class IndexingController(QObject):
         self._library = library
         self._pools = pools
         self._state = "idle"
-        self._stop = threading.Event()
-        self._running = threading.Event()  # set = not paused
+        self._job_process: IndexJobProcess | None = None
+        self._shutting_down = False
         self._queued: list[str] = []
         self.last_progress: IndexProgress | None = None
         self.last_summary: IndexSummary | None = None
@@ -62,55 +57,41 @@ class IndexingController(QObject):
         if self._state != "idle":
             self._queued.extend(root for root in roots if root not in self._queued)
             return
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
+        self._job_process = IndexJobProcess(self._library.settings)
         self._set_state("running")
         run_task(
             self._pools.indexing,
-            self._job,
+            self._job_process.run,
             roots,
-            self._stop,
-            self._running,
             on_progress=self._progressed,
             on_result=self._finished,
             on_error=self._failed,
             owner=self,
-            pass_report=True,
         )
-
-    def _job(self, roots: list[str], stop: threading.Event, running: threading.Event, report):
-        # Models that are not here yet are fetched first, with progress, so that a failed download stops the
-        # job with one clear message instead of marking every file as failed.
-        settings = self._library.settings
-        if any(not status.ready for status in model_overview(settings)):
-            download_models(settings, lambda what, done, total: report(DownloadProgress(what, done, total)))
-        indexer = self._library.indexer(stop_event=stop, pause_event=running)
-        yield from indexer.run(roots)
-        return indexer.summary
 
     def pause(self) -> None:
         if self._state == "running":
-            self._running.clear()
+            self._job_process.pause()
             self._set_state("paused")
 
     def resume(self) -> None:
         if self._state == "paused":
-            self._running.set()
+            self._job_process.resume()
             self._set_state("running")
 
     def cancel(self) -> None:
         if self._state in ("running", "paused"):
             self._queued.clear()
-            self._stop.set()
-            self._running.set()  # a paused job must wake up to notice the stop
+            self._job_process.cancel()
             self._set_state("stopping")
 
     def shutdown(self) -> None:
-        """Stop at the next file boundary (everything indexed so far stays) and let nothing else start."""
+        """Stop now and let nothing else start. Killing the helper is safe: everything indexed so far stays (one
+        transaction per file) and the file it was working on is indexed next time."""
         self._queued.clear()
-        self._stop.set()
-        self._running.set()
+        self._shutting_down = True
+        if self._job_process is not None:
+            self._job_process.kill()
 
     def _progressed(self, progress: IndexProgress | DownloadProgress) -> None:
         if isinstance(progress, DownloadProgress):
@@ -131,7 +112,10 @@ class IndexingController(QObject):
         from mediarec.models.base import ModelError
 
         self._set_state("idle")
-        if not isinstance(error, (ModelError, StorageError, MediaError, OSError)):
+        if self._shutting_down:
+            return  # the helper was stopped on purpose
+        # HelperProcessError: the helper crashed (its message has its last lines); the window goes on.
+        if not isinstance(error, (ModelError, StorageError, MediaError, OSError, HelperProcessError)):
             raise error
         message = str(error)
         if isinstance(error, ModelError):
@@ -141,7 +125,7 @@ class IndexingController(QObject):
 
     def _start_queued(self) -> None:
         queued, self._queued = self._queued, []
-        if queued and not self._stop.is_set():
+        if queued and not self._shutting_down:
             self.start(queued)
 
     def _set_state(self, state: str) -> None:

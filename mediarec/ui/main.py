@@ -45,7 +45,7 @@ def run_app(settings: Settings) -> int:
     application = create_application()
     install_translators(application, settings.language)
     try:
-        library = Library(settings)
+        library = Library(settings, models_in_helper=True)  # no model ever loads in the GUI's process
     except StorageError as error:
         QMessageBox.critical(None, "mediarec", str(error))
         return 1

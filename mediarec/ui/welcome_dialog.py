@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.config import Settings
-from mediarec.services import ModelStatus, download_models, model_overview
+from mediarec.pipeline.job_process import DownloadProgress, IndexJobProcess
+from mediarec.services import ModelStatus, model_overview
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import megabytes, role_label
 from mediarec.ui.settings_dialog import FolderList
@@ -172,19 +173,19 @@ class WelcomeDialog(QDialog):
         self.download_bar.setVisible(True)
         self.download_bar.setRange(0, 0)
         self.models_note.setText(self.tr("Downloading…"))
-        settings = self._settings
+        # In the indexing helper process: loading each model to check it must not hold this process's GIL.
         run_task(
             self._pools.indexing,
-            lambda report: download_models(settings, report),
-            pass_report=True,
+            IndexJobProcess(self._settings).run,
+            [],
             on_progress=self._download_progress,
             on_result=self._downloaded,
             on_error=self._download_failed,
             owner=self,
         )
 
-    def _download_progress(self, update: tuple[str, int, int | None]) -> None:
-        description, done, total = update
+    def _download_progress(self, update: DownloadProgress) -> None:
+        description, done, total = update.description, update.done, update.total
         if total:
             self.download_bar.setRange(0, 1000)
             self.download_bar.setValue(int(1000 * done / total))
@@ -192,7 +193,7 @@ class WelcomeDialog(QDialog):
         if description:
             self.models_note.setText(self.tr("Downloading %1…").replace("%1", description))
 
-    def _downloaded(self, _roles: list[str]) -> None:
+    def _downloaded(self, _summary) -> None:
         self.download_bar.setVisible(False)
         run_task(self._pools.search, model_overview, self._settings, on_result=self._show_models, owner=self)
 

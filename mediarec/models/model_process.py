@@ -1,0 +1,176 @@
+"""Search queries encoded in a helper process, for the desktop app (see mediarec/helper_process.py for why).
+
+``HelperModelSet`` stands in for a ModelSet: ``get(role)`` gives an encoder whose ``encode_texts``,
+``encode_queries`` and ``encode_passages`` run in a child process (``python -m mediarec.models.model_process``),
+while everything cheap (model_id, dim, name) is answered here by the same encoder object, which never loads its
+weights in this process. The child starts on the first request, loads each model on first use, and is started
+again if it died (one retry per request).
+
+Requests: {"op": "encode", "role", "method", "texts"} -> {"shape", "data"}; {"op": "load", "roles"} -> {"ok"};
+failures -> {"error": kind, "message"}.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mediarec.config import Settings, settings_from_json, settings_to_json
+from mediarec.helper_process import (
+    ChildChannel,
+    HelperProcess,
+    HelperProcessError,
+    array_from_json,
+    array_to_json,
+)
+from mediarec.models.base import ModelError
+from mediarec.models.device import DeviceChoice, choose_device
+
+MODULE = "mediarec.models.model_process"
+# The text-side methods of the encoders: the only work the search needs from the models.
+REMOTE_METHODS = frozenset({"encode_texts", "encode_queries", "encode_passages"})
+
+
+def build_model_set(settings: Settings, device: DeviceChoice | None = None):
+    """The ModelSet of a library's settings (creating it loads nothing); the device is chosen unless given."""
+    from mediarec.models.registry import ModelSet
+
+    return ModelSet(
+        settings.profile,
+        settings.model_overrides,
+        device or choose_device(settings.device),
+        settings.model_cache_dir,
+        base_dir=settings.config_path.parent,
+    )
+
+
+# -- the parent's side ---------------------------------------------------------------------------------------
+
+
+class ModelHelper:
+    """The child process and its request/answer exchange; thread-safe (one request at a time)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._helper = HelperProcess(MODULE, "model helper")
+        self._lock = threading.Lock()
+
+    def encode(self, role: str, method: str, texts: Sequence[str]) -> np.ndarray:
+        answer = self._request({"op": "encode", "role": role, "method": method, "texts": list(texts)})
+        return array_from_json(answer)
+
+    def load(self, roles: Sequence[str]) -> None:
+        """Load these roles' models in the helper now (a warm-up: the first search then answers at once)."""
+        self._request({"op": "load", "roles": list(roles)})
+
+    def close(self) -> None:
+        with self._lock:
+            self._helper.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._helper.pid
+
+    def _request(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            try:
+                answer = self._exchange(request)
+            except HelperProcessError:
+                self._helper.close(grace_seconds=0)
+                answer = self._exchange(
+                    request
+                )  # once more, in a fresh process; a second failure is reported
+        if "error" in answer:
+            error_class = ModelError if answer["error"] == "ModelError" else HelperProcessError
+            raise error_class(answer["message"])
+        return answer
+
+    def _exchange(self, request: dict[str, Any]) -> dict[str, Any]:
+        if not self._helper.running:
+            self._helper.start({"settings": settings_to_json(self.settings)})
+        self._helper.send(request)
+        return self._helper.receive()
+
+
+class HelperEncoder:
+    """One role's encoder: text encoding in the helper, the rest answered by the (unloaded) local encoder."""
+
+    def __init__(self, role: str, local, helper: ModelHelper):
+        self._role = role
+        self._local = local
+        self._helper = helper
+
+    def __getattr__(self, name: str):
+        if name in REMOTE_METHODS:
+            if not callable(getattr(self._local, name, None)):
+                raise AttributeError(name)  # hasattr() stays truthful: no text tower, no encode_texts
+            return lambda texts, **_options: self._helper.encode(self._role, name, texts)
+        return getattr(self._local, name)
+
+    def __repr__(self) -> str:
+        return f"HelperEncoder({self._local!r})"
+
+
+class HelperModelSet:
+    """A ModelSet whose text encoding runs in a helper process; all else is the local ModelSet's."""
+
+    def __init__(self, settings: Settings):
+        # The local encoders only answer model_id, dim and names; they never load here, so the device they are
+        # built for does not matter, and choosing one ("auto") would import torch in this process.
+        self._local = build_model_set(settings, device=DeviceChoice("cpu", "float32"))
+        self.helper = ModelHelper(settings)
+
+    def get(self, role: str) -> HelperEncoder:
+        return HelperEncoder(role, self._local.get(role), self.helper)
+
+    def warm_up(self, roles: Sequence[str]) -> None:
+        self.helper.load(roles)
+
+    def unload_all(self) -> None:
+        self.helper.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._local, name)
+
+
+# -- the child's side ----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    channel = ChildChannel()
+    hello = channel.receive()
+    if hello is None:
+        return 0
+    models = build_model_set(settings_from_json(hello["settings"]))
+    try:
+        while (request := channel.receive()) is not None:
+            channel.send(_answer(models, request))
+    finally:
+        models.unload_all()
+    return 0
+
+
+def _answer(models, request: dict[str, Any]) -> dict[str, Any]:
+    try:
+        if request["op"] == "load":
+            for role in request["roles"]:
+                models.get(role).load()
+            return {"ok": True}
+        if request["op"] == "encode" and request["method"] in REMOTE_METHODS:
+            encode = getattr(models.get(request["role"]), request["method"])
+            return array_to_json(encode(request["texts"]))
+        return {"error": "HelperProcessError", "message": f"Unknown request {request!r}."}
+    except ModelError as error:
+        return {"error": "ModelError", "message": str(error)}
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which decides; this process goes on
+        import traceback
+
+        traceback.print_exc()
+        return {"error": type(error).__name__, "message": f"{type(error).__name__}: {error}"}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""The desktop app's helper processes: indexing and query encoding in a child Python, with real models."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from mediarec.app import Library
+from mediarec.config import load_settings, settings_from_json, settings_to_json
+from mediarec.helper_process import HelperProcessError
+from mediarec.models.base import ModelError
+from mediarec.pipeline.indexer import IndexProgress
+from mediarec.pipeline.job_process import IndexJobProcess
+
+
+def _run(job: IndexJobProcess, roots, on_progress=None):
+    """Drive the job's generator to its end; returns (progress values, summary)."""
+    values = []
+    generator = job.run(roots)
+    try:
+        while True:
+            value = next(generator)
+            values.append(value)
+            if on_progress is not None:
+                on_progress(value)
+    except StopIteration as stop:
+        return values, stop.value
+
+
+@pytest.fixture
+def fresh_settings(tmp_path, offline_env):
+    return load_settings(data_dir=tmp_path / "data", environ=offline_env)
+
+
+def test_settings_survive_the_trip_to_a_helper(fresh_settings):
+    again = settings_from_json(settings_to_json(fresh_settings))
+    assert again.with_updates(raw={}) == fresh_settings.with_updates(raw={})
+
+
+def test_indexing_in_a_helper_process_fills_the_library(generated_library, fresh_settings):
+    job = IndexJobProcess(fresh_settings)
+    progress, summary = _run(job, [str(generated_library.folder)])
+
+    indexing = [value for value in progress if isinstance(value, IndexProgress) and value.stage == "indexing"]
+    assert indexing and indexing[-1].total == len(generated_library.good_files) + len(
+        generated_library.bad_files
+    )
+    assert sorted(summary.indexed) == sorted(str(path.absolute()) for path in generated_library.good_files)
+    assert {path for path, _reason in summary.failed} == {
+        str(p.absolute()) for p in generated_library.bad_files
+    }
+    assert all(isinstance(row, tuple) for row in summary.failed)
+    # The child wrote the same library file this process reads.
+    library = Library(fresh_settings)
+    try:
+        assert library.store.count_items() == len(generated_library.good_files)
+        assert library._models is None  # nothing was loaded here
+    finally:
+        library.close()
+
+
+def test_a_killed_indexing_helper_is_reported_and_the_next_job_finishes(generated_library, fresh_settings):
+    job = IndexJobProcess(fresh_settings)
+    killed = threading.Event()
+
+    def kill_after_first_file(value):
+        if isinstance(value, IndexProgress) and value.done >= 1 and not killed.is_set():
+            killed.set()
+            os.kill(job.pid, signal.SIGKILL)
+
+    with pytest.raises(HelperProcessError, match="indexing helper stopped unexpectedly.*SIGKILL"):
+        _run(job, [str(generated_library.folder)], kill_after_first_file)
+
+    library = Library(fresh_settings)
+    try:
+        assert library.store.integrity_check() == "ok"
+    finally:
+        library.close()
+    _progress, summary = _run(IndexJobProcess(fresh_settings), [str(generated_library.folder)])
+    assert not summary.cancelled
+    assert len(summary.indexed) + summary.up_to_date == len(generated_library.good_files)
+
+
+def test_pause_holds_the_helper_and_cancel_stops_it_between_files(generated_library, fresh_settings):
+    job = IndexJobProcess(fresh_settings)
+    seen: list[IndexProgress] = []
+
+    def pause_then_cancel(value):
+        if not isinstance(value, IndexProgress) or value.stage != "indexing":
+            return
+        seen.append(value)
+        if value.done == 1:
+            job.pause()
+            # Paused: no file finishes while we wait (a file in progress may end; the next one does not start).
+            threading.Timer(3.0, job.cancel).start()
+
+    _progress, summary = _run(job, [str(generated_library.folder)], pause_then_cancel)
+    assert summary.cancelled
+    assert max(value.done for value in seen) <= 2
+    assert len(summary.indexed) < len(generated_library.good_files)
+
+
+def test_a_model_error_in_the_helper_reaches_the_parent_as_a_model_error(
+    generated_library, tmp_path, offline_env
+):
+    settings = load_settings(data_dir=tmp_path / "data", environ=offline_env).with_updates(
+        model_overrides={"text": {"backend": "transformers", "name": str(tmp_path / "no-such-model")}}
+    )
+    with pytest.raises(ModelError, match="no-such-model"):
+        _run(IndexJobProcess(settings), [str(generated_library.folder)])
+
+
+def test_search_with_models_in_a_helper_matches_search_in_process(indexed):
+    in_process = indexed.library
+    helped = Library(in_process.settings, models_in_helper=True)
+    try:
+        for query in ("a red circle", "fresh bread in the oven", "海边的狗", "a green triangle"):
+            expected = [(hit.item.path, round(hit.score, 4)) for hit in in_process.search(query, limit=5)]
+            got = [(hit.item.path, round(hit.score, 4)) for hit in helped.search(query, limit=5)]
+            assert got == expected, query
+        assert helped._models is None  # no model loaded in this process
+        assert not any(helped.query_models.get(role).is_loaded for role in ("image_text", "text"))
+    finally:
+        helped.close()
+
+
+def test_the_model_helper_is_started_again_after_it_dies(indexed):
+    helped = Library(indexed.library.settings, models_in_helper=True)
+    try:
+        assert helped.warm_up_query_models()
+        first_pid = helped.query_models.helper.pid
+        os.kill(first_pid, signal.SIGKILL)
+        hits = helped.search("a red circle", limit=3)
+        assert hits and hits[0].item.path == str(indexed.media.red_circle_video.absolute())
+        assert helped.query_models.helper.pid not in (None, first_pid)
+    finally:
+        helped.close()
