@@ -1,7 +1,8 @@
 """Event-loop latency of the desktop app while it indexes: does the window stay responsive?
 
 Makes a folder of clips (pictures, tones and speech, so every encoder runs), opens the real main window on a fresh
-library with the offline models, starts indexing, and meanwhile:
+library with the offline models as `mediarec gui` does (indexing and query encoding in helper processes), starts
+indexing, and meanwhile:
   * a 10 ms timer measures how late the event loop runs it (the stall a user would feel),
   * every 2 s a search is typed into the search box (searches run on their own pool, never behind indexing),
   * the grid is scrolled every 100 ms.
@@ -71,7 +72,7 @@ def measure(data_dir: Path, media: Path, diagnose=None) -> dict:
 
     application = create_application([sys.argv[0]])
     settings = load_settings(data_dir=data_dir, profile="offline")
-    library = Library(settings)
+    library = Library(settings, models_in_helper=True)
     library.add_folders([media])
     window = MainWindow(library, settings, player_backend=NullPlayer())
     window.resize(1200, 760)
@@ -193,9 +194,8 @@ def main() -> int:
             f"  searches typed while indexing: {len(searches)}; first {searches[0]:.2f} s, then median "
             f"{statistics.median(later):.2f} s, longest {max(later):.2f} s (each includes the 250 ms typing pause)"
         )
-    steady = result["steady"] or stalls
-    verdict = "meets" if max(steady) < TARGET_MILLISECONDS else "MISSES"
-    print(f"  steady indexing {verdict} the target (longest stall under {TARGET_MILLISECONDS:.0f} ms)")
+    verdict = "meets" if max(stalls) < TARGET_MILLISECONDS else "MISSES"
+    print(f"  the whole job {verdict} the target (longest stall under {TARGET_MILLISECONDS:.0f} ms)")
     return 0
 
 
