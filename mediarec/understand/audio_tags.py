@@ -16,10 +16,11 @@ score is rescaled so that the threshold maps to 0.5, the score at which every so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mediarec.understand import zero_shot_audio
 from mediarec.understand.found import FoundTag, best_first, merge_moments
 
 SAMPLE_RATE = 16_000
@@ -71,7 +72,11 @@ def audio_tags(
 ) -> list[FoundTag]:
     if analysis.windows == 0:
         return []
-    peaks = smoothed_peaks(analysis.scores)
+    smoothing = SMOOTHING_WINDOWS
+    if zero_shot_audio.is_softmax(analysis.scores):  # CLAP: its own rule, see understand/zero_shot_audio.py
+        analysis = replace(analysis, scores=zero_shot_audio.present_scores(analysis.scores))
+        min_score, smoothing = zero_shot_audio.min_probability(analysis.scores.shape[1]), 1
+    peaks = smoothed_peaks(analysis.scores, smoothing)
     found = []
     for index in np.argsort(-peaks)[:max_tags]:
         if peaks[index] < min_score:
@@ -101,6 +106,8 @@ def audio_shares(audio: np.ndarray, analysis: AudioScores) -> dict[str, float]:
         return {}
     loudness = _window_dbfs(audio, analysis)
     columns = {key: _class_column(analysis, name) for key, name in SHARE_CLASSES.items()}
+    if zero_shot_audio.is_softmax(analysis.scores):  # CLAP: 1.0 where the best label is speech or music
+        columns = zero_shot_audio.share_columns(analysis.scores, analysis.names)
     counts = dict.fromkeys(("speech", "music", "silence", "other"), 0)
     for window in range(analysis.windows):
         if loudness[window] < SILENCE_DBFS:
