@@ -172,3 +172,104 @@ def test_a_single_chapter_file_shows_no_chapter_markers(qtbot, window, sample):
     qtbot.wait(500)  # and none arrive: one chapter is the whole file
     assert player.chapters == [] and player.timeline.chapter_marks == []
     assert not player.chapter_combo.isVisible()
+
+
+def _card(title: str, watched_title: str, tags: tuple[str, ...]):
+    import time
+
+    from mediarec.recommend.explain import Reason
+    from mediarec.services import ForYouCard, LibraryRow
+
+    row = LibraryRow(1, f"/media/{title}.mp4", title, "video", 95.0, time.time(), 0.0, None, None)
+    reasons = (
+        Reason("watched", f"because you watched {watched_title}", item_id=2),
+        Reason("tags", "you like: " + ", ".join(tags), tags=tags),
+    )
+    return ForYouCard(row, "interest", reasons, ((2, watched_title),), None)
+
+
+def _shelf_with(qtbot, card):
+    """A shelf of its own showing ``card``; the card's reason as the shelf words it, and where it is drawn."""
+    from PySide6.QtCore import QSize, QThreadPool
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from mediarec.ui.for_you import REASON_ROLE, ForYouShelf
+    from mediarec.ui.thumbnails import ThumbnailCache
+
+    shelf = ForYouShelf(ThumbnailCache(QThreadPool(), QSize(320, 180)))
+    qtbot.addWidget(shelf)
+    shelf.resize(900, 280)
+    shelf.show()
+    shelf.set_cards([card])
+    index = shelf.card_index(0)
+    option = QStyleOptionViewItem()
+    option.rect = shelf.view.visualRect(index)
+    option.font = shelf.view.font()
+    shelf.view.grab()  # paints the card: a failure in the delegate fails the test
+    return shelf, index.data(REASON_ROLE), option
+
+
+def _check_lines_fit(option, box, lines, text) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from mediarec.ui.for_you import reason_font
+
+    metrics = QFontMetrics(reason_font(option.font))
+    assert option.rect.contains(box), "the reason is drawn outside its card"
+    assert len(lines) * metrics.lineSpacing() <= box.height(), "more lines than the card has room for"
+    for line in lines:
+        assert metrics.horizontalAdvance(line) <= box.width(), f"{line!r} is wider than the card"
+    # Nothing is lost between lines; only the end of a reason too long for the card gives way to an ellipsis.
+    shown = "".join(lines[:-1]) + lines[-1].removesuffix("…")
+    assert text.replace(" ", "").startswith(shown.replace(" ", "")), (shown, text)
+
+
+def test_a_long_chinese_reason_wraps_over_lines_inside_the_card(qtbot, qapp):
+    from PySide6.QtCore import QLocale
+
+    from mediarec.ui.i18n import install_translators, remove_translators
+
+    translators = install_translators(qapp, "zh_CN")
+    try:
+        assert translators, "mediarec_zh_CN.qm did not load"
+        card = _card("海边的狗", "我家的狗在海边跑来跑去的那个下午", ("海滩", "狗", "夏天"))
+        shelf, text, option = _shelf_with(qtbot, card)
+        assert text == "因为你看过《我家的狗在海边跑来跑去的那个下午》；你喜欢：海滩、狗、夏天"
+        assert " " not in text, "no space: a word wrap has nowhere to break"
+        box, lines = shelf.view.itemDelegate().reason_lines(option, text)
+        assert len(lines) > 1, lines
+        _check_lines_fit(option, box, lines, text)
+        # Longer than the card holds: as many full lines as fit, and an ellipsis on the last.
+        longer = text + "；" + text
+        box, lines = shelf.view.itemDelegate().reason_lines(option, longer)
+        assert len(lines) == box.height() // _line_spacing(option) and lines[-1].endswith("…")
+        _check_lines_fit(option, box, lines, longer)
+    finally:
+        remove_translators(qapp, translators)
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+
+def test_an_english_reason_wraps_between_words(qtbot):
+    card = _card("Weather at the Beach", "My Dog on the Beach in Summer", ("beach", "dog", "waves"))
+    shelf, text, option = _shelf_with(qtbot, card)
+    box, lines = shelf.view.itemDelegate().reason_lines(option, text)
+    assert len(lines) > 1
+    _check_lines_fit(option, box, lines, text)
+    words = set(text.replace(";", " ").replace(",", " ").split())
+    assert all(line.split()[-1].strip(";,") in words for line in lines[:-1]), f"a word was cut: {lines}"
+
+
+def _line_spacing(option) -> int:
+    from PySide6.QtGui import QFontMetrics
+
+    from mediarec.ui.for_you import reason_font
+
+    return QFontMetrics(reason_font(option.font)).lineSpacing()
+
+
+def test_a_name_too_long_for_a_line_is_broken_inside(qtbot):
+    card = _card("clip", "holiday_2024_beach_with_the_dog_and_the_kids_final_v2", ("beach",))
+    shelf, text, option = _shelf_with(qtbot, card)
+    box, lines = shelf.view.itemDelegate().reason_lines(option, text)
+    assert len(lines) > 1
+    _check_lines_fit(option, box, lines, text)

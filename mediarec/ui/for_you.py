@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -46,7 +46,7 @@ from mediarec.ui.thumbnails import ThumbnailCache
 CARD_ROLE = Qt.ItemDataRole.UserRole + 10
 REASON_ROLE = Qt.ItemDataRole.UserRole + 11
 
-SHELF_CARD_SIZE = QSize(232, 184)  # picture, title and two lines of reason, no more
+SHELF_CARD_SIZE = QSize(232, 184)  # picture, title and the lines of reason that fit (three, most fonts)
 SHELF_PICTURE_HEIGHT = 118
 DEFAULT_VARIETY = 30  # percent; the recommender's default diversity of 0.3
 VARIETY_DEBOUNCE_MILLISECONDS = 400
@@ -177,54 +177,86 @@ class ForYouDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(option.rect.adjusted(2, 2, -2, -2), 6, 6)
-        area = option.rect.adjusted(8, 6, -8, -6)
-        picture = QRect(area.left(), area.top(), area.width(), SHELF_PICTURE_HEIGHT)
+        picture, title_box, _ = _card_boxes(option)
         paint_picture(painter, picture, index.data(Qt.ItemDataRole.DecorationRole), card.row.kind)
         if card.resume_at is not None and card.row.duration > 0:
             _paint_resume_bar(painter, picture, card.resume_at / card.row.duration)
-        title_font = QFont(option.font)
-        title_font.setBold(True)
-        painter.setFont(title_font)
+        painter.setFont(_title_font(option.font))
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        line = painter.fontMetrics().lineSpacing()
-        title_box = QRect(area.left() + 2, picture.bottom() + 6, area.width() - 4, line)
         title = painter.fontMetrics().elidedText(
             card.row.title, Qt.TextElideMode.ElideRight, title_box.width()
         )
         painter.drawText(title_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-        reason_font = QFont(option.font)
-        reason_font.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.92))
-        painter.setFont(reason_font)
+        font = reason_font(option.font)
+        painter.setFont(font)
         painter.setPen(REASON_COLOUR)
-        reason_box = QRect(
-            title_box.left(),
-            title_box.bottom() + 3,
-            title_box.width(),
-            area.bottom() - title_box.bottom() - 3,
-        )
-        painter.drawText(reason_box, _two_lines(painter, index.data(REASON_ROLE) or "", reason_box))
+        line_height = QFontMetrics(font).lineSpacing()
+        box, lines = self.reason_lines(option, index.data(REASON_ROLE) or "")
+        for number, line in enumerate(lines):
+            line_box = QRect(box.left(), box.top() + number * line_height, box.width(), line_height)
+            painter.drawText(line_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
         painter.restore()
 
+    def reason_lines(self, option: QStyleOptionViewItem, text: str) -> tuple[QRect, list[str]]:
+        """Where a card drawn in ``option.rect`` puts the reason, and its lines there."""
+        _, _, box = _card_boxes(option)
+        font = reason_font(option.font)
+        return box, wrapped_lines(text, font, box.width(), box.height() // QFontMetrics(font).lineSpacing())
 
-def _two_lines(painter: QPainter, text: str, box: QRect) -> str:
-    """Word-wrapped into the box's lines, the last one elided (Qt's drawText would cut a line in half)."""
-    metrics = painter.fontMetrics()
-    lines_available = max(1, box.height() // metrics.lineSpacing())
-    words, lines = text.split(" "), []
-    current = ""
-    for word in words:
-        candidate = f"{current} {word}".strip()
-        if current and metrics.horizontalAdvance(candidate) > box.width():
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    lines.append(current)
-    if len(lines) > lines_available:
-        rest = " ".join(lines[lines_available - 1 :])
-        lines = lines[: lines_available - 1] + [rest]
-    lines[-1] = metrics.elidedText(lines[-1], Qt.TextElideMode.ElideRight, box.width())
-    return "\n".join(lines)
+
+def _card_boxes(option: QStyleOptionViewItem) -> tuple[QRect, QRect, QRect]:
+    """The picture, the title line and the reason area of a card."""
+    area = option.rect.adjusted(8, 6, -8, -6)
+    picture = QRect(area.left(), area.top(), area.width(), SHELF_PICTURE_HEIGHT)
+    title_height = QFontMetrics(_title_font(option.font)).lineSpacing()
+    title = QRect(area.left() + 2, picture.bottom() + 6, area.width() - 4, title_height)
+    reason = QRect(title.left(), title.bottom() + 3, title.width(), area.bottom() - title.bottom() - 3)
+    return picture, title, reason
+
+
+def _title_font(base: QFont) -> QFont:
+    font = QFont(base)
+    font.setBold(True)
+    return font
+
+
+def reason_font(base: QFont) -> QFont:
+    """The reason's font on a card whose view uses ``base``."""
+    font = QFont(base)
+    font.setPointSizeF(max(7.0, base.pointSizeF() * 0.92))
+    return font
+
+
+def wrapped_lines(text: str, font: QFont, width: int, max_lines: int) -> list[str]:
+    """``text`` in at most ``max_lines`` lines of ``width`` pixels: broken where the language allows (between words,
+    and between any two characters of Chinese, which has no spaces), or inside a word too long for a line. When the
+    text needs more lines, the last one ends in an ellipsis. (Qt's drawText would cut a line in half instead.)"""
+    if not text or width <= 0:
+        return []
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    spans: list[tuple[int, int]] = []  # (start, length) in UTF-16 code units, as Qt counts
+    layout.beginLayout()
+    while len(spans) < max(1, max_lines):
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        spans.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    utf16 = text.encode("utf-16-le")
+
+    def piece(start: int, end: int) -> str:
+        return utf16[2 * start : 2 * end].decode("utf-16-le")
+
+    lines = [piece(start, start + length).rstrip() for start, length in spans]
+    last_start, last_length = spans[-1]
+    if last_start + last_length < len(utf16) // 2:  # more text than lines
+        rest = piece(last_start, len(utf16) // 2)
+        lines[-1] = QFontMetrics(font).elidedText(rest, Qt.TextElideMode.ElideRight, width)
+    return lines
 
 
 def _paint_resume_bar(painter: QPainter, picture: QRect, fraction: float) -> None:
