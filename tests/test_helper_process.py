@@ -138,3 +138,28 @@ def test_the_model_helper_is_started_again_after_it_dies(indexed):
         assert helped.query_models.helper.pid not in (None, first_pid)
     finally:
         helped.close()
+
+
+def test_searching_with_models_in_a_helper_never_imports_torch_here(indexed):
+    """What keeps the window responsive: the app's own process never imports the model frameworks."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from mediarec.app import Library\n"
+        "from mediarec.config import settings_from_json\n"
+        "library = Library(settings_from_json(json.loads(sys.argv[1])), models_in_helper=True)\n"
+        "hits = library.search('a red circle', limit=3)\n"
+        "library.close()\n"
+        "heavy = ('torch', 'transformers', 'open_clip', 'faster_whisper', 'ctranslate2', 'onnxruntime')\n"
+        "print(json.dumps({'top': hits[0].item.path, 'imported': [m for m in heavy if m in sys.modules]}))\n"
+    )
+    settings = json.dumps(settings_to_json(indexed.library.settings))
+    result = subprocess.run(
+        [sys.executable, "-c", script, settings], capture_output=True, text=True, timeout=300, check=True
+    )
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["top"] == str(indexed.media.red_circle_video.absolute())
+    assert answer["imported"] == []

@@ -57,6 +57,7 @@ class ModelHelper:
         self.settings = settings
         self._helper = HelperProcess(MODULE, "model helper")
         self._lock = threading.Lock()
+        self._closed = False
 
     def encode(self, role: str, method: str, texts: Sequence[str]) -> np.ndarray:
         answer = self._request({"op": "encode", "role": role, "method": method, "texts": list(texts)})
@@ -67,8 +68,16 @@ class ModelHelper:
         self._request({"op": "load", "roles": list(roles)})
 
     def close(self) -> None:
-        with self._lock:
-            self._helper.close()
+        """End the helper. A request still in flight (a model loading) is not waited for: the process is killed
+        and that request fails; nothing is lost, the helper only ever reads the library."""
+        self._closed = True
+        if self._lock.acquire(blocking=False):
+            try:
+                self._helper.close()
+            finally:
+                self._lock.release()
+        else:
+            self._helper.kill()
 
     @property
     def pid(self) -> int | None:
@@ -89,6 +98,8 @@ class ModelHelper:
         return answer
 
     def _exchange(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self._closed:
+            raise HelperProcessError("The model helper was closed with its library.")
         if not self._helper.running:
             self._helper.start({"settings": settings_to_json(self.settings)})
         self._helper.send(request)
