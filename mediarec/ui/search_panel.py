@@ -268,12 +268,14 @@ class SearchPanel(QWidget):
 
     def _failed(self, generation: int, error: BaseException) -> None:
         from mediarec.app import LibraryError
+        from mediarec.helper_process import HelperProcessError
         from mediarec.index.sqlite_driver import StorageError
         from mediarec.models.base import ModelError
 
         if generation != self._generation:
             return
-        if not isinstance(error, (LibraryError, ModelError, StorageError)):
+        # HelperProcessError: the model helper crashed twice in a row; its message says how.
+        if not isinstance(error, (LibraryError, ModelError, StorageError, HelperProcessError)):
             raise error
         self.model.set_hits([])
         self.status.setText(self.tr("Search is not available: %1").replace("%1", str(error)))
