@@ -8,7 +8,16 @@ import pytest
 from conftest import json_lines, run_cli
 
 from mediarec.app import LibraryError
-from mediarec.rank.filters import FilterError, Filters, matching_tag_names, parse_query, parse_seconds
+from mediarec.index.records import ItemIndexResult, TagRecord
+from mediarec.index.store import LibraryStore
+from mediarec.rank.filters import (
+    FilterError,
+    Filters,
+    matching_tag_names,
+    parse_query,
+    parse_seconds,
+    resolve_filters,
+)
 
 
 def test_parse_query_separates_filters_from_the_semantic_text():
@@ -56,6 +65,35 @@ def test_tag_names_match_in_any_case_by_alternative_and_in_chinese():
     assert matching_tag_names("music", stored) == []
 
 
+def test_sound_tags_match_by_their_chinese_name():
+    stored = ["bark", "dog", "beep, bleep", "speech", "boat", "boat, water vehicle"]
+    assert matching_tag_names("狗叫", stored) == ["bark"]
+    assert matching_tag_names("哔哔声", stored) == ["beep, bleep"]
+    assert matching_tag_names("语音", stored) == ["speech"]
+    # A picture term and a sound class with the same Chinese name: both are meant.
+    assert matching_tag_names("船", stored) == ["boat", "boat, water vehicle"]
+    assert matching_tag_names("猫叫春", stored) == []
+
+
+def test_tag_filter_in_chinese_finds_the_items_tagged_in_english(tmp_path):
+    store = LibraryStore(tmp_path / "library.sqlite3")
+    try:
+        ids = {}
+        for name, tags in (("barking", ("bark", "dog")), ("quiet", ("dog",)), ("beep", ("beep, bleep",))):
+            ids[name] = store.add_item(f"/media/{name}.ogg", f"fp-{name}", 10, 1.0)
+            result = ItemIndexResult(
+                metadata={"kind": "audio", "duration": 3.0},
+                tags=[TagRecord(0, tag, "audio", 0.8) for tag in tags],
+            )
+            store.write_index_result(ids[name], result)
+        assert resolve_filters(parse_query("tag:狗叫").filters, store) == {ids["barking"]}
+        assert resolve_filters(parse_query("tag:狗").filters, store) == {ids["barking"], ids["quiet"]}
+        assert resolve_filters(parse_query("tag:狗 -tag:狗叫").filters, store) == {ids["quiet"]}
+        assert resolve_filters(parse_query("tag:哔哔声,狗叫").filters, store) == {ids["barking"], ids["beep"]}
+    finally:
+        store.close()
+
+
 def paths(hits) -> set[str]:
     return {Path(hit.item.path).name for hit in hits}
 
@@ -73,6 +111,8 @@ def test_filters_alone_list_the_matching_items(indexed):
     hit = next(h for h in library.search('tag:"red circle"') if h.item.path.endswith("shapes_red_circle.mp4"))
     assert hit.best.start == pytest.approx(2.0, abs=0.5), "a tag filter lands on the tag's moment"
     assert library.search("tag:no-such-tag") == []
+    spoken = paths(library.search("tag:speech"))
+    assert "podcast_beach.m4a" in spoken and paths(library.search("tag:语音")) == spoken
 
 
 def test_filters_narrow_a_semantic_query(indexed):

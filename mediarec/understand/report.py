@@ -1,5 +1,5 @@
 """An item's tags as the command line and the desktop app show them: score, source, every moment, and the
-Chinese name where the vocabulary has one."""
+Chinese name of the picture and sound tags (from the vocabulary and the AudioSet names)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def tags_report(store: LibraryStore, item: ItemRecord) -> list[dict]:
         report.append(
             {
                 "name": tag.name,
-                "zh": zh.get(tag.name) if tag.source == "visual" else None,
+                "zh": zh.get(tag.name) if tag.source in ("visual", "audio") else None,
                 "source": tag.source,
                 "score": round(tag.score, 4),
                 "applied": tag.score >= 0.5,

@@ -5,6 +5,9 @@ category (scene, object, animal, activity, event...) and either explicit prompts
 category's prompt templates. Terms of one category compete with each other and with the vocabulary's
 "background" prompts (a generic "a photo."), so a frame with no animal in it does not get the least unlikely
 animal. The image_text model's spec option ``vocabulary`` names the file (default "visual").
+
+Beside the vocabularies, audioset_zh.json gives each AudioSet class (the audio model's tags) its Simplified
+Chinese name; ``chinese_tag_names`` and ``english_tag_names`` translate tag names both ways with all of them.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from pathlib import Path
 
 import mediarec
 from mediarec.models.base import ModelError
+from mediarec.understand.audio_tags import tag_name
 
 VOCABULARY_DIR = Path(mediarec.__file__).resolve().parent.parent / "resources" / "vocabulary"
 DEFAULT_VOCABULARY = "visual"
+AUDIO_CHINESE_NAMES = VOCABULARY_DIR / "audioset_zh.json"
 
 
 class VocabularyError(ModelError):
@@ -122,3 +127,48 @@ def _parse(document: dict, path: Path) -> Vocabulary:
         calibration,
         path,
     )
+
+
+# -- tag names in Chinese ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def audio_chinese_names() -> dict[str, str]:
+    """AudioSet class display name ("Beep, bleep") -> its Simplified Chinese name (audioset_zh.json)."""
+    try:
+        document = json.loads(AUDIO_CHINESE_NAMES.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise VocabularyError(
+            f"Cannot read the Chinese names of the sound tags {AUDIO_CHINESE_NAMES}: {error}"
+        ) from error
+    return {name: zh.strip() for name, zh in document.get("names", {}).items() if zh.strip()}
+
+
+@lru_cache(maxsize=1)
+def chinese_tag_names() -> dict[str, str]:
+    """Tag name (lower case, as tags are stored) -> Simplified Chinese name, from every vocabulary and the sound
+    tags; a vocabulary's name wins over a sound tag's of the same English name ("rain": 雨 rather than 雨声)."""
+    names = {tag_name(display): zh for display, zh in audio_chinese_names().items()}
+    for path in sorted(VOCABULARY_DIR.glob("*.json")):
+        try:
+            vocabulary = load_vocabulary(path.stem)
+        except VocabularyError:
+            continue  # not a vocabulary (stopwords.json, audioset_zh.json) or a broken one
+        names.update({term.name: term.zh for term in vocabulary.terms if term.zh})
+    return names
+
+
+@lru_cache(maxsize=256)
+def english_tag_names(words: str) -> tuple[str, ...]:
+    """The tag names (lower case) whose Chinese name is ``words``: 狗叫 -> ("bark",), 船 -> ("boat", "boat,
+    water vehicle"). Nothing for words that are no tag's Chinese name."""
+    key = words.strip().casefold()
+    if not key:
+        return ()
+    return tuple(sorted({name for name, zh in _all_chinese_names() if zh.casefold() == key}))
+
+
+def _all_chinese_names() -> list[tuple[str, str]]:
+    """Every (tag name, Chinese name) pair, including those that chinese_tag_names overrides."""
+    pairs = [(tag_name(display), zh) for display, zh in audio_chinese_names().items()]
+    return pairs + [(name, zh) for name, zh in chinese_tag_names().items()]
