@@ -373,8 +373,9 @@ def current_preferences(settings: Settings) -> AppPreferences:
     return AppPreferences(settings.device, settings.profile, settings.language, names, backends)
 
 
-def save_preferences(settings: Settings, preferences: AppPreferences) -> None:
-    """Write the preferences to the config file, keeping any other option a user put in a [models.*] table.
+def save_preferences(settings: Settings, preferences: AppPreferences) -> Settings:
+    """Write the preferences to the config file, keeping any other option a user put in a [models.*] table, and
+    return the settings they make.
 
     Raises ModelError (with a message for the user) when a model choice is invalid, before writing anything.
     """
@@ -403,3 +404,15 @@ def save_preferences(settings: Settings, preferences: AppPreferences) -> None:
             "models": models,
         },
     )
+    return settings.with_updates(
+        device=preferences.device,
+        profile=preferences.profile,
+        language=preferences.language,
+        model_overrides=models,
+    )
+
+
+def needs_reopen(before: Settings, after: Settings) -> bool:
+    """Whether the desktop app must reopen its window to apply ``after``: the language, device or models changed."""
+    fields = ("language", "device", "profile", "model_overrides")
+    return any(getattr(before, name) != getattr(after, name) for name in fields)

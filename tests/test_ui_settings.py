@@ -73,9 +73,10 @@ def test_settings_are_saved_to_the_config_and_the_library(qtbot, window, fresh, 
     _choose(dialog.profile, "default")
     dialog.model_names["text"].setText("intfloat/multilingual-e5-base")
     _choose(dialog.model_backends["text"], "transformers")
-    with qtbot.waitSignal(window.indexing.finished, timeout=60000):  # the new folder is scanned right away
+    # A new language, device or model reopens the window (ui/main.py's AppSession does, see the test below).
+    with qtbot.waitSignal(window.reopen_requested, timeout=10000) as reopen:
         dialog.accept()
-    assert window.statusBar().currentMessage() in ("Settings saved.", "Library up to date. Newly indexed: 0.")
+    assert reopen.args[0].language == "zh_CN" and reopen.args[0].device == "cpu"
     saved = load_settings(data_dir=settings.data_dir, config_path=settings.config_path, environ={})
     assert saved.device == "cpu"
     assert saved.language == "zh_CN"
@@ -84,8 +85,9 @@ def test_settings_are_saved_to_the_config_and_the_library(qtbot, window, fresh, 
         "backend": "transformers",
         "name": "intfloat/multilingual-e5-base",
     }
+    for field in ("device", "language", "profile", "model_overrides"):
+        assert getattr(reopen.args[0], field) == getattr(saved, field)
     assert library.store.folders() == [str(watched)]
-    assert window.watcher.directories == [str(watched)]
 
     # The dialog opens again on what was saved.
     window.settings = saved
@@ -97,9 +99,9 @@ def test_settings_are_saved_to_the_config_and_the_library(qtbot, window, fresh, 
     again.folder_list.list.setCurrentRow(0)
     again.folder_list.remove_button.click()
     again.model_names["text"].clear()
-    with qtbot.waitSignal(window.statusBar().messageChanged, timeout=10000):
+    with qtbot.waitSignal(window.reopen_requested, timeout=10000):
         again.accept()
-    qtbot.waitUntil(lambda: library.store.folders() == [], timeout=5000)
+    assert library.store.folders() == []
     reloaded = load_settings(data_dir=settings.data_dir, config_path=settings.config_path, environ={})
     assert "text" not in reloaded.model_overrides
 
@@ -133,6 +135,56 @@ def test_welcome_lists_models_to_download_and_says_what_works_offline(qtbot, tmp
     assert dialog.download_button.isEnabled()
     assert not dialog.download_bar.isVisible()
     pools.wait()
+
+
+def test_only_folder_changes_keep_the_window_and_rescan(qtbot, window, fresh, tmp_path):
+    library, _settings = fresh
+    watched = tmp_path / "Clips"
+    watched.mkdir()
+    dialog = _open_settings(qtbot, window)
+    dialog.folder_list.add_folder(str(watched))
+    reopened = []
+    window.reopen_requested.connect(reopened.append)
+    with qtbot.waitSignal(window.indexing.finished, timeout=60000):  # the new folder is scanned right away
+        dialog.accept()
+    assert not reopened
+    assert window.watcher.directories == [str(watched)]
+    assert library.store.folders() == [str(watched)]
+
+
+def test_choosing_chinese_reopens_the_window_in_chinese(qtbot, qapp, tmp_path, offline_env):
+    import shiboken6
+
+    from mediarec.services import current_preferences
+    from mediarec.ui.i18n import remove_translators
+    from mediarec.ui.main import AppSession
+
+    settings = fresh_settings(tmp_path, offline_env)
+    session = AppSession(qapp, player_backend_factory=lambda _settings: (NullPlayer(), ""))
+    session.open(settings)
+    first_window, first_library = session.window, session.library
+    assert first_window.rescan_action.text() == "Rescan"
+    try:
+        preferences = current_preferences(settings)
+        chinese = type(preferences)(
+            preferences.device,
+            preferences.profile,
+            "zh_CN",
+            preferences.model_names,
+            preferences.model_backends,
+        )
+        first_window.apply_settings([], chinese)
+        qtbot.waitUntil(lambda: session.window is not first_window, timeout=10000)
+        assert session.window.rescan_action.text() == "重新扫描"
+        assert session.window.settings.language == "zh_CN"
+        assert session.window.isVisible()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(first_window), timeout=5000)  # closed and deleted
+        assert first_library is not session.library
+    finally:
+        session.close()
+        close_window(session.window)
+        remove_translators(qapp, session._translators)
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
 
 
 def test_chinese_translation_loads_and_translates_the_window(qtbot, qapp, fresh):

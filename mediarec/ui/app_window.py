@@ -106,6 +106,7 @@ class EmptyLibrary(QWidget):
 class MainWindow(QMainWindow):
     library_loaded = Signal(int)  # how many items the library holds
     for_you_loaded = Signal(int)  # how many recommendations the shelf got
+    reopen_requested = Signal(object)  # Settings: the language, device or models changed (ui/main.py reopens)
 
     def __init__(
         self,
@@ -669,9 +670,9 @@ class MainWindow(QMainWindow):
     def apply_settings(self, folders: list[str], preferences: services.AppPreferences) -> None:
         settings = self.settings
 
-        def save() -> list[str]:
-            services.save_preferences(settings, preferences)
-            return services.set_watched_folders(self.library, folders)
+        def save() -> tuple[list[str], Settings]:
+            new_settings = services.save_preferences(settings, preferences)
+            return services.set_watched_folders(self.library, folders), new_settings
 
         run_task(
             self.pools.writes,
@@ -681,7 +682,11 @@ class MainWindow(QMainWindow):
             owner=self,
         )
 
-    def _settings_saved(self, new_folders: list[str]) -> None:
+    def _settings_saved(self, saved: tuple[list[str], Settings]) -> None:
+        _new_folders, new_settings = saved
+        if services.needs_reopen(self.settings, new_settings):
+            self.reopen_requested.emit(new_settings)  # the new window rescans and reloads
+            return
         self.statusBar().showMessage(self.tr("Settings saved."), 5000)
         self.rescan()
         self.reload_library()

@@ -30,11 +30,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def run_app(settings: Settings) -> int:
     """Open the main window on the library of ``settings`` and run until it closes; returns the exit status."""
-    from mediarec.app import Library
     from mediarec.index.sqlite_driver import StorageError
-    from mediarec.ui.app_window import MainWindow
-    from mediarec.ui.i18n import install_translators
-    from mediarec.ui.player_backends import create_player_backend
     from mediarec.ui.qt_compat import UnusableQtError, require_usable_pyside
 
     try:
@@ -43,32 +39,78 @@ def run_app(settings: Settings) -> int:
         sys.stderr.write(f"error: {error}\n")
         return 2
     application = create_application()
-    install_translators(application, settings.language)
+    session = AppSession(application)
     try:
-        library = Library(settings, models_in_helper=True)  # no model ever loads in the GUI's process
+        session.open(settings)
     except StorageError as error:
         QMessageBox.critical(None, "mediarec", str(error))
         return 1
     previous_hook = sys.excepthook
     sys.excepthook = _show_unexpected_error
-    backend, notice = create_player_backend(settings)
-    window = MainWindow(library, settings, player_backend=backend, player_notice=notice)
-    _quit_on_signals(application, window)
+    _quit_on_signals(application, session)
     try:
-        window.show()
-        window.start()
+        session.window.start()
         return application.exec()
     finally:
-        window.shutdown()
-        library.close()
+        session.close()
         sys.excepthook = previous_hook
 
 
-def _quit_on_signals(application: QApplication, window) -> None:
+class AppSession:
+    """The main window, its library and the interface language; reopened in place when the user changes the
+    language, device or models in Settings, so every change applies at once without per-widget retranslation."""
+
+    def __init__(self, application: QApplication, player_backend_factory=None):
+        from mediarec.ui.player_backends import create_player_backend
+
+        self.application = application
+        self.window = None
+        self.library = None
+        self._translators: list = []
+        self._create_backend = player_backend_factory or create_player_backend
+
+    def open(self, settings: Settings, geometry=None) -> None:
+        from mediarec.app import Library
+        from mediarec.ui.app_window import MainWindow
+        from mediarec.ui.i18n import install_translators, remove_translators
+
+        remove_translators(self.application, self._translators)
+        self._translators = install_translators(self.application, settings.language)
+        self.library = Library(settings, models_in_helper=True)  # no model ever loads in the GUI's process
+        backend, notice = self._create_backend(settings)
+        self.window = MainWindow(self.library, settings, player_backend=backend, player_notice=notice)
+        self.window.reopen_requested.connect(self._reopen_later)
+        if geometry is not None:
+            self.window.restoreGeometry(geometry)
+        self.window.show()
+
+    def reopen(self, settings: Settings) -> None:
+        """Close the window (the viewing in progress is recorded, indexing stops) and open it on ``settings``."""
+        old_window, old_library = self.window, self.library
+        geometry = old_window.saveGeometry()
+        old_window.shutdown()  # before the new window starts indexing: one indexing job at a time
+        self.open(settings, geometry)  # shown before the old one closes, so the application does not quit
+        old_window.close()
+        old_window.deleteLater()
+        old_library.close()
+        self.window.start(welcome=False)
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.shutdown()
+        if self.library is not None:
+            self.library.close()
+
+    def _reopen_later(self, settings: Settings) -> None:
+        # Not inside the old window's own signal: it is about to be deleted.
+        QTimer.singleShot(0, lambda: self.reopen(settings))
+
+
+def _quit_on_signals(application: QApplication, session: AppSession) -> None:
     """Ctrl-C in the terminal or a kill closes the window like the close button does (the viewing in progress is
-    recorded, indexing stops after the current file)."""
+    recorded, indexing stops)."""
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: window.close())
+        signal.signal(number, lambda *_: session.window.close())
     # Python runs signal handlers only between bytecodes; a timer gives it the chance while Qt waits for events.
     heartbeat = QTimer(application)
     heartbeat.timeout.connect(lambda: None)
