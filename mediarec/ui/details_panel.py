@@ -36,7 +36,7 @@ from mediarec.services import (
     row_for_item,
 )
 from mediarec.ui.bridge import WorkerPools, run_task
-from mediarec.ui.formatting import clock, kind_label
+from mediarec.ui.formatting import clock, kind_label, tag_label
 from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel
 from mediarec.ui.thumbnails import ThumbnailCache
 
@@ -234,8 +234,11 @@ class DetailsPanel(QWidget):
     def _fill_tags(self, tags) -> None:
         self.tags_view.clear()
         for tag in tags:
-            row = QTreeWidgetItem([tag.name, self._source_label(tag.source), f"{tag.score:.2f}"])
+            label = tag_label(tag.name)
+            row = QTreeWidgetItem([label, self._source_label(tag.source), f"{tag.score:.2f}"])
             row.setData(0, Qt.ItemDataRole.UserRole, tag)
+            if label != tag.name:
+                row.setToolTip(0, tag.name)
             row.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tags_view.addTopLevelItem(row)
         if not tags:

@@ -1,8 +1,11 @@
-"""Small text helpers shared by the views: times, sizes, and the words for why a search result matched."""
+"""Small text helpers shared by the views: times, sizes, tag names, and the words for why a search result
+matched."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
+
+from mediarec.understand.vocabulary import VocabularyError, chinese_tag_names
 
 
 def clock(seconds: float | None) -> str:
@@ -50,3 +53,23 @@ def megabytes(size_mb: int) -> str:
     if size_mb >= 1000:
         return QCoreApplication.translate("Formatting", "%1 GB").replace("%1", f"{size_mb / 1000:.1f}")
     return QCoreApplication.translate("Formatting", "%1 MB").replace("%1", str(size_mb))
+
+
+def interface_in_chinese() -> bool:
+    """Whether the interface is in Simplified Chinese (i18n.install_translators sets the default locale)."""
+    locale = QLocale()
+    return (
+        locale.language() == QLocale.Language.Chinese
+        and locale.script() != QLocale.Script.TraditionalHanScript
+    )
+
+
+def tag_label(name: str) -> str:
+    """A tag's name as shown: its Chinese name when the interface is in Chinese and the vocabularies or the sound
+    classes have one, else the stored name. Views keep the stored name as the data, so filters keep working."""
+    if not interface_in_chinese():
+        return name
+    try:
+        return chinese_tag_names().get(name.strip().lower(), name)
+    except VocabularyError:  # the names file is unreadable: the English names still say what the tag is
+        return name
