@@ -115,6 +115,13 @@ class Library:
         speech_space = self.store.space("speech", speech_model)
         if speech_space is not None:
             channels.append(QueryChannel("speech", speech_space, models.get("text").encode_queries))
+        # Sounds compared with the query itself when the audio model has a text tower (CLAP; the registry says so
+        # from the spec, nothing loads). YAMNet has none: sounds are then found through their tags only.
+        if models.has_text_tower("audio"):
+            audio = models.get("audio")
+            audio_space = self.store.space("audio", audio.model_id)
+            if audio_space is not None:
+                channels.append(QueryChannel("audio", audio_space, audio.encode_texts))
         return channels
 
     def warm_up_search(self) -> int:

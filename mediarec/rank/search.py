@@ -5,6 +5,11 @@ sentence encoder's 0.7), and every modality returns *something* for every query.
 normalised against a cohort of unrelated queries (the z-score of the hit against the similarities that generic
 sentences reach in the same vector space), and only hits clearly above that chance level enter the rank fusion.
 A modality that has nothing to say about a query therefore stays silent instead of diluting the ranking.
+
+Sounds are found two ways: through their tags (the heard channel, rank/tag_channel.py, always) and, when the audio
+model has a text tower (CLAP in the default profile), by comparing the query with the audio vectors themselves,
+cohort-gated like the seen and said channels. The two make one "audio" list (their own rank fusion), so that a
+sound counts once in the final fusion whichever audio model indexed it.
 """
 
 from __future__ import annotations
@@ -50,9 +55,10 @@ COHORT_QUERIES = (
 )
 MIN_Z = 1.75  # measured on the test library: true hits z >= 2.1, unrelated modalities z <= 1.2
 CANDIDATES_PER_MODALITY = 200
-# "audio" is the heard channel (rank/tag_channel.py). It only speaks when a tag name is >= 3.9 cohort standard
-# deviations from chance (the seen and said channels open at 1.75), so its list counts as much as theirs; 1.5 scored
-# higher still on the dev set's sound queries, but would let a near-threshold tag outvote a seen or said hit.
+# "audio" is the heard channel (rank/tag_channel.py), merged with the audio-text channel when there is one. Tags
+# only speak when a tag name is >= 3.9 cohort standard deviations from chance (the seen and said channels open at
+# 1.75), so the list counts as much as theirs; 1.5 scored higher still on the dev set's sound queries (YAMNet), but
+# would let a near-threshold tag outvote a seen or said hit. Not measured with CLAP's audio-text channel.
 MODALITY_WEIGHTS: Mapping[str, float] = {"frame": 1.0, "speech": 1.0, "text": 0.7, "audio": 1.0}
 RRF_K = 60.0
 
@@ -152,7 +158,8 @@ class SearchEngine:
             moments = self._retrieve(channel, query)
             ranked_lists[channel.modality] = self._collect(moments, candidates, allowed_items)
         ranked_lists["text"] = self._collect(self._exact_words(query), candidates, allowed_items)
-        ranked_lists["audio"] = self._collect_heard(self._heard(query, allowed_items), candidates)
+        heard = self._collect_heard(self._heard(query, allowed_items), candidates)
+        ranked_lists["audio"] = merge_ranked(ranked_lists.get("audio", []), heard)
         fused = reciprocal_rank_fusion(ranked_lists, MODALITY_WEIGHTS, RRF_K)
         items = self.store.items_by_ids(list(fused))
         hits = []
@@ -248,6 +255,20 @@ class SearchEngine:
             else:
                 moments.append((item_id, Moment(0.0, 0.0, "text", 1.0, z, f"{field_name}: {query}")))
         return moments
+
+
+def merge_ranked(*ranked: list[int]) -> list[int]:
+    """Several ranked lists of the same modality as one (rank fusion, equal weights): an item found by both the
+    audio vectors and the tags comes first; a single list comes back as it was."""
+    present = [items for items in ranked if items]
+    if len(present) <= 1:
+        return list(present[0]) if present else []
+    fused = reciprocal_rank_fusion({str(index): items for index, items in enumerate(present)}, None, RRF_K)
+    first_rank = {}
+    for items in present:
+        for rank, item in enumerate(items):
+            first_rank[item] = min(rank, first_rank.get(item, rank))
+    return sorted(fused, key=lambda item: (-fused[item], first_rank[item], item))
 
 
 def _moment(segment: SegmentRecord, modality: str, similarity: float, z: float) -> Moment:

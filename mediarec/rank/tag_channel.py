@@ -1,8 +1,10 @@
 """The "heard" search channel: text queries for sounds, answered through the library's audio tags.
 
-The audio encoder (YAMNet) has no text tower, so "a dog barking" cannot be compared with its vectors, and the
-exact-words channel needs every query word inside one tag. But the audio tags are words ("dog", "bark",
-"beep, bleep"), so the text encoder can compare the query with each distinct tag name of the library.
+The offline profile's audio encoder (YAMNet) has no text tower, so "a dog barking" cannot be compared with its
+vectors, and the exact-words channel needs every query word inside one tag. But the audio tags are words ("dog",
+"bark", "beep, bleep"), so the text encoder can compare the query with each distinct tag name of the library.
+With CLAP (the default profile) the query is also compared with the audio vectors (rank/search.py); this channel
+stays beside it, since the text encoder is multilingual and CLAP's text tower reads English only.
 
 Calibration is the same as for the vector channels: the query-tag similarity is turned into a z-score against
 the similarities that the unrelated cohort sentences reach with the same tag names, and only tags clearly above
