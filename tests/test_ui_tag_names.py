@@ -59,6 +59,10 @@ def test_details_show_tag_names_in_chinese_in_a_chinese_interface(qtbot, sample,
         assert speech.text(1) == window.details.tr("sound") != "sound"  # the interface is in Chinese
         seen = _shown_tags(qtbot, window, sample, "red_circle.mp4")
         assert seen[("visual", "red circle")].text(0) == "红色圆形"
+        # The library's tag filter: Chinese names shown, the stored names kept as the data it filters by.
+        combo = window.tag_combo
+        qtbot.waitUntil(lambda: combo.findData("speech") > 0, timeout=10000)
+        assert combo.itemText(combo.findData("speech")).startswith("语音 (")
     finally:
         close_window(window)
 

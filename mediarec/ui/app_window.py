@@ -37,6 +37,7 @@ from mediarec.services import LibraryRow
 from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
 from mediarec.ui.details_panel import DetailsPanel
 from mediarec.ui.for_you import ForYouShelf
+from mediarec.ui.formatting import tag_label
 from mediarec.ui.indexing import FolderWatcher, IndexingController, IndexingStatus
 from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, CardDelegate, LibraryModel
 from mediarec.ui.player_view import OpenRequest, PlayerView
@@ -378,7 +379,7 @@ class MainWindow(QMainWindow):
         self.tag_combo.clear()
         self.tag_combo.addItem(self.tr("All tags"), "")
         for name, count in tags:
-            self.tag_combo.addItem(f"{name} ({count})", name)
+            self.tag_combo.addItem(f"{tag_label(name)} ({count})", name)  # Chinese names in Chinese
         index = self.tag_combo.findData(chosen)
         self.tag_combo.setCurrentIndex(max(0, index))
         self.tag_combo.blockSignals(False)
