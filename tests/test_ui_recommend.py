@@ -232,9 +232,10 @@ def test_a_long_chinese_reason_wraps_over_lines_inside_the_card(qtbot, qapp):
     translators = install_translators(qapp, "zh_CN")
     try:
         assert translators, "mediarec_zh_CN.qm did not load"
-        card = _card("海边的狗", "我家的狗在海边跑来跑去的那个下午", ("海滩", "狗", "夏天"))
+        card = _card("海边的狗", "我家的狗在海边跑来跑去的那个下午", ("beach", "dog", "red circle"))
         shelf, text, option = _shelf_with(qtbot, card)
-        assert text == "因为你看过《我家的狗在海边跑来跑去的那个下午》；你喜欢：海滩、狗、夏天"
+        # Tags are stored by their English names; the shelf names them as the details panel does.
+        assert text == "因为你看过《我家的狗在海边跑来跑去的那个下午》；你喜欢：海滩、狗、红色圆形"
         assert " " not in text, "no space: a word wrap has nowhere to break"
         box, lines = shelf.view.itemDelegate().reason_lines(option, text)
         assert len(lines) > 1, lines

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from mediarec.recommend.explain import Explainer
 from mediarec.services import ForYouCard
-from mediarec.ui.formatting import clock
+from mediarec.ui.formatting import clock, tag_label
 from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, paint_picture
 from mediarec.ui.thumbnails import ThumbnailCache
 
@@ -73,7 +73,7 @@ def _one_reason(card: ForYouCard, reason, now: float | None) -> str:
         )
     if kind == "tags":
         return QCoreApplication.translate("ForYou", "you like: %1").replace(
-            "%1", QCoreApplication.translate("ForYou", ", ").join(reason.tags)
+            "%1", QCoreApplication.translate("ForYou", ", ").join(tag_label(tag) for tag in reason.tags)
         )
     if kind == "continue":
         position = clock(card.resume_at or 0.0)
