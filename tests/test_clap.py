@@ -222,3 +222,39 @@ def test_a_downloaded_default_counts_as_here_only_with_its_weights(clap_folder, 
     # Its cached config answers the vector size without loading.
     (snapshot / "config.json").write_text('{"projection_dim": 1024}')
     assert create_encoder(spec, CPU, tmp_path).dim == 1024
+
+
+def test_a_hub_model_with_pickle_weights_only_gets_them_in_a_second_download(
+    clap_folder, tmp_path, monkeypatch
+):
+    """laion/clap-htsat-unfused has pytorch_model.bin and no safetensors: after the small files are cached, the
+    encoder must fetch the weights even though the cache already holds that revision."""
+    import torch
+    from transformers import ClapModel
+
+    import mediarec.models.clap as clap_module
+
+    repo = tmp_path / "models--laion--clap-htsat-unfused"
+    snapshot = repo / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    for file in clap_folder.iterdir():
+        if file.suffix != ".safetensors":
+            shutil.copy(file, snapshot / file.name)
+    calls = []
+
+    def fetch_weights(name, cache_dir, **options):
+        calls.append((name, options["allow_patterns"], options["force"]))
+        torch.save(ClapModel.from_pretrained(str(clap_folder)).state_dict(), snapshot / "pytorch_model.bin")
+        return snapshot
+
+    monkeypatch.setattr(clap_module, "download_snapshot", fetch_weights)
+    encoder = create_encoder(PROFILES["default"]["audio"], CPU, tmp_path)
+    _, vectors = encoder.embed(tone(2.0, 440.0))
+    assert calls == [("laion/clap-htsat-unfused", ["pytorch_model.bin"], True)]
+    assert_unit_rows(vectors, 1)
+    assert check_available(PROFILES["default"]["audio"], tmp_path)[0]
+    encoder.unload()
+    create_encoder(PROFILES["default"]["audio"], CPU, tmp_path).load()  # now cached: no second fetch
+    assert len(calls) == 1

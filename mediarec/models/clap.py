@@ -39,6 +39,7 @@ from mediarec.models.weights import local_model_id, package_path, require_folder
 CLAP_DEFAULT = "laion/clap-htsat-unfused"
 # Vector sizes of hub models known without their config (what `dim` answers before anything is downloaded).
 KNOWN_DIMS = {CLAP_DEFAULT: 512}
+PICKLE_WEIGHTS = "pytorch_model.bin"
 INPUT_RATE = 16_000
 CLAP_RATE = 48_000
 WINDOW_SECONDS = 10.0  # the length CLAP's feature extractor was trained on (max_length_s)
@@ -148,15 +149,18 @@ class ClapAudioEncoder(AudioEncoder):
         self._tokenizer, self._features, self._model = loaded
 
     def _open_hub_folder(self, folder: Path) -> tuple[Any, Any, Any]:
-        if not any(folder.glob("*.safetensors")):
-            # Older repositories only have the pickle weights.
+        if not any(folder.glob("*.safetensors")) and not (folder / PICKLE_WEIGHTS).is_file():
+            # Older repositories (the default laion/clap-htsat-unfused among them) only have the pickle weights.
+            # force: the cache holds this revision already (its small files), and an older hub client would take
+            # that for the whole download without looking for the weights.
             folder = download_snapshot(
                 self.name,
                 self.cache_dir,
                 progress=self.progress,
-                allow_patterns=["pytorch_model.bin"],
+                allow_patterns=[PICKLE_WEIGHTS],
                 role=self.role,
                 endpoint=self.endpoint,
+                force=True,
             )
         return self._open(folder)
 
