@@ -326,5 +326,14 @@ def test_applied_taught_tags_and_user_tags_survive_a_reindex(tmp_path_factory, o
             for item_id, _, field, _ in library.store.text_search("red things")
         }
         assert {str(videos["red_0"]), str(videos["red_2"])} <= worded
+        # A new file like the examples gets the tag as soon as it is indexed (the indexer applies it again).
+        newcomer = write_shapes_video(
+            videos["red_0"].parent / "red_new.mp4", [ShapeShot("circle", "red", 1.5)], seed=30
+        )
+        indexer = library.indexer()
+        for _ in indexer.run([newcomer.parent]):
+            pass
+        assert [Path(path).stem for path in indexer.summary.indexed] == ["red_new"]
+        assert "my red things" in applied(library, newcomer, "suggested")
     finally:
         library.close()

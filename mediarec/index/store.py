@@ -720,6 +720,11 @@ class LibraryStore:
         rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0][0] if rows else default
 
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every meta value whose key starts with ``prefix``, by the rest of the key."""
+        rows = self.query("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return {key[len(prefix) :]: value for key, value in rows}
+
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as connection:
             connection.execute(

@@ -135,9 +135,18 @@ class Indexer:
         work = [item for item in candidates if self.needs_indexing(item)]
         self.summary.up_to_date = len(candidates) - len(work)
         yield from self._index_items(work)
+        if self.summary.indexed:
+            with self._timed("taught_tags"):
+                self._refresh_taught_tags()
         self.summary.wall_seconds = time.perf_counter() - started
         stage = "cancelled" if self.summary.cancelled else "finished"
         yield IndexProgress(len(work), len(work), None, stage, len(self.summary.failed))
+
+    def _refresh_taught_tags(self) -> None:
+        # Tags the user taught and asked to apply automatically reach the files just indexed.
+        from mediarec.understand.taught_tags import TaughtTags
+
+        TaughtTags(self.store).refresh_applied()
 
     def _items_under(self, roots: list[str]) -> list[ItemRecord]:
         items: dict[int, ItemRecord] = {}

@@ -164,6 +164,20 @@ class TaughtTags:
             note or _precision_note(precision, len(positives)),
         )
 
+    def refresh_applied(self) -> list[str]:
+        """Apply again every taught tag the user asked to apply automatically, so that files indexed since then
+        are suggested too (the indexer calls this after a run that indexed something). Returns the tag names."""
+        refreshed = []
+        for name, state in self.store.meta_with_prefix(_META_PREFIX).items():
+            if not json.loads(state or "{}").get("auto_apply"):
+                continue
+            try:
+                self.suggest(name, apply=True)
+            except TaughtTagError:  # e.g. its examples were removed; it applies again once there are enough
+                continue
+            refreshed.append(name)
+        return refreshed
+
     def stop_applying(self, name: str) -> int:
         """Turn automatic suggestions off for ``name`` and remove the ones applied; returns how many."""
         name = _clean(name)
