@@ -127,3 +127,14 @@ def test_the_audio_lists_merge_into_one():
     assert merge_ranked([], [2]) == [2]
     # Found by both the vectors and the tags comes first; ties keep the better single rank.
     assert merge_ranked([1, 2, 3], [2, 4]) == [2, 1, 4, 3]
+
+
+def test_the_desktop_query_helper_answers_from_the_spec_without_starting(tmp_path):
+    """The desktop app's stand-in for the ModelSet (queries encoded in a helper process) says the same, for free."""
+    from mediarec.models.model_process import HelperModelSet
+
+    for profile, expected in (("default", True), ("offline", False)):
+        settings = Settings(tmp_path / "data", tmp_path / "cache", tmp_path / "config.toml", profile=profile)
+        models = HelperModelSet(settings)
+        assert models.has_text_tower("audio") is expected
+        assert models.helper.pid is None  # no process started, no model loaded
