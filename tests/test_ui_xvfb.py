@@ -7,6 +7,7 @@ import contextlib
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,14 +16,24 @@ from pathlib import Path
 
 import pytest
 from conftest import IN_CI, require_command
-from ui_helpers import indexed_sample_library
+from ui_helpers import indexed_sample_library, private_copy
 
 pytest.importorskip("PySide6")
 
 pytestmark = [pytest.mark.xvfb, pytest.mark.gui]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
-SCREENSHOTS = ("library", "search_grouped", "search", "player", "for_you", "welcome", "settings")
+SCREENSHOTS = (
+    "library",
+    "search_grouped",
+    "search",
+    "player",
+    "player_fullscreen_controls",
+    "player_fullscreen",
+    "for_you",
+    "welcome",
+    "settings",
+)
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +144,11 @@ def test_screenshots_of_library_search_and_player(display, tmp_path_factory, off
     assert facts["transcript_row"] == 0
     assert facts["for_you"], "the shelf is empty"
     assert facts["finished_from_shelf"], "the clip opened from the shelf did not play to its end"
+    assert facts["fullscreen_controls_hidden"] and facts["fullscreen_pointer_blank"], (
+        "full screen hid nothing"
+    )
+    assert facts["fullscreen_move_shows_controls"], "a pointer move over the video did not show the controls"
+    assert facts["fullscreen_left_with_everything_shown"]
     if facts["opened_from_shelf"] == "red circle":
         reasons = dict(facts["for_you"])
         assert "red circle" not in reasons, "a clip watched to its end is suggested again"
@@ -144,3 +160,43 @@ def test_screenshots_of_library_search_and_player(display, tmp_path_factory, off
         )
     elif IN_CI:
         pytest.fail("install vlc-plugin-video-output: libVLC cannot draw into the window without it")
+
+
+def test_screenshot_of_the_for_you_shelf_in_chinese(display, tmp_path_factory, offline_env):
+    """The shelf with the interface in Chinese: its reasons (no spaces to break at) wrap inside the cards. On a copy
+    with no history, so the clip watched first is "red circle" and "red circle 2" says why at length."""
+    sample = private_copy(
+        indexed_sample_library(tmp_path_factory, offline_env), tmp_path_factory, offline_env
+    )
+    env = _x_environment(
+        display,
+        {**offline_env, "MEDIAREC_CONFIG": str(sample.settings.config_path), "MEDIAREC_PROFILE": "offline"},
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "ui_screenshot_driver.py"),
+            "--data-dir",
+            str(sample.settings.data_dir),
+            "--out",
+            str(ARTIFACTS),
+            "--language",
+            "zh_CN",
+            "--shelf-only",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    picture = ARTIFACTS / "for_you_zh_CN.png"
+    assert picture.is_file() and picture.stat().st_size > 5000, "for_you_zh_CN.png is missing or blank"
+    facts = json.loads((ARTIFACTS / "facts_zh_CN.json").read_text(encoding="utf-8"))
+    assert facts["opened_from_shelf"] == "red circle" and facts["finished_from_shelf"]
+    reasons = [reason for _, reason in facts["for_you"]]
+    assert dict(facts["for_you"])["red circle 2"].startswith("因为你看过《red circle》；你喜欢："), reasons
+    assert reasons and all(reason and not reason.isascii() for reason in reasons), reasons  # in Chinese
+    shape_tags = re.compile(r"你喜欢：.*\b(red|green|blue|yellow|circle|square|triangle)\b")
+    assert not any(shape_tags.search(reason) for reason in reasons), f"tags not in Chinese: {reasons}"

@@ -1,10 +1,11 @@
 """Drive the real desktop app on an X server and save screenshots: the library grid, search results, the player
-with its transcript (libVLC drawing into the window), the "For you" shelf after watching a clip to its end, the
-welcome and the settings dialogs.
+with its transcript (libVLC drawing into the window), the player in full screen with its controls shown and then
+hidden at rest, the "For you" shelf after watching a clip to its end, the welcome and the settings dialogs. With
+--shelf-only, just the shelf (for a screenshot in another interface language).
 
 Run by tests/test_ui_xvfb.py under Xvfb; it uses only the app's public widgets, as a user would:
 
-    python tests/ui_screenshot_driver.py --data-dir DIR --out DIR [--language zh_CN] [--query TEXT]
+    python tests/ui_screenshot_driver.py --data-dir DIR --out DIR [--language zh_CN] [--query TEXT] [--shelf-only]
 
 Exit status 0 when every step worked; 1 with the reason on stderr otherwise.
 """
@@ -19,7 +20,8 @@ import time
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -80,22 +82,83 @@ def search(window, query: str) -> None:
     pause(500)
 
 
-def watch_from_the_shelf(window, backend) -> dict:
-    """Back to the library, open "red circle" from the "For you" shelf, watch it to the end, and come back to a
-    shelf that follows the new viewing."""
-    from mediarec.ui.for_you import REASON_ROLE
+def full_screen(window, out: Path) -> dict:
+    """Full screen on the paused player: the controls and the pointer hide at rest (screenshot), a pointer move over
+    libVLC's picture brings them back, Esc leaves full screen."""
+    player = window.player
+    player.idle_hider.delay_ms = 600
+    surface = player.surface
+    QCursor.setPos(surface.mapToGlobal(surface.rect().center()))
+    window.activateWindow()  # keys need an active window (under Xvfb no window manager activates it)
+    wait_until(window.isActiveWindow, 5, "the window to be active")
+    player.setFocus()
+    QTest.keyClick(player, Qt.Key.Key_F)
+    wait_until(lambda: player.is_fullscreen, 5, f"full screen (focus on {QApplication.focusWidget()})")
+    wait_until(window.isFullScreen, 5, "the window to fill the screen")
+    pause(300)
+    save(window, out, "player_fullscreen_controls")
+    wait_until(lambda: player.idle_hider.hidden, 5, "the controls to hide")
+    facts = {
+        "fullscreen_controls_hidden": not player.controls_bar.isVisible(),
+        "fullscreen_pointer_blank": _pointer_is_blank(),
+    }
+    save(window, out, "player_fullscreen")
+    moves = _MoveCounter()
+    QApplication.instance().installEventFilter(moves)
+    QCursor.setPos(
+        surface.mapToGlobal(surface.rect().center()) + QPoint(60, 40)
+    )  # the X server moves the pointer
+    wait_until(lambda: player.controls_bar.isVisible(), 5, "the controls after a pointer move")
+    QApplication.instance().removeEventFilter(moves)
+    facts["fullscreen_move_shows_controls"] = not _pointer_is_blank()
+    facts["fullscreen_move_events_reached_qt"] = moves.count  # 0: only the pointer poll saw the move
+    QTest.keyClick(player, Qt.Key.Key_Escape)
+    wait_until(lambda: not window.isFullScreen(), 5, "leaving full screen")
+    facts["fullscreen_left_with_everything_shown"] = (
+        player.controls_bar.isVisible() and player.title.isVisible() and not _pointer_is_blank()
+    )
+    return facts
 
+
+class _MoveCounter(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.MouseMove:
+            self.count += 1
+        return False
+
+
+def _pointer_is_blank() -> bool:
+    cursor = QGuiApplication.overrideCursor()
+    return cursor is not None and cursor.shape() == Qt.CursorShape.BlankCursor
+
+
+def leave_the_player(window) -> None:
+    """Back to the library from the player, once the viewing is recorded and the shelf follows it."""
     recorded, refreshed = [], []
     window.player.play_recorded.connect(recorded.append)
     window.for_you_loaded.connect(refreshed.append)
     window.player.back_button.click()  # ends the viewing of the search result
     window.search_box.clear()
     wait_until(lambda: recorded and refreshed, 10, "the shelf after leaving the player")
+    window.player.play_recorded.disconnect(recorded.append)
+    window.for_you_loaded.disconnect(refreshed.append)
+
+
+def watch_from_the_shelf(window) -> dict:
+    """From the library, open "red circle" from the "For you" shelf (the first card when it is not there), watch it
+    to the end, and come back to a shelf that follows the new viewing."""
+    from mediarec.ui.for_you import REASON_ROLE
+
+    recorded, refreshed = [], []
+    window.player.play_recorded.connect(recorded.append)
+    window.for_you_loaded.connect(refreshed.append)
     shelf = window.for_you
     cards = shelf.model.cards()
     row = next((row for row, card in enumerate(cards) if card.row.title == "red circle"), 0)
-    recorded.clear()
-    refreshed.clear()
     index = shelf.card_index(row)
     shelf.view.scrollTo(index)
     QTest.mouseClick(
@@ -140,10 +203,17 @@ def run(args: argparse.Namespace) -> None:
     window.setGeometry(QRect(0, 0, 1280, 800))
     window.show()
     try:
-        loaded = []
+        loaded, shelf_loaded = [], []
         window.library_loaded.connect(loaded.append)
+        window.for_you_loaded.connect(shelf_loaded.append)
         window.reload_library()
-        wait_until(lambda: loaded, 10, "the library")
+        wait_until(lambda: loaded and shelf_loaded, 10, "the library and its shelf")
+        if args.shelf_only:  # the shelf in the interface language, after a viewing it can explain
+            facts = watch_from_the_shelf(window)
+            save(window, out, f"for_you_{args.language}")
+            facts_file = out / f"facts_{args.language}.json"
+            facts_file.write_text(json.dumps(facts, indent=2, ensure_ascii=False), encoding="utf-8")
+            return
         grid = window.grid
         grid.setCurrentIndex(window.library_model.index(0))
         wait_until(lambda: window.details.details is not None, 20, "the details of the first card")
@@ -180,7 +250,9 @@ def run(args: argparse.Namespace) -> None:
         facts["transcript_row"] = window.player.current_transcript_row
         facts["player_title"] = window.player.title.text()
 
-        facts.update(watch_from_the_shelf(window, backend))
+        facts.update(full_screen(window, out))
+        leave_the_player(window)
+        facts.update(watch_from_the_shelf(window))
         save(window, out, "for_you")
 
         welcome = WelcomeDialog(settings, window.pools, [str(Path.home() / "Videos")], window)
@@ -205,6 +277,11 @@ def main() -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--language", default="en")
     parser.add_argument("--query", default="bake bread in the oven")
+    parser.add_argument(
+        "--shelf-only",
+        action="store_true",
+        help="only watch a clip from the For you shelf and save the shelf",
+    )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         print("no DISPLAY: run under an X server (Xvfb)", file=sys.stderr)
