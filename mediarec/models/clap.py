@@ -8,9 +8,10 @@ a 5 s hop, so every moment is seen whole by at least one window.
 Tags are zero-shot: each of YAMNet's 521 AudioSet class names becomes the prompt "the sound of
 {label}", and a window's scores are the softmax over all prompts of CLAP's own audio logit scale times
 the cosine similarity. That is exactly how CLAP was trained to classify (contrastive, one label wins),
-so it needs no extra calibration data; the price is that scores of one window share a total of 1, so
-several simultaneous sounds split the mass instead of each scoring high as YAMNet's sigmoids do. Which of them
-become tags is therefore decided by mediarec/understand/zero_shot_audio.py's rule, not by YAMNet's threshold.
+so ranking the labels needs no extra training; the price is that scores of one window share a total of 1,
+so several simultaneous sounds split the mass instead of each scoring high as YAMNet's sigmoids do. Which
+labels become tags is therefore decided by mediarec/understand/zero_shot_audio.py's rule (reasoned, not yet
+calibrated on the real weights), not by YAMNet's threshold.
 
 This is the audio role of the "default" profile (laion/clap-htsat-unfused: HTSAT audio tower without feature
 fusion, RoBERTa text tower, 512-d shared space, 48 kHz input). Because it has a text tower (the registry's
