@@ -17,9 +17,6 @@ from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
 from mediarec.rank.similar import SimilarHit
 
-# The roles whose models encode a search query (the transcriber only names the speech space).
-QUERY_ROLES = ("image_text", "text")
-
 
 class LibraryError(Exception):
     """A request the library cannot answer (unknown file, nothing indexed yet); the message says what to do."""
@@ -129,7 +126,13 @@ class Library:
         large library does not wait seconds for them. Returns how many vectors are ready."""
         return sum(self.search_engine.warm(channel.space) for channel in self._query_channels())
 
-    def warm_up_query_models(self, roles=QUERY_ROLES) -> bool:
+    def query_roles(self) -> list[str]:
+        """The roles whose models encode a search query (the transcriber only names the speech space; the audio
+        model only when it has a text tower, like CLAP)."""
+        audio = ["audio"] if self.query_models.has_text_tower("audio") else []
+        return ["image_text", "text", *audio]
+
+    def warm_up_query_models(self, roles) -> bool:
         """Load the query encoders of ``roles`` in the helper process now, so that the first search answers at
         once. Only with ``models_in_helper`` (here it would hold the GIL) and a library with something to search."""
         if not self.models_in_helper or not roles or self.store.count_items() == 0:

@@ -319,14 +319,13 @@ def warm_up_search(library: Library) -> None:
     models that are already here. Never downloads: a model still missing is fetched by indexing, with progress."""
     import logging
 
-    from mediarec.app import QUERY_ROLES
     from mediarec.helper_process import HelperProcessError
     from mediarec.models.base import ModelError
 
     library.warm_up_search()
     ready = {status.role for status in model_overview(library.settings) if status.ready}
     try:
-        library.warm_up_query_models([role for role in QUERY_ROLES if role in ready])
+        library.warm_up_query_models([role for role in library.query_roles() if role in ready])
     except (ModelError, HelperProcessError) as error:  # the first search reports it, with its own message
         logging.getLogger("mediarec").warning("Could not load the search models ahead: %s", error)
 

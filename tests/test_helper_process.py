@@ -130,7 +130,7 @@ def test_search_with_models_in_a_helper_matches_search_in_process(indexed):
 def test_the_model_helper_is_started_again_after_it_dies(indexed):
     helped = Library(indexed.library.settings, models_in_helper=True)
     try:
-        assert helped.warm_up_query_models()
+        assert helped.warm_up_query_models(helped.query_roles())
         first_pid = helped.query_models.helper.pid
         os.kill(first_pid, signal.SIGKILL)
         hits = helped.search("a red circle", limit=3)

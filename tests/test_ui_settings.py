@@ -126,7 +126,7 @@ def test_welcome_lists_models_to_download_and_says_what_works_offline(qtbot, tmp
         for row in range(dialog.models_view.topLevelItemCount())
     }
     assert rows["Pictures (what is seen)"] == "Downloads 605 MB on first use"
-    assert rows["Sounds (what is heard)"] == "Ready (installed)"
+    assert rows["Sounds (what is heard)"] == "Downloads 615 MB on first use"  # CLAP
     assert dialog.download_button.isVisible()
     assert "still lists and plays your files" in dialog.models_note.text()
     assert dialog.folders() == [str(tmp_path)]

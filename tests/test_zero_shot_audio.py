@@ -9,13 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediarec.understand import zero_shot_audio
 from mediarec.understand.audio_tags import MIN_AUDIO_SCORE, AudioScores, audio_shares, audio_tags
 from mediarec.understand.zero_shot_audio import (
     MUSIC_RANGE,
     SPEECH_LABELS,
     TOP_LABELS,
-    is_softmax,
     min_probability,
     present,
     share_columns,
@@ -49,7 +47,7 @@ def softmax_rows(*rows: dict[int, float]) -> np.ndarray:
 
 
 def analysis(scores: np.ndarray, window_seconds: float = 10.0) -> AudioScores:
-    return AudioScores(np.arange(len(scores)) * 5.0, scores, NAMES, window_seconds)
+    return AudioScores(np.arange(len(scores)) * 5.0, scores, NAMES, window_seconds, exclusive=True)
 
 
 def test_the_bar_is_halfway_from_uniform_to_certain():
@@ -59,13 +57,11 @@ def test_the_bar_is_halfway_from_uniform_to_certain():
     assert len(NAMES) == LABELS
 
 
-def test_softmax_scores_are_told_from_sigmoid_scores():
-    assert is_softmax(softmax_rows({DOG: 0.5}, {}))
-    sigmoid = np.full((3, LABELS), 0.01, np.float32)
-    sigmoid[:, SPEECH] = 0.9
-    assert not is_softmax(sigmoid)
-    assert not is_softmax(np.zeros((0, LABELS), np.float32))
-    assert not is_softmax(np.array([[0.5, 0.5]], np.float32))  # two classes could be either
+def test_the_audio_model_says_which_rule_reads_its_scores():
+    from mediarec.models.audio import YamnetAudioEncoder
+    from mediarec.models.clap import ClapAudioEncoder
+
+    assert ClapAudioEncoder.exclusive_scores and not YamnetAudioEncoder.exclusive_scores
 
 
 def test_a_label_is_present_above_the_bar_and_among_the_top_few():
@@ -131,4 +127,3 @@ def test_sigmoid_scores_keep_the_calibrated_threshold():
     scores[:, 2] = MIN_AUDIO_SCORE + 0.02  # a faint but sustained dog: a YAMNet tag
     tags = audio_tags(AudioScores(np.arange(4) * 0.48, scores, names, 0.96), 3.0)
     assert [tag.name for tag in tags] == ["dog"]
-    assert not zero_shot_audio.is_softmax(scores)

@@ -161,6 +161,9 @@ class AudioEncoder(Encoder):
 
     role = "audio"
     window_seconds: float = 0.0
+    # True when each window's tag scores are one softmax over all labels (a zero-shot tagger such as CLAP), False
+    # when every class is scored on its own (YAMNet's sigmoids): the two are read with different rules.
+    exclusive_scores: bool = False
 
     @abstractmethod
     def embed(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

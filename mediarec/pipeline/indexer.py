@@ -338,7 +338,7 @@ class Indexer:
             starts, vectors, scores, names = encoder.embed_and_tag(audio)
         if len(vectors) == 0:
             return [], None, None
-        audio_scores = AudioScores(starts, scores, names, encoder.window_seconds)
+        audio_scores = AudioScores(starts, scores, names, encoder.window_seconds, encoder.exclusive_scores)
         duration = len(audio) / 16000.0
         windows = pool_windows(starts, vectors, self.settings.audio_window_seconds, duration)
         segments = [NewSegment("audio", start, end, vector) for start, end, vector in windows]

@@ -42,6 +42,7 @@ class AudioScores:
     scores: np.ndarray
     names: tuple[str, ...]
     window_seconds: float
+    exclusive: bool = False  # one softmax over the labels per window (AudioEncoder.exclusive_scores)
 
     @property
     def windows(self) -> int:
@@ -73,7 +74,7 @@ def audio_tags(
     if analysis.windows == 0:
         return []
     smoothing = SMOOTHING_WINDOWS
-    if zero_shot_audio.is_softmax(analysis.scores):  # CLAP: its own rule, see understand/zero_shot_audio.py
+    if analysis.exclusive:  # CLAP: its own rule, see understand/zero_shot_audio.py
         analysis = replace(analysis, scores=zero_shot_audio.present_scores(analysis.scores))
         min_score, smoothing = zero_shot_audio.min_probability(analysis.scores.shape[1]), 1
     peaks = smoothed_peaks(analysis.scores, smoothing)
@@ -106,7 +107,7 @@ def audio_shares(audio: np.ndarray, analysis: AudioScores) -> dict[str, float]:
         return {}
     loudness = _window_dbfs(audio, analysis)
     columns = {key: _class_column(analysis, name) for key, name in SHARE_CLASSES.items()}
-    if zero_shot_audio.is_softmax(analysis.scores):  # CLAP: 1.0 where the best label is speech or music
+    if analysis.exclusive:  # CLAP: 1.0 where the best label is speech or music
         columns = zero_shot_audio.share_columns(analysis.scores, analysis.names)
     counts = dict.fromkeys(("speech", "music", "silence", "other"), 0)
     for window in range(analysis.windows):

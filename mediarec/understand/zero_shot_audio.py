@@ -37,7 +37,6 @@ MIN_EVIDENCE = 0.5
 TOP_LABELS = 3
 # A window's scores form one softmax when every row sums to 1 within this; a sigmoid tagger's independent
 # scores (YAMNet's 521) add up to that only by accident, and then not on every window of a clip.
-SOFTMAX_TOLERANCE = 1e-4
 # AudioSet's Speech branch, and the first and last class of its Music branch (contiguous in the class map).
 SPEECH_LABELS = (
     "Speech",
@@ -48,17 +47,6 @@ SPEECH_LABELS = (
     "Speech synthesizer",
 )
 MUSIC_RANGE = ("Music", "Scary music")
-
-
-def is_softmax(scores: np.ndarray) -> bool:
-    """Whether each window's scores are one probability distribution over the labels (a zero-shot tagger)."""
-    scores = np.asarray(scores)
-    return (
-        scores.ndim == 2
-        and scores.shape[0] > 0
-        and scores.shape[1] > 2
-        and bool(np.all(np.abs(scores.sum(axis=1) - 1.0) <= SOFTMAX_TOLERANCE))
-    )
 
 
 def min_probability(labels: int) -> float:
