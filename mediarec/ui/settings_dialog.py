@@ -144,7 +144,10 @@ class SettingsDialog(QDialog):
         self._show_profile_models()
 
         note = QLabel(
-            self.tr("Changes to the device, models and language take effect when mediarec starts again.")
+            self.tr(
+                "Changing the device, models or language reopens the window to apply them (playback stops; "
+                "indexing carries on where it was)."
+            )
         )
         note.setWordWrap(True)
         buttons = QDialogButtonBox(

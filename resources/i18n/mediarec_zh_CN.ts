@@ -119,37 +119,37 @@
         <translation>播放次数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="262"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
         <source>picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="263"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="266"/>
         <source>speech</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="264"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="267"/>
         <source>sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="268"/>
         <source>file info</source>
         <translation>文件信息</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="271"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="273"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
         <source>once</source>
         <translation>1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="277"/>
         <source>%1 times</source>
         <translation>%1 次</translation>
     </message>
@@ -164,12 +164,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="242"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="245"/>
         <source>No tags yet: add your own below.</source>
         <translation>还没有标签：可在下方添加。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="253"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="256"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
@@ -179,7 +179,7 @@
         <translation>此文件中没有语音。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="261"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="264"/>
         <source>you</source>
         <translation>你</translation>
     </message>
@@ -187,42 +187,42 @@
 <context>
     <name>EmptyLibrary</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="66"/>
+        <location filename="../../mediarec/ui/app_window.py" line="67"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="67"/>
+        <location filename="../../mediarec/ui/app_window.py" line="68"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="89"/>
+        <location filename="../../mediarec/ui/app_window.py" line="90"/>
         <source>Nothing to show</source>
         <translation>没有可显示的内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="90"/>
+        <location filename="../../mediarec/ui/app_window.py" line="91"/>
         <source>No file matches these filters.</source>
         <translation>没有文件符合这些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="92"/>
+        <location filename="../../mediarec/ui/app_window.py" line="93"/>
         <source>Indexing your files…</source>
         <translation>正在索引你的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="93"/>
+        <location filename="../../mediarec/ui/app_window.py" line="94"/>
         <source>Each file appears here as soon as it is ready.</source>
         <translation>每个文件处理完成后会立即显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="95"/>
+        <location filename="../../mediarec/ui/app_window.py" line="96"/>
         <source>Your library is empty</source>
         <translation>你的媒体库是空的</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="98"/>
+        <location filename="../../mediarec/ui/app_window.py" line="99"/>
         <source>Add a folder with videos or music, or make a small sample library to see search and “more like this” at work within a minute.</source>
         <translation>添加一个包含视频或音乐的文件夹，或生成一个小型示例媒体库，一分钟内即可体验搜索和“更多类似内容”。</translation>
     </message>
@@ -230,7 +230,7 @@
 <context>
     <name>ErrorReport</name>
     <message>
-        <location filename="../../mediarec/ui/main.py" line="92"/>
+        <location filename="../../mediarec/ui/main.py" line="134"/>
         <source>Something went wrong. mediarec keeps running; the details below help a bug report.</source>
         <translation>出现了问题。mediarec 仍在运行；下面的详细信息可用于报告错误。</translation>
     </message>
@@ -256,62 +256,62 @@
 <context>
     <name>ForYou</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="58"/>
+        <location filename="../../mediarec/ui/for_you.py" line="59"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="66"/>
+        <location filename="../../mediarec/ui/for_you.py" line="67"/>
         <source>because you watched %1</source>
         <translation>因为你看过《%1》</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="70"/>
+        <location filename="../../mediarec/ui/for_you.py" line="71"/>
         <source>because you liked %1</source>
         <translation>因为你喜欢《%1》</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="74"/>
+        <location filename="../../mediarec/ui/for_you.py" line="75"/>
         <source>you like: %1</source>
         <translation>你喜欢：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="75"/>
+        <location filename="../../mediarec/ui/for_you.py" line="76"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="80"/>
+        <location filename="../../mediarec/ui/for_you.py" line="81"/>
         <source>continue watching: you stopped at %1 of %2</source>
         <translation>继续观看：上次停在 %1（共 %2）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="82"/>
+        <location filename="../../mediarec/ui/for_you.py" line="83"/>
         <source>continue watching: you stopped at %1</source>
         <translation>继续观看：上次停在 %1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="88"/>
+        <location filename="../../mediarec/ui/for_you.py" line="89"/>
         <source>new in your library (added today)</source>
         <translation>媒体库新内容（今天添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="90"/>
+        <location filename="../../mediarec/ui/for_you.py" line="91"/>
         <source>new in your library (added yesterday)</source>
         <translation>媒体库新内容（昨天添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="91"/>
+        <location filename="../../mediarec/ui/for_you.py" line="92"/>
         <source>new in your library (added %1 days ago)</source>
         <translation>媒体库新内容（%1 天前添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="96"/>
+        <location filename="../../mediarec/ui/for_you.py" line="97"/>
         <source>a different corner of your library</source>
         <translation>媒体库里的另一类内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="97"/>
+        <location filename="../../mediarec/ui/for_you.py" line="98"/>
         <source>something different from what you usually watch</source>
         <translation>与你平时看的不同的内容</translation>
     </message>
@@ -319,29 +319,29 @@
 <context>
     <name>ForYouShelf</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="248"/>
-        <location filename="../../mediarec/ui/for_you.py" line="284"/>
+        <location filename="../../mediarec/ui/for_you.py" line="281"/>
+        <location filename="../../mediarec/ui/for_you.py" line="322"/>
         <source>For you</source>
         <translation>为你推荐</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="259"/>
+        <location filename="../../mediarec/ui/for_you.py" line="292"/>
         <source>Left: closest to what you watch. Right: more varied picks.</source>
         <translation>向左：最接近你看过的内容。向右：推荐更多样。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="260"/>
-        <location filename="../../mediarec/ui/for_you.py" line="261"/>
+        <location filename="../../mediarec/ui/for_you.py" line="293"/>
+        <location filename="../../mediarec/ui/for_you.py" line="294"/>
         <source>Variety</source>
         <translation>多样性</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="310"/>
+        <location filename="../../mediarec/ui/for_you.py" line="348"/>
         <source>New and varied picks: watch something and these follow your taste</source>
         <translation>新添加和多样的内容：看过一些之后，推荐会跟随你的口味</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="312"/>
+        <location filename="../../mediarec/ui/for_you.py" line="350"/>
         <source>Picked from what you watch and like</source>
         <translation>根据你看过和喜欢的内容挑选</translation>
     </message>
@@ -349,62 +349,62 @@
 <context>
     <name>Formatting</name>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="25"/>
+        <location filename="../../mediarec/ui/formatting.py" line="28"/>
         <source>seen</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="26"/>
+        <location filename="../../mediarec/ui/formatting.py" line="29"/>
         <source>said</source>
         <translation>说到</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="27"/>
+        <location filename="../../mediarec/ui/formatting.py" line="30"/>
         <source>heard</source>
         <translation>听到</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="28"/>
+        <location filename="../../mediarec/ui/formatting.py" line="31"/>
         <source>in the title or tags</source>
         <translation>标题或标签中</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="35"/>
+        <location filename="../../mediarec/ui/formatting.py" line="38"/>
         <source>Audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="36"/>
+        <location filename="../../mediarec/ui/formatting.py" line="39"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="41"/>
+        <location filename="../../mediarec/ui/formatting.py" line="44"/>
         <source>Pictures (what is seen)</source>
         <translation>画面（看到的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="42"/>
+        <location filename="../../mediarec/ui/formatting.py" line="45"/>
         <source>Speech to text (what is said)</source>
         <translation>语音转文字（说的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="43"/>
+        <location filename="../../mediarec/ui/formatting.py" line="46"/>
         <source>Meaning of words</source>
         <translation>文字语义</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="44"/>
+        <location filename="../../mediarec/ui/formatting.py" line="47"/>
         <source>Sounds (what is heard)</source>
         <translation>声音（听到的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="51"/>
+        <location filename="../../mediarec/ui/formatting.py" line="54"/>
         <source>%1 GB</source>
         <translation>%1 GB</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="52"/>
+        <location filename="../../mediarec/ui/formatting.py" line="55"/>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
@@ -412,7 +412,7 @@
 <context>
     <name>IndexingController</name>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="138"/>
+        <location filename="../../mediarec/ui/indexing.py" line="122"/>
         <source>To work without downloads, choose the offline models in Settings.</source>
         <translation>如需在不下载的情况下使用，请在设置中选择离线模型。</translation>
     </message>
@@ -420,47 +420,47 @@
 <context>
     <name>IndexingStatus</name>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="221"/>
+        <location filename="../../mediarec/ui/indexing.py" line="205"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="222"/>
+        <location filename="../../mediarec/ui/indexing.py" line="206"/>
         <source>Stop indexing; what is done so far is kept</source>
         <translation>停止索引；已完成的部分会保留</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="243"/>
+        <location filename="../../mediarec/ui/indexing.py" line="227"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="243"/>
+        <location filename="../../mediarec/ui/indexing.py" line="227"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="247"/>
+        <location filename="../../mediarec/ui/indexing.py" line="231"/>
         <source>Indexing paused (after the current file)</source>
         <translation>索引已暂停（在当前文件之后）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="249"/>
+        <location filename="../../mediarec/ui/indexing.py" line="233"/>
         <source>Stopping after the current file…</source>
         <translation>将在当前文件完成后停止…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="258"/>
+        <location filename="../../mediarec/ui/indexing.py" line="242"/>
         <source>Downloading the models: %1</source>
         <translation>正在下载模型：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="263"/>
+        <location filename="../../mediarec/ui/indexing.py" line="247"/>
         <source>Looking for new and changed files…</source>
         <translation>正在查找新增和更改的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="271"/>
+        <location filename="../../mediarec/ui/indexing.py" line="255"/>
         <source>Indexing %1 of %2: %3</source>
         <translation>正在索引第 %1 个，共 %2 个：%3</translation>
     </message>
@@ -468,209 +468,209 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="176"/>
+        <location filename="../../mediarec/ui/app_window.py" line="178"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="191"/>
+        <location filename="../../mediarec/ui/app_window.py" line="193"/>
         <source>Search and filters</source>
         <translation>搜索和筛选</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="196"/>
+        <location filename="../../mediarec/ui/app_window.py" line="198"/>
         <source>Search what is seen, said or heard…</source>
         <translation>搜索画面、语音或声音中的内容…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="200"/>
+        <location filename="../../mediarec/ui/app_window.py" line="202"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="205"/>
+        <location filename="../../mediarec/ui/app_window.py" line="207"/>
         <source>Recently added</source>
         <translation>最近添加</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="206"/>
+        <location filename="../../mediarec/ui/app_window.py" line="208"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="207"/>
+        <location filename="../../mediarec/ui/app_window.py" line="209"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="208"/>
+        <location filename="../../mediarec/ui/app_window.py" line="210"/>
         <source>Recently played</source>
         <translation>最近播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="211"/>
+        <location filename="../../mediarec/ui/app_window.py" line="213"/>
         <source>Sort the library</source>
         <translation>媒体库排序方式</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="214"/>
+        <location filename="../../mediarec/ui/app_window.py" line="216"/>
         <source>Video and audio</source>
         <translation>视频和音频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="215"/>
+        <location filename="../../mediarec/ui/app_window.py" line="217"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="216"/>
+        <location filename="../../mediarec/ui/app_window.py" line="218"/>
         <source>Audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="219"/>
+        <location filename="../../mediarec/ui/app_window.py" line="221"/>
         <source>Show only one kind of file</source>
         <translation>只显示一种类型的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="221"/>
-        <location filename="../../mediarec/ui/app_window.py" line="370"/>
+        <location filename="../../mediarec/ui/app_window.py" line="223"/>
+        <location filename="../../mediarec/ui/app_window.py" line="380"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="222"/>
+        <location filename="../../mediarec/ui/app_window.py" line="224"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="226"/>
+        <location filename="../../mediarec/ui/app_window.py" line="228"/>
         <source>Sort:</source>
         <translation>排序：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="227"/>
+        <location filename="../../mediarec/ui/app_window.py" line="229"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="228"/>
+        <location filename="../../mediarec/ui/app_window.py" line="230"/>
         <source>Tag:</source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="235"/>
+        <location filename="../../mediarec/ui/app_window.py" line="237"/>
         <source>Rescan</source>
         <translation>重新扫描</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="236"/>
+        <location filename="../../mediarec/ui/app_window.py" line="238"/>
         <source>Look for new and changed files in the watched folders</source>
         <translation>在监视的文件夹中查找新增和更改的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="237"/>
+        <location filename="../../mediarec/ui/app_window.py" line="239"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="243"/>
+        <location filename="../../mediarec/ui/app_window.py" line="245"/>
         <source>&amp;Library</source>
         <translation>媒体库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="244"/>
+        <location filename="../../mediarec/ui/app_window.py" line="246"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="245"/>
+        <location filename="../../mediarec/ui/app_window.py" line="247"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="250"/>
+        <location filename="../../mediarec/ui/app_window.py" line="252"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="257"/>
+        <location filename="../../mediarec/ui/app_window.py" line="259"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="258"/>
-        <location filename="../../mediarec/ui/app_window.py" line="702"/>
+        <location filename="../../mediarec/ui/app_window.py" line="260"/>
+        <location filename="../../mediarec/ui/app_window.py" line="726"/>
         <source>About mediarec</source>
         <translation>关于 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="362"/>
+        <location filename="../../mediarec/ui/app_window.py" line="372"/>
         <source>%1 files</source>
         <translation>%1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="362"/>
+        <location filename="../../mediarec/ui/app_window.py" line="372"/>
         <source>1 file</source>
         <translation>1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="555"/>
+        <location filename="../../mediarec/ui/app_window.py" line="575"/>
         <source>No folders are watched yet: add one first.</source>
         <translation>尚未监视任何文件夹：请先添加一个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="568"/>
+        <location filename="../../mediarec/ui/app_window.py" line="588"/>
         <source>Indexing stopped. Indexed before stopping: %1.</source>
         <translation>索引已停止。停止前已索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="570"/>
+        <location filename="../../mediarec/ui/app_window.py" line="590"/>
         <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
         <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="573"/>
+        <location filename="../../mediarec/ui/app_window.py" line="593"/>
         <source>Library up to date. Newly indexed: %1.</source>
         <translation>媒体库已是最新。新索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="580"/>
+        <location filename="../../mediarec/ui/app_window.py" line="600"/>
         <source>Indexing stopped: %1</source>
         <translation>索引已停止：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="585"/>
+        <location filename="../../mediarec/ui/app_window.py" line="605"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="603"/>
+        <location filename="../../mediarec/ui/app_window.py" line="623"/>
         <source>Making the sample library…</source>
         <translation>正在生成示例媒体库…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="619"/>
+        <location filename="../../mediarec/ui/app_window.py" line="639"/>
         <source>Sample library made in %1; indexing it now.</source>
         <translation>示例媒体库已生成在 %1，正在索引。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="630"/>
+        <location filename="../../mediarec/ui/app_window.py" line="650"/>
         <source>No sample library</source>
         <translation>无法生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="667"/>
+        <location filename="../../mediarec/ui/app_window.py" line="691"/>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="676"/>
+        <location filename="../../mediarec/ui/app_window.py" line="700"/>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="704"/>
+        <location filename="../../mediarec/ui/app_window.py" line="728"/>
         <source>mediarec %1
 An offline media library that finds the moment you are looking for.</source>
         <translation>mediarec %1
@@ -700,88 +700,88 @@ To play files, %2.</source>
 <context>
     <name>PlayerView</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="120"/>
+        <location filename="../../mediarec/ui/player_view.py" line="238"/>
         <source>← Back</source>
         <translation>← 返回</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="120"/>
+        <location filename="../../mediarec/ui/player_view.py" line="238"/>
         <source>Back to the list (Esc)</source>
         <translation>返回列表（Esc）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="130"/>
+        <location filename="../../mediarec/ui/player_view.py" line="248"/>
         <source>Like</source>
         <translation>喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="130"/>
+        <location filename="../../mediarec/ui/player_view.py" line="248"/>
         <source>I like this: recommend more like it</source>
         <translation>我喜欢：多推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="132"/>
+        <location filename="../../mediarec/ui/player_view.py" line="250"/>
         <source>Dislike</source>
         <translation>不喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="132"/>
+        <location filename="../../mediarec/ui/player_view.py" line="250"/>
         <source>Not for me: recommend less like it</source>
         <translation>不感兴趣：少推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="165"/>
-        <location filename="../../mediarec/ui/player_view.py" line="171"/>
+        <location filename="../../mediarec/ui/player_view.py" line="283"/>
+        <location filename="../../mediarec/ui/player_view.py" line="289"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="198"/>
+        <location filename="../../mediarec/ui/player_view.py" line="316"/>
         <source>Play / pause (Space)</source>
         <translation>播放/暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="201"/>
+        <location filename="../../mediarec/ui/player_view.py" line="319"/>
         <source>Back 5 seconds (Left)</source>
         <translation>后退 5 秒（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="205"/>
+        <location filename="../../mediarec/ui/player_view.py" line="323"/>
         <source>Forward 5 seconds (Right)</source>
         <translation>前进 5 秒（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="208"/>
+        <location filename="../../mediarec/ui/player_view.py" line="326"/>
         <source>Mute (M)</source>
         <translation>静音（M）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="216"/>
+        <location filename="../../mediarec/ui/player_view.py" line="334"/>
         <source>Volume (Up / Down)</source>
         <translation>音量（上/下方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="218"/>
+        <location filename="../../mediarec/ui/player_view.py" line="336"/>
         <source>Full screen (F)</source>
         <translation>全屏（F）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="223"/>
+        <location filename="../../mediarec/ui/player_view.py" line="341"/>
         <source>Chapters (PageUp / PageDown: previous / next)</source>
         <translation>章节（PageUp / PageDown：上一章 / 下一章）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="224"/>
+        <location filename="../../mediarec/ui/player_view.py" line="342"/>
         <source>Chapters</source>
         <translation>章节</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="355"/>
+        <location filename="../../mediarec/ui/player_view.py" line="482"/>
         <source>Chapter %1</source>
         <translation>第 %1 章</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="407"/>
+        <location filename="../../mediarec/ui/player_view.py" line="534"/>
         <source>No speech in this file.</source>
         <translation>此文件中没有语音。</translation>
     </message>
@@ -814,7 +814,7 @@ To play files, %2.</source>
         <translation>没有与“%1”匹配的内容。换个说法试试，或描述画面或语音中的内容。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="279"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="281"/>
         <source>Search is not available: %1</source>
         <translation>搜索不可用：%1</translation>
     </message>
@@ -915,12 +915,12 @@ To play files, %2.</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="147"/>
-        <source>Changes to the device, models and language take effect when mediarec starts again.</source>
-        <translation>对计算设备、模型和语言的更改将在 mediarec 重新启动后生效。</translation>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="148"/>
+        <source>Changing the device, models or language reopens the window to apply them (playback stops; indexing carries on where it was).</source>
+        <translation>更改计算设备、模型或语言后，窗口会重新打开以应用更改（播放会停止，索引会从中断处继续）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="198"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="201"/>
         <source>This model choice does not work</source>
         <translation>此模型选择无效</translation>
     </message>
@@ -936,142 +936,142 @@ To play files, %2.</source>
 <context>
     <name>WelcomeDialog</name>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="44"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="45"/>
         <source>Welcome to mediarec</source>
         <translation>欢迎使用 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="49"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="50"/>
         <source>mediarec looks through your videos and music on this computer, so you can find a moment by what is seen, said or heard in it. Nothing leaves your computer.</source>
         <translation>mediarec 会分析这台电脑上的视频和音乐，让你可以按画面、语音或声音找到某个瞬间。所有数据都不会离开你的电脑。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="59"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="60"/>
         <source>Folders to watch (new files in them are added by themselves):</source>
         <translation>要监视的文件夹（其中的新文件会自动加入）：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="62"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="63"/>
         <source>No Videos or Music folder was found. Add a folder, or try the sample library below.</source>
         <translation>没有找到“视频”或“音乐”文件夹。请添加一个文件夹，或试试下面的示例媒体库。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="66"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="67"/>
         <source>Used for</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="66"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="67"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="66"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="67"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="73"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="74"/>
         <source>Download now</source>
         <translation>立即下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="78"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="79"/>
         <source>Checking the models…</source>
         <translation>正在检查模型…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="84"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="85"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="86"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="87"/>
         <source>A few short clips with pictures and speech, made on this computer in a few seconds</source>
         <translation>几段带画面和语音的短片，在这台电脑上几秒钟即可生成</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="90"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="91"/>
         <source>No media at hand? Try mediarec on a small sample library:</source>
         <translation>手头没有媒体文件？用一个小型示例媒体库试试 mediarec：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="96"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="97"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="97"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="98"/>
         <source>Not now</source>
         <translation>以后再说</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="107"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="108"/>
         <source>Models that will be used:</source>
         <translation>将使用的模型：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="143"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="144"/>
         <source>All models are on this computer; nothing needs downloading.</source>
         <translation>所有模型都已在这台电脑上，无需下载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="145"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="146"/>
         <source>unknown size</source>
         <translation>大小未知</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="148"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="149"/>
         <source>Some models download on first use (%1 in all). Without them mediarec still lists and plays your files and finds words in titles and tags; searching by what is seen, said or heard needs them. Offline? Choose the offline models in Settings.</source>
         <translation>部分模型会在首次使用时下载（共 %1）。没有这些模型，mediarec 仍可列出和播放你的文件，并在标题和标签中查找文字；按画面、语音或声音搜索则需要它们。处于离线状态？请在设置中选择离线模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="157"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="158"/>
         <source>Ready (installed)</source>
         <translation>就绪（已安装）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="159"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="160"/>
         <source>Ready (from a folder)</source>
         <translation>就绪（来自文件夹）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="160"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="161"/>
         <source>Downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="163"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="164"/>
         <source>Downloads %1 on first use</source>
         <translation>首次使用时下载 %1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="164"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="165"/>
         <source>Downloads on first use</source>
         <translation>首次使用时下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="165"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="166"/>
         <source>Missing</source>
         <translation>缺失</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="168"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="169"/>
         <source>The model settings have a problem: %1</source>
         <translation>模型设置有问题：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="174"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="175"/>
         <source>Downloading…</source>
         <translation>正在下载…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="193"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="194"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="204"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="205"/>
         <source>The download did not work: %1
 Without these models mediarec still lists and plays your files and finds words in titles and tags.</source>
         <translation>下载失败：%1
