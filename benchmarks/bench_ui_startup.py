@@ -67,7 +67,7 @@ def child(data_dir: str, started: float) -> None:
     application = create_application([sys.argv[0]])
     settings = load_settings(data_dir=data_dir)
     install_translators(application, settings.language)
-    library = Library(settings)
+    library = Library(settings, models_in_helper=True)  # as `mediarec gui` opens it
     backend, notice = create_player_backend(settings)
     window = MainWindow(library, settings, player_backend=backend, player_notice=notice)
     window.show()

@@ -132,13 +132,13 @@ class Library:
         audio = ["audio"] if self.query_models.has_text_tower("audio") else []
         return ["image_text", "text", *audio]
 
-    def warm_up_query_models(self, roles) -> bool:
-        """Load the query encoders of ``roles`` in the helper process now, so that the first search answers at
-        once. Only with ``models_in_helper`` (here it would hold the GIL) and a library with something to search."""
-        if not self.models_in_helper or not roles or self.store.count_items() == 0:
-            return False
-        self.query_models.warm_up(list(roles))
-        return True
+    def warm_up_query_models(self) -> list[str]:
+        """Load the query encoders that are already here (never a download) in the helper process now, so that
+        the first search answers at once. Only with ``models_in_helper`` (here it would hold the GIL) and a
+        library with something to search. Returns the roles loaded."""
+        if not self.models_in_helper or self.store.count_items() == 0:
+            return []
+        return self.query_models.warm_up(self.query_roles())
 
     @cached_property
     def _tag_vectors(self):

@@ -323,9 +323,8 @@ def warm_up_search(library: Library) -> None:
     from mediarec.models.base import ModelError
 
     library.warm_up_search()
-    ready = {status.role for status in model_overview(library.settings) if status.ready}
     try:
-        library.warm_up_query_models([role for role in library.query_roles() if role in ready])
+        library.warm_up_query_models()
     except (ModelError, HelperProcessError) as error:  # the first search reports it, with its own message
         logging.getLogger("mediarec").warning("Could not load the search models ahead: %s", error)
 

@@ -6,7 +6,8 @@ while everything cheap (model_id, dim, name) is answered here by the same encode
 weights in this process. The child starts on the first request, loads each model on first use, and is started
 again if it died (one retry per request).
 
-Requests: {"op": "encode", "role", "method", "texts"} -> {"shape", "data"}; {"op": "load", "roles"} -> {"ok"};
+Requests: {"op": "encode", "role", "method", "texts"} -> {"shape", "data"};
+{"op": "load", "roles", "only_ready"} -> {"loaded": roles};
 failures -> {"error": kind, "message"}.
 """
 
@@ -63,9 +64,10 @@ class ModelHelper:
         answer = self._request({"op": "encode", "role": role, "method": method, "texts": list(texts)})
         return array_from_json(answer)
 
-    def load(self, roles: Sequence[str]) -> None:
-        """Load these roles' models in the helper now (a warm-up: the first search then answers at once)."""
-        self._request({"op": "load", "roles": list(roles)})
+    def load(self, roles: Sequence[str], *, only_ready: bool = False) -> list[str]:
+        """Load these roles' models in the helper now (a warm-up: the first search then answers at once); with
+        ``only_ready``, only those that need no download. Returns the roles loaded."""
+        return self._request({"op": "load", "roles": list(roles), "only_ready": only_ready})["loaded"]
 
     def close(self) -> None:
         """End the helper. A request still in flight (a model loading) is not waited for: the process is killed
@@ -137,8 +139,9 @@ class HelperModelSet:
     def get(self, role: str) -> HelperEncoder:
         return HelperEncoder(role, self._local.get(role), self.helper)
 
-    def warm_up(self, roles: Sequence[str]) -> None:
-        self.helper.load(roles)
+    def warm_up(self, roles: Sequence[str]) -> list[str]:
+        """Load the roles' models that are already here (never a download) in the helper."""
+        return self.helper.load(roles, only_ready=True)
 
     def unload_all(self) -> None:
         self.helper.close()
@@ -167,9 +170,12 @@ def main() -> int:
 def _answer(models, request: dict[str, Any]) -> dict[str, Any]:
     try:
         if request["op"] == "load":
-            for role in request["roles"]:
+            roles = [
+                role for role in request["roles"] if not request.get("only_ready") or _ready(models, role)
+            ]
+            for role in roles:
                 models.get(role).load()
-            return {"ok": True}
+            return {"loaded": roles}
         if request["op"] == "encode" and request["method"] in REMOTE_METHODS:
             encode = getattr(models.get(request["role"]), request["method"])
             return array_to_json(encode(request["texts"]))
@@ -181,6 +187,13 @@ def _answer(models, request: dict[str, Any]) -> dict[str, Any]:
 
         traceback.print_exc()
         return {"error": type(error).__name__, "message": f"{type(error).__name__}: {error}"}
+
+
+def _ready(models, role: str) -> bool:
+    # Checked here, not in the app: telling whether a hub model is cached imports its framework.
+    from mediarec.models.registry import check_available
+
+    return check_available(models.specs[role], models.cache_dir)[0]
 
 
 if __name__ == "__main__":
