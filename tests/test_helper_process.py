@@ -171,3 +171,62 @@ def test_searching_with_models_in_a_helper_never_imports_torch_here(indexed):
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["top"] == str(indexed.media.red_circle_video.absolute())
     assert answer["imported"] == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc (Linux)")
+def test_helpers_end_when_the_app_is_killed(generated_library, fresh_settings):
+    """A killed window must not leave an indexer or a model server running: they end when their stdin closes."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys, time\n"
+        "from mediarec.config import settings_from_json\n"
+        "from mediarec.models.model_process import ModelHelper\n"
+        "from mediarec.pipeline.job_process import IndexJobProcess\n"
+        "settings = settings_from_json(json.loads(sys.argv[1]))\n"
+        "helper = ModelHelper(settings)\n"
+        "helper.load([])\n"
+        "job = IndexJobProcess(settings)\n"
+        "progress = job.run([sys.argv[2]])\n"
+        "next(progress)\n"
+        "print(json.dumps([helper.pid, job.pid]), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            json.dumps(settings_to_json(fresh_settings)),
+            str(generated_library.folder),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        children = json.loads(parent.stdout.readline())
+        assert all(_alive(pid) for pid in children)
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 60
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in children)
+    finally:
+        parent.kill()
+    library = Library(fresh_settings)
+    try:
+        assert library.store.integrity_check() == "ok"
+    finally:
+        library.close()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie left for init to reap counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
