@@ -41,6 +41,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from debian import Unpacked, fetch_package, licence_of  # noqa: E402  (the sibling module, run as a script)
+
 from mediarec.media.audio import decode_audio  # noqa: E402
 from mediarec.media.errors import MediaError  # noqa: E402
 from mediarec.media.samples import (  # noqa: E402
@@ -175,7 +177,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(list(argv) if argv is not None else None)
     out, packages = Path(args.out).absolute(), Path(args.packages).absolute()
-    roots = fetch_packages(packages)
+    unpacked = fetch_packages(packages)
+    roots = {name: package.folder for name, package in unpacked.items()}
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -188,7 +191,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     with (out / "manifest.jsonl").open("w", encoding="utf-8") as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    write_sources(roots, out)
+    write_sources(unpacked, out)
     items = sum(line["kind"] == "item" for line in lines)
     print(f"{items} items and {len(lines) - items} queries in {out / 'manifest.jsonl'}")
     return 0
@@ -197,44 +200,15 @@ def main(argv: Iterable[str] | None = None) -> int:
 # -- packages -----------------------------------------------------------------------------------------------------
 
 
-def fetch_packages(folder: Path) -> dict[str, Path]:
-    """apt-get download + dpkg-deb -x each package once; returns package -> unpacked root."""
-    downloads, unpacked = folder / "debs", folder / "root"
-    downloads.mkdir(parents=True, exist_ok=True)
-    roots = {}
-    for name in PACKAGES:
-        root = unpacked / name
-        if not root.exists():
-            debs = sorted(downloads.glob(f"{name}_*.deb"))
-            if not debs:
-                subprocess.run(["apt-get", "download", name], cwd=downloads, check=True, capture_output=True)
-                debs = sorted(downloads.glob(f"{name}_*.deb"))
-            unpacked.mkdir(parents=True, exist_ok=True)
-            temporary = Path(tempfile.mkdtemp(dir=unpacked))  # unpacked fully, then renamed: no half folders
-            subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(temporary)], check=True)
-            os.replace(temporary, root)
-        roots[name] = root
-    return roots
+def fetch_packages(folder: Path) -> dict[str, Unpacked]:
+    return {name: fetch_package(name, folder / "debs") for name in PACKAGES}
 
 
-def licence_of(root: Path, package: str) -> str:
-    copyright_file = root / "usr" / "share" / "doc" / package / "copyright"
-    text = copyright_file.read_text(encoding="utf-8", errors="replace") if copyright_file.exists() else ""
-    found = re.findall(r"^License:\s*(\S.*)$", text, flags=re.MULTILINE)
-    names = dict.fromkeys(m.strip() for m in found if len(m.split()) <= 4)  # names, not licence prose
-    return ", ".join(names) or "see copyright file"
-
-
-def version_of(folder: Path, package: str) -> str:
-    debs = sorted((folder.parent.parent / "debs").glob(f"{package}_*.deb"))
-    return debs[-1].name.split("_")[1] if debs else "?"
-
-
-def write_sources(roots: dict[str, Path], out: Path) -> None:
+def write_sources(packages: dict[str, Unpacked], out: Path) -> None:
     lines = ["# Sources of this development set (not redistributed; rebuilt by build_eval_devset.py)", ""]
     lines += ["| package | version | licence (from its copyright file) |", "|---|---|---|"]
-    for package, root in roots.items():
-        lines.append(f"| {package} | {version_of(root, package)} | {licence_of(root, package)} |")
+    for name, package in packages.items():
+        lines.append(f"| {name} | {package.version} | {package.licence} |")
     lines += ["", "Generated here: shape videos (mediarec.media.samples), espeak-ng and flite narrations."]
     (out / "SOURCES.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

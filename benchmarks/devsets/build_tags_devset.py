@@ -37,7 +37,6 @@ import json
 import random
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from debian import Unpacked, fetch_package  # noqa: E402  (the sibling module, run as a script)
 
 from mediarec.media.audio import decode_audio  # noqa: E402
 from mediarec.media.errors import MediaError  # noqa: E402
@@ -356,39 +357,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- Debian packages ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unpacked:
-    folder: Path
-    version: str
-    licence: str
-
-
-def fetch_package(name: str, debs: Path) -> Unpacked:
-    debs.mkdir(parents=True, exist_ok=True)
-    found = sorted(debs.glob(f"{name}_*.deb"))
-    if not found:
-        subprocess.run(["apt-get", "download", name], cwd=debs, check=True)
-        found = sorted(debs.glob(f"{name}_*.deb"))
-    deb = found[-1]
-    folder = debs / name
-    if not folder.is_dir():
-        staging = debs / f".{name}.partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(staging)], check=True)
-        staging.rename(folder)
-    version = deb.stem.split("_")[1]
-    return Unpacked(folder, version, _licences(folder / "usr/share/doc" / name / "copyright"))
-
-
-def _licences(copyright_file: Path) -> str:
-    if not copyright_file.is_file():
-        return "unknown"
-    names = re.findall(
-        r"^License:\s*(\S+)", copyright_file.read_text(encoding="utf-8", errors="replace"), re.M
-    )
-    return ", ".join(dict.fromkeys(names)) or "unknown"
 
 
 def audio_items(out: Path, unpacked: dict[str, Unpacked]) -> list[dict]:
