@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> None:
     application = create_application([sys.argv[0]])
     install_translators(application, args.language)
     settings = load_settings(data_dir=args.data_dir)
-    library = Library(settings)
+    library = Library(settings, models_in_helper=True)  # as `mediarec gui` opens it
     # Video on the X server; no sound card under Xvfb.
     backend = VlcPlayer(audio_output="dummy")
     window = MainWindow(library, settings, player_backend=backend)
