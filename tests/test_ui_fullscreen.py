@@ -117,8 +117,10 @@ def test_controls_stay_while_the_pointer_is_over_them(qtbot, player):
 
 
 def test_escape_leaves_full_screen_and_shows_everything(qtbot, window, player):
+    assert player.fullscreen_button.toolTip() == "Leave full screen (Esc)"  # the button says how to leave
     _wait_until_hidden(qtbot, player)
     qtbot.keyClick(player, Qt.Key.Key_Escape)
+    assert player.fullscreen_button.toolTip() == "Full screen (F)"
     assert not player.is_fullscreen and not window.isFullScreen()
     assert _controls_shown(player) and player.transcript_panel.isVisible() and player.title.isVisible()
     assert window.details.isVisible() and window.menuBar().isVisible()

@@ -34,8 +34,8 @@ def thumb(up: bool, colour: QColor | None = None) -> QIcon:
     return QIcon(pixmap)
 
 
-def fullscreen() -> QIcon:
-    """Four corner brackets."""
+def fullscreen(leave: bool = False) -> QIcon:
+    """Four corner brackets, pointing out (enter full screen) or in (``leave`` it)."""
     size = 64
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -48,6 +48,8 @@ def fullscreen() -> QIcon:
     painter.setPen(pen)
     low, high, arm = 10, 54, 16
     for x, y, dx, dy in ((low, low, 1, 1), (high, low, -1, 1), (low, high, 1, -1), (high, high, -1, -1)):
+        if leave:  # the bracket's corner moves inwards and its arms point back out to the edges
+            x, y, dx, dy = x + dx * arm, y + dy * arm, -dx, -dy
         painter.drawLine(x, y, x + dx * arm, y)
         painter.drawLine(x, y, x, y + dy * arm)
     painter.end()

@@ -588,6 +588,10 @@ class PlayerView(QWidget):
             self.idle_hider.start()
         else:
             self.idle_hider.stop()
+        self.fullscreen_button.setIcon(icons.fullscreen(leave=self._fullscreen))
+        self.fullscreen_button.setToolTip(
+            self.tr("Leave full screen (Esc)") if self._fullscreen else self.tr("Full screen (F)")
+        )
         self.fullscreen_requested.emit(self._fullscreen)
 
     @property

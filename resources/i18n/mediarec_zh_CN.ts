@@ -762,6 +762,7 @@ To play files, %2.</source>
     </message>
     <message>
         <location filename="../../mediarec/ui/player_view.py" line="336"/>
+        <location filename="../../mediarec/ui/player_view.py" line="593"/>
         <source>Full screen (F)</source>
         <translation>全屏（F）</translation>
     </message>
@@ -784,6 +785,11 @@ To play files, %2.</source>
         <location filename="../../mediarec/ui/player_view.py" line="534"/>
         <source>No speech in this file.</source>
         <translation>此文件中没有语音。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="593"/>
+        <source>Leave full screen (Esc)</source>
+        <translation>退出全屏（Esc）</translation>
     </message>
 </context>
 <context>
