@@ -112,28 +112,10 @@ def _vlc_draws_into_windows() -> bool:
 
 def test_screenshots_of_library_search_and_player(display, tmp_path_factory, offline_env):
     sample = indexed_sample_library(tmp_path_factory, offline_env)
-    env = _x_environment(
-        display,
-        {**offline_env, "MEDIAREC_CONFIG": str(sample.settings.config_path), "MEDIAREC_PROFILE": "offline"},
-    )
     ARTIFACTS.mkdir(exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tests" / "ui_screenshot_driver.py"),
-            "--data-dir",
-            str(sample.settings.data_dir),
-            "--out",
-            str(ARTIFACTS),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
+    _drive_the_window(display, sample, offline_env, [], timeout=180)
     for name in SCREENSHOTS:
         picture = ARTIFACTS / f"{name}.png"
         assert picture.is_file() and picture.stat().st_size > 5000, f"{name}.png is missing or blank"
@@ -168,29 +150,8 @@ def test_screenshot_of_the_for_you_shelf_in_chinese(display, tmp_path_factory, o
     sample = private_copy(
         indexed_sample_library(tmp_path_factory, offline_env), tmp_path_factory, offline_env
     )
-    env = _x_environment(
-        display,
-        {**offline_env, "MEDIAREC_CONFIG": str(sample.settings.config_path), "MEDIAREC_PROFILE": "offline"},
-    )
     ARTIFACTS.mkdir(exist_ok=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tests" / "ui_screenshot_driver.py"),
-            "--data-dir",
-            str(sample.settings.data_dir),
-            "--out",
-            str(ARTIFACTS),
-            "--language",
-            "zh_CN",
-            "--shelf-only",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
+    _drive_the_window(display, sample, offline_env, ["--language", "zh_CN", "--shelf-only"], timeout=120)
     picture = ARTIFACTS / "for_you_zh_CN.png"
     assert picture.is_file() and picture.stat().st_size > 5000, "for_you_zh_CN.png is missing or blank"
     facts = json.loads((ARTIFACTS / "facts_zh_CN.json").read_text(encoding="utf-8"))
@@ -200,3 +161,20 @@ def test_screenshot_of_the_for_you_shelf_in_chinese(display, tmp_path_factory, o
     assert reasons and all(reason and not reason.isascii() for reason in reasons), reasons  # in Chinese
     shape_tags = re.compile(r"你喜欢：.*\b(red|green|blue|yellow|circle|square|triangle)\b")
     assert not any(shape_tags.search(reason) for reason in reasons), f"tags not in Chinese: {reasons}"
+
+
+def _drive_the_window(display, sample, offline_env, arguments: list[str], timeout: int) -> None:
+    """Run tests/ui_screenshot_driver.py on ``sample``'s library under the X server; it saves into ARTIFACTS."""
+    env = _x_environment(
+        display,
+        {**offline_env, "MEDIAREC_CONFIG": str(sample.settings.config_path), "MEDIAREC_PROFILE": "offline"},
+    )
+    driver = [sys.executable, str(ROOT / "tests" / "ui_screenshot_driver.py")]
+    result = subprocess.run(
+        [*driver, "--data-dir", str(sample.settings.data_dir), "--out", str(ARTIFACTS), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
