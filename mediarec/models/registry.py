@@ -75,7 +75,7 @@ BACKENDS: dict[str, Backend] = {
     "faster_whisper": Backend(
         "transcriber",
         FasterWhisperTranscriber,
-        _HUB_OPTIONS | {"beam_size", "cpu_threads", "vad"},
+        _HUB_OPTIONS | {"beam_size", "cpu_threads", "vad", "sampling_fallback"},
         downloads=True,
     ),
     "transformers": Backend(

@@ -21,6 +21,16 @@ from mediarec.models.weights import local_model_id, package_path, require_folder
 SAMPLE_RATE = 16_000
 # Whisper hallucinates on scraps shorter than this; there is nothing to transcribe in them anyway.
 _MIN_SPEECH_SECONDS = 0.1
+# Whisper's fallback decodes a window again by *sampling* at rising temperatures when beam search looks wrong
+# (repetitive or unlikely text). CTranslate2 gives no per-call seed, so with it the same audio can give another
+# transcript at every run: re-indexing changes the index and evaluations are not reproducible. mediarec decodes with
+# beam search only (temperature 0) unless the config asks for the fallback ([models.transcriber]
+# sampling_fallback = true).
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+# What the fallback would have fixed is then dropped instead: a segment whose text compresses better than this
+# (gzip ratio; Whisper's own fallback trigger) is a decoding loop ("but I'm not sure if it's possible, but ..."),
+# not speech anyone said.
+LOOP_COMPRESSION_RATIO = 2.4
 # The files faster-whisper itself downloads for a model (faster_whisper.utils.download_model).
 HUB_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]
 
@@ -35,6 +45,7 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         beam_size: int = 5,
         cpu_threads: int = 0,
         vad: bool = True,
+        sampling_fallback: bool = False,
         batch_size: int = 1,
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
@@ -47,6 +58,7 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads
         self.vad = vad
+        self.sampling_fallback = sampling_fallback
         self.progress = progress
         self.endpoint = endpoint
         self._model: Any = None
@@ -110,9 +122,14 @@ class FasterWhisperTranscriber(SpeechTranscriber):
             vad_filter=self.vad,
             # Without the previous text as a prompt one misheard sentence cannot derail the rest.
             condition_on_previous_text=False,
+            temperature=FALLBACK_TEMPERATURES if self.sampling_fallback else (0.0,),
         )
         duration = audio.size / SAMPLE_RATE
-        found = tuple(_segment(segment, duration) for segment in segments if segment.text.strip())
+        found = tuple(
+            _segment(segment, duration)
+            for segment in segments
+            if segment.text.strip() and (self.sampling_fallback or not _looped(segment))
+        )
         if not found:
             return Transcript(language=None, language_probability=0.0, segments=())
         return Transcript(
@@ -125,6 +142,10 @@ def _segment(segment: Any, duration: float) -> TranscriptSegment:
     start = min(max(float(segment.start), 0.0), duration)
     end = min(max(float(segment.end), start), duration)
     return TranscriptSegment(start=start, end=end, text=segment.text.strip())
+
+
+def _looped(segment: Any) -> bool:
+    return float(getattr(segment, "compression_ratio", 0.0)) > LOOP_COMPRESSION_RATIO
 
 
 def _checked_audio(audio: np.ndarray) -> np.ndarray:
