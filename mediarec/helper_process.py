@@ -18,6 +18,7 @@ import collections
 import contextlib
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -189,15 +190,32 @@ class ChildChannel:
         sys.stdout = sys.stderr
         self._in = sys.stdin
         self._lock = threading.Lock()
+        self._lines: queue.Queue[str] | None = None  # fed by a reader thread once a timeout is asked for
 
     def send(self, message: dict[str, Any]) -> None:
         with self._lock:  # a watcher thread and the main thread may both report
             self._out.write(json.dumps(message, ensure_ascii=False) + "\n")
             self._out.flush()
 
-    def receive(self) -> dict[str, Any] | None:
-        """The next message, or None when the parent closed our stdin (it is done with us, or it died)."""
-        line = self._in.readline()
+    def receive(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """The next message, or None when the parent closed our stdin (it is done with us, or it died).
+        TimeoutError when ``timeout`` seconds pass without one."""
+        if timeout is None and self._lines is None:
+            line = self._in.readline()
+        else:
+            if self._lines is None:
+                self._lines = queue.Queue()
+                threading.Thread(target=self._read_lines, name="protocol reader", daemon=True).start()
+            try:
+                line = self._lines.get(timeout=timeout)
+            except queue.Empty:
+                raise TimeoutError from None
         if not line:
             return None
         return json.loads(line)
+
+    def _read_lines(self) -> None:
+        # A thread, not select(): select() cannot wait on pipes on Windows.
+        while line := self._in.readline():
+            self._lines.put(line)
+        self._lines.put("")  # end of input

@@ -230,3 +230,21 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc (Linux)")
+def test_an_idle_model_helper_exits_and_the_next_search_starts_it_again(indexed):
+    from mediarec.models.model_process import ModelHelper
+
+    helper = ModelHelper(indexed.library.settings, idle_exit_seconds=1.0)
+    try:
+        assert helper.load(["text"], only_ready=True) == ["text"]
+        first_pid = helper.pid
+        deadline = time.monotonic() + 30
+        while _alive(first_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(first_pid), "the idle helper kept running (and its memory)"
+        vectors = helper.encode("text", "encode_queries", ["a dog on the beach"])
+        assert vectors.shape[0] == 1 and helper.pid != first_pid
+    finally:
+        helper.close()

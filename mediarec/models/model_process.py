@@ -31,6 +31,9 @@ from mediarec.models.base import ModelError
 from mediarec.models.device import DeviceChoice, choose_device
 
 MODULE = "mediarec.models.model_process"
+# The helper holds the query models (the offline set alone takes ~0.9 GB with torch); after this long without a
+# search it exits to give the memory back, and the next search starts it again (a few seconds).
+IDLE_EXIT_SECONDS = 600.0
 # The text-side methods of the encoders: the only work the search needs from the models.
 REMOTE_METHODS = frozenset({"encode_texts", "encode_queries", "encode_passages"})
 
@@ -54,8 +57,9 @@ def build_model_set(settings: Settings, device: DeviceChoice | None = None):
 class ModelHelper:
     """The child process and its request/answer exchange; thread-safe (one request at a time)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, idle_exit_seconds: float = IDLE_EXIT_SECONDS):
         self.settings = settings
+        self.idle_exit_seconds = idle_exit_seconds
         self._helper = HelperProcess(MODULE, "model helper")
         self._lock = threading.Lock()
         self._closed = False
@@ -103,7 +107,9 @@ class ModelHelper:
         if self._closed:
             raise HelperProcessError("The model helper was closed with its library.")
         if not self._helper.running:
-            self._helper.start({"settings": settings_to_json(self.settings)})
+            self._helper.close(grace_seconds=0)  # reap one that exited when idle
+            hello = {"settings": settings_to_json(self.settings), "idle_exit_seconds": self.idle_exit_seconds}
+            self._helper.start(hello)
         self._helper.send(request)
         return self._helper.receive()
 
@@ -159,9 +165,12 @@ def main() -> int:
     if hello is None:
         return 0
     models = build_model_set(settings_from_json(hello["settings"]))
+    idle_exit = float(hello.get("idle_exit_seconds", IDLE_EXIT_SECONDS))
     try:
-        while (request := channel.receive()) is not None:
+        while (request := channel.receive(timeout=idle_exit)) is not None:
             channel.send(_answer(models, request))
+    except TimeoutError:
+        pass  # idle: exit; the parent starts a new helper for the next request
     finally:
         models.unload_all()
     return 0
