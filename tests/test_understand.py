@@ -81,9 +81,10 @@ def test_every_sound_class_has_a_chinese_name():
 
 
 def test_chapter_titles_and_tag_reports_know_the_sound_tags_in_chinese():
-    from mediarec.understand.chapters import chinese_names, describe_chapters
+    from mediarec.understand.chapters import describe_chapters
+    from mediarec.understand.vocabulary import chinese_tag_names
 
-    zh = chinese_names()
+    zh = chinese_tag_names()
     assert zh["bark"] == "狗叫" and zh["beep, bleep"] == "哔哔声"
     assert zh["red circle"] == "红色圆形" and zh["beach"] == "海滩"  # the vocabularies' terms are still there
     tags = [TagRecord(1, "bark", "audio", 0.9), TagRecord(1, "beach", "visual", 0.8)]

@@ -33,7 +33,7 @@ from mediarec.models.audio import CLASS_MAP, read_class_names
 from mediarec.models.base import AudioEncoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
-from mediarec.models.text import HUB_IGNORE, HUB_PATTERNS, WEIGHT_FILES, quiet_transformers
+from mediarec.models.text import HUB_IGNORE, HUB_PATTERNS, quiet_transformers, weight_file
 from mediarec.models.weights import local_model_id, package_path, require_folder, source_of
 
 # The product default (LAION's CLAP with the HTSAT audio tower, trained without feature fusion): 512-d vectors.
@@ -97,7 +97,7 @@ class ClapAudioEncoder(AudioEncoder):
     def _compute_model_id(self) -> str:
         if self.source.kind != "local":
             return local_model_id("clap", self.source, [], self.role)
-        return local_model_id("clap", self.source, [_weight_file(self._local_folder(), self.role)], self.role)
+        return local_model_id("clap", self.source, [weight_file(self._local_folder(), self.role)], self.role)
 
     @property
     def dim(self) -> int:
@@ -308,13 +308,3 @@ def _pooled(output: Any) -> np.ndarray:
     """get_*_features returns the projected vectors (transformers 4) or an output holding them (5)."""
     tensor = output if not hasattr(output, "pooler_output") else output.pooler_output
     return tensor.float().cpu().numpy()
-
-
-def _weight_file(folder: Path, role: str) -> Path:
-    for name in WEIGHT_FILES:
-        if (folder / name).is_file():
-            return folder / name
-    raise ModelError(
-        f"The {role} model folder {folder} has no {' or '.join(WEIGHT_FILES)}. "
-        f"Put the weights there, or fix [models.{role}] in the config."
-    )

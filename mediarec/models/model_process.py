@@ -126,7 +126,7 @@ class HelperEncoder:
         if name in REMOTE_METHODS:
             if not callable(getattr(self._local, name, None)):
                 raise AttributeError(name)  # hasattr() stays truthful: no text tower, no encode_texts
-            return lambda texts, **_options: self._helper.encode(self._role, name, texts)
+            return lambda texts: self._helper.encode(self._role, name, texts)
         return getattr(self._local, name)
 
     def __repr__(self) -> str:

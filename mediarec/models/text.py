@@ -77,7 +77,7 @@ class TransformersTextEncoder(TextEncoder):
         if self.source.kind != "local":
             return local_model_id("transformers", self.source, [], self.role)
         return local_model_id(
-            "transformers", self.source, [_weight_file(self._local_folder(), self.role)], self.role
+            "transformers", self.source, [weight_file(self._local_folder(), self.role)], self.role
         )
 
     @property
@@ -191,7 +191,7 @@ def _mean_pool(hidden: Any, attention_mask: Any) -> np.ndarray:
     return (summed / counts).cpu().numpy()
 
 
-def _weight_file(folder: Path, role: str) -> Path:
+def weight_file(folder: Path, role: str) -> Path:
     for name in WEIGHT_FILES:
         if (folder / name).is_file():
             return folder / name

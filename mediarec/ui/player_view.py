@@ -9,7 +9,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QGuiApplication, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,7 +36,7 @@ from mediarec.player.session import PlaySession, PlaySummary
 from mediarec.services import item_chapters, item_details, record_viewing, set_feedback
 from mediarec.ui import icons
 from mediarec.ui.bridge import WorkerPools, run_task
-from mediarec.ui.formatting import clock
+from mediarec.ui.formatting import clock, interface_in_chinese
 from mediarec.ui.player_backends import video_widget_of
 
 POLL_MILLISECONDS = 200
@@ -477,8 +477,7 @@ class PlayerView(QWidget):
         self._set_chapters([(chapter.start, self._chapter_title(chapter)) for chapter in chapters])
 
     def _chapter_title(self, chapter) -> str:
-        chinese = QLocale().language() == QLocale.Language.Chinese
-        title = chapter.title_zh if chinese and chapter.title_zh else chapter.title
+        title = chapter.title_zh if interface_in_chinese() and chapter.title_zh else chapter.title
         return title or self.tr("Chapter %1").replace("%1", str(chapter.index + 1))
 
     def _set_chapters(self, chapters: Sequence[tuple[float, str]]) -> None:

@@ -106,9 +106,10 @@ def audio_shares(audio: np.ndarray, analysis: AudioScores) -> dict[str, float]:
     if analysis.windows == 0:
         return {}
     loudness = _window_dbfs(audio, analysis)
-    columns = {key: _class_column(analysis, name) for key, name in SHARE_CLASSES.items()}
     if analysis.exclusive:  # CLAP: 1.0 where the best label is speech or music
         columns = zero_shot_audio.share_columns(analysis.scores, analysis.names)
+    else:
+        columns = {key: _class_column(analysis, name) for key, name in SHARE_CLASSES.items()}
     counts = dict.fromkeys(("speech", "music", "silence", "other"), 0)
     for window in range(analysis.windows):
         if loudness[window] < SILENCE_DBFS:

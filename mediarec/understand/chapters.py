@@ -290,6 +290,8 @@ def key_scenes(shots: Sequence[tuple[float, float]], frames: Sequence[TimedVecto
 
 
 def chapters_for_item(store: LibraryStore, item: ItemRecord) -> ChapterList:
+    from mediarec.understand.vocabulary import chinese_tag_names
+
     duration = float(item.duration or 0.0)
     frames = stored_vectors(store, item.id, "frame")
     speech = stored_vectors(store, item.id, "speech")
@@ -302,7 +304,7 @@ def chapters_for_item(store: LibraryStore, item: ItemRecord) -> ChapterList:
         frames,
         store.tags(item.id),
         item.metadata.get("tag_moments", {}),
-        chinese_names(),
+        chinese_tag_names(),
     )
     return ChapterList(duration, chapters, key_scenes(shots, frames))
 
@@ -320,10 +322,3 @@ def stored_vectors(store: LibraryStore, item_id: int, modality: str) -> list[Tim
         for segment in store.item_segments(item_id, modality)
         if segment.id in by_row
     ]
-
-
-def chinese_names() -> dict[str, str]:
-    """Tag name -> Simplified Chinese name: the vocabularies' terms and the sound tags (AudioSet classes)."""
-    from mediarec.understand.vocabulary import chinese_tag_names
-
-    return chinese_tag_names()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
-from mediarec.understand.chapters import chinese_names
+from mediarec.understand.vocabulary import chinese_tag_names
 
 
 def tags_report(store: LibraryStore, item: ItemRecord) -> list[dict]:
     moments = item.metadata.get("tag_moments", {})
-    zh = chinese_names()
+    zh = chinese_tag_names()
     report = []
     for tag in store.tags(item.id):
         spans = moments.get(f"{tag.source}:{tag.name}") or (

@@ -35,8 +35,6 @@ import numpy as np
 MIN_EVIDENCE = 0.5
 # ... and it must be among the window's most probable labels.
 TOP_LABELS = 3
-# A window's scores form one softmax when every row sums to 1 within this; a sigmoid tagger's independent
-# scores (YAMNet's 521) add up to that only by accident, and then not on every window of a clip.
 # AudioSet's Speech branch, and the first and last class of its Music branch (contiguous in the class map).
 SPEECH_LABELS = (
     "Speech",
