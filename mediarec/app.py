@@ -50,16 +50,9 @@ class Library:
     def models(self):
         with self._models_lock:
             if self._models is None:
-                from mediarec.models.device import choose_device
                 from mediarec.models.registry import ModelSet
 
-                self._models = ModelSet(
-                    self.settings.profile,
-                    self.settings.model_overrides,
-                    choose_device(self.settings.device),
-                    self.settings.model_cache_dir,
-                    base_dir=self.settings.config_path.parent,
-                )
+                self._models = ModelSet.for_settings(self.settings)
             return self._models
 
     @property

@@ -28,7 +28,8 @@ from mediarec.helper_process import (
     array_to_json,
 )
 from mediarec.models.base import ModelError
-from mediarec.models.device import DeviceChoice, choose_device
+from mediarec.models.device import DeviceChoice
+from mediarec.models.registry import ModelSet
 
 MODULE = "mediarec.models.model_process"
 # The helper holds the query models (the offline set alone takes ~0.9 GB with torch); after this long without a
@@ -36,19 +37,6 @@ MODULE = "mediarec.models.model_process"
 IDLE_EXIT_SECONDS = 600.0
 # The text-side methods of the encoders: the only work the search needs from the models.
 REMOTE_METHODS = frozenset({"encode_texts", "encode_queries", "encode_passages"})
-
-
-def build_model_set(settings: Settings, device: DeviceChoice | None = None):
-    """The ModelSet of a library's settings (creating it loads nothing); the device is chosen unless given."""
-    from mediarec.models.registry import ModelSet
-
-    return ModelSet(
-        settings.profile,
-        settings.model_overrides,
-        device or choose_device(settings.device),
-        settings.model_cache_dir,
-        base_dir=settings.config_path.parent,
-    )
 
 
 # -- the parent's side ---------------------------------------------------------------------------------------
@@ -139,7 +127,7 @@ class HelperModelSet:
     def __init__(self, settings: Settings):
         # The local encoders only answer model_id, dim and names; they never load here, so the device they are
         # built for does not matter, and choosing one ("auto") would import torch in this process.
-        self._local = build_model_set(settings, device=DeviceChoice("cpu", "float32"))
+        self._local = ModelSet.for_settings(settings, device=DeviceChoice("cpu", "float32"))
         self.helper = ModelHelper(settings)
 
     def get(self, role: str) -> HelperEncoder:
@@ -164,7 +152,7 @@ def main() -> int:
     hello = channel.receive()
     if hello is None:
         return 0
-    models = build_model_set(settings_from_json(hello["settings"]))
+    models = ModelSet.for_settings(settings_from_json(hello["settings"]))
     idle_exit = float(hello.get("idle_exit_seconds", IDLE_EXIT_SECONDS))
     try:
         while (request := channel.receive(timeout=idle_exit)) is not None:

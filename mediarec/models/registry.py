@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mediarec
 from mediarec.models.audio import YamnetAudioEncoder
@@ -44,6 +44,9 @@ from mediarec.models.text import (
 )
 from mediarec.models.weights import PACKAGES, missing_modules, packaged_weights, source_of
 from mediarec.models.whisper import FasterWhisperTranscriber
+
+if TYPE_CHECKING:
+    from mediarec.config import Settings
 
 ROLES = ("image_text", "transcriber", "text", "audio")
 
@@ -384,6 +387,18 @@ class ModelSet:
         if self._device is None:
             self._device = choose_device("auto")
         return self._device
+
+    @classmethod
+    def for_settings(cls, settings: Settings, device: DeviceChoice | None = None) -> ModelSet:
+        """The models of a library's settings (profile, overrides, model cache; relative folders in the config
+        are relative to its file). The device preference is resolved now unless ``device`` is given."""
+        return cls(
+            settings.profile,
+            settings.model_overrides,
+            device or choose_device(settings.device),
+            settings.model_cache_dir,
+            base_dir=settings.config_path.parent,
+        )
 
     def get(self, role: str) -> Encoder:
         if role not in ROLES:
