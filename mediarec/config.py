@@ -15,6 +15,8 @@ from typing import Any
 
 import platformdirs
 
+from mediarec.errors import MediarecError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -28,7 +30,7 @@ ENV_CACHE_DIR = "MEDIAREC_CACHE_DIR"
 DATABASE_NAME = "library.sqlite3"
 
 
-class ConfigError(Exception):
+class ConfigError(MediarecError):
     """The config file cannot be read; the message names the file and the problem."""
 
 

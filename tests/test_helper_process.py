@@ -11,11 +11,11 @@ import time
 import pytest
 
 from mediarec.app import Library
+from mediarec.app.indexing_process import IndexJobProcess
 from mediarec.config import load_settings, settings_from_json, settings_to_json
-from mediarec.helper_process import HelperProcessError
 from mediarec.models.base import ModelError
+from mediarec.models.helper_process import HelperProcessError
 from mediarec.pipeline.indexer import IndexProgress
-from mediarec.pipeline.job_process import IndexJobProcess
 
 PAUSE_SECONDS = 5.0
 
@@ -157,7 +157,7 @@ def test_searching_with_models_in_a_helper_never_imports_torch_here(indexed):
         "from mediarec.app import Library\n"
         "from mediarec.config import settings_from_json\n"
         "library = Library(settings_from_json(json.loads(sys.argv[1])), models_in_helper=True)\n"
-        "from mediarec.services import warm_up_search\n"
+        "from mediarec.app.setup import warm_up_search\n"
         "warm_up_search(library)  # what the window does at start\n"
         "hits = library.search('a red circle', limit=3)\n"
         "library.close()\n"
@@ -184,7 +184,7 @@ def test_helpers_end_when_the_app_is_killed(generated_library, fresh_settings):
         "import json, sys, time\n"
         "from mediarec.config import settings_from_json\n"
         "from mediarec.models.model_process import ModelHelper\n"
-        "from mediarec.pipeline.job_process import IndexJobProcess\n"
+        "from mediarec.app.indexing_process import IndexJobProcess\n"
         "settings = settings_from_json(json.loads(sys.argv[1]))\n"
         "helper = ModelHelper(settings)\n"
         "helper.load([])\n"

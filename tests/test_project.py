@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE_MODULES = [
     "mediarec.app",
     "mediarec.cli",
-    "mediarec.doctor",
+    "mediarec.cli.doctor",
     "mediarec.index.store",
-    "mediarec.library.sync",
+    "mediarec.scan.sync",
     "mediarec.media.keyframes",
     "mediarec.models.registry",
     "mediarec.pipeline.indexer",
@@ -22,7 +22,36 @@ CORE_MODULES = [
 ]
 
 
-def test_import_contract_keeps_qt_in_the_ui():
+def _contracts() -> dict[str, dict]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {contract["name"]: contract for contract in pyproject["tool"]["importlinter"]["contracts"]}
+
+
+def _top_level_modules() -> set[str]:
+    """mediarec's packages and top-level modules, except the entry points."""
+    package = ROOT / "mediarec"
+    names = {path.name for path in package.iterdir() if (path / "__init__.py").exists()}
+    names |= {path.stem for path in package.glob("*.py") if path.stem not in {"__init__", "__main__"}}
+    return {f"mediarec.{name}" for name in names}
+
+
+def test_qt_ban_covers_every_package_but_the_ui():
+    banned = set(_contracts()["Only mediarec.ui imports Qt"]["source_modules"])
+    assert banned == _top_level_modules() - {"mediarec.ui"}
+
+
+def test_every_package_sits_in_a_layer():
+    layers = _contracts()["Layers"]["layers"]
+    placed = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    assert placed == _top_level_modules()
+
+
+def test_import_contracts_hold():
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint, "import-linter is part of the dev extra"
     result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from mediarec.library.scan import fingerprint, iter_media_files
+from mediarec.scan.files import fingerprint, iter_media_files
 
 
 def test_scan_finds_media_skips_hidden_and_survives_symlink_loops(tmp_path):

@@ -114,11 +114,11 @@ def test_variety_slider_asks_again(qtbot, window):
 
 
 def test_the_chosen_variety_is_kept_for_the_next_start(qtbot, window, sample):
-    from mediarec import services
+    from mediarec.app import shelf
 
     with qtbot.waitSignal(window.for_you_loaded, timeout=5000):
         window.for_you.variety.setValue(70)
-    qtbot.waitUntil(lambda: services.for_you_variety(sample.library) == pytest.approx(0.7), timeout=5000)
+    qtbot.waitUntil(lambda: shelf.for_you_variety(sample.library) == pytest.approx(0.7), timeout=5000)
     window.for_you.variety.setValue(10)  # as if the app had been closed with another value on screen
     with qtbot.waitSignal(window.for_you_loaded, timeout=10000):
         window.reload_library()
@@ -177,8 +177,8 @@ def test_a_single_chapter_file_shows_no_chapter_markers(qtbot, window, sample):
 def _card(title: str, watched_title: str, tags: tuple[str, ...]):
     import time
 
+    from mediarec.app.shelf import ForYouCard, LibraryRow
     from mediarec.recommend.explain import Reason
-    from mediarec.services import ForYouCard, LibraryRow
 
     row = LibraryRow(1, f"/media/{title}.mp4", title, "video", 95.0, time.time(), 0.0, None, None)
     reasons = (

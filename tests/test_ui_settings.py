@@ -155,7 +155,7 @@ def test_only_folder_changes_keep_the_window_and_rescan(qtbot, window, fresh, tm
 def test_choosing_chinese_reopens_the_window_in_chinese(qtbot, qapp, tmp_path, offline_env):
     import shiboken6
 
-    from mediarec.services import current_preferences
+    from mediarec.app.setup import current_preferences
     from mediarec.ui.i18n import remove_translators
     from mediarec.ui.main import AppSession
 

@@ -40,12 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediarec.errors import MediarecError
+
 ITEM_KEYS = {"kind", "path", "group", "labels", "transcript", "language", "tags"}
 QUERY_KEYS = {"kind", "type", "text", "relevant", "relevant_groups", "language"}
 QUERY_TYPES = ("visual", "speech", "audio", "cross-lingual")
 
 
-class ManifestError(Exception):
+class ManifestError(MediarecError):
     """The manifest cannot be read; the message names the file, the line and the problem."""
 
 

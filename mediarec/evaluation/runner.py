@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediarec.errors import MediarecError
 from mediarec.evaluation.manifest import Manifest, ManifestError, load_manifest
 from mediarec.evaluation.report import write_report
 
@@ -18,7 +19,7 @@ DEFAULT_DIVERSITY = 0.3
 Progress = Callable[[str], None]
 
 
-class EvaluationError(Exception):
+class EvaluationError(MediarecError):
     """The evaluation cannot run (unreadable manifest, nothing indexed); the message says why."""
 
 

@@ -11,8 +11,10 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
+from mediarec.errors import MediarecError
 
-class StorageError(Exception):
+
+class StorageError(MediarecError):
     """The library database cannot be opened or written; the message says why and what to do."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from mediarec.errors import MediarecError
+
 # The problems a user is told about. Callers may compare MediaError.problem with these.
 NOT_FOUND = "file not found"
 NOT_READABLE = "cannot be read"
@@ -15,7 +17,7 @@ CANNOT_WRITE = "cannot be written"
 MISSING_TOOL = "a required program is missing"
 
 
-class MediaError(Exception):
+class MediaError(MediarecError):
     """A media file cannot be read or written.
 
     ``str(error)`` names the file and the problem, e.g. ``"clip.mp4: corrupt or truncated (moov atom not

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediarec.errors import MediarecError
 
-class ModelError(Exception):
+
+class ModelError(MediarecError):
     """A model cannot be found, downloaded or loaded. The message names the role, the model and a fix."""
 
 

@@ -1,4 +1,4 @@
-"""Search queries encoded in a helper process, for the desktop app (see mediarec/helper_process.py for why).
+"""Search queries encoded in a helper process, for the desktop app (see mediarec/models/helper_process.py for why).
 
 ``HelperModelSet`` stands in for a ModelSet: ``get(role)`` gives an encoder whose ``encode_texts``,
 ``encode_queries`` and ``encode_passages`` run in a child process (``python -m mediarec.models.model_process``),
@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 
 from mediarec.config import Settings, settings_from_json, settings_to_json
-from mediarec.helper_process import (
+from mediarec.models.base import ModelError
+from mediarec.models.device import DeviceChoice
+from mediarec.models.helper_process import (
     ChildChannel,
     HelperProcess,
     HelperProcessError,
     array_from_json,
     array_to_json,
 )
-from mediarec.models.base import ModelError
-from mediarec.models.device import DeviceChoice
 from mediarec.models.registry import ModelSet
 
 MODULE = "mediarec.models.model_process"

@@ -22,7 +22,6 @@ import numpy as np
 from mediarec.config import IndexSettings
 from mediarec.index.records import ItemIndexResult, ItemRecord, NewSegment, TranscriptLine
 from mediarec.index.store import LibraryStore
-from mediarec.library.sync import ScanReport, reconcile
 from mediarec.media.audio import decode_audio
 from mediarec.media.errors import MediaError
 from mediarec.media.keyframes import VisualSummary, extract_keyframes
@@ -32,6 +31,7 @@ from mediarec.models.base import ModelError, Transcript
 from mediarec.models.registry import ModelSet
 from mediarec.rank.fusion import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block, normalise
 from mediarec.rank.item_blocks import remember_layout
+from mediarec.scan.sync import ScanReport, reconcile
 from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.item import describe_item
 

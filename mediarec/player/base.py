@@ -6,8 +6,10 @@ import enum
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from mediarec.errors import MediarecError
 
-class PlayerError(Exception):
+
+class PlayerError(MediarecError):
     """Playback is unavailable or failed; the message is ready for the user (and says what to install)."""
 
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from mediarec.errors import MediarecError
 from mediarec.index.store import LibraryStore
 
 KINDS = ("video", "audio")
@@ -38,7 +39,7 @@ _COMPARISON = re.compile(rf"^(<=|>=|<|>)({_TIME})$", re.IGNORECASE)
 _RANGE = re.compile(rf"^({_TIME})-({_TIME})$", re.IGNORECASE)
 
 
-class FilterError(ValueError):
+class FilterError(MediarecError, ValueError):
     """A filter the user typed cannot be understood; the message shows the right way to write it."""
 
 

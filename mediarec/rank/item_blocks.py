@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediarec.errors import MediarecError
 from mediarec.index.records import VectorSpace
 from mediarec.index.store import ITEM_SPACE_MODALITY, LibraryStore
 from mediarec.rank.fusion import FUSED_MODALITIES, modality_block
@@ -32,7 +33,7 @@ MUSIC_TAG_WORDS = ("music", "song", "singing", "instrument", "guitar", "piano", 
 _ZERO_BLOCK = 1e-6
 
 
-class BlockLayoutError(Exception):
+class BlockLayoutError(MediarecError):
     """The fused item space cannot be split into modality blocks (a library written by an unknown version)."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediarec.errors import MediarecError
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.rank.item_blocks import (
@@ -41,7 +42,7 @@ NEAR_DUPLICATE_DURATION = 0.03  # relative difference
 NEAR_DUPLICATE_MIN_SECONDS = 0.5
 
 
-class ModalityMissing(Exception):
+class ModalityMissing(MediarecError):
     """The item has nothing in the asked modality (no picture, no speech, no sound)."""
 
 

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediarec import __version__, services
-from mediarec.app import LibraryError
+from mediarec import __version__
+from mediarec.app import LibraryError, setup, shelf
+from mediarec.app.shelf import LibraryRow
 from mediarec.config import Settings
 from mediarec.index.records import ItemRecord
 from mediarec.pipeline.indexer import IndexSummary
 from mediarec.player.base import PlayerBackend
-from mediarec.services import LibraryRow
 from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
 from mediarec.ui.details_panel import DetailsPanel
 from mediarec.ui.for_you import ForYouShelf
@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self._player_notice, 20000)
         run_task(
             self.pools.search,
-            lambda: (services.is_first_run(self.library), services.watched_folders(self.library)),
+            lambda: (setup.is_first_run(self.library), setup.watched_folders(self.library)),
             on_result=lambda answer: self._after_start(*answer, welcome=welcome),
             owner=self,
         )
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
             return
         self.watcher.watch(folders)
         # Load the search vectors and models now, so the first query does not wait seconds for them.
-        run_task(self.pools.search, services.warm_up_search, self.library, owner=self)
+        run_task(self.pools.search, setup.warm_up_search, self.library, owner=self)
         self.indexing.start(folders)  # picks up what changed while the app was closed
 
     def shutdown(self) -> None:
@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
         self._reload_grid()
         run_task(
             self.pools.search,
-            services.for_you_variety,
+            shelf.for_you_variety,
             self.library,
             on_result=self._variety_loaded,
             owner=self,
@@ -349,10 +349,10 @@ class MainWindow(QMainWindow):
 
     def _reload_grid(self) -> None:
         run_task(
-            self.pools.search, services.library_rows, self.library, on_result=self._rows_loaded, owner=self
+            self.pools.search, shelf.library_rows, self.library, on_result=self._rows_loaded, owner=self
         )
         run_task(
-            self.pools.search, services.tag_choices, self.library, on_result=self._tags_loaded, owner=self
+            self.pools.search, shelf.tag_choices, self.library, on_result=self._tags_loaded, owner=self
         )
 
     def _schedule_reload(self) -> None:
@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
     # -- "For you" ---------------------------------------------------------------------------------------------
 
     def _variety_changed(self, diversity: float) -> None:
-        run_task(self.pools.writes, services.save_for_you_variety, self.library, diversity, owner=self)
+        run_task(self.pools.writes, shelf.save_for_you_variety, self.library, diversity, owner=self)
         self.refresh_for_you()
 
     def _variety_loaded(self, diversity: float) -> None:
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
             self._for_you_task.cancel()
         self._for_you_task = run_task(
             self.pools.search,
-            services.for_you,
+            shelf.for_you,
             self.library,
             FOR_YOU_LIMIT,
             self.for_you.diversity,
@@ -422,7 +422,7 @@ class MainWindow(QMainWindow):
             owner=self,
         )
 
-    def _for_you_received(self, cards: list[services.ForYouCard]) -> None:
+    def _for_you_received(self, cards: list[shelf.ForYouCard]) -> None:
         self.for_you.set_cards(cards)
         self._update_shelf_visibility()
         self.for_you_loaded.emit(len(cards))
@@ -438,7 +438,7 @@ class MainWindow(QMainWindow):
     def _update_shelf_visibility(self) -> None:
         self.for_you.setVisible(self.for_you.model.rowCount() > 0 and self.library_model.total_count > 0)
 
-    def _for_you_activated(self, card: services.ForYouCard) -> None:
+    def _for_you_activated(self, card: shelf.ForYouCard) -> None:
         self.open_player(_request_from_row(card.row, card.resume_at or 0.0))
 
     def _kind_changed(self) -> None:
@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
             return
         run_task(
             self.pools.search,
-            services.items_with_tag,
+            shelf.items_with_tag,
             self.library,
             name,
             on_result=lambda ids: (
@@ -532,7 +532,7 @@ class MainWindow(QMainWindow):
         self.player.open(request)
 
     def _play_details(self, item: ItemRecord, start: float) -> None:
-        self.open_player(_request_from_row(services.row_for_item(item), start))
+        self.open_player(_request_from_row(shelf.row_for_item(item), start))
 
     def _play_recorded(self, play) -> None:
         self._schedule_reload()  # "recently played" order and play counts change
@@ -564,7 +564,7 @@ class MainWindow(QMainWindow):
     def rescan(self) -> None:
         run_task(
             self.pools.search,
-            services.watched_folders,
+            setup.watched_folders,
             self.library,
             on_result=self._rescan_folders,
             owner=self,
@@ -625,7 +625,7 @@ class MainWindow(QMainWindow):
         self.empty.sample_button.setEnabled(False)
         run_task(
             self.pools.indexing,
-            services.make_sample_library,
+            setup.make_sample_library,
             self.library,
             on_result=self._sample_made,
             on_error=self._sample_failed,
@@ -653,7 +653,7 @@ class MainWindow(QMainWindow):
 
         run_task(
             self.pools.search,
-            services.watched_folders,
+            setup.watched_folders,
             self.library,
             on_result=self._show_settings,
             owner=self,
@@ -668,12 +668,12 @@ class MainWindow(QMainWindow):
         self.settings_dialog = dialog
         dialog.open()
 
-    def apply_settings(self, folders: list[str], preferences: services.AppPreferences) -> None:
+    def apply_settings(self, folders: list[str], preferences: setup.AppPreferences) -> None:
         settings = self.settings
 
         def save() -> tuple[list[str], Settings]:
-            new_settings = services.save_preferences(settings, preferences)
-            return services.set_watched_folders(self.library, folders), new_settings
+            new_settings = setup.save_preferences(settings, preferences)
+            return setup.set_watched_folders(self.library, folders), new_settings
 
         run_task(
             self.pools.writes,
@@ -685,7 +685,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, saved: tuple[list[str], Settings]) -> None:
         _new_folders, new_settings = saved
-        if services.needs_reopen(self.settings, new_settings):
+        if setup.needs_reopen(self.settings, new_settings):
             self.reopen_requested.emit(new_settings)  # the new window rescans and reloads
             return
         self.statusBar().showMessage(self.tr("Settings saved."), 5000)
@@ -703,7 +703,7 @@ class MainWindow(QMainWindow):
         from mediarec.ui.welcome_dialog import WelcomeDialog
 
         dialog = WelcomeDialog(
-            self.settings, self.pools, [str(folder) for folder in services.default_media_folders()], self
+            self.settings, self.pools, [str(folder) for folder in setup.default_media_folders()], self
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._welcome_done(dialog, result))
@@ -713,7 +713,7 @@ class MainWindow(QMainWindow):
     def _welcome_done(self, dialog, result: int) -> None:
         folders = dialog.folders() if result else []
         sample = dialog.sample_requested
-        run_task(self.pools.writes, services.mark_welcome_done, self.library, owner=self)
+        run_task(self.pools.writes, setup.mark_welcome_done, self.library, owner=self)
         if folders:
             self.add_folders(folders)
         if sample:

@@ -26,15 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.app.items import USER_TAG_SOURCE, ItemDetails, add_user_tag, item_details, remove_tag
+from mediarec.app.shelf import row_for_item
 from mediarec.index.records import TagRecord
-from mediarec.services import (
-    USER_TAG_SOURCE,
-    ItemDetails,
-    add_user_tag,
-    item_details,
-    remove_tag,
-    row_for_item,
-)
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import clock, kind_label, tag_label
 from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel

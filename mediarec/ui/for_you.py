@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.app.shelf import ForYouCard
 from mediarec.recommend.explain import Explainer
-from mediarec.services import ForYouCard
 from mediarec.ui.formatting import clock, tag_label
 from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, paint_picture
 from mediarec.ui.thumbnails import ThumbnailCache

@@ -9,10 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from mediarec.helper_process import HelperProcessError
+from mediarec.app.indexing_process import DownloadProgress, IndexJobProcess
+from mediarec.app.setup import subfolders
+from mediarec.models.helper_process import HelperProcessError
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
-from mediarec.pipeline.job_process import DownloadProgress, IndexJobProcess
-from mediarec.services import subfolders
 from mediarec.ui.bridge import WorkerPools, run_task
 
 RESCAN_DELAY_MILLISECONDS = 3000

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from mediarec.services import LibraryRow
+from mediarec.app.shelf import LibraryRow
 from mediarec.ui.formatting import clock, kind_label
 from mediarec.ui.thumbnails import ThumbnailCache
 

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.app import LibraryError
+from mediarec.app.items import item_chapters, item_details, record_viewing, set_feedback
 from mediarec.index.records import TranscriptLine
 from mediarec.player.base import PlaybackState, PlayerBackend, PlayerError
 from mediarec.player.session import PlaySession, PlaySummary
-from mediarec.services import item_chapters, item_details, record_viewing, set_feedback
 from mediarec.ui import icons
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import clock, interface_in_chinese

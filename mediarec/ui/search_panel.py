@@ -268,9 +268,9 @@ class SearchPanel(QWidget):
 
     def _failed(self, generation: int, error: BaseException) -> None:
         from mediarec.app import LibraryError
-        from mediarec.helper_process import HelperProcessError
         from mediarec.index.sqlite_driver import StorageError
         from mediarec.models.base import ModelError
+        from mediarec.models.helper_process import HelperProcessError
 
         if generation != self._generation:
             return

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.app.setup import AppPreferences, current_preferences
 from mediarec.config import Settings
-from mediarec.services import AppPreferences, current_preferences
 from mediarec.ui.formatting import role_label
 from mediarec.ui.i18n import LANGUAGES
 

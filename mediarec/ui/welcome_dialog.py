@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.app.indexing_process import DownloadProgress, IndexJobProcess
+from mediarec.app.setup import ModelStatus, model_overview
 from mediarec.config import Settings
-from mediarec.pipeline.job_process import DownloadProgress, IndexJobProcess
-from mediarec.services import ModelStatus, model_overview
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import megabytes, role_label
 from mediarec.ui.settings_dialog import FolderList

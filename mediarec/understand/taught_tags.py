@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediarec.errors import MediarecError
 from mediarec.index.records import ItemRecord, TagRecord
 from mediarec.index.store import ITEM_SPACE_MODALITY, SUGGESTED_TAG_SOURCE, LibraryStore
 
@@ -40,7 +41,7 @@ REGULARISATION_C = 10.0
 _META_PREFIX = "taught_tag:"
 
 
-class TaughtTagError(Exception):
+class TaughtTagError(MediarecError):
     """A taught tag cannot be trained or changed yet; the message says what the user should do."""
 
 

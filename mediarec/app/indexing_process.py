@@ -1,9 +1,9 @@
-"""An indexing job in a helper process, for the desktop app (see mediarec/helper_process.py for why a process).
+"""An indexing job in a helper process, for the desktop app (see mediarec/models/helper_process.py for why a process).
 
 The parent runs ``IndexJobProcess(settings).run(roots)``: a generator of the same IndexProgress values as
 ``Indexer.run`` (plus DownloadProgress while models download first), returning the IndexSummary. ``pause()``,
 ``resume()`` and ``cancel()`` may be called from another thread while it runs. The child (``python -m
-mediarec.pipeline.job_process``) opens the same library file, downloads missing models, indexes, and stops at the
+mediarec.app.indexing_process``) opens the same library file, downloads missing models, indexes, and stops at the
 next file boundary when cancelled or when its parent goes away. With no roots it only downloads the models.
 
 Messages from the child: {"type": "download" | "progress" | "summary" | "error", ...}; to the child, after the first
@@ -20,14 +20,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mediarec.config import Settings, settings_from_json, settings_to_json
-from mediarec.helper_process import ChildChannel, HelperProcess
 from mediarec.index.sqlite_driver import StorageError
-from mediarec.library.sync import ScanReport
 from mediarec.media.errors import MediaError
 from mediarec.models.base import ModelError
+from mediarec.models.helper_process import ChildChannel, HelperProcess
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
+from mediarec.scan.sync import ScanReport
 
-MODULE = "mediarec.pipeline.job_process"
+MODULE = "mediarec.app.indexing_process"
 DOWNLOAD_REPORT_INTERVAL_SECONDS = 0.2
 # Errors that carry a message for the user; anything else is a bug and ends the child with its traceback.
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (ModelError, StorageError, MediaError, OSError)
@@ -185,7 +185,7 @@ def _index(settings, roots, download, stop, running, channel: ChildChannel) -> I
 def _download_missing_models(settings: Settings, channel: ChildChannel) -> None:
     # Models that are not here yet are fetched first, with progress, so that a failed download stops the job with
     # one clear message instead of marking every file as failed.
-    from mediarec.services import download_models, model_overview
+    from mediarec.app.setup import download_models, model_overview
 
     if all(status.ready for status in model_overview(settings)):
         return

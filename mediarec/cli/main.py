@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mediarec import __version__
-from mediarec.cli_understand import UNDERSTANDING_COMMANDS, add_understanding_parsers
+from mediarec.cli.output import clock, print_json, read_lines
+from mediarec.cli.understanding import UNDERSTANDING_COMMANDS, add_understanding_parsers
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
 
 DESCRIPTION = """\
@@ -111,29 +111,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- output helpers ----------------------------------------------------------------------------------------------
-
-
-def _print_json(value) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _lines(path: str) -> list[str]:
-    source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 - closed below
-    try:
-        return [line.rstrip("\n") for line in source]
-    finally:
-        if source is not sys.stdin:
-            source.close()
-
-
 # -- commands ----------------------------------------------------------------------------------------------------
 
 
@@ -171,7 +148,7 @@ def cmd_index(library, args) -> int:
         "stage_seconds": {stage: round(value, 3) for stage, value in summary.stage_seconds.items()},
     }
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         print(
             f"{report['indexed']} indexed, {report['up_to_date']} already up to date, "
@@ -185,13 +162,13 @@ def cmd_index(library, args) -> int:
 
 def _print_hits(hits, as_json: bool) -> None:
     if as_json:
-        _print_json([hit.to_json() for hit in hits])
+        print_json([hit.to_json() for hit in hits])
         return
     if not hits:
         print("No matches.")
     for rank, hit in enumerate(hits, start=1):
         data = hit.to_json()
-        where = f" @ {_clock(data['start'])}" if "start" in data else ""
+        where = f" @ {clock(data['start'])}" if "start" in data else ""
         print(
             f"{rank:2d}. {data['title']}{where}  [{data.get('modality', '')} {data['score']:.3f}]  {data['path']}"
         )
@@ -201,8 +178,8 @@ def _print_hits(hits, as_json: bool) -> None:
 
 def cmd_search(library, args) -> int:
     if args.queries:
-        for query in _lines(args.queries):
-            _print_json(
+        for query in read_lines(args.queries):
+            print_json(
                 {"query": query, "results": [hit.to_json() for hit in library.search(query, args.limit)]}
             )
         return 0
@@ -216,12 +193,12 @@ def cmd_similar(library, args) -> int:
     from mediarec.app import LibraryError
 
     if args.paths:
-        for path in _lines(args.paths):
+        for path in read_lines(args.paths):
             try:
                 results = [hit.to_json() for hit in library.similar(path, args.limit, args.by)]
-                _print_json({"path": path, "results": results})
+                print_json({"path": path, "results": results})
             except LibraryError as error:
-                _print_json({"path": path, "error": str(error), "results": []})
+                print_json({"path": path, "error": str(error), "results": []})
         return 0
     if not args.path:
         raise SystemExit("error: give a PATH or --paths FILE")
@@ -232,9 +209,9 @@ def cmd_similar(library, args) -> int:
 def cmd_show(library, args) -> int:
     details = library.show(args.path)
     if args.json:
-        _print_json(details)
+        print_json(details)
         return 0
-    print(f"{details['title']}  ({details['kind']}, {_clock(details['duration'] or 0)})")
+    print(f"{details['title']}  ({details['kind']}, {clock(details['duration'] or 0)})")
     print(f"  {details['path']}")
     for key in ("artist", "album", "date", "genre"):
         if details["metadata"].get(key):
@@ -249,7 +226,7 @@ def cmd_show(library, args) -> int:
     if details["transcript"]:
         print("  transcript:")
         for line in details["transcript"]:
-            print(f"    [{_clock(line['start'])}] {line['text'].strip()}")
+            print(f"    [{clock(line['start'])}] {line['text'].strip()}")
     return 0
 
 
@@ -266,7 +243,7 @@ def cmd_watch(library, args) -> int:
         "feedback": "like" if args.like else "dislike" if args.dislike else None,
     }
     if args.json:
-        _print_json(record)
+        print_json(record)
     else:
         print(f"Recorded {play.seconds:.0f} s ({play.completion:.0%} watched).")
     return 0
@@ -281,7 +258,7 @@ def cmd_rate(library, args) -> int:
 def cmd_recommend(library, args) -> int:
     recommendations = library.recommend(args.limit, args.diversity)
     if args.json:
-        _print_json([recommendation.to_json() for recommendation in recommendations])
+        print_json([recommendation.to_json() for recommendation in recommendations])
         return 0
     if not recommendations:
         print("Nothing to recommend yet: index some folders first (mediarec index FOLDER).")
@@ -302,7 +279,7 @@ def cmd_eval(settings, args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.json:
-        _print_json(report.results)
+        print_json(report.results)
     else:
         print(report.markdown)
         print(f"Report: {report.markdown_path}  (JSON: {report.json_path})")
@@ -310,11 +287,11 @@ def cmd_eval(settings, args) -> int:
 
 
 def cmd_doctor(settings, args) -> int:
-    from mediarec.doctor import run_checks
+    from mediarec.cli.doctor import run_checks
 
     checks = run_checks(settings)
     if args.json:
-        _print_json([check.to_json() for check in checks])
+        print_json([check.to_json() for check in checks])
     else:
         for check in checks:
             print(f"[{'ok' if check.ok else '--'}] {check.name}: {check.detail}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediarec.index.store import LibraryStore
-from mediarec.library.scan import FoundFile, fingerprint, iter_media_files
+from mediarec.scan.files import FoundFile, fingerprint, iter_media_files
 
 
 @dataclass

@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from mediarec.config import Settings
+from mediarec.errors import MediarecError
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.pipeline.indexer import Indexer
@@ -18,7 +19,7 @@ from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
 from mediarec.rank.similar import SimilarHit
 
 
-class LibraryError(Exception):
+class LibraryError(MediarecError):
     """A request the library cannot answer (unknown file, nothing indexed yet); the message says what to do."""
 
 

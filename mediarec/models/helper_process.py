@@ -27,11 +27,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from mediarec.errors import MediarecError
+
 STDERR_TAIL_LINES = 20
 CLOSE_GRACE_SECONDS = 5.0
 
 
-class HelperProcessError(RuntimeError):
+class HelperProcessError(MediarecError):
     """The helper process died or broke the protocol; the message says how and shows its last stderr lines."""
 
 

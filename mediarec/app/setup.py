@@ -1,10 +1,4 @@
-"""Library operations of the desktop app (rows for the grid, details, viewing history, preferences, first run,
-model downloads). No Qt here, so they are testable headless and usable by other front ends.
-
-Every function takes the Library (or Settings) and calls the public store, registry and media APIs. The app runs
-them on worker threads, never on the GUI thread (several touch the disk or the database, which can wait behind the
-indexer's write lock).
-"""
+"""Setting a library up: watched folders, the first run and its sample library, models to fetch, preferences."""
 
 from __future__ import annotations
 
@@ -12,209 +6,14 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import platformdirs
 
-from mediarec.app import Library, LibraryError
+from mediarec.app.library import Library
 from mediarec.config import Settings, save_config_values
-from mediarec.index.records import ItemRecord, PlayRecord, TagRecord, TranscriptLine
-from mediarec.player.session import PlaySummary
-from mediarec.rank.similar import SimilarHit
 
-if TYPE_CHECKING:
-    from mediarec.recommend.explain import Reason
-    from mediarec.understand.chapters import ChapterList
-
-USER_TAG_SOURCE = "user"
 WELCOME_DONE_KEY = "ui.welcome_done"
 SAMPLE_FOLDER_NAME = "Sample library"
-
-
-# -- library grid --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LibraryRow:
-    """What one card of the library grid shows and sorts by."""
-
-    id: int
-    path: str
-    title: str
-    kind: str
-    duration: float
-    added_at: float
-    last_played: float  # 0 when never played
-    thumbnail: str | None
-    artist: str | None
-
-
-def library_rows(library: Library) -> list[LibraryRow]:
-    last_played = last_played_times(library)
-    return [
-        row_for_item(item, last_played.get(item.id, 0.0))
-        for item in library.store.items(statuses=("indexed",))
-    ]
-
-
-def row_for_item(item: ItemRecord, last_played: float = 0.0) -> LibraryRow:
-    return LibraryRow(
-        id=item.id,
-        path=item.path,
-        title=item.display_title,
-        kind=item.kind or "video",
-        duration=item.duration or 0.0,
-        added_at=item.added_at,
-        last_played=last_played,
-        thumbnail=item.thumbnail,
-        artist=item.artist,
-    )
-
-
-def last_played_times(library: Library) -> dict[int, float]:
-    latest: dict[int, float] = {}
-    for play in library.store.plays():
-        if play.item_id is not None:
-            latest[play.item_id] = max(latest.get(play.item_id, 0.0), play.started_at)
-    return latest
-
-
-def tag_choices(library: Library) -> list[tuple[str, int]]:
-    """Tag names with how many items carry them, most common first (for the tag filter)."""
-    return library.store.tag_names()
-
-
-def items_with_tag(library: Library, name: str) -> set[int]:
-    return library.store.items_with_tag(name)
-
-
-# -- details of one item -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemDetails:
-    item: ItemRecord
-    tags: tuple[TagRecord, ...]
-    transcript: tuple[TranscriptLine, ...]
-    shots: tuple[tuple[float, float], ...]
-    similar: tuple[SimilarHit, ...]
-    feedback: int  # 1 liked, -1 disliked, 0 neither
-    play_count: int
-
-
-def item_details(library: Library, item_id: int, similar_limit: int = 8) -> ItemDetails:
-    """All the details panel and the player show about one item; ``similar_limit`` 0 skips "more like this"."""
-    store = library.store
-    item = store.item(item_id)
-    if item is None:
-        raise LibraryError("This file is no longer in the library.")
-    similar: list[SimilarHit] = []
-    if similar_limit and item.status == "indexed":
-        try:
-            similar = library.similar(item.path, similar_limit)
-        except LibraryError:
-            similar = []  # nothing to compare with yet (no fused vector): the panel says so
-    return ItemDetails(
-        item=item,
-        tags=tuple(store.tags(item_id)),
-        transcript=tuple(store.transcript(item_id)),
-        shots=tuple(store.shots(item_id)),
-        similar=tuple(similar),
-        feedback=store.feedback().get(item_id, 0),
-        play_count=len(store.plays(item_id)),
-    )
-
-
-def add_user_tag(library: Library, item_id: int, name: str) -> tuple[TagRecord, ...]:
-    clean = " ".join(name.split()).lower()
-    if not clean:
-        raise ValueError("A tag needs at least one letter.")
-    library.store.set_tags([TagRecord(item_id, clean, USER_TAG_SOURCE, 1.0)])
-    return tuple(library.store.tags(item_id))
-
-
-def remove_tag(library: Library, item_id: int, name: str, source: str) -> tuple[TagRecord, ...]:
-    library.store.remove_tag(item_id, name, source)
-    return tuple(library.store.tags(item_id))
-
-
-# -- history and feedback ------------------------------------------------------------------------------------
-
-
-def record_viewing(library: Library, viewing: PlaySummary) -> PlayRecord:
-    return library.store.record_play(
-        viewing.item_id, seconds=viewing.seconds, start_position=viewing.start_position
-    )
-
-
-def set_feedback(library: Library, item_id: int, value: int) -> int:
-    library.store.set_feedback(item_id, value)
-    return value
-
-
-# -- "For you" and chapters ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ForYouCard:
-    """One recommendation as the shelf shows it: the card, why (structured, so the app words it in its
-    language), and where to start playing (a "continue watching" card resumes where the user stopped)."""
-
-    row: LibraryRow
-    source: str  # "continue", "interest", "new", "explore"
-    reasons: tuple[Reason, ...]
-    named_titles: tuple[tuple[int, str], ...]  # (item id, title) of the items the reasons name
-    resume_at: float | None
-
-    def title_of(self, item_id: int | None) -> str:
-        return dict(self.named_titles).get(item_id, "") if item_id is not None else ""
-
-
-FOR_YOU_VARIETY_KEY = "for_you_variety"
-
-
-def for_you_variety(library: Library, default: float = 0.3) -> float:
-    """The diversity the user last chose on the shelf (kept with the library, like the rest of its history)."""
-    return float(library.store.get_meta(FOR_YOU_VARIETY_KEY, str(default)))
-
-
-def save_for_you_variety(library: Library, diversity: float) -> None:
-    library.store.set_meta(FOR_YOU_VARIETY_KEY, f"{min(1.0, max(0.0, diversity)):.2f}")
-
-
-def for_you(library: Library, limit: int = 12, diversity: float = 0.3) -> list[ForYouCard]:
-    """The recommendations of Library.recommend as shelf cards (cold start: the newest and a spread)."""
-    recommendations = library.recommend(limit, diversity)
-    named = {
-        reason.item_id for rec in recommendations for reason in rec.reasons if reason.item_id is not None
-    }
-    titles = {
-        item_id: item.display_title for item_id, item in library.store.items_by_ids(list(named)).items()
-    }
-    last_played = last_played_times(library) if recommendations else {}
-    return [
-        ForYouCard(
-            row=row_for_item(rec.item, last_played.get(rec.item.id, 0.0)),
-            source=rec.source,
-            reasons=tuple(rec.reasons),
-            named_titles=tuple(
-                (reason.item_id, titles[reason.item_id])
-                for reason in rec.reasons
-                if reason.item_id is not None and reason.item_id in titles
-            ),
-            resume_at=rec.resume_at,
-        )
-        for rec in recommendations
-    ]
-
-
-def item_chapters(library: Library, item_id: int) -> ChapterList:
-    """The chapters of one item (stored data only: no decoding, no model)."""
-    item = library.store.item(item_id)
-    if item is None:
-        raise LibraryError("This file is no longer in the library.")
-    return library.chapters(item.path)
-
 
 # -- folders -------------------------------------------------------------------------------------------------
 
@@ -319,8 +118,8 @@ def warm_up_search(library: Library) -> None:
     models that are already here. Never downloads: a model still missing is fetched by indexing, with progress."""
     import logging
 
-    from mediarec.helper_process import HelperProcessError
     from mediarec.models.base import ModelError
+    from mediarec.models.helper_process import HelperProcessError
 
     library.warm_up_search()
     try:

@@ -1,13 +1,13 @@
 """Command line for tags, chapters and taught tags: `mediarec tags`, `mediarec chapters`, `mediarec tag ...`.
 
-Kept beside cli.py (which registers these parsers and handlers) so the tag commands live in one place.
+Kept beside main.py (which registers these parsers and handlers) so the tag commands live in one place.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
+
+from mediarec.cli.output import clock, print_json
 
 
 def add_understanding_parsers(commands) -> None:
@@ -50,29 +50,16 @@ def add_understanding_parsers(commands) -> None:
     suggest.add_argument("--json", action="store_true")
 
 
-def _print_json(value) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def cmd_tags(library, args) -> int:
     tags = [tag for tag in library.tags(args.path) if args.all or tag["applied"]]
     if args.json:
-        _print_json({"path": str(library.resolve(args.path).path), "tags": tags})
+        print_json({"path": str(library.resolve(args.path).path), "tags": tags})
         return 0
     if not tags:
         print("No tags.")
     for tag in tags:
         name = f"{tag['name']} ({tag['zh']})" if tag["zh"] else tag["name"]
-        moments = ", ".join(f"{_clock(m['start'])}-{_clock(m['end'])}" for m in tag["moments"][:4])
+        moments = ", ".join(f"{clock(m['start'])}-{clock(m['end'])}" for m in tag["moments"][:4])
         print(f"  {name:32s} {tag['source']:9s} {tag['score']:.2f}  {moments}")
     return 0
 
@@ -80,13 +67,13 @@ def cmd_tags(library, args) -> int:
 def cmd_chapters(library, args) -> int:
     result = library.chapters(args.path)
     if args.json:
-        _print_json({"path": str(library.resolve(args.path).path), **result.to_json()})
+        print_json({"path": str(library.resolve(args.path).path), **result.to_json()})
         return 0
     for chapter in result.chapters:
         title = f"{chapter.title}  ({chapter.title_zh})" if chapter.title_zh else chapter.title
-        print(f"{chapter.index + 1:3d}. {_clock(chapter.start):>8s}  {title}")
+        print(f"{chapter.index + 1:3d}. {clock(chapter.start):>8s}  {title}")
     if result.key_scenes:
-        scenes = ", ".join(f"{_clock(s.start)}-{_clock(s.end)}" for s in result.key_scenes)
+        scenes = ", ".join(f"{clock(s.start)}-{clock(s.end)}" for s in result.key_scenes)
         print(f"key scenes: {scenes}")
     return 0
 
@@ -109,7 +96,7 @@ def cmd_tag(library, args) -> int:
         )
         outcome = {"path": args.path, "name": args.name, "action": f"{action}ed", "model": report.to_json()}
     if args.json:
-        _print_json(outcome)
+        print_json(outcome)
     else:
         print(f"{outcome['action'].capitalize()} {args.name!r} on {args.path}.")
         if "model" in outcome:
@@ -121,13 +108,13 @@ def _suggest(library, args) -> int:
     if args.stop_applying:
         removed = library.tag_stop_applying(args.name)
         if args.json:
-            _print_json({"name": args.name, "removed": removed})
+            print_json({"name": args.name, "removed": removed})
         else:
             print(f"Stopped applying {args.name!r}; removed {removed} applied suggestion(s).")
         return 0
     report = library.tag_suggest(args.name, args.limit, apply=args.apply).to_json()
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         _print_report(report, limit=args.limit)
     return 0

@@ -1,0 +1,91 @@
+"""What the desktop shows and does for one item: details, user tags, viewing history, feedback, chapters.
+
+No Qt here, so these are testable headless. The app runs them on worker threads, never on the GUI thread (they
+touch the database, which can wait behind the indexer's write lock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mediarec.app.library import Library, LibraryError
+from mediarec.index.records import ItemRecord, PlayRecord, TagRecord, TranscriptLine
+from mediarec.player.session import PlaySummary
+from mediarec.rank.similar import SimilarHit
+
+if TYPE_CHECKING:
+    from mediarec.understand.chapters import ChapterList
+
+USER_TAG_SOURCE = "user"
+
+# -- details of one item -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    item: ItemRecord
+    tags: tuple[TagRecord, ...]
+    transcript: tuple[TranscriptLine, ...]
+    shots: tuple[tuple[float, float], ...]
+    similar: tuple[SimilarHit, ...]
+    feedback: int  # 1 liked, -1 disliked, 0 neither
+    play_count: int
+
+
+def item_details(library: Library, item_id: int, similar_limit: int = 8) -> ItemDetails:
+    """All the details panel and the player show about one item; ``similar_limit`` 0 skips "more like this"."""
+    store = library.store
+    item = store.item(item_id)
+    if item is None:
+        raise LibraryError("This file is no longer in the library.")
+    similar: list[SimilarHit] = []
+    if similar_limit and item.status == "indexed":
+        try:
+            similar = library.similar(item.path, similar_limit)
+        except LibraryError:
+            similar = []  # nothing to compare with yet (no fused vector): the panel says so
+    return ItemDetails(
+        item=item,
+        tags=tuple(store.tags(item_id)),
+        transcript=tuple(store.transcript(item_id)),
+        shots=tuple(store.shots(item_id)),
+        similar=tuple(similar),
+        feedback=store.feedback().get(item_id, 0),
+        play_count=len(store.plays(item_id)),
+    )
+
+
+def add_user_tag(library: Library, item_id: int, name: str) -> tuple[TagRecord, ...]:
+    clean = " ".join(name.split()).lower()
+    if not clean:
+        raise ValueError("A tag needs at least one letter.")
+    library.store.set_tags([TagRecord(item_id, clean, USER_TAG_SOURCE, 1.0)])
+    return tuple(library.store.tags(item_id))
+
+
+def remove_tag(library: Library, item_id: int, name: str, source: str) -> tuple[TagRecord, ...]:
+    library.store.remove_tag(item_id, name, source)
+    return tuple(library.store.tags(item_id))
+
+
+# -- history and feedback ------------------------------------------------------------------------------------
+
+
+def record_viewing(library: Library, viewing: PlaySummary) -> PlayRecord:
+    return library.store.record_play(
+        viewing.item_id, seconds=viewing.seconds, start_position=viewing.start_position
+    )
+
+
+def set_feedback(library: Library, item_id: int, value: int) -> int:
+    library.store.set_feedback(item_id, value)
+    return value
+
+
+def item_chapters(library: Library, item_id: int) -> ChapterList:
+    """The chapters of one item (stored data only: no decoding, no model)."""
+    item = library.store.item(item_id)
+    if item is None:
+        raise LibraryError("This file is no longer in the library.")
+    return library.chapters(item.path)
