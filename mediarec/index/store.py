@@ -1,4 +1,4 @@
-"""The library database: every SQL statement of mediarec lives in this package.
+"""The library database: every SQL statement of mediarec lives in this package (plumbing in database.py).
 
 One SQLite file in WAL mode. A connection per thread (sqlite connections must not cross threads); writes go through
 `transaction()`, which takes the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock half-way.
@@ -6,19 +6,15 @@ One SQLite file in WAL mode. A connection per thread (sqlite connections must no
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
 from mediarec.index import fts
-from mediarec.index.migrations import migrate, schema_version
+from mediarec.index.database import Database, bump_counter
 from mediarec.index.records import (
     ITEM_COLUMNS,
     ItemIndexResult,
@@ -29,7 +25,7 @@ from mediarec.index.records import (
     TranscriptLine,
     VectorSpace,
 )
-from mediarec.index.sqlite_driver import StorageError, find_driver, load_vector_extension
+from mediarec.index.sqlite_driver import StorageError
 
 ITEM_SPACE_MODALITY = "item"
 _ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
@@ -54,98 +50,7 @@ class VectorChunk:
     vectors: np.ndarray
 
 
-def _bump_counter(connection, key: str) -> None:
-    connection.execute(
-        "INSERT INTO meta(key, value) VALUES (?, '1') "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-        (key,),
-    )
-
-
-class LibraryStore:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.driver = find_driver()
-        self._local = threading.local()
-        self._all_connections: list = []
-        self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StorageError(f"Cannot create the library folder {self.path.parent}: {error}") from error
-        migrate(self.connection())
-
-    # -- connections -------------------------------------------------------------------------------------------
-
-    def connection(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._open()
-            self._local.connection = connection
-            with self._lock:
-                self._all_connections.append(connection)
-        return connection
-
-    def _open(self):
-        sqlite = self.driver.module
-        try:
-            connection = sqlite.connect(
-                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            self.vec_version = load_vector_extension(connection)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=30000")
-        except sqlite.DatabaseError as error:
-            raise StorageError(f"Cannot open the library database {self.path}: {error}") from error
-        return connection
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._all_connections:
-                # Closing from another thread can fail; the connection is going away either way.
-                with contextlib.suppress(Exception):
-                    connection.close()
-            self._all_connections.clear()
-        self._local = threading.local()
-
-    @contextmanager
-    def transaction(self) -> Iterator:
-        connection = self.connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        else:
-            try:
-                connection.execute("COMMIT")
-            except self.driver.module.OperationalError as error:
-                connection.execute("ROLLBACK")
-                raise StorageError(f"Could not save to {self.path}: {error}") from error
-
-    def query(self, sql: str, parameters: Sequence = ()) -> list:
-        return self.connection().execute(sql, parameters).fetchall()
-
-    # -- facts for `doctor` ------------------------------------------------------------------------------------
-
-    def describe(self) -> dict:
-        connection = self.connection()
-        return {
-            "path": str(self.path),
-            "driver": self.driver.name,
-            "sqlite_version": self.driver.sqlite_version,
-            "sqlite_vec_version": connection.execute("select vec_version()").fetchone()[0],
-            "schema_version": schema_version(connection),
-            "journal_mode": connection.execute("PRAGMA journal_mode").fetchone()[0],
-            "integrity": connection.execute("PRAGMA quick_check").fetchone()[0],
-        }
-
-    def integrity_check(self) -> str:
-        return self.connection().execute("PRAGMA integrity_check").fetchone()[0]
-
+class LibraryStore(Database):
     # -- folders -----------------------------------------------------------------------------------------------
 
     def add_folder(self, path: str) -> None:
@@ -259,7 +164,7 @@ class LibraryStore:
             "SELECT count(*) FROM item_encodings WHERE item_id = ?", (item_id,)
         ).fetchone()[0]
         if had_vectors:  # tells in-memory vector indexes (in this or another process) to reload
-            _bump_counter(connection, "vector_deletions")
+            bump_counter(connection, "vector_deletions")
         for space in self.spaces(connection=connection):
             if space.modality == ITEM_SPACE_MODALITY:
                 connection.execute(f"DELETE FROM {space.table_name} WHERE rowid = ?", (item_id,))
@@ -329,10 +234,8 @@ class LibraryStore:
 
     def vector_generation(self) -> tuple[int, int]:
         """(writes, deletions) of vectors so far: a cheap way for caches to see that a space changed."""
-        rows = dict(
-            self.query("SELECT key, value FROM meta WHERE key IN ('vector_writes', 'vector_deletions')")
-        )
-        return int(rows.get("vector_writes", 0)), int(rows.get("vector_deletions", 0))
+        counts = self.counters("vector_writes", "vector_deletions")
+        return counts["vector_writes"], counts["vector_deletions"]
 
     def vectors_after(self, space: VectorSpace, rowid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows of a space with rowid > `rowid`: (rowids, item_ids, vectors [N, dim])."""
@@ -456,7 +359,7 @@ class LibraryStore:
                     counts[segment.modality] += 1
                 if segment.modality == "speech" and segment.text:
                     self._index_text(connection, item_id, segment.text, "speech", cursor.lastrowid)
-            _bump_counter(connection, "vector_writes")
+            bump_counter(connection, "vector_writes")
             now = time.time()
             for modality, space in spaces.items():
                 connection.execute(
@@ -713,21 +616,3 @@ class LibraryStore:
             f"{_ITEM_SELECT} WHERE status = 'indexed' ORDER BY added_at DESC, id DESC LIMIT ?", (int(limit),)
         )
         return [ItemRecord.from_row(row) for row in rows]
-
-    # -- settings kept with the library ------------------------------------------------------------------------
-
-    def get_meta(self, key: str, default: str | None = None) -> str | None:
-        rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
-        return rows[0][0] if rows else default
-
-    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
-        """Every meta value whose key starts with ``prefix``, by the rest of the key."""
-        rows = self.query("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
-        return {key[len(prefix) :]: value for key, value in rows}
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as connection:
-            connection.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
