@@ -16,8 +16,14 @@ import numpy as np
 
 from mediarec.index.records import ItemIndexResult, NewSegment, TagRecord
 from mediarec.index.store import LibraryStore
-from mediarec.rank.fusion import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block, normalise
 from mediarec.rank.item_blocks import remember_layout
+from mediarec.rank.item_vector import (
+    DEFAULT_WEIGHTS,
+    FusionLayout,
+    fuse_item_vector,
+    modality_block,
+    normalise,
+)
 
 DIMS = {"frame": 16, "speech": 24, "audio": 12}
 GROUP_TAGS = {

@@ -12,7 +12,7 @@ from conftest import json_lines, run_cli
 from synthetic_items import build_synthetic_library, write_item
 
 from mediarec.index.records import PlayRecord
-from mediarec.rank.fusion import FusionLayout, normalise
+from mediarec.rank.item_vector import FusionLayout, normalise
 from mediarec.recommend.profile import (
     DISLIKE,
     LIKE,

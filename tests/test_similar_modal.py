@@ -11,7 +11,8 @@ from conftest import json_lines, run_cli
 from synthetic_items import build_synthetic_library, write_item
 
 from mediarec.app import LibraryError
-from mediarec.rank.fusion import modality_block, normalise
+from mediarec.rank.fusion_scoring import ConcatFusion, GatedFusion, ModalityCalibration, WeightedFusion
+from mediarec.rank.gate_training import train_gate, triplets_from_pairs
 from mediarec.rank.item_blocks import (
     MODALITIES,
     block_layout,
@@ -19,14 +20,7 @@ from mediarec.rank.item_blocks import (
     load_blocks,
     synthetic_blocks,
 )
-from mediarec.rank.learned_fusion import (
-    ConcatFusion,
-    GatedFusion,
-    ModalityCalibration,
-    WeightedFusion,
-    train_gate,
-    triplets_from_pairs,
-)
+from mediarec.rank.item_vector import modality_block, normalise
 from mediarec.rank.modal_similarity import ModalSimilarity
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from mediarec.app.library import Library, LibraryError
 from mediarec.index.records import ItemRecord, PlayRecord, TagRecord, TranscriptLine
 from mediarec.player.session import PlaySummary
-from mediarec.rank.similar import SimilarHit
+from mediarec.rank.modal_similarity import SimilarHit
 
 if TYPE_CHECKING:
     from mediarec.understand.chapters import ChapterList

@@ -15,8 +15,8 @@ from mediarec.errors import MediarecError
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.pipeline.indexer import Indexer
+from mediarec.rank.modal_similarity import SimilarHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
-from mediarec.rank.similar import SimilarHit
 
 
 class LibraryError(MediarecError):

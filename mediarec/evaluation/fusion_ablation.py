@@ -18,17 +18,16 @@ import numpy as np
 
 from mediarec.evaluation.recommend_eval import SimulatedUser, evaluate_recommendations
 from mediarec.evaluation.similar import evaluate_similar
-from mediarec.rank.fusion import DEFAULT_WEIGHTS
-from mediarec.rank.item_blocks import ItemBlocks, block_layout, current_item_space, load_blocks
-from mediarec.rank.learned_fusion import (
+from mediarec.rank.fusion_scoring import (
     ConcatFusion,
     GatedFusion,
     WeightedFusion,
     cosines,
     library_calibration,
-    train_gate,
-    triplets_from_pairs,
 )
+from mediarec.rank.gate_training import train_gate, triplets_from_pairs
+from mediarec.rank.item_blocks import ItemBlocks, block_layout, current_item_space, load_blocks
+from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 from mediarec.recommend.profile import feedback_pairs
 
 NEGATIVE_SAMPLE = 200

@@ -64,7 +64,7 @@ def run_evaluation(
             results[part] = _RUNNERS[part](context)
             setup.setdefault("seconds", {})[part] = round(time.perf_counter() - started, 2)
         if "fusion" in results:
-            from mediarec.rank.learned_fusion import DEFAULT_FUSION
+            from mediarec.rank.fusion_scoring import DEFAULT_FUSION
 
             results["fusion"]["default"] = DEFAULT_FUSION
         markdown, markdown_path, json_path = write_report(results, out)
@@ -152,7 +152,7 @@ def _asr(context: _Context) -> dict:
 
 def _recommend(context: _Context) -> dict:
     from mediarec.evaluation.recommend_eval import baseline_lists, evaluate_recommendations, score_lists
-    from mediarec.rank.learned_fusion import DEFAULT_FUSION
+    from mediarec.rank.fusion_scoring import DEFAULT_FUSION
 
     groups, users = context.groups(), context.simulated_users()
     if not users:

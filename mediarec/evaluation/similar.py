@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from mediarec.evaluation.metrics import mean, precision_at
+from mediarec.rank.fusion_scoring import DEFAULT_FUSION, library_calibration, make_fusion
 from mediarec.rank.item_blocks import MODALITIES, block_layout, current_item_space, load_blocks
-from mediarec.rank.learned_fusion import DEFAULT_FUSION, library_calibration, make_fusion
 from mediarec.rank.modal_similarity import SIMILAR_MODALITIES, ModalSimilarity
 
 TOP = 5

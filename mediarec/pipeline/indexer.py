@@ -29,8 +29,14 @@ from mediarec.media.probe import MediaInfo, probe
 from mediarec.media.thumbnails import save_thumbnail
 from mediarec.models.base import ModelError, Transcript
 from mediarec.models.registry import ModelSet
-from mediarec.rank.fusion import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block, normalise
 from mediarec.rank.item_blocks import remember_layout
+from mediarec.rank.item_vector import (
+    DEFAULT_WEIGHTS,
+    FusionLayout,
+    fuse_item_vector,
+    modality_block,
+    normalise,
+)
 from mediarec.scan.sync import ScanReport, reconcile
 from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.item import describe_item

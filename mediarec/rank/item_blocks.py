@@ -1,7 +1,7 @@
 """Items as separate modality blocks: what each looks like, says and sounds like, plus a few facts about its mix.
 
 The indexer stores one fused vector per item (normalised blocks, scaled by sqrt(weight), renormalised; see
-fusion.py). Renormalising each block of that vector gives back the block itself, whatever the weights were, so
+item_vector.py). Renormalising each block of that vector gives back the block itself, whatever the weights were, so
 every fusion variant, the per-modality "more like this" and the recommender work from the stored vectors with one
 rowid lookup per item, never from the (many) segment vectors.
 
@@ -24,9 +24,9 @@ import numpy as np
 from mediarec.errors import MediarecError
 from mediarec.index.records import VectorSpace
 from mediarec.index.store import ITEM_SPACE_MODALITY, LibraryStore
-from mediarec.rank.fusion import FUSED_MODALITIES, modality_block
+from mediarec.rank.item_vector import FUSED_MODALITIES, modality_block
 
-# Facts about an item's mix of modalities that the gated fusion may lean on (see learned_fusion.py).
+# Facts about an item's mix of modalities that the modality gate may lean on (see fusion_scoring.py).
 FEATURE_NAMES = ("speech_share", "music", "visual_variety", "sound_only")
 # Audio tag names (any source) that say "this is music"; YAMNet's class names and the tagger's.
 MUSIC_TAG_WORDS = ("music", "song", "singing", "instrument", "guitar", "piano", "drum", "orchestra")
@@ -135,7 +135,7 @@ _remembered: set[tuple[str, str]] = set()
 
 
 def remember_layout(store: LibraryStore, layout) -> None:
-    """Record a FusionLayout (rank/fusion.py) under its model id, once per library and layout."""
+    """Record a FusionLayout (rank/item_vector.py) under its model id, once per library and layout."""
     key = (str(store.path), layout.model_id)
     if key in _remembered:
         return

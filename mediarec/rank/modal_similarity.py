@@ -1,7 +1,7 @@
 """More like this, fused or by one modality: looks like (frames), sounds like (audio), talks about (speech).
 
 Scores come from the items' modality blocks (item_blocks.py): the cosine of one block for a single modality,
-or a fusion variant (learned_fusion.py) for "fused". Small libraries are scored exactly against every item;
+or a fusion variant (fusion_scoring.py) for "fused". Small libraries are scored exactly against every item;
 large ones take candidates from a KNN in the fused item space with a query that keeps only the wanted block
 (over-fetched, because an item's block is scaled by how many modalities it has), then score them exactly.
 
@@ -19,6 +19,7 @@ import numpy as np
 from mediarec.errors import MediarecError
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
+from mediarec.rank.fusion_scoring import fusion_for_library, needs_features
 from mediarec.rank.item_blocks import (
     MODALITIES,
     BlockLayout,
@@ -27,8 +28,6 @@ from mediarec.rank.item_blocks import (
     item_space_of,
     load_blocks,
 )
-from mediarec.rank.learned_fusion import fusion_for_library, needs_features
-from mediarec.rank.similar import SimilarHit
 
 SIMILAR_MODALITIES = ("fused", "frame", "audio", "speech")
 ASPECTS = {"looks": "frame", "sounds": "audio", "talks": "speech", "all": "fused"}
@@ -44,6 +43,20 @@ NEAR_DUPLICATE_MIN_SECONDS = 0.5
 
 class ModalityMissing(MediarecError):
     """The item has nothing in the asked modality (no picture, no speech, no sound)."""
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    """One item found by "more like this", with its similarity to the item asked about."""
+
+    item: ItemRecord
+    score: float
+
+    def to_json(self) -> dict:
+        return {
+            **self.item.summary_json(),
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import numpy as np
 from mediarec.index.records import ItemRecord, SegmentRecord, VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vector_index import VectorIndex
-from mediarec.rank.fusion import reciprocal_rank_fusion
+from mediarec.rank.rank_fusion import reciprocal_rank_fusion
 from mediarec.rank.tag_channel import HeardHit, TagChannel
 
 # Sentences about nothing in particular, in both interface languages: the "chance level" of each vector space.

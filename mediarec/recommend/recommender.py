@@ -23,14 +23,7 @@ from scipy.special import ndtr
 
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
-from mediarec.rank.item_blocks import (
-    BlockLayout,
-    ItemBlocks,
-    block_layout,
-    current_item_space,
-    load_blocks,
-)
-from mediarec.rank.learned_fusion import (
+from mediarec.rank.fusion_scoring import (
     DEFAULT_FUSION,
     GatedFusion,
     library_calibration,
@@ -38,8 +31,14 @@ from mediarec.rank.learned_fusion import (
     needs_features,
     remember_gate,
     remembered_gate,
-    train_gate,
-    triplets_from_pairs,
+)
+from mediarec.rank.gate_training import train_gate, triplets_from_pairs
+from mediarec.rank.item_blocks import (
+    BlockLayout,
+    ItemBlocks,
+    block_layout,
+    current_item_space,
+    load_blocks,
 )
 from mediarec.recommend.explain import Explainer, Reason
 from mediarec.recommend.profile import History, Profile, build_profile, feedback_pairs

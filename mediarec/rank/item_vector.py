@@ -1,15 +1,16 @@
-"""Fusing what an item looks like, says and sounds like into one vector, and fusing ranked lists.
+"""The fused item vector: what an item looks like, says and sounds like in one vector, one per item.
 
-Item vector: each modality block is the L2-normalised mean of that modality's segment vectors, scaled by
-sqrt(weight), then concatenated and the whole renormalised over the blocks that are present. The dot product of two
-such vectors is then a weighted sum of per-modality cosines, so one KNN query answers "similar in every way", and an
-item without speech simply has a zero block (it neither helps nor hurts on that modality).
+Each modality block is the L2-normalised mean of that modality's segment vectors, scaled by sqrt(weight), then
+concatenated and the whole renormalised over the blocks that are present. The dot product of two such vectors is
+then a weighted sum of per-modality cosines, so one KNN query answers "similar in every way", and an item without
+speech simply has a zero block (it neither helps nor hurts on that modality). item_blocks.py splits the stored
+vectors back into their blocks for the fusion scorers (fusion_scoring.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,15 +74,3 @@ def fuse_item_vector(layout: FusionLayout, blocks: Mapping[str, np.ndarray | Non
     if not present:
         return None
     return normalise(fused)
-
-
-def reciprocal_rank_fusion(
-    ranked_lists: Mapping[str, Sequence[int]], weights: Mapping[str, float] | None = None, k: float = 60.0
-) -> dict[int, float]:
-    """Weighted RRF: score(item) = sum over lists of weight / (k + rank)."""
-    scores: dict[int, float] = {}
-    for name, items in ranked_lists.items():
-        weight = 1.0 if weights is None else weights.get(name, 1.0)
-        for rank, item in enumerate(items, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return scores

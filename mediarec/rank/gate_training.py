@@ -1,0 +1,176 @@
+"""Training the modality gate (the "gated" fusion variant, fusion_scoring.py) from the user's feedback.
+
+Feedback becomes triplets: an anchor item is more like a positive (watched together with it, or both liked) than
+like a negative (disliked, skipped, or a random item). The gate's biases and feature weights are fitted with a
+pairwise logistic loss, L2-pulled towards the fixed weights, and kept only when they rank held-out triplets better
+than the fixed weights do; otherwise the "gate" is the fixed-weight mean, so learning can only help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediarec.rank.fusion_scoring import GatedFusion, ModalityCalibration, masked_softmax, mismatch
+from mediarec.rank.item_blocks import MODALITIES, ItemBlocks
+from mediarec.rank.item_vector import DEFAULT_WEIGHTS
+
+MIN_TRAINING_PAIRS = 12
+MIN_HELD_OUT_GAIN = 0.0
+_TEMPERATURE_RAW = 10.0  # raw cosine differences are small; the pairwise loss needs them spread
+_TEMPERATURE_CALIBRATED = 1.0  # calibrated similarities are already in standard deviations
+_STEPS = 300
+_LEARNING_RATE = 0.05
+_L2 = 0.01
+
+
+@dataclass(frozen=True)
+class Triplets:
+    """Rows of an ItemBlocks: anchor a is more like positive p than like negative n."""
+
+    anchors: np.ndarray
+    positives: np.ndarray
+    negatives: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.anchors)
+
+    def take(self, rows: np.ndarray) -> Triplets:
+        return Triplets(self.anchors[rows], self.positives[rows], self.negatives[rows])
+
+
+@dataclass(frozen=True)
+class _PairData:
+    cos: np.ndarray  # [T, M]
+    mask: np.ndarray  # [T, M] modalities either item has
+    features: np.ndarray  # [T, F] mean of both items' features
+
+
+def _pair_data(blocks: ItemBlocks, first: np.ndarray, second: np.ndarray, calibration) -> _PairData:
+    cos = np.stack(
+        [np.einsum("td,td->t", blocks.vectors[m][first], blocks.vectors[m][second]) for m in MODALITIES], 1
+    )
+    if calibration is not None:
+        cos = calibration.apply(cos.T).T
+    shared = blocks.present[first] & blocks.present[second]
+    union = blocks.present[first] | blocks.present[second]
+    values = np.where(shared, cos, mismatch(calibration))
+    return _PairData(values, union, 0.5 * (blocks.features[first] + blocks.features[second]))
+
+
+def _scores(biases: np.ndarray, theta: np.ndarray, pairs: _PairData) -> tuple[np.ndarray, np.ndarray]:
+    logits = biases[None, :] + pairs.features @ theta.T  # [T, M]
+    weights = masked_softmax(logits.T, pairs.mask.T).T
+    return (weights * pairs.cos).sum(1), weights
+
+
+def _loss_and_gradients(biases, theta, positive: _PairData, negative: _PairData, prior, temperature):
+    s_pos, w_pos = _scores(biases, theta, positive)
+    s_neg, w_neg = _scores(biases, theta, negative)
+    margin = temperature * (s_pos - s_neg)
+    loss = float(np.mean(np.logaddexp(0.0, -margin)))
+    # d loss / d margin = -sigmoid(-margin); d score / d logit_m = w_m (cos_m - score).
+    upstream = -temperature / (1.0 + np.exp(np.clip(margin, -50, 50))) / len(margin)
+    d_logit_pos = upstream[:, None] * w_pos * (positive.cos - s_pos[:, None])
+    d_logit_neg = -upstream[:, None] * w_neg * (negative.cos - s_neg[:, None])
+    grad_b = d_logit_pos.sum(0) + d_logit_neg.sum(0) + 2 * _L2 * (biases - prior)
+    grad_theta = d_logit_pos.T @ positive.features + d_logit_neg.T @ negative.features + 2 * _L2 * theta
+    loss += _L2 * float(np.sum(theta**2) + np.sum((biases - prior) ** 2))
+    return loss, grad_b, grad_theta
+
+
+def _pairwise_accuracy(biases, theta, positive: _PairData, negative: _PairData) -> float:
+    s_pos, _ = _scores(biases, theta, positive)
+    s_neg, _ = _scores(biases, theta, negative)
+    return float(np.mean((s_pos > s_neg) + 0.5 * (s_pos == s_neg)))
+
+
+def train_gate(
+    blocks: ItemBlocks,
+    triplets: Triplets,
+    *,
+    calibration: ModalityCalibration | None = None,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    seed: int = 0,
+) -> GatedFusion:
+    """Fit the gate on feedback triplets; keep it only if it beats the fixed weights on held-out triplets."""
+    if len(triplets) < MIN_TRAINING_PAIRS:
+        reason = f"{len(triplets)} feedback pairs, {MIN_TRAINING_PAIRS} needed to learn modality weights"
+        return GatedFusion.fallback(weights, reason, calibration)
+    fallback = GatedFusion.fallback(weights, calibration=calibration)
+    temperature = _TEMPERATURE_RAW if calibration is None else _TEMPERATURE_CALIBRATED
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(triplets))
+    held_out_count = max(3, len(order) // 4)
+    train, held_out = triplets.take(order[held_out_count:]), triplets.take(order[:held_out_count])
+    train_pos = _pair_data(blocks, train.anchors, train.positives, calibration)
+    train_neg = _pair_data(blocks, train.anchors, train.negatives, calibration)
+    biases, theta = fallback.biases.astype(np.float64), fallback.theta.astype(np.float64)
+    prior = biases.copy()
+    _, biases, theta = _adam(biases, theta, train_pos, train_neg, prior, temperature)
+    test_pos = _pair_data(blocks, held_out.anchors, held_out.positives, calibration)
+    test_neg = _pair_data(blocks, held_out.anchors, held_out.negatives, calibration)
+    learned = _pairwise_accuracy(biases, theta, test_pos, test_neg)
+    fixed = _pairwise_accuracy(fallback.biases, fallback.theta, test_pos, test_neg)
+    report = {
+        "pairs": len(triplets),
+        "held_out_pairs": int(held_out_count),
+        "held_out_accuracy_learned": round(learned, 4),
+        "held_out_accuracy_fixed": round(fixed, 4),
+    }
+    if learned - fixed <= MIN_HELD_OUT_GAIN:
+        report["fallback"] = "no gain on held-out pairs"
+        return GatedFusion(fallback.biases, fallback.theta, False, report, calibration)
+    # Refit on every triplet now that the held-out check passed.
+    all_pos = _pair_data(blocks, triplets.anchors, triplets.positives, calibration)
+    all_neg = _pair_data(blocks, triplets.anchors, triplets.negatives, calibration)
+    _, biases, theta = _adam(biases, theta, all_pos, all_neg, prior, temperature, steps=_STEPS // 3)
+    return GatedFusion(biases.astype(np.float32), theta.astype(np.float32), True, report, calibration)
+
+
+def _adam(biases, theta, positive, negative, prior, temperature, steps: int = _STEPS):
+    moments = [np.zeros_like(biases), np.zeros_like(theta)]
+    squares = [np.zeros_like(biases), np.zeros_like(theta)]
+    loss = 0.0
+    for step in range(1, steps + 1):
+        loss, grad_b, grad_theta = _loss_and_gradients(biases, theta, positive, negative, prior, temperature)
+        params = [biases, theta]
+        for index, grad in enumerate((grad_b, grad_theta)):
+            moments[index] = 0.9 * moments[index] + 0.1 * grad
+            squares[index] = 0.999 * squares[index] + 0.001 * grad**2
+            corrected = moments[index] / (1 - 0.9**step)
+            scale = np.sqrt(squares[index] / (1 - 0.999**step)) + 1e-8
+            params[index] = params[index] - _LEARNING_RATE * corrected / scale
+        biases, theta = params
+    return loss, biases, theta
+
+
+def triplets_from_pairs(
+    blocks: ItemBlocks,
+    positive_pairs: Sequence[tuple[int, int]],
+    negative_items: Sequence[int],
+    *,
+    negatives_per_pair: int = 3,
+    seed: int = 0,
+) -> Triplets:
+    """Triplets over item ids: each positive pair (both directions) against sampled negative items."""
+    rng = np.random.default_rng(seed)
+    position = {item_id: row for row, item_id in enumerate(blocks.ids)}
+    negatives = [position[item] for item in negative_items if item in position]
+    anchors, positives, chosen = [], [], []
+    if not negatives:
+        return Triplets(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int))
+    for first, second in positive_pairs:
+        if first not in position or second not in position or first == second:
+            continue
+        for anchor, positive in ((first, second), (second, first)):
+            picks = rng.choice(negatives, size=min(negatives_per_pair, len(negatives)), replace=False)
+            for negative in picks:
+                if negative in (position[anchor], position[positive]):
+                    continue
+                anchors.append(position[anchor])
+                positives.append(position[positive])
+                chosen.append(int(negative))
+    return Triplets(np.asarray(anchors, int), np.asarray(positives, int), np.asarray(chosen, int))
