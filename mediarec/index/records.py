@@ -6,6 +6,30 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+# -- product values stored in the library: one definition each, imported wherever they are used ---------------
+
+# Where a tag came from, as stored in tags.source: what the user typed themselves, and the applied suggestions
+# of a tag the user teaches by example (understand/taught_tags.py). The analysis sources are in understand/found.py.
+USER_TAG_SOURCE = "user"
+SUGGESTED_TAG_SOURCE = "suggested"
+USER_TAG_SOURCES = (USER_TAG_SOURCE,)
+# Re-indexing an item replaces the tags its analysis made and keeps these: they come from the user (their own
+# tags, and the applied suggestions of the tags they taught), not from the file's content.
+KEPT_TAG_SOURCES = (*USER_TAG_SOURCES, SUGGESTED_TAG_SOURCE)
+# From this score a tag of any source counts as applied: filters, the tag channel, chapters, reports and the
+# text index use it. Every tagger rescales its own scores so that its decision threshold lands here.
+APPLIED_TAG_SCORE = 0.5
+
+# The values of feedback.value. NO_FEEDBACK is never stored: setting it removes the item's rating.
+LIKE, DISLIKE, NOT_INTERESTED = 1, -1, -2
+NO_FEEDBACK = 0
+
+# A play counts as finished from this share of the item seen (credits and outros are often skipped) ...
+FINISHED_COMPLETION = 0.9
+# ... and as skipped when it ends unfinished within this many seconds, or this share of a shorter item.
+SKIP_SECONDS = 30.0
+SKIP_SHARE = 0.1
+
 
 @dataclass(frozen=True)
 class ItemRecord:
@@ -129,6 +153,23 @@ class PlayRecord:
     completion: float
     finished: bool
     skipped: bool
+
+
+@dataclass(frozen=True)
+class PlayOutcome:
+    completion: float
+    finished: bool
+    skipped: bool
+
+
+def play_outcome(duration: float, start_position: float, seconds: float, skipped: bool = False) -> PlayOutcome:
+    """What one viewing amounts to (how far it got, finished, skipped), from the item's duration and where the
+    viewing started and how long it lasted. A pure rule, here rather than in player/ because the store applies it
+    to every play it records and index/ sits below player/; an explicit skip from the caller always stands."""
+    completion = min(1.0, (start_position + seconds) / duration) if duration > 0 else 0.0
+    finished = completion >= FINISHED_COMPLETION
+    short = min(SKIP_SECONDS, SKIP_SHARE * duration if duration else SKIP_SECONDS)
+    return PlayOutcome(completion, finished, skipped or (not finished and seconds < short))
 
 
 @dataclass(frozen=True)

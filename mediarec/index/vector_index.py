@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mediarec.index.store import VectorChunk
+from mediarec.index.vectors import VectorChunk
 
 
 @dataclass

@@ -23,7 +23,8 @@ import numpy as np
 
 from mediarec.errors import MediarecError
 from mediarec.index.records import VectorSpace
-from mediarec.index.store import ITEM_SPACE_MODALITY, LibraryStore
+from mediarec.index.store import LibraryStore
+from mediarec.index.vectors import ITEM_SPACE_MODALITY
 from mediarec.rank.item_vector import FUSED_MODALITIES, modality_block
 
 # Facts about an item's mix of modalities that the modality gate may lean on (see fusion_scoring.py).

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.errors import MediarecError
-from mediarec.index.records import ItemRecord, TagRecord
-from mediarec.index.store import ITEM_SPACE_MODALITY, SUGGESTED_TAG_SOURCE, LibraryStore
+from mediarec.index.records import SUGGESTED_TAG_SOURCE, ItemRecord, TagRecord
+from mediarec.index.store import LibraryStore
+from mediarec.index.vectors import ITEM_SPACE_MODALITY
 
 USER_SOURCE = "user"
 SUGGESTED_SOURCE = SUGGESTED_TAG_SOURCE
