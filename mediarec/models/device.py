@@ -34,10 +34,6 @@ class DeviceChoice:
         """CTranslate2 knows only CUDA and CPU."""
         return "cuda" if self.device == "cuda" else "cpu"
 
-    @property
-    def torch_dtype_name(self) -> str:
-        return "float16" if self.precision == "float16" else "float32"
-
 
 def choose_device(
     preference: str = "auto",

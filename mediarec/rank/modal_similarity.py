@@ -122,13 +122,6 @@ class ModalSimilarity:
         space = item_space_of(self.store, item.id)
         return block_layout(self.store, space) if space is not None else None
 
-    def modalities_of(self, item: ItemRecord) -> tuple[str, ...]:
-        layout = self.layout_for(item)
-        if layout is None:
-            return ()
-        blocks = load_blocks(self.store, layout, [item.id], features=False)
-        return tuple(m for index, m in enumerate(MODALITIES) if blocks.present[0, index])
-
     def similar(
         self, item: ItemRecord, limit: int = 10, modality: str = "fused", *, exclude: Sequence[int] = ()
     ) -> list[ModalHit]:

@@ -120,9 +120,6 @@ class ForYouModel(QAbstractListModel):
     def cards(self) -> list[ForYouCard]:
         return list(self._visible)
 
-    def card_at(self, row: int) -> ForYouCard:
-        return self._visible[row]
-
     def _refresh(self) -> None:
         self.beginResetModel()
         self._visible = [card for card in self._all if not self._kind or card.row.kind == self._kind]

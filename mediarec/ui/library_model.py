@@ -79,17 +79,11 @@ class LibraryModel(QAbstractListModel):
     def total_count(self) -> int:
         return len(self._all)
 
-    def row_at(self, row: int) -> LibraryRow:
-        return self._visible[row]
-
     def index_of_item(self, item_id: int) -> QModelIndex:
         for row, entry in enumerate(self._visible):
             if entry.id == item_id:
                 return self.index(row)
         return QModelIndex()
-
-    def visible_rows(self) -> list[LibraryRow]:
-        return list(self._visible)
 
     def _refresh(self) -> None:
         rows: Iterable[LibraryRow] = self._all
