@@ -23,7 +23,7 @@ import numpy as np
 
 from mediarec.models.base import AudioEncoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
-from mediarec.models.weights import content_hash, package_path, source_of
+from mediarec.models.weights import content_hash, package_path
 
 SAMPLE_RATE = 16_000
 # YAMNet's front end (models/research/audioset/yamnet/params.py).
@@ -57,13 +57,7 @@ class YamnetAudioEncoder(AudioEncoder):
         batch_size: int = 64,
         threads: int | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size)
-        self.name = name
-        self.source = source_of(name)
-        self.device = device
-        self.cache_dir = (
-            Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "mediarec"
-        )
+        super().__init__(name, device, cache_dir, batch_size=batch_size)
         self.threads = threads
         self._session: Any = None
         self._class_names: tuple[str, ...] = ()

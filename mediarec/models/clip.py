@@ -21,7 +21,7 @@ import numpy as np
 from mediarec.models.base import ImageTextEncoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
-from mediarec.models.weights import local_model_id, require_folder, source_of
+from mediarec.models.weights import local_model_id, require_folder
 
 HUB_CONFIG_NAME = "open_clip_config.json"
 HUB_WEIGHTS_NAME = "open_clip_pytorch_model.bin"
@@ -41,13 +41,9 @@ class OpenClipEncoder(ImageTextEncoder):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size)
-        self.name = name
-        self.source = source_of(name)
-        self.device = device
-        self.cache_dir = Path(cache_dir)
-        self.progress = progress
-        self.endpoint = endpoint
+        super().__init__(
+            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
+        )
         self._model: Any = None
         self._preprocess: Any = None
         self._tokenizer: Any = None

