@@ -96,16 +96,60 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"Cannot read config file {path}: {error}") from error
+    except OSError as error:
+        raise ConfigError(f"Cannot read config file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Config file {path} is not UTF-8 text (TOML must be UTF-8)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"Config file {path} is not valid TOML: {error}") from None
 
 
-def _index_settings(table: Mapping[str, Any]) -> IndexSettings:
+DEVICES = ("auto", "cpu", "cuda", "mps")
+# What each [index] value must be, and its smallest sensible value (a keyframe every 0 s would never end).
+_INDEX_LIMITS: dict[str, tuple[type, float]] = {
+    "seconds_per_keyframe": (float, 0.1),
+    "max_keyframes": (int, 1),
+    "speech_chunk_seconds": (float, 1.0),
+    "audio_window_seconds": (float, 0.5),
+    "decode_ahead": (int, 1),
+}
+
+
+def _index_settings(table: object, path: Path) -> IndexSettings:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: [index] must be a table of settings, not {table!r}")
     known = IndexSettings.__dataclass_fields__
     unknown = sorted(set(table) - set(known))
     if unknown:
-        raise ConfigError(f"Unknown [index] settings: {', '.join(unknown)}")
+        raise ConfigError(f"{path}: unknown [index] settings: {', '.join(unknown)}")
+    for key, value in table.items():
+        if key == "transcribe":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: [index] transcribe is true or false, not {value!r}")
+            continue
+        kind, smallest = _INDEX_LIMITS[key]
+        number_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int:
+            number_ok = isinstance(value, int) and not isinstance(value, bool)
+        if not number_ok or not value >= smallest:  # "not >=" also refuses nan
+            expected = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{path}: [index] {key} must be {expected} of at least {smallest}, not {value!r}")
     return IndexSettings(**table)
+
+
+def _model_overrides(models: object, path: Path) -> dict[str, dict[str, Any]]:
+    if not isinstance(models, Mapping) or not all(isinstance(table, Mapping) for table in models.values()):
+        raise ConfigError(
+            f"{path}: models must be tables per role, such as [models.text] with name = \"...\", not {models!r}"
+        )
+    return {str(role): dict(table) for role, table in models.items()}
+
+
+def _text_value(raw: Mapping[str, Any], key: str, default: str, path: Path) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: {key} must be text in quotes, not {value!r}")
+    return value
 
 
 def load_settings(
@@ -133,12 +177,19 @@ def load_settings(
         cache_dir=cache_dir,
         config_path=chosen_config,
         profile=profile or env.get(ENV_PROFILE) or raw.get("profile", "default"),
-        device=str(raw.get("device", "auto")),
-        language=str(raw.get("language", "")),
-        model_overrides=dict(raw.get("models", {})),
-        index=_index_settings(raw.get("index", {})),
+        device=_device(raw, chosen_config),
+        language=_text_value(raw, "language", "", chosen_config),
+        model_overrides=_model_overrides(raw.get("models", {}), chosen_config),
+        index=_index_settings(raw.get("index", {}), chosen_config),
         raw=raw,
     )
+
+
+def _device(raw: Mapping[str, Any], path: Path) -> str:
+    device = _text_value(raw, "device", "auto", path)
+    if device.strip().lower() not in DEVICES:
+        raise ConfigError(f"{path}: device is one of {', '.join(DEVICES)}, not {device!r}")
+    return device
 
 
 def save_config_values(path: Path, values: Mapping[str, Any]) -> None:

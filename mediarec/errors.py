@@ -8,3 +8,6 @@ and shows the message as it is. Anything else reaching a boundary is a bug, repo
 
 class MediarecError(Exception):
     """An error whose text is ready to show to the user."""
+
+    # The command line's exit status for it: 1 for "could not do it", 2 for bad input (as argparse uses).
+    exit_code = 1

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mediarec import __version__
-from mediarec.cli.output import clock, print_json, read_lines
+from mediarec.cli.arguments import fraction, positive_int, seconds
+from mediarec.cli.output import UsageError, clock, print_json, read_lines, write_crash_log
 from mediarec.cli.understanding import UNDERSTANDING_COMMANDS, add_understanding_parsers
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
+from mediarec.errors import MediarecError
 
 DESCRIPTION = """\
 mediarec: an offline media library that indexes your audio and video with neural encoders and finds the
@@ -46,13 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--queries", metavar="FILE", help="one query per line; prints one JSON line per query"
     )
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--limit", type=positive_int, default=10)
     search.add_argument("--json", action="store_true")
 
     similar = commands.add_parser("similar", help="more like this")
     similar.add_argument("path", nargs="?", metavar="PATH")
     similar.add_argument("--paths", metavar="FILE", help="one path per line; prints one JSON line per path")
-    similar.add_argument("--limit", type=int, default=10)
+    similar.add_argument("--limit", type=positive_int, default=10)
     similar.add_argument("--json", action="store_true")
     similar.add_argument(
         "--by",
@@ -69,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     watch = commands.add_parser("watch", help="record that you watched or listened to a file")
     watch.add_argument("path", metavar="PATH")
-    watch.add_argument("--seconds", type=float, required=True, help="how long you watched")
-    watch.add_argument("--start", type=float, default=0.0, help="where in the file you started (seconds)")
+    watch.add_argument("--seconds", type=seconds, required=True, help="how long you watched")
+    watch.add_argument("--start", type=seconds, default=0.0, help="where in the file you started (seconds)")
     feeling = watch.add_mutually_exclusive_group()
     feeling.add_argument("--like", action="store_true")
     feeling.add_argument("--dislike", action="store_true")
@@ -81,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("feedback", choices=("like", "dislike", "not-interested", "clear"))
 
     recommend = commands.add_parser("recommend", help="for you: what to watch next, each with a reason")
-    recommend.add_argument("--limit", type=int, default=10)
+    recommend.add_argument("--limit", type=positive_int, default=10)
     recommend.add_argument(
-        "--diversity", type=float, default=0.3, help="0 = most relevant only, 1 = as varied as possible"
+        "--diversity", type=fraction, default=0.3, help="0 = most relevant only, 1 = as varied as possible"
     )
     recommend.add_argument("--json", action="store_true")
 
@@ -104,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
 
+    commands.add_parser("failed", help="the files that could not be indexed, each with its reason").add_argument(
+        "--json", action="store_true"
+    )
+
     doctor = commands.add_parser("doctor", help="what works here: sqlite-vec, libVLC, GPU, models")
     doctor.add_argument("--json", action="store_true")
 
@@ -121,7 +128,7 @@ def cmd_index(library, args) -> int:
     library.add_folders(args.paths)
     missing = [path for path in args.paths if not Path(path).expanduser().exists()]
     if missing:
-        raise SystemExit(f"error: not found: {', '.join(missing)}")
+        raise UsageError(f"not found: {', '.join(missing)}")
     bar = None
     for progress in indexer.run(args.paths):
         if args.no_progress or args.json:
@@ -147,6 +154,8 @@ def cmd_index(library, args) -> int:
         "wall_seconds": round(summary.wall_seconds, 2),
         "stage_seconds": {stage: round(value, 3) for stage, value in summary.stage_seconds.items()},
     }
+    still_failing = len(library.failed_items())
+    report["still_failing"] = still_failing
     if args.json:
         print_json(report)
     else:
@@ -157,6 +166,21 @@ def cmd_index(library, args) -> int:
         )
         for failure in report["failed"]:
             print(f"  failed: {failure['path']}: {failure['error']}")
+        if still_failing:
+            print(f"{still_failing} file(s) in the library could not be indexed; list them: mediarec failed")
+    # Nothing could be indexed although something was to be: a script must not take that for success.
+    return 1 if report["failed"] and not report["indexed"] else 0
+
+
+def cmd_failed(library, args) -> int:
+    failed = library.failed_items()
+    if args.json:
+        print_json([{"path": item.path, "error": item.error} for item in failed])
+        return 0
+    if not failed:
+        print("No file failed to index.")
+    for item in failed:
+        print(f"{item.path}: {item.error}")
     return 0
 
 
@@ -184,24 +208,22 @@ def cmd_search(library, args) -> int:
             )
         return 0
     if not args.query:
-        raise SystemExit("error: give a QUERY or --queries FILE")
+        raise UsageError("give a QUERY or --queries FILE")
     _print_hits(library.search(args.query, args.limit), args.json)
     return 0
 
 
 def cmd_similar(library, args) -> int:
-    from mediarec.app import LibraryError
-
     if args.paths:
         for path in read_lines(args.paths):
             try:
                 results = [hit.to_json() for hit in library.similar(path, args.limit, args.by)]
                 print_json({"path": path, "results": results})
-            except LibraryError as error:
+            except MediarecError as error:
                 print_json({"path": path, "error": str(error), "results": []})
         return 0
     if not args.path:
-        raise SystemExit("error: give a PATH or --paths FILE")
+        raise UsageError("give a PATH or --paths FILE")
     _print_hits(library.similar(args.path, args.limit, args.by), args.json)
     return 0
 
@@ -269,15 +291,11 @@ def cmd_recommend(library, args) -> int:
 
 
 def cmd_eval(settings, args) -> int:
-    from mediarec.evaluation.runner import EvaluationError, run_evaluation
+    from mediarec.evaluation.runner import run_evaluation
 
-    try:
-        report = run_evaluation(
-            settings, args.manifest, args.out, args.what, progress=lambda line: print(line, file=sys.stderr)
-        )
-    except EvaluationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    report = run_evaluation(
+        settings, args.manifest, args.out, args.what, progress=lambda line: print(line, file=sys.stderr)
+    )
     if args.json:
         print_json(report.results)
     else:
@@ -316,6 +334,7 @@ LIBRARY_COMMANDS: dict[str, Callable] = {
     "watch": cmd_watch,
     "rate": cmd_rate,
     "recommend": cmd_recommend,
+    "failed": cmd_failed,
     **UNDERSTANDING_COMMANDS,
 }
 SETTINGS_COMMANDS: dict[str, Callable] = {"doctor": cmd_doctor, "gui": cmd_gui, "eval": cmd_eval}
@@ -329,9 +348,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if command in SETTINGS_COMMANDS:
-        return SETTINGS_COMMANDS[command](settings, args)
-    return _run_library_command(settings, command, args)
+    try:
+        if command in SETTINGS_COMMANDS:
+            return SETTINGS_COMMANDS[command](settings, args)
+        return _run_library_command(settings, command, args)
+    except MediarecError as error:  # the one place a user-facing error becomes a message and an exit code
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:
+        # `mediarec search x | head`: the reader has gone; say nothing, and keep Python's exit from writing
+        # to the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception:  # a bug: one line for the user, the traceback in the log
+        log = write_crash_log(settings.data_dir)
+        print(f"error: mediarec failed unexpectedly; the details are in {log}", file=sys.stderr)
+        return 70
 
 
 def _interrupt(signum, frame) -> None:
@@ -339,10 +371,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def _run_library_command(settings, command: str, args) -> int:
-    from mediarec.app import Library, LibraryError
-    from mediarec.index.sqlite_driver import StorageError
-    from mediarec.media.errors import MediaError
-    from mediarec.models.base import ModelError
+    from mediarec.app import Library
 
     # `kill` gets the same clean stop as Ctrl-C: the file in flight is dropped, everything before it is saved.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -350,9 +379,6 @@ def _run_library_command(settings, command: str, args) -> int:
     try:
         library = Library(settings)
         return LIBRARY_COMMANDS[command](library, args)
-    except (LibraryError, StorageError, ModelError, MediaError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(
             "\ninterrupted: everything indexed so far is saved; run the same command to resume.",

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from mediarec.errors import MediarecError
+
+CRASH_LOG_NAME = "mediarec-errors.log"
+
+
+class UsageError(MediarecError):
+    """Bad input on the command line: a missing argument, a file that cannot be read."""
+
+    exit_code = 2
 
 
 def print_json(value: object) -> None:
@@ -23,9 +37,30 @@ def clock(seconds: float | None) -> str:
 
 def read_lines(path: str) -> list[str]:
     """The lines of a file, or of standard input for "-", without their line ends."""
-    source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        source = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
     try:
         return [line.rstrip("\n") for line in source]
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text (one query or path per line)") from None
     finally:
         if source is not sys.stdin:
             source.close()
+
+
+def write_crash_log(data_dir: Path) -> Path:
+    """Append the traceback being handled to the library's error log (the terminal gets one line); falls back
+    to the temporary folder when the data folder cannot be written."""
+    entry = f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} mediarec {' '.join(sys.argv[1:])}\n{traceback.format_exc()}"
+    for folder in (Path(data_dir), Path(tempfile.gettempdir())):
+        log = folder / CRASH_LOG_NAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as stream:
+                stream.write(entry)
+            return log
+        except OSError:
+            continue
+    return Path(tempfile.gettempdir()) / CRASH_LOG_NAME

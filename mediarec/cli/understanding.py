@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mediarec.cli.arguments import positive_int
 from mediarec.cli.output import clock, print_json
 
 
@@ -38,7 +39,7 @@ def add_understanding_parsers(commands) -> None:
         "suggest", help="files that may have NAME, with confidence and the cross-validated precision"
     )
     suggest.add_argument("name", metavar="NAME")
-    suggest.add_argument("--limit", type=int, default=20)
+    suggest.add_argument("--limit", type=positive_int, default=20)
     applying = suggest.add_mutually_exclusive_group()
     applying.add_argument(
         "--apply",
