@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mediarec.media.audio import decode_audio  # noqa: E402
-from mediarec.models.registry import ModelSet  # noqa: E402
+from mediarec.models.model_set import ModelSet  # noqa: E402
 from mediarec.understand.audio_tags import smoothed_peaks, tag_name  # noqa: E402
 
 THRESHOLDS = np.round(np.arange(0.1, 0.75, 0.05), 2)

@@ -1,6 +1,6 @@
 """The CLAP audio-text backend, run for real on a tiny randomly initialised ClapModel saved to a folder.
 
-The tiny model's vectors mean nothing, but everything around them is the product path: the registry,
+The tiny model's vectors mean nothing, but everything around them is the product path: the catalogue,
 loading a transformers folder, 16 -> 48 kHz resampling, windowing, batching, the text tower, zero-shot
 tags over the AudioSet names, model ids and the offline failure for a hub name.
 """
@@ -13,17 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediarec.models.availability import check_available
 from mediarec.models.base import ModelError
+from mediarec.models.catalogue import PROFILES, ModelSpec
 from mediarec.models.clap import ClapAudioEncoder, audio_windows
 from mediarec.models.device import choose_device
-from mediarec.models.registry import (
-    PROFILES,
-    ModelSet,
-    ModelSpec,
-    check_available,
-    create_encoder,
-    has_text_tower,
-)
+from mediarec.models.model_set import ModelSet, create_encoder, has_text_tower
 
 CPU = choose_device("cpu")
 RATE = 16_000

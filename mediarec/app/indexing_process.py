@@ -185,7 +185,7 @@ def _index(settings, roots, download, stop, running, channel: ChildChannel) -> I
 def _download_missing_models(settings: Settings, channel: ChildChannel) -> None:
     # Models that are not here yet are fetched first, with progress, so that a failed download stops the job with
     # one clear message instead of marking every file as failed.
-    from mediarec.app.setup import download_models, model_overview
+    from mediarec.models.availability import download_models, model_overview
 
     if all(status.ready for status in model_overview(settings)):
         return

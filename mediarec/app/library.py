@@ -51,7 +51,7 @@ class Library:
     def models(self):
         with self._models_lock:
             if self._models is None:
-                from mediarec.models.registry import ModelSet
+                from mediarec.models.model_set import ModelSet
 
                 self._models = ModelSet.for_settings(self.settings)
             return self._models
@@ -106,7 +106,7 @@ class Library:
         speech_space = self.store.space("speech", speech_model)
         if speech_space is not None:
             channels.append(QueryChannel("speech", speech_space, models.get("text").encode_queries))
-        # Sounds compared with the query itself when the audio model has a text tower (CLAP; the registry says so
+        # Sounds compared with the query itself when the audio model has a text tower (CLAP; the catalogue says so
         # from the spec, nothing loads). YAMNet has none: sounds are then found through their tags only.
         if models.has_text_tower("audio"):
             audio = models.get("audio")

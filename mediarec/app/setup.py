@@ -1,9 +1,13 @@
-"""Setting a library up: watched folders, the first run and its sample library, models to fetch, preferences."""
+"""Setting a library up: watched folders, the first run and its sample library, search warm-up, preferences.
+
+Which models are here, and fetching the missing ones, live in models.availability (the welcome dialog and the
+indexing job import them from there).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,43 +78,7 @@ def make_sample_library(library: Library) -> Path:
     return folder
 
 
-# -- models --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelStatus:
-    role: str
-    backend: str
-    name: str
-    source: str  # "package", "local" or "hub"
-    ready: bool  # loads without a download
-    detail: str  # the registry's explanation (English)
-    download_mb: int  # 0 when unknown or nothing to download
-
-
-def model_overview(settings: Settings) -> list[ModelStatus]:
-    """Which model plays each role and whether it is here already (reads no weights, touches no network)."""
-    from mediarec.models.registry import check_available, resolve_specs
-    from mediarec.models.weights import source_of
-
-    statuses = []
-    for role, spec in resolve_specs(settings.profile, settings.model_overrides).items():
-        ready, detail = check_available(spec, settings.model_cache_dir)
-        source = source_of(spec.name).kind
-        size = 0 if ready or source != "hub" else _download_size_mb(spec.backend, spec.name)
-        statuses.append(ModelStatus(role, spec.backend, spec.name, source, ready, detail, size))
-    return statuses
-
-
-def _download_size_mb(backend: str, name: str) -> int:
-    from mediarec.models import registry
-
-    known = registry.KNOWN_DOWNLOADS.get((backend, name))
-    if known is not None:
-        return known[3]
-    if backend == "faster_whisper":
-        return registry.WHISPER_SIZES_MB.get(name, 0)
-    return 0
+# -- search warm-up -----------------------------------------------------------------------------------------
 
 
 def warm_up_search(library: Library) -> None:
@@ -126,25 +94,6 @@ def warm_up_search(library: Library) -> None:
         library.warm_up_query_models()
     except (ModelError, HelperProcessError) as error:  # the first search reports it, with its own message
         logging.getLogger("mediarec").warning("Could not load the search models ahead: %s", error)
-
-
-def download_models(settings: Settings, progress: Callable[[str, int, int | None], None]) -> list[str]:
-    """Fetch every model that is not here yet, reporting (description, bytes done, bytes total).
-
-    Each is loaded once (that is what downloads and checks it) and unloaded again: the library loads its own copy
-    from the cache when it first needs it. Returns the roles that were fetched; raises ModelError when offline.
-    """
-    from mediarec.models.device import choose_device
-    from mediarec.models.registry import create_encoder, resolve_specs
-
-    specs = resolve_specs(settings.profile, settings.model_overrides)
-    missing = [status.role for status in model_overview(settings) if not status.ready]
-    device = choose_device(settings.device)
-    for role in missing:
-        encoder = create_encoder(specs[role], device, settings.model_cache_dir, progress=progress)
-        encoder.load()
-        encoder.unload()
-    return missing
 
 
 # -- settings ------------------------------------------------------------------------------------------------
@@ -176,7 +125,7 @@ def save_preferences(settings: Settings, preferences: AppPreferences) -> Setting
 
     Raises ModelError (with a message for the user) when a model choice is invalid, before writing anything.
     """
-    from mediarec.models.registry import resolve_specs
+    from mediarec.models.catalogue import resolve_specs
 
     models: dict[str, dict] = {role: dict(table) for role, table in settings.model_overrides.items()}
     for role in set(preferences.model_names) | set(preferences.model_backends):

@@ -102,7 +102,8 @@ def _espeak():
 
 
 def _model_checks(settings: Settings) -> list[Check]:
-    from mediarec.models.registry import check_available, resolve_specs
+    from mediarec.models.availability import check_available
+    from mediarec.models.catalogue import resolve_specs
 
     checks = []
     specs = resolve_specs(settings.profile, settings.model_overrides, base_dir=settings.config_path.parent)

@@ -1,9 +1,10 @@
-"""Neural encoders behind one interface, device choice, the model registry and downloads.
+"""Neural encoders behind one interface, device choice, the model catalogue, the model set and downloads.
 
 Importing this package is cheap: torch, open_clip, transformers, faster-whisper and onnxruntime are
 imported only when a model loads.
 """
 
+from mediarec.models.availability import check_available
 from mediarec.models.base import (
     AudioEncoder,
     Encoder,
@@ -14,17 +15,9 @@ from mediarec.models.base import (
     Transcript,
     TranscriptSegment,
 )
+from mediarec.models.catalogue import PROFILES, ROLES, ModelSpec, resolve_specs
 from mediarec.models.device import DeviceChoice, choose_device, describe_devices
-from mediarec.models.registry import (
-    PROFILES,
-    ROLES,
-    ModelSet,
-    ModelSpec,
-    check_available,
-    create_encoder,
-    default_cache_dir,
-    resolve_specs,
-)
+from mediarec.models.model_set import ModelSet, create_encoder, default_cache_dir
 
 __all__ = [
     "PROFILES",

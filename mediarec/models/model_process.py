@@ -29,7 +29,7 @@ from mediarec.models.helper_process import (
     array_from_json,
     array_to_json,
 )
-from mediarec.models.registry import ModelSet
+from mediarec.models.model_set import ModelSet
 
 MODULE = "mediarec.models.model_process"
 # The helper holds the query models (the offline set alone takes ~0.9 GB with torch); after this long without a
@@ -188,7 +188,7 @@ def _answer(models, request: dict[str, Any]) -> dict[str, Any]:
 
 def _ready(models, role: str) -> bool:
     # Checked here, not in the app: telling whether a hub model is cached imports its framework.
-    from mediarec.models.registry import check_available
+    from mediarec.models.availability import check_available
 
     return check_available(models.specs[role], models.cache_dir)[0]
 

@@ -28,7 +28,7 @@ from mediarec.media.keyframes import VisualSummary, extract_keyframes
 from mediarec.media.probe import MediaInfo, probe
 from mediarec.media.thumbnails import save_thumbnail
 from mediarec.models.base import ModelError, Transcript
-from mediarec.models.registry import ModelSet
+from mediarec.models.model_set import ModelSet
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import (
     DEFAULT_WEIGHTS,

@@ -73,7 +73,7 @@ class FolderList(QWidget):
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, folders: Sequence[str], parent: QWidget | None = None):
         super().__init__(parent)
-        from mediarec.models.registry import BACKENDS, PROFILES, ROLES
+        from mediarec.models.catalogue import BACKENDS, PROFILES, ROLES
 
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(720)
@@ -164,7 +164,7 @@ class SettingsDialog(QDialog):
 
     def _show_profile_models(self) -> None:
         """Each name field shows, greyed, the model the chosen profile would use."""
-        from mediarec.models.registry import PROFILES
+        from mediarec.models.catalogue import PROFILES
 
         profile = PROFILES[self.profile.currentData()]
         for role, field in self.model_names.items():
@@ -187,7 +187,7 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         from mediarec.models.base import ModelError
-        from mediarec.models.registry import resolve_specs
+        from mediarec.models.catalogue import resolve_specs
 
         preferences = self.preferences()
         overrides = {

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.app.indexing_process import DownloadProgress, IndexJobProcess
-from mediarec.app.setup import ModelStatus, model_overview
 from mediarec.config import Settings
+from mediarec.models.availability import ModelStatus, model_overview
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import megabytes, role_label
 from mediarec.ui.settings_dialog import FolderList

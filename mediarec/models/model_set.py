@@ -1,0 +1,147 @@
+"""A library's models: one encoder per role, created from the catalogue's specs on first request."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mediarec.models.availability import check_available
+from mediarec.models.base import (
+    AudioEncoder,
+    Encoder,
+    ImageTextEncoder,
+    ModelError,
+    SpeechTranscriber,
+    TextEncoder,
+)
+from mediarec.models.catalogue import BACKENDS, ROLES, TAGGING_OPTIONS, ModelSpec, resolve_specs
+from mediarec.models.device import DeviceChoice, choose_device
+from mediarec.models.download import ProgressCallback
+
+if TYPE_CHECKING:
+    from mediarec.config import Settings
+
+_Kind = TypeVar("_Kind", bound=Encoder)
+
+
+def create_encoder(
+    spec: ModelSpec,
+    device: DeviceChoice,
+    cache_dir: Path,
+    *,
+    progress: type | ProgressCallback | None = None,
+) -> Encoder:
+    """An encoder for ``spec`` (weights not loaded yet). Wrong option values raise ModelError."""
+    backend = BACKENDS[spec.backend]
+    # Backends that never download take no progress hook.
+    extra = {"progress": progress} if backend.downloads else {}
+    try:
+        options = {key: value for key, value in spec.options.items() if key not in TAGGING_OPTIONS}
+        return backend.factory(spec.name, device, Path(cache_dir), **options, **extra)
+    except TypeError as error:
+        raise ModelError(f"[models.{spec.role}] has an option of the wrong type: {error}.") from error
+
+
+def has_text_tower(spec: ModelSpec) -> bool:
+    """Whether ``spec``'s encoder has an ``encode_texts`` into the space of its media vectors (see Backend)."""
+    return BACKENDS[spec.backend].text_tower
+
+
+def default_cache_dir() -> Path:
+    """Downloaded and unpacked weights live in the user cache dir (safe to delete: they come back)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("mediarec")) / "models"
+
+
+class ModelSet:
+    """The encoders of every role for one (profile, overrides, device), each created on first request.
+
+    Shared by the indexing job and the search service; creating it loads nothing.
+    """
+
+    def __init__(
+        self,
+        profile: str = "default",
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        device: DeviceChoice | None = None,
+        cache_dir: Path | None = None,
+        *,
+        base_dir: Path | None = None,
+        progress: type | ProgressCallback | None = None,
+    ) -> None:
+        self.profile = profile
+        self.specs = resolve_specs(profile, overrides, base_dir=base_dir)
+        self._device = device
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.progress = progress
+        self._encoders: dict[str, Encoder] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def device(self) -> DeviceChoice:
+        """Chosen on first use ("auto"), so that creating a ModelSet does not import torch."""
+        if self._device is None:
+            self._device = choose_device("auto")
+        return self._device
+
+    @classmethod
+    def for_settings(cls, settings: Settings, device: DeviceChoice | None = None) -> ModelSet:
+        """The models of a library's settings (profile, overrides, model cache; relative folders in the config
+        are relative to its file). The device preference is resolved now unless ``device`` is given."""
+        return cls(
+            settings.profile,
+            settings.model_overrides,
+            device or choose_device(settings.device),
+            settings.model_cache_dir,
+            base_dir=settings.config_path.parent,
+        )
+
+    def get(self, role: str) -> Encoder:
+        if role not in ROLES:
+            raise ModelError(f"Unknown model role {role!r}; the roles are {', '.join(ROLES)}.")
+        with self._lock:
+            encoder = self._encoders.get(role)
+            if encoder is None:
+                encoder = create_encoder(
+                    self.specs[role], self.device, self.cache_dir, progress=self.progress
+                )
+                self._encoders[role] = encoder
+            return encoder
+
+    def image_text(self) -> ImageTextEncoder:
+        return self._typed("image_text", ImageTextEncoder)
+
+    def transcriber(self) -> SpeechTranscriber:
+        return self._typed("transcriber", SpeechTranscriber)
+
+    def text(self) -> TextEncoder:
+        return self._typed("text", TextEncoder)
+
+    def audio(self) -> AudioEncoder:
+        return self._typed("audio", AudioEncoder)
+
+    def _typed(self, role: str, kind: type[_Kind]) -> _Kind:
+        encoder = self.get(role)
+        assert isinstance(encoder, kind), f"{role} encoder is a {type(encoder).__name__}"
+        return encoder
+
+    def has_text_tower(self, role: str) -> bool:
+        """Whether ``role``'s model encodes texts into the space of its media vectors (CLIP, CLAP), so that a
+        query can be searched against them. Read from the spec's backend: loads and creates nothing."""
+        return has_text_tower(self.specs[role])
+
+    def model_ids(self) -> dict[str, str]:
+        """The id of each role's model (hashes local weights; loads nothing)."""
+        return {role: self.get(role).model_id for role in ROLES}
+
+    def check_all(self) -> dict[str, tuple[bool, str]]:
+        return {role: check_available(spec, self.cache_dir) for role, spec in self.specs.items()}
+
+    def unload_all(self) -> None:
+        with self._lock:
+            encoders = list(self._encoders.values())
+        for encoder in encoders:
+            encoder.unload()
