@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mediarec.app.library import Library, LibraryError
-from mediarec.index.records import ItemRecord, PlayRecord, TagRecord, TranscriptLine
+from mediarec.index.records import USER_TAG_SOURCE, ItemRecord, PlayRecord, TagRecord, TranscriptLine
 from mediarec.player.session import PlaySummary
 from mediarec.rank.modal_similarity import SimilarHit
 
 if TYPE_CHECKING:
     from mediarec.understand.chapters import ChapterList
-
-USER_TAG_SOURCE = "user"
 
 # -- details of one item -------------------------------------------------------------------------------------
 

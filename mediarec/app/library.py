@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mediarec.config import Settings
 from mediarec.errors import MediarecError
-from mediarec.index.records import ItemRecord
+from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.modal_similarity import SimilarHit
@@ -197,9 +197,7 @@ class Library:
 
     def rate(self, path: str | Path, feedback: str) -> None:
         """Feedback on an item: "like", "dislike", "not-interested" (never suggest it again) or "clear"."""
-        from mediarec.recommend.profile import DISLIKE, LIKE, NOT_INTERESTED
-
-        values = {"like": LIKE, "dislike": DISLIKE, "not-interested": NOT_INTERESTED, "clear": 0}
+        values = {"like": LIKE, "dislike": DISLIKE, "not-interested": NOT_INTERESTED, "clear": NO_FEEDBACK}
         if feedback not in values:
             raise LibraryError(f"Feedback is one of {', '.join(values)}, not {feedback!r}.")
         self.store.set_feedback(self.resolve(path).id, values[feedback])
@@ -264,7 +262,7 @@ class Library:
         item = self.resolve(path)
         play = self.store.record_play(item.id, seconds=seconds, start_position=start_position)
         if like or dislike:
-            self.store.set_feedback(item.id, 1 if like else -1)
+            self.store.set_feedback(item.id, LIKE if like else DISLIKE)
         return play
 
     def failed_items(self) -> list[ItemRecord]:

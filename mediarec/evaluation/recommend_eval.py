@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.evaluation.metrics import mean, ndcg_at, precision_at
-from mediarec.index.records import PlayRecord
+from mediarec.index.records import DISLIKE, LIKE, PlayRecord
 from mediarec.rank.fusion_scoring import ConcatFusion
 from mediarec.rank.item_blocks import block_layout, current_item_space, load_blocks
-from mediarec.recommend.profile import DISLIKE, LIKE, FeedbackEvent, History
+from mediarec.recommend.profile import FeedbackEvent, History
 from mediarec.recommend.recommender import Recommender
 
 TOP = 10

@@ -21,8 +21,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from mediarec.evaluation.metrics import mean
+from mediarec.index.records import APPLIED_TAG_SCORE
 
-APPLIED_SCORE = 0.5
 TOLERANCE_SECONDS = 2.0
 
 
@@ -74,7 +74,7 @@ def score_tags(store, cases: list[tuple[int, set[str]]], source: str, known: set
         predicted = {
             tag.name.lower()
             for tag in store.tags(item_id)
-            if tag.source == source and tag.score >= APPLIED_SCORE
+            if tag.source == source and tag.score >= APPLIED_TAG_SCORE
         }
         unjudged += len(predicted - label_set)
         predicted &= label_set

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from mediarec.errors import MediarecError
+from mediarec.index.records import APPLIED_TAG_SCORE
 from mediarec.index.store import LibraryStore
 
 KINDS = ("video", "audio")
-APPLIED_TAG_SCORE = 0.5
 LANGUAGE_ALIASES = {
     "chinese": "zh", "mandarin": "zh", "中文": "zh", "汉语": "zh", "普通话": "zh", "zh-cn": "zh", "zh-tw": "zh",
     "english": "en", "英语": "en", "英文": "en", "spanish": "es", "french": "fr", "german": "de",

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mediarec.index.records import APPLIED_TAG_SCORE
 from mediarec.index.store import LibraryStore
 
 # Tag sources searched through this channel, and the modality their moments report.
 TAG_MODALITIES = {"audio": "audio"}
-APPLIED_SCORE = 0.5  # every source's tags count as applied from this score (see understand/audio_tags.py)
 MIN_TAG_Z = 3.9  # dev set (64 tag names): true tag matches z >= 4.1, best unrelated tag z <= 3.6
 MAX_SNIPPET_TAGS = 3
 SNIPPET_PREFIX = {"audio": "sounds like"}
@@ -184,7 +184,7 @@ class TagChannel:
             "coalesce(t.end, i.duration, 0.0) FROM tags t "
             "JOIN items i ON i.id = t.item_id "
             f"WHERE i.status = 'indexed' AND t.score >= ? AND t.source IN ({marks})",
-            (APPLIED_SCORE, *self.sources),
+            (APPLIED_TAG_SCORE, *self.sources),
         )
         return [StoredTag(int(i), name, source, float(score), s, e) for i, name, source, score, s, e in rows]
 

@@ -9,11 +9,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mediarec.index.records import ItemRecord
+from mediarec.index.records import APPLIED_TAG_SCORE, LIKE, ItemRecord
 from mediarec.index.store import LibraryStore
-from mediarec.recommend.profile import LIKE, Engagement
+from mediarec.recommend.profile import Engagement
 
-MIN_TAG_SCORE = 0.5
 MAX_TAGS = 3
 # A tag on more than this share of the library ("speech", "english") explains nothing about this item.
 MAX_TAG_SHARE = 0.25
@@ -59,7 +58,7 @@ class Explainer:
 
     def shared_tags(self, item_id: int) -> Reason | None:
         weights = self._tag_profile()
-        names = {tag.name for tag in self.store.tags(item_id) if tag.score >= MIN_TAG_SCORE}
+        names = {tag.name for tag in self.store.tags(item_id) if tag.score >= APPLIED_TAG_SCORE}
         shared = sorted((name for name in names if name in weights), key=lambda name: -weights[name])
         if not shared:
             return None
@@ -99,7 +98,7 @@ class Explainer:
             for engagement in positive[:TAG_PROFILE_ITEMS]:
                 for tag in self.store.tags(engagement.item_id):
                     common = total >= 20 and counts.get(tag.name, 0) > MAX_TAG_SHARE * total
-                    if tag.score >= MIN_TAG_SCORE and not common:
+                    if tag.score >= APPLIED_TAG_SCORE and not common:
                         rarity = math.log(1.0 + total / max(1, counts.get(tag.name, 1)))
                         weights[tag.name] += engagement.weight * rarity
             self._tag_weights = dict(weights)

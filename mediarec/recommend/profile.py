@@ -20,11 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mediarec.index.records import PlayRecord
+from mediarec.index.records import DISLIKE, LIKE, NOT_INTERESTED, PlayRecord
 from mediarec.index.store import LibraryStore
 from mediarec.rank.item_blocks import MODALITIES, ItemBlocks, synthetic_blocks
 
-LIKE, DISLIKE, NOT_INTERESTED = 1, -1, -2
 FEEDBACK_NAMES = {LIKE: "like", DISLIKE: "dislike", NOT_INTERESTED: "not interested"}
 HALF_LIFE_DAYS = 30.0
 MAX_PROFILE_ITEMS = 200

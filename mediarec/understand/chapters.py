@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mediarec.index.records import ItemRecord, TagRecord
+from mediarec.index.records import APPLIED_TAG_SCORE, ItemRecord, TagRecord
 from mediarec.index.store import LibraryStore
 from mediarec.models.base import l2_normalise
 
@@ -244,7 +244,7 @@ def _best_tag(tags, tag_moments, start: float, end: float, sources) -> str | Non
     nothing about one chapter."""
     best, best_key = None, (0.0, 0)
     for tag in tags:
-        if tag.source not in sources or tag.score < 0.5:
+        if tag.source not in sources or tag.score < APPLIED_TAG_SCORE:
             continue
         moments = tag_moments.get(f"{tag.source}:{tag.name}") or (
             [(tag.start, tag.end)] if tag.start is not None else []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mediarec.index.records import TagRecord
+from mediarec.index.records import SUGGESTED_TAG_SOURCE, USER_TAG_SOURCE, TagRecord
 
 # Where a tag came from; "suggested" tags come from the classifier the user teaches (taught_tags).
-SOURCES = ("visual", "audio", "speech", "metadata", "user", "suggested")
+SOURCES = ("visual", "audio", "speech", "metadata", USER_TAG_SOURCE, SUGGESTED_TAG_SOURCE)
 # Two moments closer than this are one moment (keyframes and audio windows leave small gaps).
 _MERGE_GAP_SECONDS = 1.0
 

@@ -3,7 +3,7 @@ Chinese name of the picture and sound tags (from the vocabulary and the AudioSet
 
 from __future__ import annotations
 
-from mediarec.index.records import ItemRecord
+from mediarec.index.records import APPLIED_TAG_SCORE, ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.understand.vocabulary import chinese_tag_names
 
@@ -22,7 +22,7 @@ def tags_report(store: LibraryStore, item: ItemRecord) -> list[dict]:
                 "zh": zh.get(tag.name) if tag.source in ("visual", "audio") else None,
                 "source": tag.source,
                 "score": round(tag.score, 4),
-                "applied": tag.score >= 0.5,
+                "applied": tag.score >= APPLIED_TAG_SCORE,
                 "start": tag.start,
                 "end": tag.end,
                 "moments": [{"start": start, "end": end} for start, end in spans],

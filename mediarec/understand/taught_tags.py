@@ -23,12 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.errors import MediarecError
-from mediarec.index.records import SUGGESTED_TAG_SOURCE, ItemRecord, TagRecord
+from mediarec.index.records import SUGGESTED_TAG_SOURCE, USER_TAG_SOURCE, ItemRecord, TagRecord
 from mediarec.index.store import LibraryStore
 from mediarec.index.vectors import ITEM_SPACE_MODALITY
 
-USER_SOURCE = "user"
-SUGGESTED_SOURCE = SUGGESTED_TAG_SOURCE
 MIN_POSITIVES = 2
 SUGGEST_CONFIDENCE = 0.5
 AUTO_APPLY_PRECISION = 0.9
@@ -97,14 +95,14 @@ class TaughtTags:
 
     def add(self, item: ItemRecord, name: str) -> None:
         name = _clean(name)
-        self.store.set_tags([TagRecord(item.id, name, USER_SOURCE, 1.0)])
-        self.store.remove_tag(item.id, name, SUGGESTED_SOURCE)
+        self.store.set_tags([TagRecord(item.id, name, USER_TAG_SOURCE, 1.0)])
+        self.store.remove_tag(item.id, name, SUGGESTED_TAG_SOURCE)
         self._forget_rejection(name, item.id)
 
     def remove(self, item: ItemRecord, name: str) -> int:
         name = _clean(name)
-        return self.store.remove_tag(item.id, name, USER_SOURCE) + self.store.remove_tag(
-            item.id, name, SUGGESTED_SOURCE
+        return self.store.remove_tag(item.id, name, USER_TAG_SOURCE) + self.store.remove_tag(
+            item.id, name, SUGGESTED_TAG_SOURCE
         )
 
     def accept(self, item: ItemRecord, name: str) -> TagModelReport:
@@ -116,7 +114,7 @@ class TaughtTags:
         state = self._state(name)
         state["rejected"] = sorted(set(state.get("rejected", [])) | {item.id})
         self._save_state(name, state)
-        self.store.remove_tag(item.id, name, SUGGESTED_SOURCE)
+        self.store.remove_tag(item.id, name, SUGGESTED_TAG_SOURCE)
         return self._retrain(name)
 
     def _retrain(self, name: str) -> TagModelReport:
@@ -188,7 +186,7 @@ class TaughtTags:
 
     def _clear_suggested(self, name: str) -> int:
         return sum(
-            self.store.remove_tag(item_id, name, SUGGESTED_SOURCE)
+            self.store.remove_tag(item_id, name, SUGGESTED_TAG_SOURCE)
             for item_id in self.store.items_with_tag(name, 0.0)
         )
 
@@ -199,14 +197,14 @@ class TaughtTags:
         self._clear_suggested(name)
         if positives < AUTO_APPLY_MIN_POSITIVES or precision is None or precision < AUTO_APPLY_PRECISION:
             return 0, "Not applied: " + _precision_note(precision, positives)
-        self.store.set_tags([TagRecord(s.item.id, name, SUGGESTED_SOURCE, s.confidence) for s in suggestions])
+        self.store.set_tags([TagRecord(s.item.id, name, SUGGESTED_TAG_SOURCE, s.confidence) for s in suggestions])
         return len(suggestions), ""
 
     def _items_tagged(self, name: str) -> list[ItemRecord]:
         ids = [
             item_id
             for item_id in self.store.items_with_tag(name, 0.0)
-            if any(tag.name == name and tag.source == USER_SOURCE for tag in self.store.tags(item_id))
+            if any(tag.name == name and tag.source == USER_TAG_SOURCE for tag in self.store.tags(item_id))
         ]
         return [item for item in self.store.items_by_ids(ids).values() if item.status == "indexed"]
 
