@@ -9,14 +9,20 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mediarec.config import Settings
 from mediarec.errors import MediarecError
 from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, ItemRecord
 from mediarec.index.store import LibraryStore
+from mediarec.models.model_set import speech_space_model_id
 from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.modal_similarity import SimilarHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
+
+if TYPE_CHECKING:
+    from mediarec.models.base import ModelSetLike
+    from mediarec.models.model_set import ModelSet
 
 
 class LibraryError(MediarecError):
@@ -35,8 +41,8 @@ class Library:
         self.settings = settings
         self.store = LibraryStore(settings.database_path)
         self.models_in_helper = models_in_helper
-        self._models = None
-        self._query_models = None
+        self._models: ModelSet | None = None
+        self._query_models: ModelSetLike | None = None
         self._models_lock = threading.Lock()
 
     def close(self) -> None:
@@ -48,7 +54,7 @@ class Library:
     # -- models (loaded lazily: opening a library or listing it never loads a network) -------------------------
 
     @property
-    def models(self):
+    def models(self) -> ModelSet:
         with self._models_lock:
             if self._models is None:
                 from mediarec.models.model_set import ModelSet
@@ -57,7 +63,7 @@ class Library:
             return self._models
 
     @property
-    def query_models(self):
+    def query_models(self) -> ModelSetLike:
         """The models that encode search queries: ``models`` itself, or its stand-in in a helper process."""
         if not self.models_in_helper:
             return self.models
@@ -102,8 +108,7 @@ class Library:
         frame_space = self.store.space("frame", image_text.model_id)
         if frame_space is not None:
             channels.append(QueryChannel("frame", frame_space, image_text.encode_texts))
-        speech_model = f"{models.get('transcriber').model_id}+{models.get('text').model_id}"
-        speech_space = self.store.space("speech", speech_model)
+        speech_space = self.store.space("speech", speech_space_model_id(models))
         if speech_space is not None:
             channels.append(QueryChannel("speech", speech_space, models.get("text").encode_queries))
         # Sounds compared with the query itself when the audio model has a text tower (CLAP; the catalogue says so

@@ -10,6 +10,7 @@ from mediarec.models.base import (
     Encoder,
     ImageTextEncoder,
     ModelError,
+    ModelSetLike,
     SpeechTranscriber,
     TextEncoder,
     Transcript,
@@ -17,7 +18,7 @@ from mediarec.models.base import (
 )
 from mediarec.models.catalogue import PROFILES, ROLES, ModelSpec, resolve_specs
 from mediarec.models.device import DeviceChoice, choose_device, describe_devices
-from mediarec.models.model_set import ModelSet, create_encoder, default_cache_dir
+from mediarec.models.model_set import ModelSet, create_encoder, default_cache_dir, speech_space_model_id
 
 __all__ = [
     "PROFILES",
@@ -28,6 +29,7 @@ __all__ = [
     "ImageTextEncoder",
     "ModelError",
     "ModelSet",
+    "ModelSetLike",
     "ModelSpec",
     "SpeechTranscriber",
     "TextEncoder",
@@ -39,4 +41,5 @@ __all__ = [
     "default_cache_dir",
     "describe_devices",
     "resolve_specs",
+    "speech_space_model_id",
 ]

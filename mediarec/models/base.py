@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
@@ -216,3 +216,23 @@ class AudioEncoder(Encoder):
         _, scores, names = self.tag(audio)
         return starts, vectors, scores, names
 
+
+class ModelSetLike(Protocol):
+    """What search needs of a set of models, whether they run in this process (models.model_set.ModelSet) or in
+    the desktop app's helper process (models.model_process.HelperModelSet)."""
+
+    def get(self, role: str) -> Encoder:
+        """The encoder of ``role`` ("image_text", "transcriber", "text" or "audio"); creating it loads nothing."""
+        ...
+
+    def has_text_tower(self, role: str) -> bool:
+        """Whether ``role``'s model encodes texts into the space of its media vectors (CLIP, CLAP)."""
+        ...
+
+    def warm_up(self, roles: Sequence[str]) -> list[str]:
+        """Load the roles' models that need no download now; returns the roles loaded."""
+        ...
+
+    def unload_all(self) -> None:
+        """Free every loaded model's memory."""
+        ...

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from mediarec.config import Settings, settings_from_json, settings_to_json
-from mediarec.models.base import ModelError
+from mediarec.models.base import Encoder, ModelError
 from mediarec.models.device import DeviceChoice
 from mediarec.models.helper_process import (
     ChildChannel,
@@ -122,7 +122,10 @@ class HelperEncoder:
 
 
 class HelperModelSet:
-    """A ModelSet whose text encoding runs in a helper process; all else is the local ModelSet's."""
+    """A ModelSet whose text encoding runs in a helper process; all else is the local ModelSet's.
+
+    It is a models.base.ModelSetLike, as ModelSet is, so the library searches with either.
+    """
 
     def __init__(self, settings: Settings):
         # The local encoders only answer model_id, dim and names; they never load here, so the device they are
@@ -130,8 +133,12 @@ class HelperModelSet:
         self._local = ModelSet.for_settings(settings, device=DeviceChoice("cpu", "float32"))
         self.helper = ModelHelper(settings)
 
-    def get(self, role: str) -> HelperEncoder:
-        return HelperEncoder(role, self._local.get(role), self.helper)
+    def get(self, role: str) -> Encoder:
+        # A HelperEncoder answers every attribute of the local encoder, so callers may treat it as one.
+        return cast(Encoder, HelperEncoder(role, self._local.get(role), self.helper))
+
+    def has_text_tower(self, role: str) -> bool:
+        return self._local.has_text_tower(role)
 
     def warm_up(self, roles: Sequence[str]) -> list[str]:
         """Load the roles' models that are already here (never a download) in the helper."""
@@ -164,15 +171,15 @@ def main() -> int:
     return 0
 
 
-def _answer(models, request: dict[str, Any]) -> dict[str, Any]:
+def _answer(models: ModelSet, request: dict[str, Any]) -> dict[str, Any]:
     try:
         if request["op"] == "load":
-            roles = [
-                role for role in request["roles"] if not request.get("only_ready") or _ready(models, role)
-            ]
-            for role in roles:
+            # Checked here, not in the app: telling whether a hub model is cached imports huggingface_hub.
+            if request.get("only_ready"):
+                return {"loaded": models.warm_up(request["roles"])}
+            for role in request["roles"]:
                 models.get(role).load()
-            return {"loaded": roles}
+            return {"loaded": list(request["roles"])}
         if request["op"] == "encode" and request["method"] in REMOTE_METHODS:
             encode = getattr(models.get(request["role"]), request["method"])
             return array_to_json(encode(request["texts"]))
@@ -184,13 +191,6 @@ def _answer(models, request: dict[str, Any]) -> dict[str, Any]:
 
         traceback.print_exc()
         return {"error": type(error).__name__, "message": f"{type(error).__name__}: {error}"}
-
-
-def _ready(models, role: str) -> bool:
-    # Checked here, not in the app: telling whether a hub model is cached imports its framework.
-    from mediarec.models.availability import check_available
-
-    return check_available(models.specs[role], models.cache_dir)[0]
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
-"""A library's models: one encoder per role, created from the catalogue's specs on first request."""
+"""A library's models: one encoder per role, created from the catalogue's specs on first request.
+
+``ModelSet`` runs its models in this process; the desktop app's helper-backed stand-in
+(models.model_process.HelperModelSet) offers the same ``ModelSetLike`` face (models.base).
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,6 +17,7 @@ from mediarec.models.base import (
     Encoder,
     ImageTextEncoder,
     ModelError,
+    ModelSetLike,
     SpeechTranscriber,
     TextEncoder,
 )
@@ -54,6 +59,12 @@ def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("mediarec")) / "models"
+
+
+def speech_space_model_id(models: ModelSetLike) -> str:
+    """The model id of the speech vectors: they depend on the transcriber (what was heard) and on the text model
+    (how it was embedded), so a change of either makes a new speech space."""
+    return f"{models.get('transcriber').model_id}+{models.get('text').model_id}"
 
 
 class ModelSet:
@@ -132,6 +143,14 @@ class ModelSet:
         """Whether ``role``'s model encodes texts into the space of its media vectors (CLIP, CLAP), so that a
         query can be searched against them. Read from the spec's backend: loads and creates nothing."""
         return has_text_tower(self.specs[role])
+
+    def warm_up(self, roles: Sequence[str]) -> list[str]:
+        """Load the roles' models that are already here (never a download); returns the roles loaded. Telling
+        whether a hub model is cached imports huggingface_hub."""
+        ready = [role for role in roles if check_available(self.specs[role], self.cache_dir)[0]]
+        for role in ready:
+            self.get(role).load()
+        return ready
 
     def model_ids(self) -> dict[str, str]:
         """The id of each role's model (hashes local weights; loads nothing)."""

@@ -28,7 +28,7 @@ from mediarec.media.keyframes import VisualSummary, extract_keyframes
 from mediarec.media.probe import MediaInfo, probe
 from mediarec.media.thumbnails import save_thumbnail
 from mediarec.models.base import ModelError, Transcript
-from mediarec.models.model_set import ModelSet
+from mediarec.models.model_set import ModelSet, speech_space_model_id
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import (
     DEFAULT_WEIGHTS,
@@ -105,7 +105,7 @@ class Indexer:
     # -- what needs work ---------------------------------------------------------------------------------------
 
     def speech_model_id(self) -> str:
-        return f"{self.models.get('transcriber').model_id}+{self.models.get('text').model_id}"
+        return speech_space_model_id(self.models)
 
     def current_model_ids(self) -> dict[str, str]:
         ids = {"frame": self.models.get("image_text").model_id, "audio": self.models.get("audio").model_id}
