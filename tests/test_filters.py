@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import json_lines, run_cli
 
-from mediarec.app import LibraryError
+from mediarec.errors import MediarecError
 from mediarec.index.records import ItemIndexResult, TagRecord
 from mediarec.index.store import LibraryStore
 from mediarec.rank.filters import (
@@ -123,7 +123,7 @@ def test_filters_narrow_a_semantic_query(indexed):
         "red_circle_again.mkv",
         "baking_lesson.mp4",
     }
-    with pytest.raises(LibraryError, match="dur:<5m"):
+    with pytest.raises(MediarecError, match="dur:<5m"):
         library.search("bread dur:5m")
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import json_lines, run_cli
 from synthetic_items import build_synthetic_library, write_item
 
-from mediarec.app import LibraryError
+from mediarec.errors import MediarecError
 from mediarec.rank.fusion_scoring import ConcatFusion, GatedFusion, ModalityCalibration, WeightedFusion
 from mediarec.rank.gate_training import train_gate, triplets_from_pairs
 from mediarec.rank.item_blocks import (
@@ -52,7 +52,7 @@ def test_sounds_like_puts_speech_near_speech_and_talks_about_needs_speech(indexe
     assert ranked.index(str(media.beach_speech_audio)) < ranked.index(str(media.tone_audio))
     talks = indexed.library.similar(media.bread_speech_video, limit=5, modality="talks")
     assert [hit.item.path for hit in talks] == [str(media.beach_speech_audio)]
-    with pytest.raises(LibraryError, match="no speech"):
+    with pytest.raises(MediarecError, match="no speech"):
         indexed.library.similar(media.green_triangle_video, modality="talks")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mediarec.app.library import Library, LibraryError
+from mediarec.app.library import Library
+from mediarec.errors import MediarecError
 from mediarec.index.records import USER_TAG_SOURCE, ItemRecord, PlayRecord, TagRecord, TranscriptLine
 from mediarec.player.session import PlaySummary
 from mediarec.rank.modal_similarity import SimilarHit
@@ -34,14 +35,12 @@ class ItemDetails:
 def item_details(library: Library, item_id: int, similar_limit: int = 8) -> ItemDetails:
     """All the details panel and the player show about one item; ``similar_limit`` 0 skips "more like this"."""
     store = library.store
-    item = store.item(item_id)
-    if item is None:
-        raise LibraryError("This file is no longer in the library.")
+    item = library.item(item_id)
     similar: list[SimilarHit] = []
     if similar_limit and item.status == "indexed":
         try:
-            similar = library.similar(item.path, similar_limit)
-        except LibraryError:
+            similar = library.similar_to(item, similar_limit)
+        except MediarecError:
             similar = []  # nothing to compare with yet (no fused vector): the panel says so
     return ItemDetails(
         item=item,
@@ -55,15 +54,18 @@ def item_details(library: Library, item_id: int, similar_limit: int = 8) -> Item
 
 
 def add_user_tag(library: Library, item_id: int, name: str) -> tuple[TagRecord, ...]:
-    clean = " ".join(name.split()).lower()
-    if not clean:
-        raise ValueError("A tag needs at least one letter.")
-    library.store.set_tags([TagRecord(item_id, clean, USER_TAG_SOURCE, 1.0)])
+    """The desktop's "Add tag": the same action as `mediarec tag add` (Library.add_tag)."""
+    library.add_tag(library.item(item_id), name)
     return tuple(library.store.tags(item_id))
 
 
 def remove_tag(library: Library, item_id: int, name: str, source: str) -> tuple[TagRecord, ...]:
-    library.store.remove_tag(item_id, name, source)
+    """The desktop's "Remove": the user's own tags go as `mediarec tag remove` does (with their applied
+    suggestion); a tag from the file's analysis is removed from that source only."""
+    if source == USER_TAG_SOURCE:
+        library.remove_tag(library.item(item_id), name)
+    else:
+        library.store.remove_tag(item_id, name, source)
     return tuple(library.store.tags(item_id))
 
 
@@ -83,7 +85,4 @@ def set_feedback(library: Library, item_id: int, value: int) -> int:
 
 def item_chapters(library: Library, item_id: int) -> ChapterList:
     """The chapters of one item (stored data only: no decoding, no model)."""
-    item = library.store.item(item_id)
-    if item is None:
-        raise LibraryError("This file is no longer in the library.")
-    return library.chapters(item.path)
+    return library.chapters_of(library.item(item_id))

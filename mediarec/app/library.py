@@ -165,24 +165,20 @@ class Library:
             raise LibraryError(
                 "The library is empty. Index some folders first: mediarec index ~/Videos ~/Music"
             )
-        from mediarec.rank.filters import FilterError, search_with_filters
+        from mediarec.rank.filters import search_with_filters
 
-        try:  # "tag:beach kind:video dog running": filters narrow the items, the rest is searched
-            return search_with_filters(self.search_engine, self.store, query, limit)
-        except FilterError as error:
-            raise LibraryError(str(error)) from None
+        # "tag:beach kind:video dog running": filters narrow the items, the rest is searched
+        return search_with_filters(self.search_engine, self.store, query, limit)
 
     def similar(self, path: str | Path, limit: int = 10, modality: str = "fused") -> list[SimilarHit]:
         """More like this: "fused" (in every way), or by one modality: "frame" (looks like), "audio" (sounds
         like), "speech" (talks about); "looks", "sounds" and "talks" work too. Copies are folded, not listed."""
-        from mediarec.rank.item_blocks import BlockLayoutError
-        from mediarec.rank.modal_similarity import ModalityMissing, ModalSimilarity, resolve_modality
+        return self.similar_to(self.resolve(path), limit, modality)
 
-        item = self.resolve(path)
-        try:
-            return ModalSimilarity(self.store).similar(item, limit, resolve_modality(modality))
-        except (ModalityMissing, BlockLayoutError, ValueError) as error:
-            raise LibraryError(str(error)) from None
+    def similar_to(self, item: ItemRecord, limit: int = 10, modality: str = "fused") -> list[SimilarHit]:
+        from mediarec.rank.modal_similarity import ModalSimilarity, resolve_modality
+
+        return ModalSimilarity(self.store).similar(item, limit, resolve_modality(modality))
 
     # -- history, feedback and recommendations (mediarec/recommend) ------------------------------------------
 
@@ -283,15 +279,34 @@ class Library:
 
     def chapters(self, path: str | Path):
         """understand.chapters.ChapterList: chapters with titles and pictures, and key scenes. Loads no model."""
+        return self.chapters_of(self.resolve(path))
+
+    def chapters_of(self, item: ItemRecord):
         from mediarec.understand.chapters import chapters_for_item
 
-        return chapters_for_item(self.store, self.resolve(path))
+        return chapters_for_item(self.store, item)
 
     def tag_add(self, path: str | Path, name: str) -> None:
-        self._taught_tags(lambda taught: taught.add(self.resolve(path), name))
+        self.add_tag(self.resolve(path), name)
 
     def tag_remove(self, path: str | Path, name: str) -> int:
-        return self._taught_tags(lambda taught: taught.remove(self.resolve(path), name))
+        return self.remove_tag(self.resolve(path), name)
+
+    def add_tag(self, item: ItemRecord, name: str) -> None:
+        """The user's own tag on an item (name rule: understand.taught_tags.tag_name); it replaces a suggested
+        copy and forgets an earlier rejection of the tag on this item."""
+        self._taught_tags(lambda taught: taught.add(item, name))
+
+    def remove_tag(self, item: ItemRecord, name: str) -> int:
+        """Remove the user's tag and its applied suggestion from an item; returns how many were removed."""
+        return self._taught_tags(lambda taught: taught.remove(item, name))
+
+    def item(self, item_id: int) -> ItemRecord:
+        """The item with this id, whatever its status (the desktop speaks ids)."""
+        item = self.store.item(item_id)
+        if item is None:
+            raise LibraryError("This file is no longer in the library.")
+        return item
 
     def tag_suggest(self, name: str, limit: int = 20, apply: bool = False):
         """understand.taught_tags.TagModelReport: suggestions with confidence and cross-validated precision."""
@@ -307,9 +322,6 @@ class Library:
         return self._taught_tags(lambda taught: taught.reject(self.resolve(path), name))
 
     def _taught_tags(self, action):
-        from mediarec.understand.taught_tags import TaughtTagError, TaughtTags
+        from mediarec.understand.taught_tags import TaughtTags
 
-        try:
-            return action(TaughtTags(self.store))
-        except TaughtTagError as error:
-            raise LibraryError(str(error)) from None
+        return action(TaughtTags(self.store))

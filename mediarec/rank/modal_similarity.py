@@ -81,7 +81,7 @@ def resolve_modality(modality: str) -> str:
     resolved = ASPECTS.get(modality, modality)
     if resolved not in SIMILAR_MODALITIES:
         choices = ", ".join([*SIMILAR_MODALITIES, *ASPECTS])
-        raise ValueError(f"Unknown similarity {modality!r}; choose one of {choices}")
+        raise ModalityMissing(f"Unknown similarity {modality!r}; choose one of {choices}")
     return resolved
 
 

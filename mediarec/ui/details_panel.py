@@ -173,9 +173,9 @@ class DetailsPanel(QWidget):
         )
 
     def _failed(self, error: BaseException) -> None:
-        from mediarec.app import LibraryError
+        from mediarec.errors import MediarecError
 
-        if not isinstance(error, LibraryError):
+        if not isinstance(error, MediarecError):
             raise error
         self.placeholder.setText(str(error))
         self.pages.setCurrentWidget(self.placeholder)

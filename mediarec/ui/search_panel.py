@@ -267,15 +267,12 @@ class SearchPanel(QWidget):
         self.results_shown.emit(len(hits))
 
     def _failed(self, generation: int, error: BaseException) -> None:
-        from mediarec.app import LibraryError
-        from mediarec.index.sqlite_driver import StorageError
-        from mediarec.models.base import ModelError
-        from mediarec.models.helper_process import HelperProcessError
+        from mediarec.errors import MediarecError
 
         if generation != self._generation:
             return
-        # HelperProcessError: the model helper crashed twice in a row; its message says how.
-        if not isinstance(error, (LibraryError, ModelError, StorageError, HelperProcessError)):
+        # Among them HelperProcessError: the model helper crashed twice in a row; its message says how.
+        if not isinstance(error, MediarecError):
             raise error
         self.model.set_hits([])
         self.status.setText(self.tr("Search is not available: %1").replace("%1", str(error)))

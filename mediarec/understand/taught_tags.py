@@ -94,23 +94,23 @@ class TaughtTags:
     # -- the user's answers ------------------------------------------------------------------------------------
 
     def add(self, item: ItemRecord, name: str) -> None:
-        name = _clean(name)
+        name = tag_name(name)
         self.store.set_tags([TagRecord(item.id, name, USER_TAG_SOURCE, 1.0)])
         self.store.remove_tag(item.id, name, SUGGESTED_TAG_SOURCE)
         self._forget_rejection(name, item.id)
 
     def remove(self, item: ItemRecord, name: str) -> int:
-        name = _clean(name)
+        name = tag_name(name)
         return self.store.remove_tag(item.id, name, USER_TAG_SOURCE) + self.store.remove_tag(
             item.id, name, SUGGESTED_TAG_SOURCE
         )
 
     def accept(self, item: ItemRecord, name: str) -> TagModelReport:
         self.add(item, name)
-        return self._retrain(_clean(name))
+        return self._retrain(tag_name(name))
 
     def reject(self, item: ItemRecord, name: str) -> TagModelReport:
-        name = _clean(name)
+        name = tag_name(name)
         state = self._state(name)
         state["rejected"] = sorted(set(state.get("rejected", [])) | {item.id})
         self._save_state(name, state)
@@ -125,7 +125,7 @@ class TaughtTags:
     def suggest(self, name: str, *, limit: int = 20, apply: bool = False) -> TagModelReport:
         """Suggestions for ``name`` with confidences and the cross-validated precision; with ``apply``, also
         store them as "suggested" tags, if the precision allows (and keep doing so after each answer)."""
-        name = _clean(name)
+        name = tag_name(name)
         item_ids, vectors = self._item_vectors()
         positives = {item.id for item in self._items_tagged(name)} & set(item_ids)
         if len(positives) < MIN_POSITIVES:
@@ -180,7 +180,7 @@ class TaughtTags:
 
     def stop_applying(self, name: str) -> int:
         """Turn automatic suggestions off for ``name`` and remove the ones applied; returns how many."""
-        name = _clean(name)
+        name = tag_name(name)
         self._save_state(name, {**self._state(name), "auto_apply": False})
         return self._clear_suggested(name)
 
@@ -284,8 +284,11 @@ def _precision_note(precision: float | None, positives: int) -> str:
     return message + "."
 
 
-def _clean(name: str) -> str:
-    cleaned = " ".join(name.split())
+def tag_name(name: str) -> str:
+    """The one rule for a tag name the user types, in the desktop and on the command line alike: inner runs of
+    white space become one space and letters become lower case, so "Beach  Day" and "beach day" are one tag (the
+    filters and the vocabulary match names in any case; two spellings would split one tag's examples)."""
+    cleaned = " ".join(name.split()).lower()
     if not cleaned:
         raise TaughtTagError("A tag needs a name.")
     return cleaned
