@@ -295,6 +295,8 @@ class _ShotTracker:
         return VisualSummary(shots=tuple(self._shots), keyframes=keyframes, duration=end_time)
 
     def _is_cut(self, histogram: np.ndarray, time: float) -> bool:
+        if self._previous is None:  # add() compares only from the second frame on
+            raise RuntimeError("a shot cut needs an earlier frame to compare with")
         change = histogram_change(self._previous, histogram)
         long_enough = time - self._shot_start >= self._min_shot
         cut = long_enough and (change >= self._threshold or self._stands_out(change))

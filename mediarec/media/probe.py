@@ -11,8 +11,10 @@ from pathlib import Path
 
 import av
 import av.error
+from av.audio.stream import AudioStream
 from av.container import InputContainer
 from av.stream import Disposition, Stream
+from av.video.stream import VideoStream
 
 from mediarec.media.errors import (
     CORRUPT,
@@ -64,9 +66,13 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     with open_media(path) as container:
         video = primary_video_stream(container)
         audio = first_audio_stream(container)
-        if video is None and audio is None:
+        primary: Stream
+        if video is not None:
+            primary = video
+        elif audio is not None:
+            primary = audio
+        else:
             raise MediaError(path, NO_STREAMS)
-        primary = video if video is not None else audio
         _require_decodable(path, container, primary)
         if container.format.name.startswith(_INDEXED_FORMATS):
             _require_complete_tail(path, container, primary)
@@ -98,7 +104,7 @@ def open_media(path: str | os.PathLike[str]) -> Iterator[InputContainer]:
         container.close()
 
 
-def primary_video_stream(container: InputContainer) -> Stream | None:
+def primary_video_stream(container: InputContainer) -> VideoStream | None:
     """The first real video stream; cover-art pictures next to audio do not count."""
     has_audio = bool(container.streams.audio)
     for stream in container.streams.video:
@@ -107,7 +113,7 @@ def primary_video_stream(container: InputContainer) -> Stream | None:
     return None
 
 
-def first_audio_stream(container: InputContainer) -> Stream | None:
+def first_audio_stream(container: InputContainer) -> AudioStream | None:
     return container.streams.audio[0] if container.streams.audio else None
 
 
@@ -229,8 +235,8 @@ def _scan_duration(path: str | os.PathLike[str]) -> float:
 def _media_info(
     path: str | os.PathLike[str],
     container: InputContainer,
-    video: Stream | None,
-    audio: Stream | None,
+    video: VideoStream | None,
+    audio: AudioStream | None,
     duration: float,
 ) -> MediaInfo:
     tags = collect_tags(container)

@@ -218,7 +218,7 @@ def write_shapes_video(
     with _atomic_output(target, format_name) as container:
         video = _add_video_stream(container, video_codec, size, fps)
         sound = None
-        if audio_codec is not None:
+        if audio is not None and audio_codec is not None:
             sound = _AudioWriter(
                 container, _add_audio_stream(container, audio_codec, audio_rate), audio, audio_rate
             )
@@ -341,7 +341,8 @@ def _write_silent_and_tonal_clips(root: Path) -> list[SampleClip]:
 
     write_audio(root / "tone_a440.ogg", tone(2.0, 440.0), tags=_tags("A440 Tone", "Test Tones"))
     clips.append(SampleClip("tone_a440.ogg", "audio", None, None, "a steady 440 Hz tone"))
-    chord = sum(tone(3.0, frequency, amplitude=0.2) for frequency in (261.63, 329.63, 392.0))
+    c4, e4, g4 = (tone(3.0, frequency, amplitude=0.2) for frequency in (261.63, 329.63, 392.0))
+    chord = c4 + e4 + g4
     write_audio(root / "c_major_chord.flac", chord, tags=_tags("C Major Chord", "Music"))
     clips.append(SampleClip("c_major_chord.flac", "audio", None, None, "a C major chord (C4, E4, G4)"))
     return clips
