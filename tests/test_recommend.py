@@ -226,3 +226,38 @@ def test_recommend_on_the_indexed_library_gives_reasons(indexed, offline_env, ca
     good = {str(path) for path in indexed.media.good_files}
     assert {r.item.path for r in recommendations} == good  # cold start: every indexed file, once
     assert all(r.reason for r in recommendations)
+
+
+# -- reasons say something --------------------------------------------------------------------------------------
+
+
+def test_an_item_is_never_its_own_reason(synthetic):
+    store = synthetic.store
+    beach = synthetic.ids_of("beach")
+    watch_all(store, beach[:2])
+    for item_id in beach[2:6]:  # liked without playing: still candidates for "For you"
+        store.set_feedback(item_id, LIKE)
+    recommendations = Recommender(store).recommend(20, diversity=0.0)
+    assert recommendations
+    for recommendation in recommendations:
+        named = {reason.item_id for reason in recommendation.reasons if reason.item_id is not None}
+        assert recommendation.item.id not in named, recommendation.reason
+
+
+def test_generic_tags_are_not_reasons(synthetic):
+    from mediarec.index.records import TagRecord
+
+    store = synthetic.store
+    beach = synthetic.ids_of("beach")
+    # Every beach item also says it has speech in English: true, common, and no reason to watch anything.
+    store.set_tags([TagRecord(item_id, name, "speech", 0.99) for item_id in beach for name in ("english",)])
+    store.set_tags([TagRecord(item_id, "speech", "audio", 0.99) for item_id in beach])
+    watch_all(store, beach[:5])
+    tag_reasons = [
+        reason
+        for recommendation in Recommender(store).recommend(20, diversity=0.0)
+        for reason in recommendation.reasons
+        if reason.kind == "tags"
+    ]
+    assert tag_reasons, "the beach items share real tags too"
+    assert all({"speech", "english"}.isdisjoint(reason.tags) for reason in tag_reasons)

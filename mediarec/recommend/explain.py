@@ -8,15 +8,21 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from mediarec.index.records import APPLIED_TAG_SCORE, LIKE, ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.recommend.profile import Engagement
+from mediarec.understand.audio_tags import SHARE_CLASSES
+from mediarec.understand.item import LANGUAGE_NAMES
 
 MAX_TAGS = 3
 # A tag on more than this share of the library ("speech", "english") explains nothing about this item.
 MAX_TAG_SHARE = 0.25
 TAG_PROFILE_ITEMS = 50
+# Tags that say how a file sounds or which language it speaks, not what it is about: "you like: speech,
+# english" tells the user nothing, however rare those tags are in a small library.
+GENERIC_TAGS = frozenset(SHARE_CLASSES) | frozenset(LANGUAGE_NAMES.values())
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class Explainer:
         self.engagements = engagements
         self._titles: dict[int, str] = {}
         self._tag_weights: dict[str, float] | None = None
+        self._folder_names: set[str] | None = None
 
     def because(self, member_id: int) -> Reason:
         """Names the watched (or liked) item a recommendation is closest to."""
@@ -88,6 +95,13 @@ class Explainer:
             self._titles[item_id] = record.display_title if record else f"item {item_id}"
         return self._titles[item_id]
 
+    def _is_generic(self, name: str) -> bool:
+        """A tag that cannot be a reason: generic (GENERIC_TAGS), or the name of a watched folder (every file
+        under it carries it)."""
+        if self._folder_names is None:
+            self._folder_names = {Path(folder).name.casefold() for folder in self.store.folders()}
+        return name in GENERIC_TAGS or name.casefold() in self._folder_names
+
     def _tag_profile(self) -> dict[str, float]:
         """Tag -> weight: how much the user engages with items carrying it, times how rare it is (idf)."""
         if self._tag_weights is None:
@@ -98,7 +112,7 @@ class Explainer:
             for engagement in positive[:TAG_PROFILE_ITEMS]:
                 for tag in self.store.tags(engagement.item_id):
                     common = total >= 20 and counts.get(tag.name, 0) > MAX_TAG_SHARE * total
-                    if tag.score >= APPLIED_TAG_SCORE and not common:
+                    if tag.score >= APPLIED_TAG_SCORE and not common and not self._is_generic(tag.name):
                         rarity = math.log(1.0 + total / max(1, counts.get(tag.name, 1)))
                         weights[tag.name] += engagement.weight * rarity
             self._tag_weights = dict(weights)
