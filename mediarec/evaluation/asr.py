@@ -30,7 +30,7 @@ def normalise_words(text: str) -> list[str]:
 
 
 def evaluate_asr(store, manifest: Manifest, item_ids: dict) -> dict:
-    per_item = []
+    per_item: list[dict] = []
     for item in manifest.items:
         if not item.transcript or item.path not in item_ids:
             continue

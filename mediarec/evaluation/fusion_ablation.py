@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mediarec.evaluation.recommend_eval import SimulatedUser, evaluate_recommendations
-from mediarec.evaluation.similar import evaluate_similar
+from mediarec.evaluation.similar import evaluate_similar, item_layout
 from mediarec.rank.fusion_scoring import (
     ConcatFusion,
     GatedFusion,
@@ -26,7 +26,7 @@ from mediarec.rank.fusion_scoring import (
     library_calibration,
 )
 from mediarec.rank.gate_training import train_gate, triplets_from_pairs
-from mediarec.rank.item_blocks import ItemBlocks, block_layout, current_item_space, load_blocks
+from mediarec.rank.item_blocks import ItemBlocks, load_blocks
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 from mediarec.recommend.profile import feedback_pairs
 
@@ -54,7 +54,7 @@ def fold_of(item_id: int) -> str:
 
 def pooled_gate(store, users: Sequence[SimulatedUser], allowed: set[int], *, seed: int = 0) -> GatedFusion:
     """A gate trained on every simulated user's feedback pairs among the allowed items."""
-    layout = block_layout(store, current_item_space(store))
+    layout = item_layout(store)
     calibration = library_calibration(store, layout)
     pairs, negatives = [], []
     for user in users:
@@ -73,7 +73,7 @@ def evaluate_fusion(store, groups: dict[int, str], users: Sequence[SimulatedUser
     fold_a = {item for item in groups if fold_of(item) == "A"}
     fold_b = set(groups) - fold_a
     gate = pooled_gate(store, users, fold_a)
-    calibration = library_calibration(store, block_layout(store, current_item_space(store)))
+    calibration = library_calibration(store, item_layout(store))
     variants = {
         "concat": ConcatFusion(),
         "weighted": WeightedFusion(dict(DEFAULT_WEIGHTS), calibration),

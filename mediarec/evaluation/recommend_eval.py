@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.evaluation.metrics import mean, ndcg_at, precision_at
+from mediarec.evaluation.similar import item_layout
 from mediarec.index.records import DISLIKE, LIKE, PlayRecord
 from mediarec.rank.fusion_scoring import ConcatFusion
-from mediarec.rank.item_blocks import block_layout, current_item_space, load_blocks
+from mediarec.rank.item_blocks import load_blocks
 from mediarec.recommend.profile import FeedbackEvent, History
 from mediarec.recommend.recommender import Recommender
 
@@ -118,7 +119,9 @@ def evaluate_recommendations(
 ) -> dict:
     """The recommender's metrics, plus what happened to the learned gate (trained or fallen back)."""
     recommender = Recommender(store, variant, remember_gate=False)
-    lists, gates, without_reason = [], Counter(), 0
+    lists: list[list[int]] = []
+    gates: Counter[str] = Counter()
+    without_reason = 0
     for user in users:
         recommendations = recommender.recommend(TOP, diversity, history=user.history, now=now)
         lists.append([r.item.id for r in recommendations])
@@ -153,7 +156,7 @@ def baseline_lists(store, groups: dict[int, str], users: Sequence[SimulatedUser]
 
 
 def score_lists(store, groups, users: Sequence[SimulatedUser], lists: Sequence[list[int]]) -> dict:
-    layout = block_layout(store, current_item_space(store))
+    layout = item_layout(store)
     concat = ConcatFusion()
     popularity = Counter(item for user in users for item in {play.item_id for play in user.history.plays})
     hit, precision, ndcg, diversity, group_counts, novelty = [], [], [], [], [], []

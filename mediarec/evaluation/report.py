@@ -57,7 +57,7 @@ def render_markdown(results: dict, plots: dict[str, str]) -> str:
     results = {
         name: value for name, value in results.items() if not (isinstance(value, dict) and "skipped" in value)
     }
-    parts = ["# mediarec evaluation", "", _setup(results), *skipped]
+    parts: list[str | None] = ["# mediarec evaluation", "", _setup(results), *skipped]
     if "search" in results:
         parts += ["## Search", "", _search(results["search"]), _image(plots, "search")]
     if "similar" in results:

@@ -7,10 +7,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mediarec.errors import MediarecError
 from mediarec.evaluation.manifest import Manifest, ManifestError, load_manifest
 from mediarec.evaluation.report import write_report
+
+if TYPE_CHECKING:
+    from mediarec.app import Library
 
 PARTS = ("search", "similar", "asr", "recommend", "fusion", "tags")
 SIMULATED_USERS = 24
@@ -104,7 +108,7 @@ def _index(library, manifest: Manifest, say: Progress) -> tuple[dict, dict]:
 
 @dataclass
 class _Context:
-    library: object
+    library: Library
     manifest: Manifest
     item_ids: dict
     users: int

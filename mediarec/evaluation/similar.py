@@ -10,11 +10,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from mediarec.evaluation.metrics import mean, precision_at
+from mediarec.evaluation.runner import EvaluationError
 from mediarec.rank.fusion_scoring import DEFAULT_FUSION, library_calibration, make_fusion
-from mediarec.rank.item_blocks import MODALITIES, block_layout, current_item_space, load_blocks
+from mediarec.rank.item_blocks import MODALITIES, BlockLayout, block_layout, current_item_space, load_blocks
 from mediarec.rank.modal_similarity import SIMILAR_MODALITIES, ModalSimilarity
 
 TOP = 5
+
+
+def item_layout(store) -> BlockLayout:
+    """The block layout of the library's current fused item space; EvaluationError when no item has one."""
+    space = current_item_space(store)
+    if space is None:
+        raise EvaluationError("No item of the evaluation library has a fused vector: nothing to compare.")
+    return block_layout(store, space)
 
 
 def evaluate_similar(
@@ -22,7 +31,7 @@ def evaluate_similar(
 ) -> dict:
     """`groups` maps item id -> label group; `queries` limits which items ask (default: all labelled).
     Without `fusion`, the product's default variant untrained (never a gate a user of this library trained)."""
-    layout = block_layout(store, current_item_space(store))
+    layout = item_layout(store)
     if fusion is None:
         fusion = make_fusion(DEFAULT_FUSION, library_calibration(store, layout))
     engine = ModalSimilarity(store, fusion)

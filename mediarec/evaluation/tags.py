@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from mediarec.evaluation.metrics import mean
-from mediarec.index.records import APPLIED_TAG_SCORE
+from mediarec.index.records import APPLIED_TAG_SCORE, ItemRecord
 
 TOLERANCE_SECONDS = 2.0
 
@@ -29,7 +29,7 @@ TOLERANCE_SECONDS = 2.0
 def evaluate_tags(library, manifest_items: Sequence) -> dict:
     store = library.store
     cases: dict[str, list[tuple[int, set[str]]]] = defaultdict(list)
-    chapter_cases: list[tuple[object, list[float], str]] = []
+    chapter_cases: list[tuple[ItemRecord, list[float], str]] = []
     not_indexed = []
     for item in manifest_items:
         source = item.extra.get("tag_source")
@@ -54,7 +54,7 @@ def evaluate_tags(library, manifest_items: Sequence) -> dict:
         }
     }
     if chapter_cases:
-        by_cue: dict[str, list] = defaultdict(list)
+        by_cue: dict[str, list[tuple[ItemRecord, list[float]]]] = defaultdict(list)
         for record, truth, cue in chapter_cases:
             by_cue[cue].append((record, truth))
         results["chapters"] = {cue: score_chapters(library, group) for cue, group in sorted(by_cue.items())}
@@ -126,7 +126,7 @@ def match_boundaries(
     return matched
 
 
-def score_chapters(library, cases: list[tuple[object, list[float]]]) -> dict:
+def score_chapters(library, cases: list[tuple[ItemRecord, list[float]]]) -> dict:
     tp = fp = fn = exact = 0
     offsets: list[float] = []
     videos = []
