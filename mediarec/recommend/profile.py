@@ -60,7 +60,8 @@ class History:
         return not self.plays and not self.feedback
 
     def item_ids(self) -> set[int]:
-        return {play.item_id for play in self.plays} | {event.item_id for event in self.feedback}
+        played = {play.item_id for play in self.plays if play.item_id is not None}
+        return played | {event.item_id for event in self.feedback}
 
     def started_at(self) -> float:
         """When the user first watched or rated anything (infinity for an empty history)."""
@@ -93,7 +94,8 @@ def engagements(history: History, now: float | None = None, half_life_days: floa
     now = time.time() if now is None else now
     plays_by_item: dict[int, list[PlayRecord]] = defaultdict(list)
     for play in history.plays:
-        plays_by_item[play.item_id].append(play)
+        if play.item_id is not None:  # a removed file's play (from_store leaves them out)
+            plays_by_item[play.item_id].append(play)
     feedback = {event.item_id: event for event in sorted(history.feedback, key=lambda e: e.at)}
     result = {}
     for item_id in set(plays_by_item) | set(feedback):
@@ -158,6 +160,18 @@ class Profile:
     @property
     def is_cold(self) -> bool:
         return not self.interests
+
+    def centroid_blocks(self) -> ItemBlocks:
+        """The interests' centroids; a profile with interests (not is_cold) always has them."""
+        if self.centroids is None:
+            raise ValueError("a cold profile has no interest centroids")
+        return self.centroids
+
+    def member_blocks(self) -> ItemBlocks:
+        """The positively engaged items' blocks; a profile with interests (not is_cold) always has them."""
+        if self.members is None:
+            raise ValueError("a cold profile has no engaged items")
+        return self.members
 
 
 def build_profile(blocks_of, history: History, fusion, *, now: float | None = None) -> Profile:
@@ -277,6 +291,8 @@ def _sessions(plays: Sequence[PlayRecord]) -> list[list[int]]:
     sessions: list[list[int]] = []
     last = None
     for play in sorted(plays, key=lambda p: p.started_at):
+        if play.item_id is None:  # a removed file's play (History.from_store leaves them out)
+            continue
         if last is None or play.started_at - last > SESSION_GAP_SECONDS:
             sessions.append([])
         sessions[-1].append(play.item_id)

@@ -217,7 +217,7 @@ class Recommender:
 
     def _continue_watching(self, resumable, explainer: Explainer, limit: int) -> list[Recommendation]:
         records = self.store.items_by_ids([e.item_id for e in resumable])
-        results = []
+        results: list[Recommendation] = []
         for engagement in resumable:
             record = records.get(engagement.item_id)
             if record is None or record.status != "indexed" or len(results) >= limit:
@@ -233,9 +233,10 @@ class Recommender:
             return ids
         ids = list(cohort.ids) + list(fresh)
         for row in range(len(profile.interests)):
+            centroids = profile.centroid_blocks()
             vector = np.zeros(layout.space.dim, dtype=np.float32)
             for modality, (start, end) in layout.spans.items():
-                vector[start:end] = profile.centroids.vectors[modality][row]
+                vector[start:end] = centroids.vectors[modality][row]
             neighbours = self.store.knn(
                 layout.space, vector, min(size, self.settings.neighbours_per_interest)
             )
@@ -246,7 +247,7 @@ class Recommender:
         self, layout, fusion, profile: Profile, candidates: ItemBlocks, cohort: ItemBlocks, fresh, now
     ) -> _Pool:
         settings = self.settings
-        interest_z = _calibrated(fusion, profile.centroids, candidates, cohort)  # [I, N]
+        interest_z = _calibrated(fusion, profile.centroid_blocks(), candidates, cohort)  # [I, N]
         shares = np.array([interest.share for interest in profile.interests])
         head_start = settings.interest_head_start * np.log(shares / shares.max())
         boosted = interest_z + head_start[:, None]
@@ -340,8 +341,9 @@ def _calibrated(fusion, anchors: ItemBlocks, candidates: ItemBlocks, cohort: Ite
 
 def _closest_members(fusion, profile: Profile, candidates: ItemBlocks) -> list[int]:
     """For each candidate, the engaged item of its interests it is closest to (the "because you watched")."""
-    similarity = fusion.pairwise(profile.members, candidates)  # [P, N]
-    member_ids = list(profile.members.ids)
+    members = profile.member_blocks()
+    similarity = fusion.pairwise(members, candidates)  # [P, N]
+    member_ids = list(members.ids)
     best = similarity.argmax(0)
     return [member_ids[row] for row in best]
 

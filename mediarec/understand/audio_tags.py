@@ -83,7 +83,7 @@ def audio_tags(
         if peaks[index] < min_score:
             break
         column = analysis.scores[:, index]
-        spans = [_window_span(analysis, w, duration) for w in np.flatnonzero(column >= min_score)]
+        spans = [_window_span(analysis, int(w), duration) for w in np.flatnonzero(column >= min_score)]
         best = _window_span(analysis, int(np.argmax(column)), duration)
         moments = best_first(merge_moments(spans), best) if spans else (best,)
         score = applied_score(float(peaks[index]), min_score)

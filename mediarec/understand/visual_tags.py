@@ -148,7 +148,7 @@ class VisualTagger:
             if column[best] < calibration.min_probability:
                 continue
             spans = [
-                (frames[f].start, frames[f].end)
+                (frames[int(f)].start, frames[int(f)].end)
                 for f in np.flatnonzero(column >= calibration.min_probability)
             ]
             moments = best_first(merge_moments(spans), (frames[best].start, frames[best].end))
