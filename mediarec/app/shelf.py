@@ -91,7 +91,8 @@ FOR_YOU_VARIETY_KEY = "for_you_variety"
 
 def for_you_variety(library: Library, default: float = 0.3) -> float:
     """The diversity the user last chose on the shelf (kept with the library, like the rest of its history)."""
-    return float(library.store.get_meta(FOR_YOU_VARIETY_KEY, str(default)))
+    stored = library.store.get_meta(FOR_YOU_VARIETY_KEY)
+    return float(stored) if stored is not None else default
 
 
 def save_for_you_variety(library: Library, diversity: float) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -27,7 +28,14 @@ from mediarec.media.errors import MediaError
 from mediarec.media.keyframes import VisualSummary, extract_keyframes
 from mediarec.media.probe import MediaInfo, probe
 from mediarec.media.thumbnails import save_thumbnail
-from mediarec.models.base import ModelError, Transcript
+from mediarec.models.base import (
+    AudioEncoder,
+    ImageTextEncoder,
+    ModelError,
+    SpeechTranscriber,
+    TextEncoder,
+    Transcript,
+)
 from mediarec.models.model_set import ModelSet, speech_space_model_id
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import (
@@ -106,6 +114,20 @@ class Indexer:
 
     def speech_model_id(self) -> str:
         return speech_space_model_id(self.models)
+
+    # Typed views of self.models.get(role), which is typed as the plain Encoder: the catalogue builds each role
+    # from a backend of that role's abstract class (models.base), so the cast only names what the role offers.
+    def _image_text(self) -> ImageTextEncoder:
+        return cast(ImageTextEncoder, self.models.get("image_text"))
+
+    def _transcriber(self) -> SpeechTranscriber:
+        return cast(SpeechTranscriber, self.models.get("transcriber"))
+
+    def _text(self) -> TextEncoder:
+        return cast(TextEncoder, self.models.get("text"))
+
+    def _audio(self) -> AudioEncoder:
+        return cast(AudioEncoder, self.models.get("audio"))
 
     def current_model_ids(self) -> dict[str, str]:
         ids = {"frame": self.models.get("image_text").model_id, "audio": self.models.get("audio").model_id}
@@ -265,13 +287,15 @@ class Indexer:
         self.summary.failed.append((item.path, message))
 
     def _encode(self, decoded: _Decoded) -> ItemIndexResult:
+        if decoded.info is None:  # _index_one encodes only files that decoded (so were probed) without error
+            raise RuntimeError(f"{decoded.item.path} reached encoding without being probed")
         segments: list[NewSegment] = []
         encoded_by: dict[str, tuple[str, int]] = {}
         blocks: dict[str, np.ndarray | None] = {}
         transcript: Transcript | None = None
         audio_scores: AudioScores | None = None
         if decoded.visual is not None and decoded.visual.keyframes:
-            frame_segments, blocks["frame"] = self._encode_frames(decoded)
+            frame_segments, blocks["frame"] = self._encode_frames(decoded.visual, decoded.thumbnails)
             segments += frame_segments
             encoder = self.models.get("image_text")
             encoded_by["frame"] = (encoder.model_id, encoder.dim)
@@ -306,16 +330,15 @@ class Indexer:
             language=transcript.language if transcript and transcript.segments else None,
         )
 
-    def _encode_frames(self, decoded: _Decoded) -> tuple[list[NewSegment], np.ndarray | None]:
-        visual = decoded.visual
+    def _encode_frames(
+        self, visual: VisualSummary, thumbnails: list[str]
+    ) -> tuple[list[NewSegment], np.ndarray | None]:
         with self._timed("image_encoder"):
-            vectors = self.models.get("image_text").encode_images(
-                [keyframe.image for keyframe in visual.keyframes]
-            )
+            vectors = self._image_text().encode_images([keyframe.image for keyframe in visual.keyframes])
         # A keyframe stands for its shot, or for its part of a long shot that has several keyframes.
         half_span = self.settings.seconds_per_keyframe / 2
         segments = []
-        for keyframe, vector, thumbnail in zip(visual.keyframes, vectors, decoded.thumbnails, strict=True):
+        for keyframe, vector, thumbnail in zip(visual.keyframes, vectors, thumbnails, strict=True):
             shot = visual.shots[keyframe.shot_index]
             start = max(shot.start, keyframe.time - half_span)
             end = min(shot.end, keyframe.time + half_span)
@@ -324,12 +347,12 @@ class Indexer:
 
     def _encode_speech(self, audio: np.ndarray) -> tuple[Transcript, list[NewSegment], np.ndarray | None]:
         with self._timed("transcriber"):
-            transcript = self.models.get("transcriber").transcribe(audio)
+            transcript = self._transcriber().transcribe(audio)
         chunks = chunk_transcript(transcript, self.settings.speech_chunk_seconds)
         if not chunks:
             return transcript, [], None
         with self._timed("text_encoder"):
-            vectors = self.models.get("text").encode_passages([text for _, _, text in chunks])
+            vectors = self._text().encode_passages([text for _, _, text in chunks])
         segments = [
             NewSegment("speech", start, end, vector, text)
             for (start, end, text), vector in zip(chunks, vectors, strict=True)
@@ -339,7 +362,7 @@ class Indexer:
     def _encode_audio(
         self, audio: np.ndarray
     ) -> tuple[list[NewSegment], np.ndarray | None, AudioScores | None]:
-        encoder = self.models.get("audio")
+        encoder = self._audio()
         with self._timed("audio_encoder"):  # one pass gives the vectors and the sound event scores
             starts, vectors, scores, names = encoder.embed_and_tag(audio)
         if len(vectors) == 0:
