@@ -275,7 +275,8 @@ class Recommender:
     def _reasons(self, row, record, pool: _Pool, closest, explainer, fresh, now):
         reasons: list[Reason] = []
         source = "explore"
-        if pool.calibrated[row] >= self.settings.min_reason_z:
+        # An item is never its own reason ("because you liked X" on X: liked, never played, still a candidate).
+        if pool.calibrated[row] >= self.settings.min_reason_z and closest[row] != record.id:
             reasons.append(explainer.because(closest[row]))
             source = "interest"
         tags = explainer.shared_tags(record.id)
