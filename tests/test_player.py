@@ -9,6 +9,7 @@ import pytest
 from ui_helpers import ManualClock
 
 from mediarec.player.base import PlaybackState, PlayerError
+from mediarec.player.chapter_steps import chapter_index_at, next_chapter_start, previous_chapter_start
 from mediarec.player.null_backend import NullPlayer
 from mediarec.player.session import PlaySession
 
@@ -96,6 +97,21 @@ def test_session_counts_watching_but_not_seeks_or_pauses():
     assert summary.start_position == 10.0 and not summary.reached_end
     session.mark_ended()
     assert session.summary().reached_end
+
+
+# -- chapter steps ---------------------------------------------------------------------------------------------
+
+
+def test_chapter_steps_go_to_the_next_start_and_back_like_other_players():
+    starts = [0.0, 30.0, 75.0]
+    assert next_chapter_start(starts, 10.0) == 30.0
+    assert next_chapter_start(starts, 30.02) == 75.0, "just after a start (a seek lands a little off) is at it"
+    assert next_chapter_start(starts, 80.0) is None, "nothing after the last chapter"
+    assert previous_chapter_start(starts, 50.0) == 30.0, "well into a chapter: back to its start"
+    assert previous_chapter_start(starts, 31.0) == 0.0, "just after a start: the chapter before"
+    assert previous_chapter_start(starts, 1.0) == 0.0 and previous_chapter_start([20.0], 10.0) == 0.0
+    assert [chapter_index_at(starts, t) for t in (0.0, 29.9, 29.97, 74.0, 500.0)] == [0, 0, 1, 1, 2]
+    assert chapter_index_at([5.0], 1.0) == -1 and chapter_index_at([], 1.0) == -1
 
 
 # -- libVLC ----------------------------------------------------------------------------------------------------

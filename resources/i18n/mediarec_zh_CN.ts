@@ -319,29 +319,29 @@
 <context>
     <name>ForYouShelf</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="281"/>
-        <location filename="../../mediarec/ui/for_you.py" line="322"/>
+        <location filename="../../mediarec/ui/for_you.py" line="278"/>
+        <location filename="../../mediarec/ui/for_you.py" line="319"/>
         <source>For you</source>
         <translation>为你推荐</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="292"/>
+        <location filename="../../mediarec/ui/for_you.py" line="289"/>
         <source>Left: closest to what you watch. Right: more varied picks.</source>
         <translation>向左：最接近你看过的内容。向右：推荐更多样。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="293"/>
-        <location filename="../../mediarec/ui/for_you.py" line="294"/>
+        <location filename="../../mediarec/ui/for_you.py" line="290"/>
+        <location filename="../../mediarec/ui/for_you.py" line="291"/>
         <source>Variety</source>
         <translation>多样性</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="348"/>
+        <location filename="../../mediarec/ui/for_you.py" line="345"/>
         <source>New and varied picks: watch something and these follow your taste</source>
         <translation>新添加和多样的内容：看过一些之后，推荐会跟随你的口味</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="350"/>
+        <location filename="../../mediarec/ui/for_you.py" line="347"/>
         <source>Picked from what you watch and like</source>
         <translation>根据你看过和喜欢的内容挑选</translation>
     </message>
@@ -698,98 +698,90 @@ To play files, %2.</source>
     </message>
 </context>
 <context>
-    <name>PlayerView</name>
+    <name>PlayerControls</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="238"/>
-        <source>← Back</source>
-        <translation>← 返回</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="238"/>
-        <source>Back to the list (Esc)</source>
-        <translation>返回列表（Esc）</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="248"/>
-        <source>Like</source>
-        <translation>喜欢</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="248"/>
-        <source>I like this: recommend more like it</source>
-        <translation>我喜欢：多推荐类似内容</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="250"/>
-        <source>Dislike</source>
-        <translation>不喜欢</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="250"/>
-        <source>Not for me: recommend less like it</source>
-        <translation>不感兴趣：少推荐类似内容</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="283"/>
-        <location filename="../../mediarec/ui/player_view.py" line="289"/>
-        <source>Transcript</source>
-        <translation>文字记录</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="316"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="53"/>
         <source>Play / pause (Space)</source>
         <translation>播放/暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="319"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="56"/>
         <source>Back 5 seconds (Left)</source>
         <translation>后退 5 秒（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="323"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="60"/>
         <source>Forward 5 seconds (Right)</source>
         <translation>前进 5 秒（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="326"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="63"/>
         <source>Mute (M)</source>
         <translation>静音（M）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="334"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="71"/>
         <source>Volume (Up / Down)</source>
         <translation>音量（上/下方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="336"/>
-        <location filename="../../mediarec/ui/player_view.py" line="593"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="73"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="125"/>
         <source>Full screen (F)</source>
         <translation>全屏（F）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="341"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="78"/>
         <source>Chapters (PageUp / PageDown: previous / next)</source>
         <translation>章节（PageUp / PageDown：上一章 / 下一章）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="342"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="79"/>
         <source>Chapters</source>
         <translation>章节</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="482"/>
-        <source>Chapter %1</source>
-        <translation>第 %1 章</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="534"/>
-        <source>No speech in this file.</source>
-        <translation>此文件中没有语音。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/player_view.py" line="593"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="125"/>
         <source>Leave full screen (Esc)</source>
         <translation>退出全屏（Esc）</translation>
+    </message>
+</context>
+<context>
+    <name>PlayerView</name>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="127"/>
+        <source>← Back</source>
+        <translation>← 返回</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="127"/>
+        <source>Back to the list (Esc)</source>
+        <translation>返回列表（Esc）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="137"/>
+        <source>Like</source>
+        <translation>喜欢</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="137"/>
+        <source>I like this: recommend more like it</source>
+        <translation>我喜欢：多推荐类似内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="139"/>
+        <source>Dislike</source>
+        <translation>不喜欢</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="139"/>
+        <source>Not for me: recommend less like it</source>
+        <translation>不感兴趣：少推荐类似内容</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/player_view.py" line="315"/>
+        <source>Chapter %1</source>
+        <translation>第 %1 章</translation>
     </message>
 </context>
 <context>
@@ -937,6 +929,20 @@ To play files, %2.</source>
         <location filename="../../mediarec/ui/timeline.py" line="36"/>
         <source>Timeline</source>
         <translation>时间轴</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptList</name>
+    <message>
+        <location filename="../../mediarec/ui/transcript_list.py" line="23"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="29"/>
+        <source>Transcript</source>
+        <translation>文字记录</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/transcript_list.py" line="52"/>
+        <source>No speech in this file.</source>
+        <translation>此文件中没有语音。</translation>
     </message>
 </context>
 <context>
