@@ -4,19 +4,40 @@ One SQLite file in WAL mode. A connection per thread (sqlite connections must no
 `transaction()`, which takes the write lock up front (BEGIN IMMEDIATE) so two writers never deadlock half-way.
 The subjects of the library (items, vectors, tags, history, the per-file writer) are mixins over this class in
 their own modules; `store.LibraryStore` assembles them.
+
+Opening a library looks at the file first, read-only (migrations.plan_migrations): a newer mediarec's library,
+another program's database or unrecognised tables are refused before anything is written, and an existing library
+is copied to `<name>.bak-schema-N` (SQLite's backup API, so what is still in the WAL is in the copy) before any
+migration touches it. A library whose file, folder or disk cannot be written is opened read-only: reading works,
+a write raises LibraryReadOnly. A full or failing disk, a lock held too long or a damaged file become a
+StorageError that says so (sqlite_driver.storage_failure); any other driver error is a bug and stays as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from mediarec.index.migrations import migrate, schema_version
-from mediarec.index.sqlite_driver import StorageError, find_driver, load_vector_extension
+from mediarec.index import migrations
+from mediarec.index.sqlite_driver import (
+    SQLITE_CANTOPEN,
+    SQLITE_READONLY,
+    LibraryDiskFull,
+    LibraryReadOnly,
+    StorageError,
+    error_code,
+    find_driver,
+    free_space,
+    load_vector_extension,
+    read_only_error,
+    storage_failure,
+)
 
 # A connection of whichever sqlite3-compatible module find_driver picked (sqlean or the stdlib): both have the
 # DB-API surface used here, and neither has a common base class to name.
@@ -32,6 +53,18 @@ def bump_counter(connection: Connection, key: str) -> None:
     )
 
 
+def backup_path(database: Path, version: int) -> Path:
+    """Where the copy of a library at schema `version` is kept before it is migrated."""
+    return database.with_name(f"{database.name}.bak-schema-{version}")
+
+
+def _writable(database: Path, exists: bool) -> bool:
+    # WAL makes two files beside the database (-wal, -shm), so the folder must be writable too.
+    if not os.access(database.parent, os.W_OK):
+        return False
+    return not exists or os.access(database, os.W_OK)
+
+
 class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -39,11 +72,82 @@ class Database:
         self._local = threading.local()
         self._all_connections: list[Connection] = []
         self._lock = threading.Lock()
+        self.read_only = False
+        self._prepare()
+
+    # -- opening: check the file, back it up, migrate --------------------------------------------------------
+
+    def _prepare(self) -> None:
+        folder = self.path.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StorageError(f"Cannot create the library folder {self.path.parent}: {error}") from error
-        migrate(self.connection())
+            raise StorageError(
+                f"Cannot create the library folder {folder}: {error.strerror or 'the system refused'}"
+            ) from error
+        if self.path.is_dir():
+            raise StorageError(f"The library path {self.path} is a folder, not a database file; choose another.")
+        exists = self.path.exists()
+        self.read_only = not _writable(self.path, exists)
+        if not exists and self.read_only:
+            raise read_only_error(self.path, "create")
+        plan = self._plan() if exists else migrations.SchemaPlan(0, list(migrations.MIGRATIONS), empty=True)
+        if not plan.writes:
+            return
+        doing = "create" if plan.empty else "upgrade"
+        if self.read_only:
+            raise read_only_error(self.path, doing)
+        if not plan.empty:
+            self._backup(plan.version)
+        try:
+            migrations.apply_plan(self.connection(), plan)
+        except self.driver.module.Error as error:
+            self._raise_failure(error, doing)
+
+    def _plan(self) -> migrations.SchemaPlan:
+        """What opening will do to the schema, seen through a read-only connection (refusals write nothing)."""
+        connection = self._connect(read_only=True)
+        try:
+            return migrations.plan_migrations(connection, self.path, self.driver.module)
+        except self.driver.module.Error as error:
+            self._raise_failure(error, "open")
+        finally:
+            connection.close()
+
+    def _backup(self, version: int) -> Path:
+        """Copy the library, WAL content included, beside itself before a migration changes it."""
+        target = backup_path(self.path, version)
+        partial = target.with_name(target.name + ".partial")
+        sqlite = self.driver.module
+        source = destination = None
+        try:
+            source = self._connect(read_only=True)
+            partial.unlink(missing_ok=True)
+            destination = sqlite.connect(str(partial))
+            source.backup(destination)
+            destination.close()
+            destination = None
+            os.replace(partial, target)
+        except (sqlite.Error, OSError) as error:
+            if destination is not None:
+                destination.close()
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                if error.errno == errno.ENOSPC:
+                    raise LibraryDiskFull(
+                        f"Could not back up the library at {self.path} before upgrading it: the disk is full "
+                        f"({free_space(self.path.parent)} in {self.path.parent}). Nothing was changed."
+                    ) from error
+                raise StorageError(
+                    f"Could not back up the library at {self.path} to {target} before upgrading it "
+                    f"({error.strerror or 'the system refused'}). Nothing was changed."
+                ) from error
+            self._raise_failure(error, "back up")
+        finally:
+            if source is not None:
+                source.close()
+        return target
 
     # -- connections -------------------------------------------------------------------------------------------
 
@@ -57,19 +161,74 @@ class Database:
         return connection
 
     def _open(self) -> Connection:
+        if not self.read_only:
+            try:
+                return self._connect(read_only=False)
+            except LibraryReadOnly:  # the permissions said writable, the disk says otherwise
+                self.read_only = True
+        return self._connect(read_only=True)
+
+    def _connect(self, *, read_only: bool) -> Connection:
         sqlite = self.driver.module
+        connection = None
         try:
-            connection = sqlite.connect(
-                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
-            )
+            if read_only:
+                connection = self._connect_read_only()
+            else:
+                connection = sqlite.connect(
+                    str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+                )
             self.vec_version = load_vector_extension(connection)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            if read_only:
+                connection.execute("PRAGMA query_only=ON")
+            else:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=30000")
-        except sqlite.DatabaseError as error:
-            raise StorageError(f"Cannot open the library database {self.path}: {error}") from error
+        except sqlite.Error as error:
+            if connection is not None:
+                connection.close()
+            self._raise_failure(error, "open")
         return connection
+
+    def _connect_read_only(self) -> Connection:
+        sqlite = self.driver.module
+        uri = self.path.absolute().as_uri() + "?mode=ro"
+        connection = sqlite.connect(uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens the file lazily
+            return connection
+        except sqlite.OperationalError as error:
+            connection.close()
+            if error_code(error) not in (SQLITE_READONLY, SQLITE_CANTOPEN):
+                raise
+        # A WAL library in a folder we cannot write: SQLite cannot make the -shm file its readers share. With no
+        # WAL content left, the main file is the whole library; it is opened as immutable, which nobody here can
+        # change anyway (no -wal can be made beside it).
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StorageError(
+                f"The library at {self.path} cannot be read here: its folder is read-only and it has changes not "
+                f"yet merged into it ({wal.name}). Open it once where it can be written, then try again."
+            )
+        connection = sqlite.connect(
+            uri + "&immutable=1", uri=True, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite.Error:
+            connection.close()
+            raise
+        return connection
+
+    def _raise_failure(self, error: Exception, doing: str) -> NoReturn:
+        """Raise the StorageError for a driver error met while `doing` something to the library, or the error
+        itself when it is a bug rather than the disk's or the file's doing."""
+        failure = storage_failure(error, self.path, doing)
+        if failure is None:
+            raise error
+        raise failure from error
 
     def close(self) -> None:
         with self._lock:
@@ -83,21 +242,31 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         connection = self.connection()
-        connection.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise read_only_error(self.path)
+        sqlite = self.driver.module
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite.Error as error:
+            self._raise_failure(error, "save to")
         try:
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
+            connection.execute("COMMIT")
+        except BaseException as error:
+            # SQLite has already rolled back after some errors (a full disk, an I/O error): only roll back what
+            # is still open, so the first error is the one that reaches the user.
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite.Error):
+                    connection.execute("ROLLBACK")
+            if isinstance(error, sqlite.Error):
+                self._raise_failure(error, "save to")
             raise
-        else:
-            try:
-                connection.execute("COMMIT")
-            except self.driver.module.OperationalError as error:
-                connection.execute("ROLLBACK")
-                raise StorageError(f"Could not save to {self.path}: {error}") from error
 
     def query(self, sql: str, parameters: Sequence = ()) -> list:
-        return self.connection().execute(sql, parameters).fetchall()
+        try:
+            return self.connection().execute(sql, parameters).fetchall()
+        except self.driver.module.Error as error:
+            self._raise_failure(error, "read")
 
     # -- facts for `doctor` ------------------------------------------------------------------------------------
 
@@ -108,9 +277,10 @@ class Database:
             "driver": self.driver.name,
             "sqlite_version": self.driver.sqlite_version,
             "sqlite_vec_version": connection.execute("select vec_version()").fetchone()[0],
-            "schema_version": schema_version(connection),
+            "schema_version": migrations.schema_version(connection),
             "journal_mode": connection.execute("PRAGMA journal_mode").fetchone()[0],
             "integrity": connection.execute("PRAGMA quick_check").fetchone()[0],
+            "read_only": self.read_only,
         }
 
     def integrity_check(self) -> str:

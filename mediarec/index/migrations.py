@@ -1,14 +1,32 @@
-"""Named schema migrations, applied in order, each in its own transaction.
+"""Named schema migrations, applied in order, each in its own transaction, and what a library file may be opened as.
 
-Add a migration by appending to MIGRATIONS; never edit one that has shipped. User data (folders, history, feedback,
-user tags) lives in tables that no migration or model change drops.
+Add a migration by appending to MIGRATIONS; never edit one that has shipped, and add its fixture (run
+tests/fixtures/make_schema_fixtures.py). User data (folders, history, feedback, user tags) lives in tables that no
+migration or model change drops. The schema version of a library is the number of migrations recorded in it.
+
+Before anything is written, `plan_migrations` looks at the file (read-only) and refuses what must not be touched:
+a library written by a newer mediarec (a migration name this code does not know), another program's database, or
+tables that look like mediarec's without a record of which migrations made them and match no schema we know. A
+library whose record was lost but whose tables are exactly those of a known schema is repaired by recording those
+migrations again: nothing is created or dropped, and the caller has taken a backup first.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediarec.index.sqlite_driver import IncompatibleLibrary
 
 Migration = tuple[str, str]
+
+# Tables made at run time, not by a migration: one sqlite-vec table (and its shadow tables) per vector space.
+RUNTIME_TABLE_PREFIX = "vec_"
+MIGRATIONS_TABLE = "schema_migrations"
+# Tables every mediarec schema has had; a file with them is taken for a library, not for another program's file.
+_MEDIAREC_TABLES = frozenset({"meta", "items"})
 
 INITIAL_SCHEMA = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -150,30 +168,144 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+@dataclass(frozen=True)
+class SchemaPlan:
+    """What opening a library will do to its schema."""
+
+    version: int  # migrations the file has now (recorded, or recognised without a record)
+    pending: list[Migration] = field(default_factory=list)  # to apply, in order
+    unrecorded: list[str] = field(default_factory=list)  # recognised without a record: to record, not to run
+    empty: bool = False  # a new file (nothing in it yet): no backup is needed
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.pending or self.unrecorded)
+
+
+def _has_table(connection, name: str) -> bool:
+    row = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return row is not None
+
+
 def applied_migrations(connection) -> set[str]:
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL)"
+    """Names of the migrations recorded in the file (empty when none ever was); reads only."""
+    if not _has_table(connection, MIGRATIONS_TABLE):
+        return set()
+    return {row[0] for row in connection.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+
+
+def _schema_objects(connection) -> set[tuple[str, str, str]]:
+    """(type, name, SQL with whitespace folded) of every object a migration made: not SQLite's own, not the
+    migration record, not the vector tables made at run time."""
+    rows = connection.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    return {
+        (kind, name, " ".join((sql or "").split()))
+        for kind, name, sql in rows
+        if name != MIGRATIONS_TABLE and not name.startswith(RUNTIME_TABLE_PREFIX)
+    }
+
+
+def reference_objects(module, migrations: Sequence[Migration]) -> set[tuple[str, str, str]]:
+    """The schema objects that applying `migrations` to an empty database makes (in memory, with `module`, the
+    sqlite3-compatible driver)."""
+    connection = module.connect(":memory:")
+    try:
+        for _, sql in migrations:
+            connection.executescript(sql)
+        return _schema_objects(connection)
+    finally:
+        connection.close()
+
+
+def plan_migrations(
+    connection, database: Path, module, migrations: Sequence[Migration] | None = None
+) -> SchemaPlan:
+    """Look at the library behind `connection` (nothing is written) and say what opening it will do; raise
+    IncompatibleLibrary for a file that must be left alone."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    known = [name for name, _ in migrations]
+    recorded = applied_migrations(connection)
+    unknown = recorded - set(known)
+    if unknown:
+        raise IncompatibleLibrary(
+            f"The library at {database} was written by a newer mediarec (schema {len(recorded)}); this one knows up "
+            f"to {len(known)}; upgrade mediarec. Nothing was changed."
+        )
+    if recorded:
+        return SchemaPlan(len(recorded), [m for m in migrations if m[0] not in recorded])
+    objects = _schema_objects(connection)
+    if not objects:
+        everything = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        return SchemaPlan(0, list(migrations), empty=everything == 0)
+    # Tables but no record: recognised only when they are exactly those of a known schema.
+    for count in range(len(migrations), 0, -1):
+        if objects == reference_objects(module, migrations[:count]):
+            return SchemaPlan(count, list(migrations[count:]), unrecorded=known[:count])
+    tables = sorted(name for kind, name, _ in objects if kind == "table")
+    if set(tables) >= _MEDIAREC_TABLES:
+        raise IncompatibleLibrary(
+            f"The library at {database} has mediarec's tables but no record of its schema, and they match no "
+            "schema this mediarec knows, so it was left as it is. Restore a backup beside it "
+            f"({database.name}.bak-schema-N), or move it aside and index again."
+        )
+    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+    raise IncompatibleLibrary(
+        f"The file at {database} is not a mediarec library: it is another program's SQLite database (tables: "
+        f"{shown}). mediarec did not change it; choose another data folder (--data-dir) or move that file away."
     )
-    return {row[0] for row in connection.execute("SELECT name FROM schema_migrations")}
 
 
-def migrate(connection) -> list[str]:
-    """Apply pending migrations; returns the names applied. Each runs in one transaction."""
-    done = applied_migrations(connection)
+def _record_sql(name: str) -> str:
+    # Names are ours (MIGRATIONS), never user input; the record goes in the migration's own script.
+    return f"INSERT INTO {MIGRATIONS_TABLE}(name, applied_at) VALUES ('{name}', {time.time()!r});"
+
+
+_CREATE_RECORD = f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at REAL);"
+
+
+def apply_plan(connection, plan: SchemaPlan) -> list[str]:
+    """Record the recognised migrations, then apply the pending ones, each in one transaction with its record.
+    Returns the names applied. A migration another process applied meanwhile is skipped, not run twice."""
+    if plan.unrecorded:
+        records = "\n".join(_record_sql(name) for name in plan.unrecorded)
+        _run_script(connection, f"{_CREATE_RECORD}\n{records}")
     applied = []
-    for name, sql in MIGRATIONS:
-        if name in done:
-            continue
-        # One script so the DDL and its record commit together (executescript would otherwise commit on entry).
-        record = f"INSERT INTO schema_migrations(name, applied_at) VALUES ('{name}', {time.time()!r});"
+    for name, sql in plan.pending:
+        # The record first: if another process has applied this migration since the plan was made, its record
+        # makes this insert fail before any DDL runs.
         try:
-            connection.executescript(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nCOMMIT;")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            _run_script(connection, f"{_CREATE_RECORD}\n{_record_sql(name)}\n{sql}")
+        except Exception:
+            if _recorded_meanwhile(connection, name):
+                continue
             raise
         applied.append(name)
     return applied
+
+
+def _recorded_meanwhile(connection, name: str) -> bool:
+    try:
+        return name in applied_migrations(connection)
+    except Exception:  # the connection is failing too: the first error is the one to report
+        return False
+
+
+def _run_script(connection, script: str) -> None:
+    # One script so the DDL and its record commit together (executescript would otherwise commit on entry).
+    try:
+        connection.executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+
+
+def migrate(connection, migrations: Sequence[Migration] | None = None) -> list[str]:
+    """Bring the database behind `connection` to `migrations` (all of MIGRATIONS by default) without the checks
+    and the backup of opening a library (database.Database does those): for new files and tests."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    recorded = applied_migrations(connection)
+    return apply_plan(connection, SchemaPlan(len(recorded), [m for m in migrations if m[0] not in recorded]))
 
 
 def schema_version(connection) -> int:
