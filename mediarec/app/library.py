@@ -19,6 +19,7 @@ from mediarec.models.model_set import speech_space_model_id
 from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.modal_similarity import SimilarHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
+from mediarec.scan.paths import path_from_display
 
 if TYPE_CHECKING:
     from mediarec.models.base import ModelSetLike
@@ -207,7 +208,8 @@ class Library:
 
     def resolve(self, path: str | Path) -> ItemRecord:
         absolute = str(Path(path).expanduser().absolute())
-        item = self.store.item_by_path(absolute)
+        # The file system's own name, or the name as shown with a byte that is not UTF-8 written \xff.
+        item = self.store.item_by_path(absolute) or self.store.item_by_path(path_from_display(absolute))
         if item is None:
             raise LibraryError(f"{path} is not in the library. Index its folder first: mediarec index FOLDER")
         if item.status == "error":

@@ -15,6 +15,7 @@ from mediarec.cli.output import UsageError, clock, print_json, read_lines, write
 from mediarec.cli.understanding import UNDERSTANDING_COMMANDS, add_understanding_parsers
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
 from mediarec.errors import MediarecError
+from mediarec.scan.paths import display_path, display_text
 
 DESCRIPTION = """\
 mediarec: an offline media library that indexes your audio and video with neural encoders and finds the
@@ -141,14 +142,21 @@ def cmd_index(library, args) -> int:
     if bar is not None:
         bar.close()
     summary = indexer.summary
+    # What the scan could not read, once each (a folder given twice is scanned twice), as the user can read it:
+    # a name with bytes that are not UTF-8 shows them as \xNN, in the text and in the JSON alike.
+    unreadable = [
+        {"path": display_path(path), "reason": reason} for path, reason in dict(summary.scan.unreadable).items()
+    ]
     report = {
         "added": len(summary.scan.added),
         "moved": len(summary.scan.moved),
         "changed": len(summary.scan.changed),
         "missing": len(summary.scan.missing),
+        "unreadable": len(unreadable),
+        "skipped": unreadable,
         "indexed": len(summary.indexed),
         "up_to_date": summary.up_to_date,
-        "failed": [{"path": path, "error": error} for path, error in summary.failed],
+        "failed": [{"path": display_path(path), "error": display_text(error)} for path, error in summary.failed],
         "cancelled": summary.cancelled,
         "media_seconds": round(summary.media_seconds, 2),
         "wall_seconds": round(summary.wall_seconds, 2),
@@ -161,9 +169,12 @@ def cmd_index(library, args) -> int:
     else:
         print(
             f"{report['indexed']} indexed, {report['up_to_date']} already up to date, "
-            f"{len(report['failed'])} failed, {report['moved']} moved, {report['missing']} gone "
-            f"({report['wall_seconds']:.1f} s)"
+            f"{len(report['failed'])} failed, {report['moved']} moved, {report['missing']} gone"
+            + (f", {report['unreadable']} skipped (cannot read)" if unreadable else "")
+            + f" ({report['wall_seconds']:.1f} s)"
         )
+        for skipped in unreadable:
+            print(f"  skipped (cannot read): {skipped['path']}: {skipped['reason']}")
         for failure in report["failed"]:
             print(f"  failed: {failure['path']}: {failure['error']}")
         if still_failing:

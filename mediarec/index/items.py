@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections.abc import Iterable, Sequence
 
@@ -11,6 +13,37 @@ from mediarec.index.records import ITEM_COLUMNS, ItemRecord, SegmentRecord, Tran
 _ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
 _SEGMENT_COLUMNS = "id, item_id, modality, start, end, text, thumbnail, shot_index"
 
+# -- paths as stored -----------------------------------------------------------------------------------------------
+# A file name that is not valid UTF-8 (common on old drives) reaches Python as a str with lone surrogates
+# (U+DC80-U+DCFF, one per undecodable byte: the 'surrogateescape' of os.fsdecode; on Windows an unpaired UTF-16
+# half). sqlite cannot store those, so the path columns keep such a name in a lossless escape: every surrogate
+# becomes _ESCAPE and its four hex digits, and a literal _ESCAPE (a Unicode noncharacter, reserved for internal use,
+# so never in a real name) is doubled. A valid name is stored as it is, so existing rows need no migration. The
+# escape is one code per character, so a stored folder path is a prefix of the stored paths of its files (the
+# `under` query below relies on it). Rows come back with the real name, ready for open() and PyAV.
+_ESCAPE = "\ufdd0"
+_SURROGATE = re.compile("[\ud800-\udfff\ufdd0]")
+_ESCAPED = re.compile("\ufdd0(\ufdd0|[0-9a-f]{4})")
+
+
+def stored_path(path: str) -> str:
+    """The text that the path columns hold for the file system's name ``path`` (see above)."""
+    if _SURROGATE.search(path) is None:
+        return path
+    return _SURROGATE.sub(lambda match: _ESCAPE + (_ESCAPE if match[0] == _ESCAPE else f"{ord(match[0]):04x}"), path)
+
+
+def path_from_stored(text: str) -> str:
+    """The file system's name back from the text of a path column: stored_path's exact inverse."""
+    if _ESCAPE not in text:
+        return text
+    return _ESCAPED.sub(lambda match: _ESCAPE if match[1] == _ESCAPE else chr(int(match[1], 16)), text)
+
+
+def _item(row) -> ItemRecord:
+    record = ItemRecord.from_row(row)
+    return dataclasses.replace(record, path=path_from_stored(record.path)) if _ESCAPE in record.path else record
+
 
 class ItemsMixin(Database):
     # -- folders -----------------------------------------------------------------------------------------------
@@ -18,29 +51,29 @@ class ItemsMixin(Database):
     def add_folder(self, path: str) -> None:
         with self.transaction() as connection:
             connection.execute(
-                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (path, time.time())
+                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (stored_path(path), time.time())
             )
 
     def remove_folder(self, path: str) -> None:
         with self.transaction() as connection:
-            connection.execute("DELETE FROM folders WHERE path = ?", (path,))
+            connection.execute("DELETE FROM folders WHERE path = ?", (stored_path(path),))
 
     def folders(self) -> list[str]:
-        return [row[0] for row in self.query("SELECT path FROM folders ORDER BY path")]
+        return [path_from_stored(row[0]) for row in self.query("SELECT path FROM folders ORDER BY path")]
 
     # -- items -------------------------------------------------------------------------------------------------
 
     def item(self, item_id: int) -> ItemRecord | None:
         rows = self.query(f"{_ITEM_SELECT} WHERE id = ?", (item_id,))
-        return ItemRecord.from_row(rows[0]) if rows else None
+        return _item(rows[0]) if rows else None
 
     def item_by_path(self, path: str) -> ItemRecord | None:
-        rows = self.query(f"{_ITEM_SELECT} WHERE path = ?", (path,))
-        return ItemRecord.from_row(rows[0]) if rows else None
+        rows = self.query(f"{_ITEM_SELECT} WHERE path = ?", (stored_path(path),))
+        return _item(rows[0]) if rows else None
 
     def items_by_fingerprint(self, fingerprint: str) -> list[ItemRecord]:
         rows = self.query(f"{_ITEM_SELECT} WHERE fingerprint = ? ORDER BY id", (fingerprint,))
-        return [ItemRecord.from_row(row) for row in rows]
+        return [_item(row) for row in rows]
 
     def items(self, *, statuses: Iterable[str] = ("indexed",), under: str | None = None) -> list[ItemRecord]:
         status_list = list(statuses)
@@ -48,17 +81,18 @@ class ItemsMixin(Database):
         parameters: list = list(status_list)
         if under is not None:
             sql += " AND (path = ? OR substr(path, 1, ?) = ?)"
-            prefix = under.rstrip("/\\") + "/"
-            parameters += [under, len(prefix), prefix]
+            folder = stored_path(under)
+            prefix = folder.rstrip("/\\") + "/"
+            parameters += [folder, len(prefix), prefix]
         rows = self.query(sql + " ORDER BY id", parameters)
-        return [ItemRecord.from_row(row) for row in rows]
+        return [_item(row) for row in rows]
 
     def items_by_ids(self, item_ids: Sequence[int]) -> dict[int, ItemRecord]:
         if not item_ids:
             return {}
         placeholders = ",".join("?" * len(item_ids))
         rows = self.query(f"{_ITEM_SELECT} WHERE id IN ({placeholders})", list(item_ids))
-        return {row[0]: ItemRecord.from_row(row) for row in rows}
+        return {row[0]: _item(row) for row in rows}
 
     def count_items(self, status: str = "indexed") -> int:
         return self.query("SELECT count(*) FROM items WHERE status = ?", (status,))[0][0]
@@ -76,18 +110,19 @@ class ItemsMixin(Database):
         rows = self.query(
             f"{_ITEM_SELECT} WHERE status = 'indexed' ORDER BY added_at DESC, id DESC LIMIT ?", (int(limit),)
         )
-        return [ItemRecord.from_row(row) for row in rows]
+        return [_item(row) for row in rows]
 
     def add_item(self, path: str, fingerprint: str, size: int, mtime: float) -> int:
         with self.transaction() as connection:
             cursor = connection.execute(
                 "INSERT INTO items(path, fingerprint, size, mtime, status, added_at) VALUES (?, ?, ?, ?, 'pending', ?)",
-                (path, fingerprint, size, mtime, time.time()),
+                (stored_path(path), fingerprint, size, mtime, time.time()),
             )
             return cursor.lastrowid
 
     def move_item(self, item_id: int, new_path: str, size: int, mtime: float) -> None:
         """A renamed or moved file: same content, new path; vectors, tags and history stay."""
+        new_path = stored_path(new_path)
         with self.transaction() as connection:
             connection.execute(
                 "DELETE FROM items WHERE path = ? AND id != ? AND status = 'missing'", (new_path, item_id)

@@ -45,6 +45,7 @@ from mediarec.rank.item_vector import (
     modality_block,
     normalise,
 )
+from mediarec.scan.paths import display_text
 from mediarec.scan.sync import ScanReport, reconcile
 from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.item import describe_item
@@ -283,7 +284,7 @@ class Indexer:
 
     def _fail(self, item: ItemRecord, message: str, info: MediaInfo | None) -> None:
         with self._timed("database"):
-            self.store.mark_error(item.id, message, _metadata(info, item) if info else None)
+            self.store.mark_error(item.id, display_text(message), _metadata(info, item) if info else None)
         self.summary.failed.append((item.path, message))
 
     def _encode(self, decoded: _Decoded) -> ItemIndexResult:
@@ -313,7 +314,7 @@ class Indexer:
         metadata = _metadata(decoded.info, decoded.item)
         with self._timed("tagging"):  # tags from what was just computed: no decoding, few encoder calls
             understood = describe_item(
-                self.models, decoded.item.path, metadata, segments, transcript, audio_scores, decoded.audio
+                self.models, display_text(decoded.item.path), metadata, segments, transcript, audio_scores, decoded.audio
             )
         return ItemIndexResult(
             metadata={**metadata, **understood.metadata},
@@ -453,7 +454,7 @@ def _metadata(info: MediaInfo, item: ItemRecord) -> dict:
         "date": info.date,
         "genre": info.genre,
         "tags": dict(info.tags),
-        "file_stem": Path(item.path).stem.replace("_", " "),
+        "file_stem": display_text(Path(item.path).stem.replace("_", " ")),
     }
 
 
