@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mediarec.index.store import LibraryStore
 from mediarec.scan.files import FoundFile, fingerprint, iter_media_files
+from mediarec.scan.paths import error_reason
 
 
 @dataclass
@@ -18,6 +19,8 @@ class ScanReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # (path, reason) of what was skipped because it could not be read: a folder or file without permission, a
+    # broken link, a root that is gone. Paths are the file system's own names (scan/paths.py, display_path).
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -29,12 +32,12 @@ def reconcile(store: LibraryStore, roots: Iterable[str | Path]) -> ScanReport:
     root_list = [str(Path(root).expanduser().absolute()) for root in roots]
     report = ScanReport()
     found_paths = set()
-    for found in iter_media_files(root_list):
+    for found in iter_media_files(root_list, report.unreadable):
         found_paths.add(found.path)
         try:
             _reconcile_file(store, found, report)
         except OSError as error:  # unreadable file: say so, keep going
-            report.unreadable.append((found.path, str(error)))
+            report.unreadable.append((found.path, error_reason(error)))
     _mark_vanished(store, root_list, found_paths, report)
     return report
 
@@ -70,16 +73,28 @@ def _reconcile_file(store: LibraryStore, found: FoundFile, report: ScanReport) -
 def _vanished_twin(store: LibraryStore, content: str):
     """An item with the same content whose file is gone: the file was renamed or moved."""
     for candidate in store.items_by_fingerprint(content):
-        if candidate.status == "missing" or not os.path.exists(candidate.path):
+        if candidate.status == "missing" or _gone(candidate.path):
             return candidate
     return None
+
+
+def _gone(path: str) -> bool:
+    """The file is not there any more. One that cannot be looked at (its folder lost its permissions, a drive
+    that answers with an error) is not taken for gone: marking it missing would be a guess."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def _mark_vanished(store: LibraryStore, roots: list[str], found_paths: set[str], report: ScanReport) -> None:
     vanished = []
     for root in roots:
         for item in store.items(statuses=("pending", "indexed", "error"), under=root):
-            if item.path not in found_paths and not os.path.exists(item.path):
+            if item.path not in found_paths and _gone(item.path):
                 vanished.append(item)
     if vanished:
         store.mark_missing([item.id for item in vanished])
