@@ -1,107 +1,42 @@
-"""The main window: toolbar with search and filters, the library page ("For you" shelf over the grid) / search
-results / player pages, the details panel, and the indexing status. It wires the parts together and keeps every slow call on a worker pool."""
+"""The main window, the shell around the pages: the toolbar with search and filters, the menus, the worker pools,
+the status bar with the indexing status, folders, the sample library, settings (and reopening when they need it) and
+the welcome. The pages are the library (ui/library_page.py), the search results and the player, with the details
+panel beside them; the window switches between them and keeps every slow call on a worker pool."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListView,
     QMainWindow,
     QMessageBox,
-    QPushButton,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from mediarec import __version__
-from mediarec.app import LibraryError, setup, shelf
-from mediarec.app.shelf import LibraryRow
+from mediarec.app import setup, shelf
 from mediarec.config import Settings
 from mediarec.index.records import ItemRecord
 from mediarec.pipeline.indexer import IndexSummary
 from mediarec.player.base import PlayerBackend
-from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
+from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.details_panel import DetailsPanel
-from mediarec.ui.for_you import ForYouShelf
-from mediarec.ui.formatting import tag_label
 from mediarec.ui.indexing import FolderWatcher, IndexingController, IndexingStatus
-from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, CardDelegate, LibraryModel
+from mediarec.ui.library_page import LibraryPage
 from mediarec.ui.player_view import OpenRequest, PlayerView
 from mediarec.ui.search_panel import SearchPanel
+from mediarec.ui.search_toolbar import SearchToolbar
 from mediarec.ui.thumbnails import ThumbnailCache
 
 THUMBNAIL_SIZE = QSize(320, 180)
-LIBRARY_RELOAD_MILLISECONDS = 1500
-FOR_YOU_LIMIT = 12
-
-
-class EmptyLibrary(QWidget):
-    """What the grid shows when it has nothing to show, with the actions that fix that."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.title = QLabel(self)
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setFixedWidth(520)  # short lines read better than one across the whole window
-        self.add_button = QPushButton(self.tr("Add a folder…"), self)
-        self.sample_button = QPushButton(self.tr("Make a sample library"), self)
-        self.sample_button.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.sample_button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.title)
-        layout.addSpacing(6)
-        centred = QHBoxLayout()
-        centred.addStretch(1)
-        centred.addWidget(self.message)
-        centred.addStretch(1)
-        layout.addLayout(centred)
-        layout.addSpacing(16)
-        layout.addLayout(buttons)
-        layout.addStretch(2)
-
-    def show_state(self, *, library_empty: bool, indexing: bool) -> None:
-        if not library_empty:
-            self.title.setText(self.tr("Nothing to show"))
-            self.message.setText(self.tr("No file matches these filters."))
-        elif indexing:
-            self.title.setText(self.tr("Indexing your files…"))
-            self.message.setText(self.tr("Each file appears here as soon as it is ready."))
-        else:
-            self.title.setText(self.tr("Your library is empty"))
-            self.message.setText(
-                self.tr(
-                    "Add a folder with videos or music, or make a small sample library to see search and "
-                    "“more like this” at work within a minute."
-                )
-            )
-        self.add_button.setVisible(library_empty and not indexing)
-        self.sample_button.setVisible(library_empty and not indexing)
 
 
 class MainWindow(QMainWindow):
@@ -123,9 +58,7 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings
         self.pools = pools or WorkerPools()
-        self._loaded_once = False
         self._shut_down = False
-        self._for_you_task: TaskHandle | None = None
         self.setWindowTitle("mediarec")
         self.resize(1200, 760)
         self.thumbnails = ThumbnailCache(self.pools.thumbnails, THUMBNAIL_SIZE, parent=self)
@@ -133,7 +66,12 @@ class MainWindow(QMainWindow):
         self.watcher = FolderWatcher(self.pools, self)
         self.watcher.rescan_requested.connect(self.indexing.start)
 
-        self._build_library_page()
+        self.library_page = LibraryPage(library, self.pools, self.thumbnails, self)
+        # The page's parts under the names the tests and benchmarks know from when they lived on the window.
+        self.library_model = self.library_page.model
+        self.grid = self.library_page.grid
+        self.library_stack = self.library_page.stack
+        self.for_you = self.library_page.for_you
         self.search_panel = SearchPanel(library, self.pools.search, self.thumbnails, self)
         self.player = PlayerView(library, self.pools, player_backend, player_notice, self)
         self.details = DetailsPanel(library, self.pools, self.thumbnails, self)
@@ -153,87 +91,17 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._page_before_player: QWidget = self.library_page
-        self._reload_timer = QTimer(self, singleShot=True, interval=LIBRARY_RELOAD_MILLISECONDS)
-        self._reload_timer.timeout.connect(self._reload_grid)
         self._player_notice = player_notice
 
     # -- building ----------------------------------------------------------------------------------------------
 
-    def _build_library_page(self) -> None:
-        self.library_model = LibraryModel(self.thumbnails, self)
-        self.grid = QListView(self)
-        self.grid.setModel(self.library_model)
-        self.grid.setItemDelegate(CardDelegate(self.grid))
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setUniformItemSizes(True)  # no per-item size queries: smooth with thousands of cards
-        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
-        self.grid.setBatchSize(500)
-        self.grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.grid.verticalScrollBar().setSingleStep(24)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.grid.setMouseTracking(True)
-        self.grid.setSpacing(4)
-        self.grid.setAccessibleName(self.tr("Library"))
-        self.empty = EmptyLibrary(self)
-        self.library_stack = QStackedWidget(self)
-        self.library_stack.addWidget(self.grid)
-        self.library_stack.addWidget(self.empty)
-        self.for_you = ForYouShelf(self.thumbnails, self)
-        self.for_you.hide()  # until it has something to show
-        self.library_page = QWidget(self)
-        page_layout = QVBoxLayout(self.library_page)
-        page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.setSpacing(0)
-        page_layout.addWidget(self.for_you)
-        page_layout.addWidget(self.library_stack, 1)
-
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar(self.tr("Search and filters"), self)
-        toolbar.setMovable(False)
-        toolbar.setObjectName("mainToolbar")
+        toolbar = SearchToolbar(self.library_page.tag_filter, self)
         self.addToolBar(toolbar)
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText(self.tr("Search what is seen, said or heard…"))
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(320)
-        self.search_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.search_box.setAccessibleName(self.tr("Search"))
-        toolbar.addWidget(self.search_box)
-        toolbar.addSeparator()
-        self.sort_combo = QComboBox(self)
-        for label, key in (
-            (self.tr("Recently added"), "added"),
-            (self.tr("Name"), "name"),
-            (self.tr("Length"), "duration"),
-            (self.tr("Recently played"), "played"),
-        ):
-            self.sort_combo.addItem(label, key)
-        self.sort_combo.setToolTip(self.tr("Sort the library"))
-        self.kind_combo = QComboBox(self)
-        for label, kind in (
-            (self.tr("Video and audio"), ""),
-            (self.tr("Video"), "video"),
-            (self.tr("Audio"), "audio"),
-        ):
-            self.kind_combo.addItem(label, kind)
-        self.kind_combo.setToolTip(self.tr("Show only one kind of file"))
-        self.tag_combo = QComboBox(self)
-        self.tag_combo.addItem(self.tr("All tags"), "")
-        self.tag_combo.setToolTip(self.tr("Show only files with this tag"))
-        self.tag_combo.setMinimumContentsLength(10)
-        self.tag_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        for label, combo in (
-            (self.tr("Sort:"), self.sort_combo),
-            (self.tr("Show:"), self.kind_combo),
-            (self.tr("Tag:"), self.tag_combo),
-        ):
-            caption = QLabel(label, self)
-            caption.setContentsMargins(8, 0, 4, 0)
-            toolbar.addWidget(caption)
-            toolbar.addWidget(combo)
-        toolbar.addSeparator()
+        self.search_box = toolbar.search_box
+        self.sort_combo = toolbar.sort_combo
+        self.kind_combo = toolbar.kind_combo
+        self.tag_combo = toolbar.tag_combo
         self.rescan_action = QAction(self.tr("Rescan"), self)
         self.rescan_action.setToolTip(self.tr("Look for new and changed files in the watched folders"))
         self.settings_action = QAction(self.tr("Settings"), self)
@@ -269,16 +137,14 @@ class MainWindow(QMainWindow):
         self.search_box.textChanged.connect(self._search_text_changed)
         self.search_box.returnPressed.connect(self._search_return)
         self.sort_combo.currentIndexChanged.connect(
-            lambda: self.library_model.set_sort_key(self.sort_combo.currentData())
+            lambda: self.library_page.set_sort_key(self.sort_combo.currentData())
         )
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
-        self.for_you.card_activated.connect(self._for_you_activated)
-        self.for_you.variety_changed.connect(self._variety_changed)
-        self.player.feedback_changed.connect(lambda _item, _value: self.refresh_for_you())
-        self.tag_combo.currentIndexChanged.connect(self._tag_changed)
-        self.grid.selectionModel().currentChanged.connect(self._grid_current_changed)
-        self.grid.activated.connect(self._grid_activated)
-        self.library_model.modelReset.connect(self._update_library_page)
+        self.library_page.library_loaded.connect(self._library_loaded)
+        self.library_page.for_you_loaded.connect(self.for_you_loaded)
+        self.library_page.item_selected.connect(self.details.show_item)
+        self.library_page.play_requested.connect(self.open_player)
+        self.player.feedback_changed.connect(lambda _item, _value: self.library_page.refresh_for_you())
         self.search_panel.item_selected.connect(self.details.show_item)
         self.search_panel.results_shown.connect(self._results_shown)
         self.search_panel.moment_activated.connect(self._open_moment)
@@ -291,13 +157,13 @@ class MainWindow(QMainWindow):
         self.indexing.progress.connect(self._indexing_progress)
         self.indexing.finished.connect(self._indexing_finished)
         self.indexing.failed.connect(self._indexing_failed)
-        self.indexing.state_changed.connect(lambda _state: self._update_library_page())
+        self.indexing.state_changed.connect(lambda state: self.library_page.set_indexing(state != "idle"))
         self.rescan_action.triggered.connect(self.rescan)
         self.settings_action.triggered.connect(self.open_settings)
         self.add_folder_action.triggered.connect(self.choose_folder)
         self.sample_action.triggered.connect(self.make_sample_library)
-        self.empty.add_button.clicked.connect(self.choose_folder)
-        self.empty.sample_button.clicked.connect(self.make_sample_library)
+        self.library_page.empty.add_button.clicked.connect(self.choose_folder)
+        self.library_page.empty.sample_button.clicked.connect(self.make_sample_library)
 
     # -- start and stop ----------------------------------------------------------------------------------------
 
@@ -334,152 +200,26 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
-    # -- library grid ------------------------------------------------------------------------------------------
+    # -- library page ------------------------------------------------------------------------------------------
 
     def reload_library(self) -> None:
-        """Reload the grid, the tag filter and the "For you" shelf (with the variety the user last chose)."""
-        self._reload_grid()
-        run_task(
-            self.pools.search,
-            shelf.for_you_variety,
-            self.library,
-            on_result=self._variety_loaded,
-            owner=self,
-        )
+        """Reload the grid, the tag filter and the "For you" shelf."""
+        self.library_page.reload()
 
-    def _reload_grid(self) -> None:
-        run_task(
-            self.pools.search, shelf.library_rows, self.library, on_result=self._rows_loaded, owner=self
-        )
-        run_task(
-            self.pools.search, shelf.tag_choices, self.library, on_result=self._tags_loaded, owner=self
-        )
-
-    def _schedule_reload(self) -> None:
-        if not self._reload_timer.isActive():
-            self._reload_timer.start()
-
-    def _rows_loaded(self, rows: list[LibraryRow]) -> None:
-        current = self.grid.currentIndex().data(ITEM_ID_ROLE)
-        self._loaded_once = True
-        self.library_model.set_rows(rows)
-        if current is not None:
-            index = self.library_model.index_of_item(current)
-            if index.isValid():
-                self.grid.setCurrentIndex(index)
-        count = len(rows)
+    def _library_loaded(self, count: int) -> None:
         self.count_label.setText(
             self.tr("1 file") if count == 1 else self.tr("%1 files").replace("%1", str(count))
         )
-        self.library_loaded.emit(len(rows))
-
-    def _tags_loaded(self, tags: list[tuple[str, int]]) -> None:
-        chosen = self.tag_combo.currentData()
-        self.tag_combo.blockSignals(True)
-        self.tag_combo.clear()
-        self.tag_combo.addItem(self.tr("All tags"), "")
-        for name, count in tags:
-            self.tag_combo.addItem(f"{tag_label(name)} ({count})", name)  # Chinese names in Chinese
-        index = self.tag_combo.findData(chosen)
-        self.tag_combo.setCurrentIndex(max(0, index))
-        self.tag_combo.blockSignals(False)
-
-    def _update_library_page(self) -> None:
-        self._update_shelf_visibility()
-        if self.library_model.rowCount():
-            self.library_stack.setCurrentWidget(self.grid)
-            return
-        self.empty.show_state(
-            library_empty=self.library_model.total_count == 0, indexing=self.indexing.state != "idle"
-        )
-        if self._loaded_once:
-            self.library_stack.setCurrentWidget(self.empty)
-
-    # -- "For you" ---------------------------------------------------------------------------------------------
-
-    def _variety_changed(self, diversity: float) -> None:
-        run_task(self.pools.writes, shelf.save_for_you_variety, self.library, diversity, owner=self)
-        self.refresh_for_you()
-
-    def _variety_loaded(self, diversity: float) -> None:
-        self.for_you.variety.blockSignals(True)  # restoring the saved value is not a new choice
-        self.for_you.variety.setValue(round(diversity * 100))
-        self.for_you.variety.blockSignals(False)
-        self.refresh_for_you()
-
-    def refresh_for_you(self) -> None:
-        """Ask the recommender again (off the GUI thread); a newer ask drops the answer of an older one."""
-        if self._for_you_task is not None:
-            self._for_you_task.cancel()
-        self._for_you_task = run_task(
-            self.pools.search,
-            shelf.for_you,
-            self.library,
-            FOR_YOU_LIMIT,
-            self.for_you.diversity,
-            on_result=self._for_you_received,
-            on_error=self._for_you_failed,
-            owner=self,
-        )
-
-    def _for_you_received(self, cards: list[shelf.ForYouCard]) -> None:
-        self.for_you.set_cards(cards)
-        self._update_shelf_visibility()
-        self.for_you_loaded.emit(len(cards))
-
-    def _for_you_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LibraryError):
-            report_unexpected(error)
-            return
-        self.for_you.set_cards([])  # e.g. items indexed with two different models: nothing to compare yet
-        self._update_shelf_visibility()
-        self.for_you_loaded.emit(0)
-
-    def _update_shelf_visibility(self) -> None:
-        self.for_you.setVisible(self.for_you.model.rowCount() > 0 and self.library_model.total_count > 0)
-
-    def _for_you_activated(self, card: shelf.ForYouCard) -> None:
-        self.open_player(_request_from_row(card.row, card.resume_at or 0.0))
+        self.library_loaded.emit(count)
 
     def _kind_changed(self) -> None:
         kind = self.kind_combo.currentData()
-        self.library_model.set_kind(kind)
-        self.for_you.set_kind(kind)
-        self._update_shelf_visibility()
+        self.library_page.set_kind(kind)
         self.search_panel.set_kind(kind)
-
-    def _tag_changed(self) -> None:
-        name = self.tag_combo.currentData()
-        if not name:
-            self.library_model.set_tagged_items(None)
-            return
-        run_task(
-            self.pools.search,
-            shelf.items_with_tag,
-            self.library,
-            name,
-            on_result=lambda ids: (
-                self.library_model.set_tagged_items(ids) if self.tag_combo.currentData() == name else None
-            ),
-            owner=self,
-        )
-
-    def _grid_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        item_id = current.data(ITEM_ID_ROLE)
-        if item_id is not None:
-            self.details.show_item(int(item_id))
-
-    def _grid_activated(self, index: QModelIndex) -> None:
-        row: LibraryRow | None = index.data(ROW_ROLE)
-        if row is not None:
-            self.open_player(_request_from_row(row, 0.0))
 
     def select_item(self, item_id: int) -> None:
         """Show an item's details (and select its card when the library page is showing)."""
-        index = self.library_model.index_of_item(item_id)
-        if index.isValid():
-            self.grid.setCurrentIndex(index)
-            self.grid.scrollTo(index)
+        self.library_page.select_item(item_id)
         self.details.show_item(item_id)
 
     # -- search ------------------------------------------------------------------------------------------------
@@ -532,11 +272,11 @@ class MainWindow(QMainWindow):
         self.player.open(request)
 
     def _play_details(self, item: ItemRecord, start: float) -> None:
-        self.open_player(_request_from_row(shelf.row_for_item(item), start))
+        self.open_player(OpenRequest.from_row(shelf.row_for_item(item), start))
 
     def _play_recorded(self, play) -> None:
-        self._schedule_reload()  # "recently played" order and play counts change
-        self.refresh_for_you()  # the history changed, and with it what the shelf suggests
+        self.library_page.schedule_reload()  # "recently played" order and play counts change
+        self.library_page.refresh_for_you()  # the history changed, and with it what the shelf suggests
         if play.item_id == self.details.item_id:
             self.details.show_item(play.item_id)
 
@@ -579,7 +319,7 @@ class MainWindow(QMainWindow):
 
     def _indexing_progress(self, progress) -> None:
         if progress.stage == "indexing" and progress.done:
-            self._schedule_reload()  # new cards appear while the job goes on
+            self.library_page.schedule_reload()  # new cards appear while the job goes on
 
     def _indexing_finished(self, summary: IndexSummary) -> None:
         self.reload_library()
@@ -622,7 +362,7 @@ class MainWindow(QMainWindow):
     def make_sample_library(self) -> None:
         self.statusBar().showMessage(self.tr("Making the sample library…"))
         self.sample_action.setEnabled(False)
-        self.empty.sample_button.setEnabled(False)
+        self.library_page.empty.sample_button.setEnabled(False)
         run_task(
             self.pools.indexing,
             setup.make_sample_library,
@@ -634,7 +374,7 @@ class MainWindow(QMainWindow):
 
     def _sample_made(self, folder: Path) -> None:
         self.sample_action.setEnabled(True)
-        self.empty.sample_button.setEnabled(True)
+        self.library_page.empty.sample_button.setEnabled(True)
         self.statusBar().showMessage(
             self.tr("Sample library made in %1; indexing it now.").replace("%1", str(folder)), 10000
         )
@@ -644,13 +384,12 @@ class MainWindow(QMainWindow):
         from mediarec.media.errors import MediaError
 
         self.sample_action.setEnabled(True)
-        self.empty.sample_button.setEnabled(True)
+        self.library_page.empty.sample_button.setEnabled(True)
         if not isinstance(error, (MediaError, OSError)):
             raise error
         QMessageBox.warning(self, self.tr("No sample library"), str(error))
 
     def open_settings(self) -> None:
-
         run_task(
             self.pools.search,
             setup.watched_folders,
@@ -718,7 +457,7 @@ class MainWindow(QMainWindow):
             self.add_folders(folders)
         if sample:
             self.make_sample_library()
-        self._update_library_page()
+        self.library_page.update_state()
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -728,15 +467,3 @@ class MainWindow(QMainWindow):
                 "mediarec %1\nAn offline media library that finds the moment you are looking for."
             ).replace("%1", __version__),
         )
-
-
-def _request_from_row(row: LibraryRow, start: float) -> OpenRequest:
-    return OpenRequest(
-        item_id=row.id,
-        path=row.path,
-        title=row.title,
-        kind=row.kind,
-        duration=row.duration or None,
-        start=start,
-        thumbnail=row.thumbnail,
-    )

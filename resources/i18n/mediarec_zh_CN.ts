@@ -4,182 +4,182 @@
 <context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="60"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="54"/>
         <source>Select a file to see what mediarec knows about it.</source>
         <translation>选择一个文件，查看 mediarec 对它的了解。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="86"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="80"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="96"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="90"/>
         <source>Tag</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="96"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="90"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="96"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="90"/>
         <source>Score</source>
         <translation>分数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="107"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="101"/>
         <source>New tag</source>
         <translation>新标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="109"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="103"/>
         <source>Add</source>
         <translation>添加</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="111"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="105"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="150"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="144"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="153"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="147"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="147"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="141"/>
         <source>More like this</source>
         <translation>更多类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="137"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="131"/>
         <source>Click to see this file; double-click to play it</source>
         <translation>单击查看此文件，双击播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="202"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="196"/>
         <source>Nothing similar yet: index more files.</source>
         <translation>暂无相似内容：请索引更多文件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="213"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="207"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="214"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="208"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="215"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="209"/>
         <source>Picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="216"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="210"/>
         <source>Sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="217"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="211"/>
         <source>Artist</source>
         <translation>艺术家</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="218"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="212"/>
         <source>Album</source>
         <translation>专辑</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="219"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="213"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="220"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="214"/>
         <source>Genre</source>
         <translation>流派</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="215"/>
         <source>Spoken language</source>
         <translation>语音语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="216"/>
         <source>Played</source>
         <translation>播放次数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="259"/>
         <source>picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="266"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="260"/>
         <source>speech</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="267"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="261"/>
         <source>sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="268"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="262"/>
         <source>file info</source>
         <translation>文件信息</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="268"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="270"/>
         <source>once</source>
         <translation>1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="277"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="271"/>
         <source>%1 times</source>
         <translation>%1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="217"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="218"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="245"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="239"/>
         <source>No tags yet: add your own below.</source>
         <translation>还没有标签：可在下方添加。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="256"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="250"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="123"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="117"/>
         <source>No speech in this file.</source>
         <translation>此文件中没有语音。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="264"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="258"/>
         <source>you</source>
         <translation>你</translation>
     </message>
@@ -187,42 +187,42 @@
 <context>
     <name>EmptyLibrary</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="67"/>
+        <location filename="../../mediarec/ui/library_page.py" line="49"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="68"/>
+        <location filename="../../mediarec/ui/library_page.py" line="50"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="90"/>
+        <location filename="../../mediarec/ui/library_page.py" line="72"/>
         <source>Nothing to show</source>
         <translation>没有可显示的内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="91"/>
+        <location filename="../../mediarec/ui/library_page.py" line="73"/>
         <source>No file matches these filters.</source>
         <translation>没有文件符合这些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="93"/>
+        <location filename="../../mediarec/ui/library_page.py" line="75"/>
         <source>Indexing your files…</source>
         <translation>正在索引你的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="94"/>
+        <location filename="../../mediarec/ui/library_page.py" line="76"/>
         <source>Each file appears here as soon as it is ready.</source>
         <translation>每个文件处理完成后会立即显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="96"/>
+        <location filename="../../mediarec/ui/library_page.py" line="78"/>
         <source>Your library is empty</source>
         <translation>你的媒体库是空的</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="99"/>
+        <location filename="../../mediarec/ui/library_page.py" line="81"/>
         <source>Add a folder with videos or music, or make a small sample library to see search and “more like this” at work within a minute.</source>
         <translation>添加一个包含视频或音乐的文件夹，或生成一个小型示例媒体库，一分钟内即可体验搜索和“更多类似内容”。</translation>
     </message>
@@ -466,211 +466,139 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LibraryPage</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="178"/>
+        <location filename="../../mediarec/ui/library_page.py" line="120"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="193"/>
-        <source>Search and filters</source>
-        <translation>搜索和筛选</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="198"/>
-        <source>Search what is seen, said or heard…</source>
-        <translation>搜索画面、语音或声音中的内容…</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="202"/>
-        <source>Search</source>
-        <translation>搜索</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="207"/>
-        <source>Recently added</source>
-        <translation>最近添加</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="208"/>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="209"/>
-        <source>Length</source>
-        <translation>时长</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="210"/>
-        <source>Recently played</source>
-        <translation>最近播放</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="213"/>
-        <source>Sort the library</source>
-        <translation>媒体库排序方式</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="216"/>
-        <source>Video and audio</source>
-        <translation>视频和音频</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="217"/>
-        <source>Video</source>
-        <translation>视频</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="218"/>
-        <source>Audio</source>
-        <translation>音频</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="221"/>
-        <source>Show only one kind of file</source>
-        <translation>只显示一种类型的文件</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="223"/>
-        <location filename="../../mediarec/ui/app_window.py" line="380"/>
+        <location filename="../../mediarec/ui/library_page.py" line="134"/>
+        <location filename="../../mediarec/ui/library_page.py" line="183"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="224"/>
+        <location filename="../../mediarec/ui/library_page.py" line="135"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="228"/>
-        <source>Sort:</source>
-        <translation>排序：</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="229"/>
-        <source>Show:</source>
-        <translation>显示：</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="230"/>
-        <source>Tag:</source>
-        <translation>标签：</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="237"/>
+        <location filename="../../mediarec/ui/app_window.py" line="105"/>
         <source>Rescan</source>
         <translation>重新扫描</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="238"/>
+        <location filename="../../mediarec/ui/app_window.py" line="106"/>
         <source>Look for new and changed files in the watched folders</source>
         <translation>在监视的文件夹中查找新增和更改的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="239"/>
+        <location filename="../../mediarec/ui/app_window.py" line="107"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="245"/>
+        <location filename="../../mediarec/ui/app_window.py" line="113"/>
         <source>&amp;Library</source>
         <translation>媒体库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="246"/>
+        <location filename="../../mediarec/ui/app_window.py" line="114"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="247"/>
+        <location filename="../../mediarec/ui/app_window.py" line="115"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="252"/>
+        <location filename="../../mediarec/ui/app_window.py" line="120"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="259"/>
+        <location filename="../../mediarec/ui/app_window.py" line="127"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="260"/>
-        <location filename="../../mediarec/ui/app_window.py" line="726"/>
+        <location filename="../../mediarec/ui/app_window.py" line="128"/>
+        <location filename="../../mediarec/ui/app_window.py" line="465"/>
         <source>About mediarec</source>
         <translation>关于 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="372"/>
+        <location filename="../../mediarec/ui/app_window.py" line="211"/>
         <source>%1 files</source>
         <translation>%1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="372"/>
+        <location filename="../../mediarec/ui/app_window.py" line="211"/>
         <source>1 file</source>
         <translation>1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="575"/>
+        <location filename="../../mediarec/ui/app_window.py" line="315"/>
         <source>No folders are watched yet: add one first.</source>
         <translation>尚未监视任何文件夹：请先添加一个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="588"/>
+        <location filename="../../mediarec/ui/app_window.py" line="328"/>
         <source>Indexing stopped. Indexed before stopping: %1.</source>
         <translation>索引已停止。停止前已索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="590"/>
+        <location filename="../../mediarec/ui/app_window.py" line="330"/>
         <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
         <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="593"/>
+        <location filename="../../mediarec/ui/app_window.py" line="333"/>
         <source>Library up to date. Newly indexed: %1.</source>
         <translation>媒体库已是最新。新索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="600"/>
+        <location filename="../../mediarec/ui/app_window.py" line="340"/>
         <source>Indexing stopped: %1</source>
         <translation>索引已停止：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="605"/>
+        <location filename="../../mediarec/ui/app_window.py" line="345"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="623"/>
+        <location filename="../../mediarec/ui/app_window.py" line="363"/>
         <source>Making the sample library…</source>
         <translation>正在生成示例媒体库…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="639"/>
+        <location filename="../../mediarec/ui/app_window.py" line="379"/>
         <source>Sample library made in %1; indexing it now.</source>
         <translation>示例媒体库已生成在 %1，正在索引。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="650"/>
+        <location filename="../../mediarec/ui/app_window.py" line="390"/>
         <source>No sample library</source>
         <translation>无法生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="691"/>
+        <location filename="../../mediarec/ui/app_window.py" line="430"/>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="700"/>
+        <location filename="../../mediarec/ui/app_window.py" line="439"/>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="728"/>
+        <location filename="../../mediarec/ui/app_window.py" line="467"/>
         <source>mediarec %1
 An offline media library that finds the moment you are looking for.</source>
         <translation>mediarec %1
@@ -749,37 +677,37 @@ To play files, %2.</source>
 <context>
     <name>PlayerView</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="127"/>
+        <location filename="../../mediarec/ui/player_view.py" line="99"/>
         <source>← Back</source>
         <translation>← 返回</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="127"/>
+        <location filename="../../mediarec/ui/player_view.py" line="99"/>
         <source>Back to the list (Esc)</source>
         <translation>返回列表（Esc）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="137"/>
+        <location filename="../../mediarec/ui/player_view.py" line="109"/>
         <source>Like</source>
         <translation>喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="137"/>
+        <location filename="../../mediarec/ui/player_view.py" line="109"/>
         <source>I like this: recommend more like it</source>
         <translation>我喜欢：多推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="139"/>
+        <location filename="../../mediarec/ui/player_view.py" line="111"/>
         <source>Dislike</source>
         <translation>不喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="139"/>
+        <location filename="../../mediarec/ui/player_view.py" line="111"/>
         <source>Not for me: recommend less like it</source>
         <translation>不感兴趣：少推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="315"/>
+        <location filename="../../mediarec/ui/player_view.py" line="264"/>
         <source>Chapter %1</source>
         <translation>第 %1 章</translation>
     </message>
@@ -812,7 +740,7 @@ To play files, %2.</source>
         <translation>没有与“%1”匹配的内容。换个说法试试，或描述画面或语音中的内容。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="281"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="278"/>
         <source>Search is not available: %1</source>
         <translation>搜索不可用：%1</translation>
     </message>
@@ -833,6 +761,84 @@ To play files, %2.</source>
         <location filename="../../mediarec/ui/search_panel.py" line="86"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
+    </message>
+</context>
+<context>
+    <name>SearchToolbar</name>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="11"/>
+        <source>Search and filters</source>
+        <translation>搜索和筛选</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="15"/>
+        <source>Search what is seen, said or heard…</source>
+        <translation>搜索画面、语音或声音中的内容…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="19"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="24"/>
+        <source>Recently added</source>
+        <translation>最近添加</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="25"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="26"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="27"/>
+        <source>Recently played</source>
+        <translation>最近播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="30"/>
+        <source>Sort the library</source>
+        <translation>媒体库排序方式</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="33"/>
+        <source>Video and audio</source>
+        <translation>视频和音频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="34"/>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="35"/>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="38"/>
+        <source>Show only one kind of file</source>
+        <translation>只显示一种类型的文件</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="41"/>
+        <source>Sort:</source>
+        <translation>排序：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="42"/>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_toolbar.py" line="43"/>
+        <source>Tag:</source>
+        <translation>标签：</translation>
     </message>
 </context>
 <context>
