@@ -170,3 +170,12 @@ def test_index_and_show_a_file_whose_name_is_not_utf8(tmp_path, offline_env, cap
     code, out, err = run_cli([*data, "index", str(tmp_path)], offline_env, capsys)
     assert code == 0, err
     assert "1 already up to date" in out
+
+
+def test_json_output_shows_undecodable_names_escaped(capsys):
+    from mediarec.cli.output import print_json
+
+    name = os.fsdecode(b"/music/caf\xff.mp3")
+    print_json({"path": name, "results": [{"path": name}]})
+    line = capsys.readouterr().out
+    assert json.loads(line) == {"path": "/music/caf\\xff.mp3", "results": [{"path": "/music/caf\\xff.mp3"}]}

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from mediarec import __version__
 from mediarec.cli.arguments import fraction, positive_int, seconds
-from mediarec.cli.output import UsageError, clock, print_json, read_lines, write_crash_log
+from mediarec.cli.output import (
+    UsageError,
+    clock,
+    print_json,
+    read_lines,
+    tolerate_unprintable_names,
+    write_crash_log,
+)
 from mediarec.cli.understanding import UNDERSTANDING_COMMANDS, add_understanding_parsers
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
 from mediarec.errors import MediarecError
@@ -352,6 +359,7 @@ SETTINGS_COMMANDS: dict[str, Callable] = {"doctor": cmd_doctor, "gui": cmd_gui, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tolerate_unprintable_names()
     args = build_parser().parse_args(argv)
     command = args.command or "gui"
     try:

@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 from mediarec.errors import MediarecError
+from mediarec.scan.paths import display_text
 
 CRASH_LOG_NAME = "mediarec-errors.log"
 
@@ -21,9 +22,28 @@ class UsageError(MediarecError):
 
 
 def print_json(value: object) -> None:
-    """One JSON document on one line (non-ASCII kept as is, so Chinese stays readable), flushed at once."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    """One JSON document on one line (non-ASCII kept as is, so Chinese stays readable), flushed at once. A file
+    name with undecodable bytes is shown as scan.paths.display_path shows it (``\\xff``)."""
+    sys.stdout.write(json.dumps(_printable(value), ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def _printable(value: object) -> object:
+    if isinstance(value, str):
+        return display_text(value)
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(item) for item in value]
+    return value
+
+
+def tolerate_unprintable_names() -> None:
+    """Let plain-text output show a name with undecodable bytes (as ``\\udcff``) instead of failing on it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def clock(seconds: float | None) -> str:
@@ -58,7 +78,7 @@ def write_crash_log(data_dir: Path) -> Path:
         log = folder / CRASH_LOG_NAME
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as stream:
+            with log.open("a", encoding="utf-8", errors="backslashreplace") as stream:
                 stream.write(entry)
             return log
         except OSError:

@@ -196,7 +196,9 @@ class ChildChannel:
 
     def send(self, message: dict[str, Any]) -> None:
         with self._lock:  # a watcher thread and the main thread may both report
-            self._out.write(json.dumps(message, ensure_ascii=False) + "\n")
+            # ASCII JSON: a file name with undecodable bytes (lone surrogates) survives the pipe as \\udcff
+            # escapes, which json.loads turns back into the same name; raw it would not encode as UTF-8.
+            self._out.write(json.dumps(message) + "\n")
             self._out.flush()
 
     def receive(self, timeout: float | None = None) -> dict[str, Any] | None:
