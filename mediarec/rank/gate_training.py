@@ -114,7 +114,7 @@ def train_gate(
     test_neg = _pair_data(blocks, held_out.anchors, held_out.negatives, calibration)
     learned = _pairwise_accuracy(biases, theta, test_pos, test_neg)
     fixed = _pairwise_accuracy(fallback.biases, fallback.theta, test_pos, test_neg)
-    report = {
+    report: dict[str, object] = {
         "pairs": len(triplets),
         "held_out_pairs": int(held_out_count),
         "held_out_accuracy_learned": round(learned, 4),
