@@ -9,17 +9,26 @@ import pytest
 from conftest import BEACH_SENTENCE, BREAD_SENTENCE, run_cli
 from synthetic_items import build_synthetic_library
 
-from mediarec.evaluation.asr import normalise_words
+from mediarec.evaluation.asr import non_speech_summary, normalise_words
 from mediarec.evaluation.fusion_ablation import evaluate_fusion
 from mediarec.evaluation.manifest import ManifestError, load_manifest
-from mediarec.evaluation.metrics import ndcg_at, precision_at, recall_at, reciprocal_rank, word_errors
+from mediarec.evaluation.metrics import (
+    empty_rate,
+    hub_share,
+    ndcg_at,
+    precision_at,
+    recall_at,
+    reciprocal_rank,
+    word_errors,
+)
 from mediarec.evaluation.recommend_eval import (
     baseline_lists,
     evaluate_recommendations,
     score_lists,
     simulate_users,
 )
-from mediarec.evaluation.similar import evaluate_similar
+from mediarec.evaluation.retrieval import hubs, summarise_negatives
+from mediarec.evaluation.similar import evaluate_similar, similarity_kind, summarise_similar
 
 
 def write_lines(path, lines):
@@ -62,9 +71,41 @@ def test_manifest_reads_items_and_queries_relative_to_its_folder(tmp_path):
     assert manifest.groups()["g1"][1].written_path == "media/b.mp4"
 
 
+def test_manifest_reads_negative_queries_and_item_types(tmp_path):
+    (tmp_path / "a.ogg").write_bytes(b"x")
+    manifest = load_manifest(
+        write_lines(
+            tmp_path / "manifest.jsonl",
+            [
+                {"kind": "item", "path": "a.ogg", "type": "music", "group": "loops"},
+                {"kind": "query", "type": "audio", "text": "a loop", "relevant": ["a.ogg"]},
+                {
+                    "kind": "query",
+                    "type": "negative",
+                    "text": "古典音乐会",
+                    "negative": True,
+                    "language": "zh",
+                },
+                {"kind": "query", "type": "negative", "text": "zzzz", "relevant": [], "negative": True},
+            ],
+        )
+    )
+    assert manifest.items[0].type == "music" and manifest.items[0].extra == {}
+    positive, chinese, nonsense = manifest.queries
+    assert not positive.negative and positive.relevant == (tmp_path / "a.ogg",)
+    assert chinese.negative and chinese.relevant == () and chinese.language == "zh" and chinese.extra == {}
+    assert nonsense.negative and nonsense.relevant == ()
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
+        (
+            '{"kind": "query", "type": "negative", "text": "x", "negative": true, "relevant": ["a.mp4"]}',
+            "negative query 'x' lists relevant items",
+        ),
+        ('{"kind": "query", "type": "negative", "text": "x", "negative": "yes"}', '"negative" must be true'),
+        ('{"kind": "item", "path": "a.mp4", "type": 3}', '"type" must be a string'),
         ("not json", "line 2: not JSON"),
         ('{"kind": "thing"}', 'line 2: needs "kind"'),
         ('{"kind": "item", "path": "missing.mp4"}', "does not exist"),
@@ -98,9 +139,81 @@ def test_ranking_metrics_on_known_lists():
     assert precision_at(ranked, {"a"}, 5) == 1.0 and precision_at(ranked, relevant, 5) == pytest.approx(2 / 3)
 
 
+def test_hub_share_counts_empty_results_in_the_denominator_and_breaks_ties_by_first_seen():
+    assert hub_share(["a", "b", "a", None, "c"]) == (pytest.approx(2 / 5), "a", 2)
+    assert hub_share(["b", "a", "a", "b"]) == (0.5, "b", 2)
+    assert hub_share([None, None]) == (0.0, None, 0) and hub_share([]) == (0.0, None, 0)
+    summary = hubs(["x", "y", "x", "x", None, "y"])
+    assert summary["share"] == 0.5 and summary["item"] == "x" and summary["count"] == 3
+    assert summary["queries"] == 6 and summary["distinct_tops"] == 2
+    assert summary["top_items"] == [
+        {"item": "x", "queries": 3, "share": 0.5},
+        {"item": "y", "queries": 2, "share": 0.3333},
+    ]
+
+
+def test_negative_queries_empty_rate_and_mean_top_score():
+    assert empty_rate([0, 3, 0, 1]) == 0.5 and empty_rate([2]) == 0.0
+    negatives = [
+        {"language": "en", "results": 0, "top_score": None, "top_similarity": None},
+        {"language": "en", "results": 3, "top_score": 0.9, "top_similarity": 0.3},
+        {"language": "zh", "results": 1, "top_score": 0.5, "top_similarity": 0.1},
+        {"language": "zh", "results": 0, "top_score": None, "top_similarity": None},
+    ]
+    positives = [{"top_score": 1.0}, {"top_score": 0.6}, {"top_score": None}]
+    summary = summarise_negatives(negatives, positives)
+    assert summary["queries"] == 4 and summary["empty_rate"] == 0.5
+    assert summary["mean_top_score"] == 0.7 and summary["mean_top_similarity"] == 0.2  # answered ones only
+    assert summary["positive_mean_top_score"] == 0.8 and "positive_mean_top_similarity" in summary
+    assert summary["by_language"]["en"] == {
+        "queries": 2,
+        "empty_rate": 0.5,
+        "mean_top_score": 0.9,
+        "mean_top_similarity": 0.3,
+    }
+    assert summary["by_language"]["zh"]["mean_top_score"] == 0.5
+    assert summarise_negatives([]) == {"queries": 0}
+
+
+def test_transcripts_on_non_speech_items_count_transcripts_and_language_tags():
+    outcomes = [
+        {"path": "m1.ogg", "type": "music", "heard": "Thank you.", "languages": ["english"]},
+        {"path": "m2.ogg", "type": "music", "heard": "", "languages": []},
+        {"path": "e1.ogg", "type": "effect", "heard": "", "languages": ["english"]},
+        {"path": "v1.mp4", "type": "video", "heard": "", "languages": []},
+    ]
+    summary = non_speech_summary(outcomes)
+    assert (summary["items"], summary["with_transcript"], summary["with_language_tag"]) == (4, 1, 2)
+    assert summary["with_either"] == 2 and summary["share"] == 0.5
+    assert summary["by_type"]["music"] == {
+        "items": 2,
+        "with_transcript": 1,
+        "with_language_tag": 1,
+        "with_either": 1,
+        "share": 0.5,
+    }
+    assert summary["by_type"]["effect"]["share"] == 1.0 and summary["by_type"]["video"]["share"] == 0.0
+    assert [o["path"] for o in summary["examples"]] == ["m1.ogg", "e1.ogg"]
+
+
+def test_more_like_this_precision_per_kind_of_item():
+    per_item = [("g1", "speech", 1.0), ("g1", "speech", 0.5), ("g2", "music", 0.2), ("g2", None, 0.4)]
+    summary = summarise_similar(per_item)
+    assert summary["items"] == 4 and summary["precision@5"] == pytest.approx(0.525)
+    assert summary["by_group"] == {"g1": 0.75, "g2": pytest.approx(0.3)}
+    assert summary["by_kind"] == {
+        "music": {"items": 1, "precision@5": 0.2},
+        "speech": {"items": 2, "precision@5": 0.75},
+    }
+    assert "by_kind" not in summarise_similar(per_item, with_kinds=False)
+    assert similarity_kind("effect") == similarity_kind("instrument") == "instrument/effect"
+    assert similarity_kind(None) is None and similarity_kind("speech") == "speech"
+
+
 def test_word_error_rate_normalises_case_punctuation_and_small_numbers():
     assert normalise_words("Press 1, then the Pound-key!") == ["press", "1", "then", "the", "pound", "key"]
     assert normalise_words("press one") == ["press", "1"]
+    assert normalise_words("火车晚点了，乘客们 wait") == [*"火车晚点了乘客们", "wait"]  # one word a character
     assert word_errors(["a", "b", "c"], ["a", "x", "c", "d"]) == 2
     assert word_errors(["a", "b"], []) == 2 and word_errors([], ["a"]) == 1
 
@@ -186,8 +299,9 @@ def test_eval_all_on_generated_media_writes_report_json_and_plots(
                 "transcript": BEACH_SENTENCE,
                 "language": "en",
             },
-            {"kind": "item", "path": str(media.tone_audio), "group": "green"},
+            {"kind": "item", "path": str(media.tone_audio), "group": "green", "type": "effect"},
             {"kind": "query", "type": "visual", "text": "a red circle", "relevant_groups": ["red circle"]},
+            {"kind": "query", "type": "negative", "text": "古典音乐会", "negative": True, "language": "zh"},
             {
                 "kind": "query",
                 "type": "speech",
@@ -211,7 +325,10 @@ def test_eval_all_on_generated_media_writes_report_json_and_plots(
     assert results["setup"]["indexed"] == 6
     search = results["search"]["by_type"]
     assert search["speech"]["recall@1"] == 1.0 and search["cross-lingual"]["recall@5"] == 1.0
-    assert search["visual"]["recall@10"] == 1.0
+    assert search["visual"]["recall@10"] == 1.0 and "negative" not in search
+    assert results["search"]["negatives"]["queries"] == 1 and results["search"]["hubs"]["queries"] == 4
+    assert results["asr"]["non_speech"]["items"] == 1
+    assert set(results["similar"]["fused"]["by_kind"]) <= {"instrument/effect"}  # the only typed item
     assert results["asr"]["by_language"]["en"]["wer"] < 0.2
     assert set(results["similar"]) == {"fused", "frame", "audio", "speech"}
     assert "systems" in results["recommend"] and "similar_fold_b" in results["fusion"]

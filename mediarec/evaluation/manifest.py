@@ -5,7 +5,7 @@ manifest's folder (or absolute). Unknown keys are kept (``extra``) so other eval
 
 Item (a media file with what is known about it)::
 
-    {"kind": "item", "path": "speech/en/0007.wav", "group": "speech-en/voicemail",
+    {"kind": "item", "path": "speech/en/0007.wav", "group": "speech-en/voicemail", "type": "speech",
      "labels": ["speech", "english", "voicemail"], "transcript": "Please enter your password.",
      "language": "en", "source": "asterisk-core-sounds-en-wav 1.6.1", "licence": "CC-BY-SA-3.0"}
 
@@ -16,6 +16,10 @@ Item (a media file with what is known about it)::
     transcript  optional; exactly what is said, for word error rate (WER)
     language    optional; ISO 639-1 code of the speech, for WER per language
     tags        optional; expected tag names (read by mediarec.evaluation.tags)
+    type        optional; what the item is: "speech", "music", "instrument", "effect" or "video" (any word
+                works). "More like this" precision is also reported per type, and items of the non-speech types
+                (music, instrument, effect, video) without a transcript are checked for transcripts and
+                spoken-language tags that speech-to-text made up
 
 Query (a text search and the items that answer it)::
 
@@ -27,8 +31,14 @@ Query (a text search and the items that answer it)::
     relevant         paths of the items that answer it (as written in their item lines)
     relevant_groups  groups whose every item answers it (added to `relevant`)
     language         optional; the language of the query text
+    negative         optional; true for a query about something the set does not hold, whose right answer is
+                     no match: it lists no relevant items and is reported apart (share answered with nothing,
+                     top score), never in the recall figures
 
-A query needs at least one relevant item. Errors name the line and what is wrong.
+    {"kind": "query", "type": "negative", "negative": true, "text": "古典音乐会", "language": "zh"}
+
+A query needs at least one relevant item, unless it is negative (then it must have none). Errors name the line and
+what is wrong.
 """
 
 from __future__ import annotations
@@ -42,8 +52,8 @@ from typing import Any
 
 from mediarec.errors import MediarecError
 
-ITEM_KEYS = {"kind", "path", "group", "labels", "transcript", "language", "tags"}
-QUERY_KEYS = {"kind", "type", "text", "relevant", "relevant_groups", "language"}
+ITEM_KEYS = {"kind", "path", "group", "labels", "transcript", "language", "tags", "type"}
+QUERY_KEYS = {"kind", "type", "text", "relevant", "relevant_groups", "language", "negative"}
 QUERY_TYPES = ("visual", "speech", "audio", "cross-lingual")
 
 
@@ -61,15 +71,17 @@ class ManifestItem:
     language: str | None = None
     tags: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    type: str | None = None  # "speech", "music", "instrument", "effect", "video", ...
 
 
 @dataclass(frozen=True)
 class ManifestQuery:
     type: str
     text: str
-    relevant: tuple[Path, ...]  # absolute paths
+    relevant: tuple[Path, ...]  # absolute paths; empty for a negative query
     language: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    negative: bool = False  # about something the set does not hold: the right answer is no match
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,7 @@ def _item(manifest_path: Path, number: int, record: dict, root: Path) -> Manifes
         language=record.get("language"),
         tags=tuple(_strings(manifest_path, number, record, "tags")),
         extra={key: value for key, value in record.items() if key not in ITEM_KEYS},
+        type=_optional_string(manifest_path, number, record, "type"),
     )
 
 
@@ -159,15 +172,34 @@ def _query(manifest_path: Path, number: int, record: dict, by_written, by_group)
         if group not in by_group:
             raise ManifestError(f"{manifest_path} line {number}: no item has the group {group!r}.")
         relevant += by_group[group]
-    if not relevant:
-        raise ManifestError(f"{manifest_path} line {number}: the query {text!r} has no relevant item.")
+    negative = record.get("negative", False)
+    if not isinstance(negative, bool):
+        raise ManifestError(f'{manifest_path} line {number}: "negative" must be true or false.')
+    if negative and relevant:
+        raise ManifestError(
+            f"{manifest_path} line {number}: the negative query {text!r} lists relevant items "
+            "(a negative query's right answer is no match)."
+        )
+    if not relevant and not negative:
+        raise ManifestError(
+            f"{manifest_path} line {number}: the query {text!r} has no relevant item "
+            '(mark a query whose right answer is no match with "negative": true).'
+        )
     return ManifestQuery(
         type=query_type,
         text=text,
         relevant=tuple(dict.fromkeys(relevant)),
         language=record.get("language"),
         extra={key: value for key, value in record.items() if key not in QUERY_KEYS},
+        negative=negative,
     )
+
+
+def _optional_string(manifest_path: Path, number: int, record: dict, key: str) -> str | None:
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ManifestError(f'{manifest_path} line {number}: "{key}" must be a string.')
+    return value
 
 
 def _strings(manifest_path: Path, number: int, record: dict, key: str) -> list[str]:

@@ -46,3 +46,24 @@ def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
             )
         previous = current
     return previous[-1]
+
+
+def hub_share(tops: Sequence) -> tuple[float, object, int]:
+    """The largest share of queries that one item tops: (share, that item, how many it tops). ``tops`` holds each
+    query's first result, None where a query returned nothing (it counts in the denominator, never as a hub).
+    Ties go to the item that topped a query first. (0.0, None, 0) without queries or results."""
+    counts: dict = {}
+    for top in tops:
+        if top is not None:
+            counts[top] = counts.get(top, 0) + 1
+    if not counts:
+        return 0.0, None, 0
+    item = max(counts, key=lambda key: counts[key])  # first maximum in insertion order
+    return counts[item] / len(tops), item, counts[item]
+
+
+def empty_rate(result_counts: Sequence[int]) -> float:
+    """The share of queries that returned no result (NaN without queries)."""
+    if not result_counts:
+        return float("nan")
+    return sum(1 for count in result_counts if count == 0) / len(result_counts)

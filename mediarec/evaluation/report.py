@@ -115,7 +115,50 @@ def _search(search: dict) -> str:
         text += "\n\nSome queries whose answer was not in the top 50: " + "; ".join(
             f"{q['type']} “{q['text']}”" for q in misses
         )
+    if search.get("hubs"):
+        text += "\n\n" + _hubs(search["hubs"])
+    if search.get("negatives", {}).get("queries"):
+        text += "\n\n" + _negatives(search["negatives"])
     return text + "\n"
+
+
+def _hubs(hubs: dict) -> str:
+    rows = [(h["item"], h["queries"], h["share"]) for h in hubs["top_items"]]
+    return (
+        f"Hub share: {_cell(float(hubs['share']))} of all {hubs['queries']} queries have "
+        f"`{hubs['item']}` first ({hubs['distinct_tops']} distinct first results).\n\n"
+        + table(("item first for the most queries", "queries", "share"), rows)
+    )
+
+
+def _negatives(negatives: dict) -> str:
+    rows = [
+        (
+            "all",
+            negatives["queries"],
+            negatives["empty_rate"],
+            negatives["mean_top_score"],
+            negatives["mean_top_similarity"],
+        )
+    ]
+    rows += [
+        (f"query in {language}", s["queries"], s["empty_rate"], s["mean_top_score"], s["mean_top_similarity"])
+        for language, s in negatives.get("by_language", {}).items()
+    ]
+    header = ("negative queries", "queries", "empty rate", "mean top score", "mean top similarity")
+    text = "Negative queries (the set holds no answer; the right result is none):\n\n" + table(header, rows)
+    if "positive_mean_top_score" in negatives:
+        text += (
+            "\n\nThe positive queries, for contrast: mean top score "
+            f"{negatives['positive_mean_top_score']}, mean top similarity "
+            f"{negatives.get('positive_mean_top_similarity')}."
+        )
+    answered = [q for q in negatives.get("queries_list", []) if q["results"]][:8]
+    if answered:
+        text += "\n\nSome negative queries that got results: " + "; ".join(
+            f"“{q['text']}” → {q['top'][0]} ({q['top_score']})" for q in answered
+        )
+    return text
 
 
 def _similar(similar: dict) -> str:
@@ -129,9 +172,32 @@ def _similar(similar: dict) -> str:
         (group, *(similar[m]["by_group"].get(group, float("nan")) for m in modalities)) for group in groups
     ]
     header = ("group", *(SIMILAR_LABELS.get(m, m) for m in modalities))
-    return (
-        table(("similarity", "items asking", "precision@5"), rows) + "\n\n" + table(header, by_group) + "\n"
-    )
+    text = table(("similarity", "items asking", "precision@5"), rows)
+    kinds = sorted({kind for result in similar.values() for kind in result.get("by_kind", {})})
+    if kinds:
+        by_kind = [
+            (
+                kind,
+                *(
+                    similar[m]["by_kind"][kind]["precision@5"]
+                    if kind in similar[m].get("by_kind", {})
+                    else "–"
+                    for m in modalities
+                ),
+            )
+            for kind in kinds
+        ]
+        asking = [
+            (kind, *(similar[m].get("by_kind", {}).get(kind, {}).get("items", 0) for m in modalities))
+            for kind in kinds
+        ]
+        text += "\n\nBy kind of item (fused against each single modality):\n\n" + table(
+            ("kind", *(SIMILAR_LABELS.get(m, m) for m in modalities)), by_kind
+        )
+        text += "\n\nItems asking, by kind:\n\n" + table(
+            ("kind", *(SIMILAR_LABELS.get(m, m) for m in modalities)), asking
+        )
+    return text + "\n\n" + table(header, by_group) + "\n"
 
 
 def _asr(asr: dict) -> str:
@@ -146,7 +212,30 @@ def _asr(asr: dict) -> str:
             ("item", "WER", "reference", "heard"),
             [(o["path"], o["wer"], o["reference"][:60], o["hypothesis"][:60]) for o in worst],
         )
+    non_speech = asr.get("non_speech")
+    if non_speech and non_speech.get("items"):
+        rows = [("all", *_leaks(non_speech))]
+        rows += [(kind, *_leaks(s)) for kind, s in non_speech["by_type"].items()]
+        text += "\n\nTranscripts on non-speech items (should all be 0):\n\n" + table(
+            ("type", "items", "with transcript", "with spoken-language tag", "with either", "share"), rows
+        )
+        examples = non_speech["examples"][:6]
+        if examples:
+            text += "\n\n" + table(
+                ("item", "type", "heard", "languages"),
+                [(o["path"], o["type"], o["heard"][:60], ", ".join(o["languages"])) for o in examples],
+            )
     return text + "\n"
+
+
+def _leaks(summary: dict) -> tuple:
+    return (
+        summary["items"],
+        summary["with_transcript"],
+        summary["with_language_tag"],
+        summary["with_either"],
+        summary["share"],
+    )
 
 
 def _recommend(recommend: dict) -> str:

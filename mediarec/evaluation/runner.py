@@ -125,6 +125,17 @@ class _Context:
             self.item_ids[i.path]: i.group for i in self.manifest.items if i.group and i.path in self.item_ids
         }
 
+    def kinds(self) -> dict[int, str]:
+        """Item id -> kind of item for "more like this" per kind (instruments and effects count as one kind)."""
+        from mediarec.evaluation.similar import similarity_kind
+
+        kinds = {}
+        for item in self.manifest.items:
+            kind = similarity_kind(item.type)
+            if kind is not None and item.path in self.item_ids:
+                kinds[self.item_ids[item.path]] = kind
+        return kinds
+
     def simulated_users(self):
         if self._simulated is None:
             from mediarec.evaluation.recommend_eval import simulate_users
@@ -145,7 +156,7 @@ def _search(context: _Context) -> dict:
 def _similar(context: _Context) -> dict:
     from mediarec.evaluation.similar import evaluate_similar
 
-    return evaluate_similar(context.store, context.groups())
+    return evaluate_similar(context.store, context.groups(), kinds=context.kinds())
 
 
 def _asr(context: _Context) -> dict:
