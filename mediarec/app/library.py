@@ -185,17 +185,13 @@ class Library:
 
     def recommend(self, limit: int = 10, diversity: float = 0.3):
         """The "For you" list: recommend.recommender.Recommendation objects with their reasons. Loads no model."""
-        from mediarec.rank.item_blocks import BlockLayoutError
         from mediarec.recommend.recommender import Recommender
 
         if not 0.0 <= diversity <= 1.0:
             raise LibraryError(
                 f"Diversity is a number from 0 (most relevant) to 1 (most varied), not {diversity}."
             )
-        try:
-            return Recommender(self.store).recommend(limit, diversity)
-        except BlockLayoutError as error:
-            raise LibraryError(str(error)) from None
+        return Recommender(self.store).recommend(limit, diversity)
 
     def rate(self, path: str | Path, feedback: str) -> None:
         """Feedback on an item: "like", "dislike", "not-interested" (never suggest it again) or "clear"."""

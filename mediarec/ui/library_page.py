@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mediarec.app import LibraryError, shelf
+from mediarec.app import shelf
 from mediarec.app.shelf import LibraryRow
+from mediarec.errors import MediarecError
 from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
 from mediarec.ui.for_you import ForYouShelf
 from mediarec.ui.formatting import tag_label
@@ -278,7 +279,7 @@ class LibraryPage(QWidget):
         self.for_you_loaded.emit(len(cards))
 
     def _for_you_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LibraryError):
+        if not isinstance(error, MediarecError):
             report_unexpected(error)
             return
         self.for_you.set_cards([])  # e.g. items indexed with two different models: nothing to compare yet

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from mediarec.app import LibraryError
 from mediarec.app.items import item_chapters, item_details, record_viewing, set_feedback
 from mediarec.app.shelf import LibraryRow
+from mediarec.errors import MediarecError
 from mediarec.index.records import TranscriptLine
 from mediarec.player.base import PlaybackState, PlayerBackend, PlayerError
 from mediarec.player.chapter_steps import next_chapter_start, previous_chapter_start
@@ -439,5 +439,5 @@ class PlayerView(QWidget):
 
 
 def _ignore_library_error(error: BaseException) -> None:
-    if not isinstance(error, LibraryError):
+    if not isinstance(error, MediarecError):
         raise error
