@@ -15,7 +15,7 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from mediarec.models.base import ModelError
 
@@ -26,6 +26,14 @@ ProgressCallback = Callable[[str, int, int | None], None]
 _log = logging.getLogger(__name__)
 HUB_TIMEOUT_SECONDS = 15.0
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class _SnapshotOptions(TypedDict):
+    """The hub client's keyword arguments that finding a cached copy and downloading share."""
+
+    cache_dir: str
+    allow_patterns: list[str] | None
+    ignore_patterns: list[str] | None
 
 
 def download_snapshot(
@@ -47,11 +55,7 @@ def download_snapshot(
     """
     from huggingface_hub import snapshot_download
 
-    common = {
-        "cache_dir": str(cache_dir),
-        "allow_patterns": list(allow_patterns) if allow_patterns else None,
-        "ignore_patterns": list(ignore_patterns) if ignore_patterns else None,
-    }
+    common = _snapshot_options(cache_dir, allow_patterns, ignore_patterns)
     if not force:
         cached = _cached_snapshot(repo_id, common)
         if cached is not None:
@@ -116,14 +120,20 @@ def load_with_retry(
     endpoint: str | None = None,
 ) -> LoadedModel:
     """Download (or find) ``repo_id`` and load it; if the cached copy fails to load, clear it and retry once."""
-    options = {
-        "progress": progress,
-        "allow_patterns": allow_patterns,
-        "ignore_patterns": ignore_patterns,
-        "role": role,
-        "endpoint": endpoint,
-    }
-    folder = download_snapshot(repo_id, cache_dir, **options)
+
+    def fetch(force: bool) -> Path:
+        return download_snapshot(
+            repo_id,
+            cache_dir,
+            progress=progress,
+            allow_patterns=allow_patterns,
+            ignore_patterns=ignore_patterns,
+            role=role,
+            endpoint=endpoint,
+            force=force,
+        )
+
+    folder = fetch(force=False)
     try:
         return loader(folder)
     except ModelError:
@@ -131,7 +141,7 @@ def load_with_retry(
     except Exception as first_error:
         _log.warning("Cached copy of %s does not load (%s); downloading it again.", repo_id, first_error)
         clear_cached_repo(repo_id, cache_dir)
-    folder = download_snapshot(repo_id, cache_dir, force=True, **options)
+    folder = fetch(force=True)
     try:
         return loader(folder)
     except Exception as error:
@@ -160,15 +170,21 @@ def is_cached(
     """True when a complete copy is in the cache (no network)."""
     if not cached_repo_folder(repo_id, cache_dir).is_dir():
         return False
-    common = {
+    common = _snapshot_options(cache_dir, allow_patterns, ignore_patterns)
+    return _cached_snapshot(repo_id, common) is not None
+
+
+def _snapshot_options(
+    cache_dir: Path, allow_patterns: Sequence[str] | None, ignore_patterns: Sequence[str] | None
+) -> _SnapshotOptions:
+    return {
         "cache_dir": str(cache_dir),
         "allow_patterns": list(allow_patterns) if allow_patterns else None,
         "ignore_patterns": list(ignore_patterns) if ignore_patterns else None,
     }
-    return _cached_snapshot(repo_id, common) is not None
 
 
-def _cached_snapshot(repo_id: str, common: dict) -> Path | None:
+def _cached_snapshot(repo_id: str, common: _SnapshotOptions) -> Path | None:
     from huggingface_hub import snapshot_download
 
     if not cached_repo_folder(repo_id, Path(common["cache_dir"])).is_dir():
