@@ -59,7 +59,7 @@ class HelperProcess:
     def __init__(self, module: str, description: str):
         self.module = module
         self.description = description
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[str] | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         self._stderr_thread: threading.Thread | None = None
 
@@ -93,15 +93,16 @@ class HelperProcess:
     def send(self, message: dict[str, Any]) -> None:
         process = self._require_running()
         try:
-            process.stdin.write(json.dumps(message) + "\n")
-            process.stdin.flush()
+            stdin = _pipe(process.stdin)
+            stdin.write(json.dumps(message) + "\n")
+            stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise self._died() from None
 
     def receive(self) -> dict[str, Any]:
         """The next message; raises HelperProcessError if the child ended instead."""
         process = self._require_running(allow_exited=True)
-        line = process.stdout.readline()  # blocks without the GIL
+        line = _pipe(process.stdout).readline()  # blocks without the GIL
         if not line:
             raise self._died()
         try:
@@ -117,13 +118,13 @@ class HelperProcess:
         if process is None:
             return
         with contextlib.suppress(OSError):  # already closed by a crash
-            process.stdin.close()
+            _pipe(process.stdin).close()
         try:
             process.wait(grace_seconds)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stdout.close()
+        _pipe(process.stdout).close()
         if self._stderr_thread is not None:
             self._stderr_thread.join(1.0)
 
@@ -131,7 +132,7 @@ class HelperProcess:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
 
-    def _require_running(self, allow_exited: bool = False) -> subprocess.Popen:
+    def _require_running(self, allow_exited: bool = False) -> subprocess.Popen[str]:
         if self._process is None:
             raise HelperProcessError(f"The {self.description} is not running.")
         if not allow_exited and self._process.poll() is not None:
@@ -154,6 +155,12 @@ class HelperProcess:
             self._stderr_tail.append(line.rstrip())
             sys.stderr.write(line)
         stream.close()
+
+
+def _pipe(stream: IO[str] | None) -> IO[str]:
+    """One of the child's pipes: typed optional, but never None since start() opens all three with PIPE."""
+    assert stream is not None, "the helper process is started with stdin, stdout and stderr piped"
+    return stream
 
 
 def _describe_exit(code: int | None) -> str:
@@ -209,7 +216,9 @@ class ChildChannel:
         else:
             if self._lines is None:
                 self._lines = queue.Queue()
-                threading.Thread(target=self._read_lines, name="protocol reader", daemon=True).start()
+                threading.Thread(
+                    target=self._read_lines, args=(self._lines,), name="protocol reader", daemon=True
+                ).start()
             try:
                 line = self._lines.get(timeout=timeout)
             except queue.Empty:
@@ -218,8 +227,8 @@ class ChildChannel:
             return None
         return json.loads(line)
 
-    def _read_lines(self) -> None:
+    def _read_lines(self, lines: queue.Queue[str]) -> None:
         # A thread, not select(): select() cannot wait on pipes on Windows.
         while line := self._in.readline():
-            self._lines.put(line)
-        self._lines.put("")  # end of input
+            lines.put(line)
+        lines.put("")  # end of input
