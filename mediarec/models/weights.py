@@ -19,6 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from mediarec.models.base import ModelError
@@ -220,7 +221,7 @@ def content_hash(files: Sequence[Path]) -> str:
     digest = hashlib.sha256()
     for file in files:
         with open(file, "rb") as stream:
-            for block in iter(lambda stream=stream: stream.read(4 * 1024 * 1024), b""):
+            for block in iter(partial(stream.read, 4 * 1024 * 1024), b""):
                 digest.update(block)
     short = digest.hexdigest()[:_HASH_LENGTH]
     with _hash_lock:
