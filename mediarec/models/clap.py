@@ -55,6 +55,8 @@ class ClapAudioEncoder(AudioEncoder):
     # Zero-shot: one softmax over the label prompts per window (read by understand/zero_shot_audio.py).
     exclusive_scores = True
     hop_seconds = HOP_SECONDS
+    # Always built with a device (the base class also allows None, for numpy-only backends).
+    device: DeviceChoice
 
     def __init__(
         self,
@@ -107,7 +109,7 @@ class ClapAudioEncoder(AudioEncoder):
         if self.name in KNOWN_DIMS:
             return KNOWN_DIMS[self.name]
         self.load()
-        return int(self._model.config.projection_dim)
+        return int(self._require_loaded().config.projection_dim)
 
     def _config_file(self) -> Path | None:
         """config.json of the local folder, or of the hub model when it is in the cache already."""
@@ -123,6 +125,12 @@ class ClapAudioEncoder(AudioEncoder):
     @property
     def is_loaded(self) -> bool:
         return self._model is not None
+
+    def _require_loaded(self) -> Any:
+        """The loaded model; ModelError if there is none (load() sets it or raises, so this does not happen)."""
+        if self._model is None:
+            raise ModelError(f"The {self.role} model {self.name} is not loaded.")
+        return self._model
 
     def _load(self) -> None:
         if self.source.kind == "hub":
@@ -170,7 +178,8 @@ class ClapAudioEncoder(AudioEncoder):
         dtype = torch.float16 if self.device.precision == "float16" else torch.float32
         processor = ClapProcessor.from_pretrained(str(folder))
         with quiet_transformers():
-            model = ClapModel.from_pretrained(str(folder), dtype=dtype).to(self.device.device)
+            # PreTrainedModel.to is wrapped by functools.wraps, whose typeshed type does not bind self
+            model = ClapModel.from_pretrained(str(folder), dtype=dtype).to(self.device.device)  # type: ignore[arg-type]
         model.eval()
         if int(processor.feature_extractor.sampling_rate) != CLAP_RATE:
             raise ModelError(

@@ -31,6 +31,9 @@ _register_lock = threading.Lock()
 
 
 class OpenClipEncoder(ImageTextEncoder):
+    # Always built with a device (the base class also allows None, for numpy-only backends).
+    device: DeviceChoice
+
     def __init__(
         self,
         name: str,

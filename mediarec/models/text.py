@@ -36,6 +36,9 @@ HUB_IGNORE = ["*/*"]
 
 
 class TransformersTextEncoder(TextEncoder):
+    # Always built with a device (the base class also allows None, for numpy-only backends).
+    device: DeviceChoice
+
     def __init__(
         self,
         name: str,
@@ -83,11 +86,17 @@ class TransformersTextEncoder(TextEncoder):
             config = json.loads((self._local_folder() / "config.json").read_text(encoding="utf-8"))
             return int(config["hidden_size"])
         self.load()
-        return int(self._model.config.hidden_size)
+        return int(self._require_loaded().config.hidden_size)
 
     @property
     def is_loaded(self) -> bool:
         return self._model is not None
+
+    def _require_loaded(self) -> Any:
+        """The loaded model; ModelError if there is none (load() sets it or raises, so this does not happen)."""
+        if self._model is None:
+            raise ModelError(f"The {self.role} model {self.name} is not loaded.")
+        return self._model
 
     def _load(self) -> None:
         if self.source.kind == "hub":
