@@ -40,8 +40,9 @@ class VectorIndex:
         matrix = self._matrix
         if matrix is not None and matrix.generation == generation:
             return matrix
-        appended_only = matrix is not None and matrix.generation[1] == generation[1] and matrix.chunks
-        chunks = dict(matrix.chunks) if appended_only else {}
+        chunks: dict[int, VectorChunk] = {}
+        if matrix is not None and matrix.generation[1] == generation[1]:
+            chunks = dict(matrix.chunks)  # only appends since: the chunks read before still hold
         first = max(chunks) if chunks else 0
         fresh = self.store.vector_chunks(self.space, first)
         if fresh is None:  # unknown sqlite-vec layout: the slow, always-correct path
