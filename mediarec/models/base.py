@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, overload
 
 import numpy as np
 
@@ -59,8 +59,12 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def batches(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
-    """Consecutive slices of ``items`` of at most ``size`` elements."""
+@overload
+def batches(items: np.ndarray, size: int) -> Iterator[np.ndarray]: ...
+@overload
+def batches(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]: ...
+def batches(items: np.ndarray | Sequence[_Item], size: int) -> Iterator[np.ndarray | Sequence[_Item]]:
+    """Consecutive slices of ``items`` of at most ``size`` elements (an array's slices are arrays)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

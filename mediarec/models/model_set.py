@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from mediarec.models.availability import check_available
 from mediarec.models.base import (
@@ -27,8 +27,6 @@ from mediarec.models.download import ProgressCallback
 
 if TYPE_CHECKING:
     from mediarec.config import Settings
-
-_Kind = TypeVar("_Kind", bound=Encoder)
 
 
 def create_encoder(
@@ -122,21 +120,25 @@ class ModelSet:
                 self._encoders[role] = encoder
             return encoder
 
+    # Each checks its role's abstract class in place: mypy takes no abstract class for a type[T] parameter.
     def image_text(self) -> ImageTextEncoder:
-        return self._typed("image_text", ImageTextEncoder)
+        encoder = self.get("image_text")
+        assert isinstance(encoder, ImageTextEncoder), _wrong_kind("image_text", encoder)
+        return encoder
 
     def transcriber(self) -> SpeechTranscriber:
-        return self._typed("transcriber", SpeechTranscriber)
+        encoder = self.get("transcriber")
+        assert isinstance(encoder, SpeechTranscriber), _wrong_kind("transcriber", encoder)
+        return encoder
 
     def text(self) -> TextEncoder:
-        return self._typed("text", TextEncoder)
+        encoder = self.get("text")
+        assert isinstance(encoder, TextEncoder), _wrong_kind("text", encoder)
+        return encoder
 
     def audio(self) -> AudioEncoder:
-        return self._typed("audio", AudioEncoder)
-
-    def _typed(self, role: str, kind: type[_Kind]) -> _Kind:
-        encoder = self.get(role)
-        assert isinstance(encoder, kind), f"{role} encoder is a {type(encoder).__name__}"
+        encoder = self.get("audio")
+        assert isinstance(encoder, AudioEncoder), _wrong_kind("audio", encoder)
         return encoder
 
     def has_text_tower(self, role: str) -> bool:
@@ -164,3 +166,7 @@ class ModelSet:
             encoders = list(self._encoders.values())
         for encoder in encoders:
             encoder.unload()
+
+
+def _wrong_kind(role: str, encoder: Encoder) -> str:
+    return f"{role} encoder is a {type(encoder).__name__}"
