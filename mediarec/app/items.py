@@ -13,7 +13,7 @@ from mediarec.app.library import Library
 from mediarec.errors import MediarecError
 from mediarec.index.records import USER_TAG_SOURCE, ItemRecord, PlayRecord, TagRecord, TranscriptLine
 from mediarec.player.session import PlaySummary
-from mediarec.rank.modal_similarity import SimilarHit
+from mediarec.rank.modal_similarity import ModalHit, SimilarHit
 
 if TYPE_CHECKING:
     from mediarec.understand.chapters import ChapterList
@@ -36,7 +36,7 @@ def item_details(library: Library, item_id: int, similar_limit: int = 8) -> Item
     """All the details panel and the player show about one item; ``similar_limit`` 0 skips "more like this"."""
     store = library.store
     item = library.item(item_id)
-    similar: list[SimilarHit] = []
+    similar: list[ModalHit] = []
     if similar_limit and item.status == "indexed":
         try:
             similar = library.similar_to(item, similar_limit)

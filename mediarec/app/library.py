@@ -9,15 +9,16 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from mediarec.config import Settings
 from mediarec.errors import MediarecError
 from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, ItemRecord
 from mediarec.index.store import LibraryStore
+from mediarec.models.base import ImageTextEncoder, TextEncoder, TextTower
 from mediarec.models.model_set import speech_space_model_id
 from mediarec.pipeline.indexer import Indexer
-from mediarec.rank.modal_similarity import SimilarHit
+from mediarec.rank.modal_similarity import ModalHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
 from mediarec.scan.paths import path_from_display
 
@@ -105,20 +106,23 @@ class Library:
     def _query_channels(self) -> list[QueryChannel]:
         models = self.query_models
         channels = []
-        image_text = models.get("image_text")
+        # Each role's encoder is an instance of that role's abstract class (models.base), or its helper
+        # stand-in with the same methods, so the casts only name what the role offers.
+        image_text = cast(ImageTextEncoder, models.get("image_text"))
         frame_space = self.store.space("frame", image_text.model_id)
         if frame_space is not None:
             channels.append(QueryChannel("frame", frame_space, image_text.encode_texts))
         speech_space = self.store.space("speech", speech_space_model_id(models))
         if speech_space is not None:
-            channels.append(QueryChannel("speech", speech_space, models.get("text").encode_queries))
+            text = cast(TextEncoder, models.get("text"))
+            channels.append(QueryChannel("speech", speech_space, text.encode_queries))
         # Sounds compared with the query itself when the audio model has a text tower (CLAP; the catalogue says so
         # from the spec, nothing loads). YAMNet has none: sounds are then found through their tags only.
         if models.has_text_tower("audio"):
             audio = models.get("audio")
             audio_space = self.store.space("audio", audio.model_id)
             if audio_space is not None:
-                channels.append(QueryChannel("audio", audio_space, audio.encode_texts))
+                channels.append(QueryChannel("audio", audio_space, cast(TextTower, audio).encode_texts))
         return channels
 
     def warm_up_search(self) -> int:
@@ -151,7 +155,7 @@ class Library:
         from mediarec.rank.search import COHORT_QUERIES
         from mediarec.rank.tag_channel import TagChannel
 
-        text = self.query_models.get("text")
+        text = cast(TextEncoder, self.query_models.get("text"))
         return TagChannel(
             self.store,
             text.model_id,
@@ -171,12 +175,12 @@ class Library:
         # "tag:beach kind:video dog running": filters narrow the items, the rest is searched
         return search_with_filters(self.search_engine, self.store, query, limit)
 
-    def similar(self, path: str | Path, limit: int = 10, modality: str = "fused") -> list[SimilarHit]:
+    def similar(self, path: str | Path, limit: int = 10, modality: str = "fused") -> list[ModalHit]:
         """More like this: "fused" (in every way), or by one modality: "frame" (looks like), "audio" (sounds
         like), "speech" (talks about); "looks", "sounds" and "talks" work too. Copies are folded, not listed."""
         return self.similar_to(self.resolve(path), limit, modality)
 
-    def similar_to(self, item: ItemRecord, limit: int = 10, modality: str = "fused") -> list[SimilarHit]:
+    def similar_to(self, item: ItemRecord, limit: int = 10, modality: str = "fused") -> list[ModalHit]:
         from mediarec.rank.modal_similarity import ModalSimilarity, resolve_modality
 
         return ModalSimilarity(self.store).similar(item, limit, resolve_modality(modality))

@@ -221,6 +221,13 @@ class AudioEncoder(Encoder):
         return starts, vectors, scores, names
 
 
+class TextTower(Protocol):
+    """What an encoder with a text tower adds (``ModelSetLike.has_text_tower``: CLIP's image_text, CLAP's audio):
+    texts into the space of its media vectors."""
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 class ModelSetLike(Protocol):
     """What search needs of a set of models, whether they run in this process (models.model_set.ModelSet) or in
     the desktop app's helper process (models.model_process.HelperModelSet)."""
