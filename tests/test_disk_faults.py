@@ -455,3 +455,42 @@ def test_an_indexer_can_wait_for_the_one_before_it(tmp_path):
     with IndexerLock(database, wait=True):
         pass
     holder.wait(timeout=60)
+
+
+def test_the_command_line_index_refuses_to_run_beside_another(tmp_path, offline_env, capsys):
+    data = tmp_path / "data"
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "clip.mp4").write_bytes(b"not really a video")
+    LibraryStore(data / "library.sqlite3").close()
+    holder = _hold_lock(data / "library.sqlite3")
+    try:
+        code, out, err = run_cli(
+            ["--data-dir", str(data), "index", str(media), "--no-progress"], offline_env, capsys
+        )
+    finally:
+        _release(holder)
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: another index run is in progress (pid {holder.pid})")
+    assert err.count("\n") == 1
+    store = LibraryStore(data / "library.sqlite3")
+    assert store.items(statuses=("pending", "indexed", "error")) == []  # it scanned nothing
+    store.close()
+
+
+def test_the_desktop_indexing_child_refuses_to_run_beside_another(tmp_path, offline_env):
+    from mediarec.app.indexing_process import IndexJobProcess
+    from mediarec.config import load_settings
+
+    settings = load_settings(data_dir=tmp_path / "data", environ=offline_env)
+    media = tmp_path / "media"
+    media.mkdir()
+    LibraryStore(settings.database_path).close()
+    holder = _hold_lock(settings.database_path)
+    try:
+        job = IndexJobProcess(settings, download_models=False)
+        with pytest.raises(StorageError, match=rf"^another index run is in progress \(pid {holder.pid}\)"):
+            for _ in job.run([str(media)]):
+                pass
+    finally:
+        _release(holder)

@@ -21,6 +21,7 @@ from typing import cast
 import numpy as np
 
 from mediarec.config import IndexSettings
+from mediarec.index.lock import IndexerLock
 from mediarec.index.records import ItemIndexResult, ItemRecord, NewSegment, TranscriptLine
 from mediarec.index.store import LibraryStore
 from mediarec.media.audio import decode_audio
@@ -155,6 +156,10 @@ class Indexer:
     # -- the job -----------------------------------------------------------------------------------------------
 
     def run(self, roots: Iterable[str | Path]) -> Iterator[IndexProgress]:
+        with IndexerLock(self.store.path):  # one index run per library; a second one gets IndexerBusy
+            yield from self._run(roots)
+
+    def _run(self, roots: Iterable[str | Path]) -> Iterator[IndexProgress]:
         started = time.perf_counter()
         yield IndexProgress(0, 0, None, "scanning")
         with self._timed("scan"):
