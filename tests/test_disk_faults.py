@@ -361,6 +361,19 @@ def test_a_library_on_a_read_only_disk_opens_read_only(read_only_disk):
         IndexerLock(database).acquire()  # indexing needs its lock file beside the library
 
 
+def test_a_read_only_library_that_needs_a_migration_is_refused_unchanged(read_only_disk, monkeypatch):
+    from mediarec.index import migrations
+
+    database = read_only_disk / "library.sqlite3"
+    before = _digest(database)
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("9999_test_note", "ALTER TABLE items ADD note TEXT;")]
+    )
+    with pytest.raises(LibraryReadOnly, match=r"is read-only .*so mediarec could not upgrade it"):
+        LibraryStore(database)
+    assert _digest(database) == before
+
+
 def test_show_works_and_rate_says_read_only_on_a_read_only_disk(read_only_disk, offline_env, capsys):
     data = ["--data-dir", str(read_only_disk)]
     code, out, err = run_cli([*data, "show", SONG], offline_env, capsys)

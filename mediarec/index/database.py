@@ -85,9 +85,14 @@ class Database:
             raise StorageError(
                 f"Cannot create the library folder {folder}: {error.strerror or 'the system refused'}"
             ) from error
-        if self.path.is_dir():
+        try:
+            exists = self.path.exists()
+        except OSError as error:  # e.g. a folder on the way that we may not enter
+            raise StorageError(
+                f"Cannot reach the library at {self.path}: {error.strerror or 'the system refused'}"
+            ) from error
+        if exists and self.path.is_dir():
             raise StorageError(f"The library path {self.path} is a folder, not a database file; choose another.")
-        exists = self.path.exists()
         self.read_only = not _writable(self.path, exists)
         if not exists and self.read_only:
             raise read_only_error(self.path, "create")
@@ -106,7 +111,7 @@ class Database:
 
     def _plan(self) -> migrations.SchemaPlan:
         """What opening will do to the schema, seen through a read-only connection (refusals write nothing)."""
-        connection = self._connect(read_only=True)
+        connection = self._connect(read_only=True, vectors=False)
         try:
             return migrations.plan_migrations(connection, self.path, self.driver.module)
         except self.driver.module.Error as error:
@@ -121,7 +126,7 @@ class Database:
         sqlite = self.driver.module
         source = destination = None
         try:
-            source = self._connect(read_only=True)
+            source = self._connect(read_only=True, vectors=False)
             partial.unlink(missing_ok=True)
             destination = sqlite.connect(str(partial))
             source.backup(destination)
@@ -168,7 +173,8 @@ class Database:
                 self.read_only = True
         return self._connect(read_only=True)
 
-    def _connect(self, *, read_only: bool) -> Connection:
+    def _connect(self, *, read_only: bool, vectors: bool = True) -> Connection:
+        """A connection to the library; `vectors=False` leaves sqlite-vec out (enough to read the schema)."""
         sqlite = self.driver.module
         connection = None
         try:
@@ -178,7 +184,8 @@ class Database:
                 connection = sqlite.connect(
                     str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
                 )
-            self.vec_version = load_vector_extension(connection)
+            if vectors:
+                self.vec_version = load_vector_extension(connection)
             if read_only:
                 connection.execute("PRAGMA query_only=ON")
             else:
