@@ -19,6 +19,7 @@ modality with the highest floor decide. Without a calibration (tests, or too few
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -265,8 +266,12 @@ GATE_META_PREFIX = "fusion_gate:"
 
 
 def remember_gate(store, layout, signature: str, gate: GatedFusion) -> None:
-    """Keep a gate with the history signature it learned from (the recommender retrains when that changes)."""
-    store.set_meta(GATE_META_PREFIX + layout.space.table_name, signature + "\n" + gate.to_json())
+    """Keep a gate with the history signature it learned from (the recommender retrains when that changes).
+    On a read-only library the gate is only a saved computation: recommendations work without keeping it."""
+    from mediarec.index.sqlite_driver import LibraryReadOnly
+
+    with contextlib.suppress(LibraryReadOnly):
+        store.set_meta(GATE_META_PREFIX + layout.space.table_name, signature + "\n" + gate.to_json())
 
 
 def remembered_gate(store, layout, signature: str | None = None) -> GatedFusion | None:
