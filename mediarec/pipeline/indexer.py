@@ -50,6 +50,7 @@ from mediarec.scan.paths import display_text
 from mediarec.scan.sync import ScanReport, reconcile
 from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.item import describe_item
+from mediarec.understand.speech_gate import gated_audio
 
 
 @dataclass(frozen=True)
@@ -306,11 +307,12 @@ class Indexer:
             encoder = self.models.get("image_text")
             encoded_by["frame"] = (encoder.model_id, encoder.dim)
         if decoded.audio is not None and len(decoded.audio) > 0:
+            # Sounds first: their speech scores decide what the transcriber hears (understand.speech_gate).
+            audio_segments, blocks["audio"], audio_scores = self._encode_audio(decoded.audio)
             if self.settings.transcribe:
-                transcript, speech_segments, blocks["speech"] = self._encode_speech(decoded.audio)
+                transcript, speech_segments, blocks["speech"] = self._encode_speech(decoded.audio, audio_scores)
                 segments += speech_segments
                 encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
-            audio_segments, blocks["audio"], audio_scores = self._encode_audio(decoded.audio)
             segments += audio_segments
             encoder = self.models.get("audio")
             encoded_by["audio"] = (encoder.model_id, encoder.dim)
@@ -351,9 +353,14 @@ class Indexer:
             segments.append(NewSegment("frame", start, end, vector, None, thumbnail, keyframe.shot_index))
         return segments, modality_block(vectors)
 
-    def _encode_speech(self, audio: np.ndarray) -> tuple[Transcript, list[NewSegment], np.ndarray | None]:
+    def _encode_speech(
+        self, audio: np.ndarray, audio_scores: AudioScores | None
+    ) -> tuple[Transcript, list[NewSegment], np.ndarray | None]:
+        heard = gated_audio(audio, audio_scores)  # None: no speech evidence, the transcriber is not run
+        if heard is None:
+            return Transcript(language=None, language_probability=0.0, segments=()), [], None
         with self._timed("transcriber"):
-            transcript = self._transcriber().transcribe(audio)
+            transcript = self._transcriber().transcribe(heard)
         chunks = chunk_transcript(transcript, self.settings.speech_chunk_seconds)
         if not chunks:
             return transcript, [], None
