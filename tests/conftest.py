@@ -20,7 +20,9 @@ IN_CI = os.environ.get("CI") == "true"
 BREAD_SENTENCE = (
     "Today we bake a loaf of bread. Mix the flour and water, knead the dough, and bake it in a hot oven."
 )
-BEACH_SENTENCE = "My dog loves running on the beach and playing in the waves."
+# Worded so that both whisper base (the offline profile's) and tiny.en hear espeak-ng's "my dog" (base hears a bare
+# "My dog loves ..." as "I don't love ...").
+BEACH_SENTENCE = "Every morning my dog loves running on the beach and playing in the waves."
 
 
 def require_command(name: str) -> None:

