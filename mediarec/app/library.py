@@ -229,6 +229,9 @@ class Library:
             "duration": item.duration,
             "status": item.status,
             "language": item.language,
+            # Speech heard but not transcribed, or not surely ("speech in zh was heard but the transcriber
+            # tiny.en only transcribes English"); None when there is none (understand.item.untranscribed_speech).
+            "speech_note": (item.metadata.get("untranscribed_speech") or {}).get("note"),
             "metadata": item.metadata,
             "thumbnail": item.thumbnail,
             "shots": [{"start": start, "end": end} for start, end in self.store.shots(item.id)],

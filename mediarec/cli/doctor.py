@@ -117,6 +117,47 @@ def _spec_check(spec, settings: Settings, check_available):
     return ok, f"{spec.backend} {spec.name}: {message}"
 
 
+def _speech_languages(settings: Settings):
+    """Which speech the transcriber can write, and the library's items with speech it could not (or not surely)."""
+    from collections import Counter
+
+    from mediarec.index.store import LibraryStore
+    from mediarec.models.catalogue import resolve_specs
+    from mediarec.models.whisper import english_only_name, label_of
+
+    spec = resolve_specs(settings.profile, settings.model_overrides, base_dir=settings.config_path.parent)[
+        "transcriber"
+    ]
+    label = label_of(spec.name)
+    english_only = english_only_name(spec.name) if spec.backend == "faster_whisper" else None
+    can = "the languages its model knows" if english_only is None else "only English"
+    if english_only is False:
+        can = "many languages"
+    detail = f"the transcriber {label} transcribes {can}"
+    store = LibraryStore(settings.database_path)
+    try:
+        notes = [
+            item.metadata["untranscribed_speech"]
+            for item in store.items()
+            if isinstance(item.metadata.get("untranscribed_speech"), dict)
+        ]
+    finally:
+        store.close()
+    if not notes:
+        return True, detail + "; no indexed item has speech it could not transcribe"
+    languages = Counter(str(note.get("language") or "unknown language") for note in notes)
+    heard = ", ".join(f"{language} in {count}" for language, count in languages.most_common())
+    fix = (
+        "; the multilingual base transcribes them: remove name from [models.transcriber] and index again"
+        if english_only
+        else ""
+    )
+    return False, (
+        f"{detail}; {len(notes)} indexed item(s) have speech that was not transcribed, or not surely ({heard}), "
+        f"e.g. {notes[0].get('note')}{fix}"
+    )
+
+
 def run_checks(settings: Settings) -> list[Check]:
     checks = [
         _guard("python", _python),
@@ -127,6 +168,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _guard("compute devices", _devices),
         _guard("speech synthesis (sample library)", _espeak),
         Check("profile", True, f"{settings.profile} (config: {settings.config_path})"),
+        _guard("speech languages", lambda: _speech_languages(settings)),
     ]
     try:
         checks += _model_checks(settings)

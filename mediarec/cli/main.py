@@ -258,6 +258,8 @@ def cmd_show(library, args) -> int:
             print(f"  {key}: {details['metadata'][key]}")
     if details["language"]:
         print(f"  spoken language: {details['language']}")
+    if details.get("speech_note"):
+        print(f"  speech: {details['speech_note']}")
     if details["tags"]:
         print(
             "  tags: "

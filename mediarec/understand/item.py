@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mediarec.index.records import NewSegment, TagRecord, TranscriptLine
-from mediarec.models.base import Transcript
+from mediarec.models.base import ModelError, Transcript
 from mediarec.understand.audio_tags import AudioScores, audio_shares, audio_tags
 from mediarec.understand.found import FoundTag, moments_metadata
 from mediarec.understand.keyphrases import keyphrases
 from mediarec.understand.metadata_tags import metadata_tags
+from mediarec.understand.speech_gate import heard_speech
 from mediarec.understand.topics import topic_shifts
 from mediarec.understand.visual_tags import FrameMoment, VisualTagger
 from mediarec.understand.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
@@ -31,7 +32,7 @@ LANGUAGE_NAMES = {
     "th": "thai", "id": "indonesian", "ms": "malay", "he": "hebrew", "el": "greek", "cs": "czech",
     "da": "danish", "fi": "finnish", "no": "norwegian", "hu": "hungarian", "ro": "romanian", "yue": "cantonese",
 }  # fmt: skip
-# Below this, whisper's language guess is a guess.
+# Below this, whisper's language guess is a guess: no language tag, and the item says its language is uncertain.
 MIN_LANGUAGE_PROBABILITY = 0.5
 
 
@@ -40,7 +41,8 @@ class ItemUnderstanding:
     tags: tuple[FoundTag, ...]
     # Merged into the item's metadata: "tag_moments" ({"source:name": [[start, end], ...]}),
     # "audio_shares" ({"speech", "music", "silence", "other"} -> share of the item's audio windows) and
-    # "topic_shifts" ([[time, contrast], ...], see topics; only for items with speech).
+    # "topic_shifts" ([[time, contrast], ...], see topics; only for items with speech) and "untranscribed_speech"
+    # (see untranscribed_speech; only for items with speech the transcriber could not write, or not surely).
     metadata: Mapping = field(default_factory=dict)
 
     def records(self) -> list[TagRecord]:
@@ -82,9 +84,58 @@ def describe_item(
         tags += _speech_tags(models, transcript, segments)
         lines = [TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
         extra["topic_shifts"] = topic_shifts(models.get("text"), lines)
+    untranscribed = untranscribed_speech(models, transcript, audio_scores)
+    if untranscribed is not None:
+        extra["untranscribed_speech"] = untranscribed
     tags += metadata_tags(metadata, path)
     extra["tag_moments"] = moments_metadata(tags)
     return ItemUnderstanding(tuple(tags), extra)
+
+
+def untranscribed_speech(
+    models, transcript: Transcript | None, audio_scores: AudioScores | None
+) -> dict | None:
+    """Speech that was heard but could not be transcribed, or not surely: {"language" (None when unknown),
+    "probability", "transcriber", "note"}; None when what was heard was transcribed, or nothing was heard.
+
+    - An English-only transcriber whose language detector heard another language returns that language and no
+      segments (models.whisper): "speech in zh was heard but the transcriber tiny.en only transcribes English".
+    - An English-only transcriber without a detector that wrote nothing where the audio model heard speech: the
+      speech may be in another language.
+    - A transcript whose language whisper was unsure of (below MIN_LANGUAGE_PROBABILITY): it may be wrong.
+    """
+    if transcript is None:
+        return None
+    transcriber = models.get("transcriber")
+    label = str(getattr(transcriber, "label", transcriber.name))
+    language, probability = transcript.language, round(float(transcript.language_probability), 4)
+    if transcript.segments:
+        if language and probability < MIN_LANGUAGE_PROBABILITY:
+            note = (
+                f"speech was heard but its language is uncertain ({language} {probability:.2f}); "
+                f"the transcript by {label} may be wrong"
+            )
+            return {"language": language, "probability": probability, "transcriber": label, "note": note}
+        return None
+    if language:
+        note = f"speech in {language} was heard but the transcriber {label} only transcribes English"
+        if not _english_only(transcriber):
+            note = f"speech in {language} was heard but the transcriber {label} could not transcribe it"
+        return {"language": language, "probability": probability, "transcriber": label, "note": note}
+    if heard_speech(audio_scores) and _english_only(transcriber):
+        note = (
+            f"speech was heard but the transcriber {label} transcribed none of it; it only transcribes English, "
+            "so the speech may be in another language"
+        )
+        return {"language": None, "probability": 0.0, "transcriber": label, "note": note}
+    return None
+
+
+def _english_only(transcriber) -> bool:
+    try:
+        return bool(getattr(transcriber, "english_only", False))
+    except ModelError:  # it could not load: it wrote nothing for another reason, said in the item's error
+        return False
 
 
 def _speech_tags(models, transcript: Transcript, segments: Sequence[NewSegment]) -> list[FoundTag]:
