@@ -24,6 +24,7 @@ from mediarec.index.sqlite_driver import StorageError
 from mediarec.media.errors import MediaError
 from mediarec.models.base import ModelError
 from mediarec.models.helper_process import ChildChannel, HelperProcess
+from mediarec.models.offline import keep_offline
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
 from mediarec.scan.sync import ScanReport
 
@@ -152,6 +153,7 @@ def main() -> int:
     if hello is None:
         return 0
     settings = settings_from_json(hello["settings"])
+    keep_offline(settings)  # before any model loads; a first-use download keeps the hub reachable
     stop, running = threading.Event(), threading.Event()
     running.set()
     threading.Thread(target=_follow_commands, args=(channel, stop, running), daemon=True).start()

@@ -22,6 +22,7 @@ from mediarec.cli.output import (
 from mediarec.cli.understanding import UNDERSTANDING_COMMANDS, add_understanding_parsers
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
 from mediarec.errors import MediarecError
+from mediarec.models.offline import keep_offline
 from mediarec.scan.paths import display_path, display_text
 
 DESCRIPTION = """\
@@ -370,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
+        keep_offline(settings)  # before any model library is imported: no telemetry, no hub unless needed
         if command in SETTINGS_COMMANDS:
             return SETTINGS_COMMANDS[command](settings, args)
         return _run_library_command(settings, command, args)

@@ -23,6 +23,7 @@ import numpy as np
 
 from mediarec.models.base import AudioEncoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
+from mediarec.models.offline import quiet_onnxruntime
 from mediarec.models.weights import content_hash, package_path
 
 SAMPLE_RATE = 16_000
@@ -106,7 +107,7 @@ class YamnetAudioEncoder(AudioEncoder):
         return self._session is not None
 
     def _load(self) -> None:
-        import onnxruntime
+        onnxruntime = quiet_onnxruntime()  # its telemetry off before any session (see models/offline.py)
 
         folder = self._weights_folder()
         original = _extracted_model(folder / MODEL_ZIP, self.cache_dir)

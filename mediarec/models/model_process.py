@@ -30,6 +30,7 @@ from mediarec.models.helper_process import (
     array_to_json,
 )
 from mediarec.models.model_set import ModelSet
+from mediarec.models.offline import keep_offline
 
 MODULE = "mediarec.models.model_process"
 # The helper holds the query models (the offline set alone takes ~0.9 GB with torch); after this long without a
@@ -159,7 +160,9 @@ def main() -> int:
     hello = channel.receive()
     if hello is None:
         return 0
-    models = ModelSet.for_settings(settings_from_json(hello["settings"]))
+    settings = settings_from_json(hello["settings"])
+    keep_offline(settings)  # before any model loads (see models/offline.py)
+    models = ModelSet.for_settings(settings)
     idle_exit = float(hello.get("idle_exit_seconds", IDLE_EXIT_SECONDS))
     try:
         while (request := channel.receive(timeout=idle_exit)) is not None:
