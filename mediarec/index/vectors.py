@@ -20,6 +20,12 @@ ITEM_SPACE_MODALITY = "item"
 # meta counters: how many transactions wrote vectors, and how many deleted some (see vector_generation).
 VECTOR_WRITES = "vector_writes"
 VECTOR_DELETIONS = "vector_deletions"
+# What each deletion removed, by its number (the VECTOR_DELETIONS count it made): the item (its row in every item
+# space) and its segments' ids (their rows in the other spaces), so that a copy of a space taken at an earlier count
+# (ann_sidecar.py) drops exactly those rows, also when a row id comes back with a new vector. The newest
+# DELETION_LOG_KEEP deletions are kept; an older copy is rebuilt. A run-time table ("vec_" prefix, like the spaces').
+DELETION_LOG = "vec_deletion_log"
+DELETION_LOG_KEEP = 20_000
 
 
 def vector_blob(vector: np.ndarray) -> bytes:
@@ -140,6 +146,81 @@ class VectorsMixin(Database):
             )
         return chunks
 
+    def deleted_rows(self, space: VectorSpace, after: int, upto: int) -> np.ndarray | None:
+        """Rowids of `space` deleted by the deletions numbered `after` + 1 to `upto`, or None when the log does
+        not hold every one of them (made before the log was, or pruned since)."""
+        if upto <= after:
+            return np.zeros(0, np.int64)
+        try:
+            rows = self.query(
+                f"SELECT item_id, segment_ids FROM {DELETION_LOG} WHERE deletion > ? AND deletion <= ?",
+                (int(after), int(upto)),
+            )
+        except self.driver.module.OperationalError:  # no deletion logged yet
+            return None
+        if len(rows) != upto - after:
+            return None
+        if space.modality == ITEM_SPACE_MODALITY:
+            return np.array([row[0] for row in rows], np.int64)
+        return np.concatenate([np.frombuffer(row[1], "<i8") for row in rows]).astype(np.int64)
+
+    def vector_rowids_after(self, space: VectorSpace, rowid: int) -> np.ndarray:
+        """Rowids of a space above `rowid`, ascending, from sqlite-vec's rowid table (a rowid range on the vec0
+        table itself scans every row)."""
+        sql = "SELECT rowid FROM {} WHERE rowid > ? ORDER BY rowid"
+        try:
+            rows = self.query(sql.format(f"{space.table_name}_rowids"), (rowid,))
+        except self.driver.module.DatabaseError:  # not the layout we know
+            rows = self.query(sql.format(space.table_name), (rowid,))
+        return np.array([row[0] for row in rows], np.int64)
+
+    def vector_rows(
+        self, space: VectorSpace, rowids: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The live rows of a space among `rowids`: (rowids, item_ids, vectors [N, dim]), ascending. Read from the
+        chunks that hold them: sqlite-vec answers a rowid lookup in ~1 ms (it reads the row's chunk) and an IN list
+        by scanning every row."""
+        wanted = sorted({int(rowid) for rowid in rowids})
+        table = space.table_name
+        found: dict[int, tuple[int, np.ndarray]] = {}
+        try:
+            places: dict[int, list[tuple[int, int]]] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for rowid, chunk_id, offset in self.query(
+                    f"SELECT rowid, chunk_id, chunk_offset FROM {table}_rowids WHERE rowid IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    places.setdefault(int(chunk_id), []).append((int(rowid), int(offset)))
+            for chunk_id, rows in places.items():
+                parts = self.query(
+                    f"SELECT c.size, c.validity, c.rowids, v.vectors, m.data FROM {table}_chunks c "
+                    f"JOIN {table}_vector_chunks00 v ON v.rowid = c.chunk_id "
+                    f"JOIN {table}_metadatachunks00 m ON m.rowid = c.chunk_id WHERE c.chunk_id = ?",
+                    (chunk_id,),
+                )
+                size, validity, chunk_rowids, vectors, item_ids = parts[0]
+                if len(chunk_rowids) != 8 * size or len(vectors) != 4 * size * space.dim:
+                    raise self.driver.module.DatabaseError("unknown sqlite-vec chunk layout")
+                valid = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
+                stored, owners = np.frombuffer(chunk_rowids, np.int64), np.frombuffer(item_ids, np.int64)
+                for rowid, offset in rows:
+                    if offset < size and valid[offset] and stored[offset] == rowid:
+                        vector = np.frombuffer(vectors, np.float32, count=space.dim, offset=4 * space.dim * offset)
+                        found[rowid] = (int(owners[offset]), vector)
+        except (self.driver.module.DatabaseError, IndexError):  # not the layout we know: one lookup a row
+            found = {}
+            for rowid in wanted:
+                hit = self.query(f"SELECT item_id, embedding FROM {table} WHERE rowid = ?", (rowid,))
+                if hit:
+                    found[rowid] = (int(hit[0][0]), np.frombuffer(hit[0][1], np.float32))
+        keys = sorted(found)
+        vectors_out = np.zeros((len(keys), space.dim), np.float32)
+        for index, key in enumerate(keys):
+            vectors_out[index] = found[key][1]
+        return np.array(keys, np.int64), np.array([found[key][0] for key in keys], np.int64), vectors_out
+
     def space_size(self, space: VectorSpace) -> int:
         return self.query(f"SELECT count(*) FROM {space.table_name}")[0][0]
 
@@ -200,6 +281,7 @@ class VectorsMixin(Database):
         ).fetchone()[0]
         if had_vectors:  # tells in-memory vector indexes (in this or another process) to reload
             bump_counter(connection, VECTOR_DELETIONS)
+            _log_deletion(connection, item_id, segment_ids)
         for space in self.spaces(connection=connection):
             if space.modality == ITEM_SPACE_MODALITY:
                 connection.execute(f"DELETE FROM {space.table_name} WHERE rowid = ?", (item_id,))
@@ -207,3 +289,17 @@ class VectorsMixin(Database):
                 connection.executemany(
                     f"DELETE FROM {space.table_name} WHERE rowid = ?", [(sid,) for sid in segment_ids]
                 )
+
+
+def _log_deletion(connection: Connection, item_id: int, segment_ids: list[int]) -> None:
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {DELETION_LOG} "
+        "(deletion INTEGER PRIMARY KEY, item_id INTEGER NOT NULL, segment_ids BLOB NOT NULL)"
+    )
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (VECTOR_DELETIONS,)).fetchone()
+    deletion = int(row[0])
+    connection.execute(
+        f"INSERT OR REPLACE INTO {DELETION_LOG}(deletion, item_id, segment_ids) VALUES (?, ?, ?)",
+        (deletion, item_id, np.asarray(segment_ids, "<i8").tobytes()),
+    )
+    connection.execute(f"DELETE FROM {DELETION_LOG} WHERE deletion <= ?", (deletion - DELETION_LOG_KEEP,))
