@@ -1,20 +1,49 @@
-"""An in-memory copy of a vector space for exact search at interactive speed.
+"""Search of one vector space: exact in memory while the space is small, an HNSW sidecar file once it is large.
 
 sqlite-vec stays the store of record, but its brute-force KNN costs ~0.4 µs per row whatever the vector size
 (measured here: 120-130 ms for 300k rows of 512-d, float or binary), which misses the 100 ms target at 100k items.
 A float32 matrix in memory answers the same query with one BLAS matrix-vector product (~25 ms for 300k x 512 on two
 cores). The copy is refreshed from the database when its write/deletion generation changes: after appends only the
 newest chunks are re-read; after a deletion (a changed, vanished or re-encoded file: rare) everything is.
+
+From ANN_THRESHOLD vectors on, a space is searched through its approximate-nearest-neighbour sidecar
+(ann_sidecar.py: a memory-mapped float16 HNSW graph beside the database, kept exact about inserts and deletions),
+which answers in well under a millisecond at 10^5 rows and a few at 10^6, in half the memory of the matrix (see
+benchmarks/bench_ann.py). Until the sidecar exists and matches the store (first use, a stale or damaged one), the
+exact matrix answers and the sidecar is built on a background thread; the matrix is dropped once it is ready.
+Below the threshold exact search is as fast (bench_ann: 20k x 512 float32 is 40 MB, ~1-3 ms a query) and exact.
 """
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from mediarec.index.vectors import VectorChunk
+from mediarec.index import ann_sidecar
+from mediarec.index.ann_sidecar import AnnState
+from mediarec.index.vectors import ITEM_SPACE_MODALITY, VectorChunk
+
+log = logging.getLogger(__name__)
+
+# Vectors in a space from which it is searched through its sidecar (and below half of which it goes back to exact).
+ANN_THRESHOLD = 20_000
+# Rows the sidecar misses (added since it was written, or deleted since and filtered out) from which it is brought
+# up to date in the background; until then they cost an exact product with the tail (~1 ms for 20k x 512).
+UPDATE_ROWS = 20_000
+# A sidecar updated by removing more than this share of the rows it was built with is rebuilt from the store
+# (HNSW graphs lose recall as holes accumulate).
+REBUILD_SHARE = 0.3
+# After a failed or refused build (another process building, a full disk), the next try waits this long, doubling
+# up to MAX_RETRY_SECONDS.
+RETRY_SECONDS = 30.0
+MAX_RETRY_SECONDS = 3600.0
 
 
 @dataclass
@@ -26,46 +55,67 @@ class _Matrix:
     chunks: dict[int, VectorChunk] = field(default_factory=dict)
 
 
-class VectorIndex:
-    """Exact cosine top-k over one vector space."""
+def _read_matrix(store, space, generation: tuple[int, int], matrix: _Matrix | None) -> _Matrix:
+    """The space's rows as an exact matrix, re-reading only the newest chunks of `matrix` after appends."""
+    chunks: dict[int, VectorChunk] = {}
+    if matrix is not None and matrix.generation[1] == generation[1]:
+        chunks = dict(matrix.chunks)  # only appends since: the chunks read before still hold
+    first = max(chunks) if chunks else 0
+    fresh = store.vector_chunks(space, first)
+    if fresh is None:  # unknown sqlite-vec layout: the slow, always-correct path
+        rowids, item_ids, vectors = store.vectors_after(space, 0)
+        return _Matrix(rowids, item_ids, vectors, generation)
+    chunks.update({chunk.chunk_id: chunk for chunk in fresh})
+    ordered = [chunks[key] for key in sorted(chunks)]
+    return _Matrix(
+        np.concatenate([c.rowids for c in ordered]) if ordered else np.zeros(0, np.int64),
+        np.concatenate([c.item_ids for c in ordered]) if ordered else np.zeros(0, np.int64),
+        np.concatenate([c.vectors for c in ordered]) if ordered else np.zeros((0, space.dim), np.float32),
+        generation,
+        chunks,
+    )
 
-    def __init__(self, store, space):
+
+class VectorIndex:
+    """Cosine top-k over one vector space: exact, or through its ANN sidecar from `ann_threshold` vectors on
+    (None: always exact). `sidecar_folder` defaults to ``<database>.ann`` beside the library."""
+
+    def __init__(
+        self,
+        store,
+        space,
+        *,
+        ann_threshold: int | None = ANN_THRESHOLD,
+        sidecar_folder: str | Path | None = None,
+        update_rows: int = UPDATE_ROWS,
+        build_threads: int | None = None,
+    ):
         self.store = store
         self.space = space
-        self._matrix: _Matrix | None = None
-        self._lock = threading.Lock()
-
-    def _refresh(self) -> _Matrix:
-        generation = self.store.vector_generation()
-        matrix = self._matrix
-        if matrix is not None and matrix.generation == generation:
-            return matrix
-        chunks: dict[int, VectorChunk] = {}
-        if matrix is not None and matrix.generation[1] == generation[1]:
-            chunks = dict(matrix.chunks)  # only appends since: the chunks read before still hold
-        first = max(chunks) if chunks else 0
-        fresh = self.store.vector_chunks(self.space, first)
-        if fresh is None:  # unknown sqlite-vec layout: the slow, always-correct path
-            rowids, item_ids, vectors = self.store.vectors_after(self.space, 0)
-            self._matrix = _Matrix(rowids, item_ids, vectors, generation)
-            return self._matrix
-        chunks.update({chunk.chunk_id: chunk for chunk in fresh})
-        ordered = [chunks[key] for key in sorted(chunks)]
-        self._matrix = _Matrix(
-            np.concatenate([c.rowids for c in ordered]) if ordered else np.zeros(0, np.int64),
-            np.concatenate([c.item_ids for c in ordered]) if ordered else np.zeros(0, np.int64),
-            np.concatenate([c.vectors for c in ordered])
-            if ordered
-            else np.zeros((0, self.space.dim), np.float32),
-            generation,
-            chunks,
+        usable = ann_sidecar.available() and space.modality != ITEM_SPACE_MODALITY  # see ann_sidecar
+        self.ann_threshold = ann_threshold if usable else None
+        self.sidecar_folder = (
+            Path(sidecar_folder) if sidecar_folder is not None else ann_sidecar.sidecar_folder(store.path)
         )
-        return self._matrix
+        self.update_rows = update_rows
+        self.build_threads = build_threads
+        self._matrix: _Matrix | None = None
+        self._ann: AnnState | None = None
+        self._lock = threading.Lock()
+        self._job: threading.Event | None = None  # set when the background job in flight is over
+        # time.monotonic() before which no sidecar is opened, or built, again
+        self._next_open = self._next_build = 0.0
+        self._retry = RETRY_SECONDS
+
+    # -- the interface search uses ---------------------------------------------------------------------------
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, int, float]]:
         """(rowid, item_id, cosine similarity), best first. Stored vectors are unit length."""
         with self._lock:
-            matrix = self._refresh()
+            current = self._refresh()
+        if isinstance(current, AnnState):
+            return current.search(query, k)
+        matrix = current
         if len(matrix.rowids) == 0:
             return []
         similarities = matrix.vectors @ np.asarray(query, dtype=np.float32)
@@ -76,12 +126,178 @@ class VectorIndex:
 
     def size(self) -> int:
         with self._lock:
-            return len(self._refresh().rowids)
+            current = self._refresh()
+        return current.live if isinstance(current, AnnState) else len(current.rowids)
 
     def sample(self, limit: int, seed: int = 0) -> np.ndarray:
         with self._lock:
-            matrix = self._refresh()
+            current = self._refresh()
+        if isinstance(current, AnnState):
+            return current.sample(limit, seed)
+        matrix = current
         if len(matrix.rowids) <= limit:
             return matrix.vectors
         picks = np.random.default_rng(seed).choice(len(matrix.rowids), size=limit, replace=False)
         return matrix.vectors[picks]
+
+    # -- state -------------------------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """How the last search ran: "ann" (through the sidecar) or "exact"."""
+        return "ann" if self._ann is not None else "exact"
+
+    def wait_for_background(self, timeout: float | None = None) -> bool:
+        """Wait until the sidecar build or update in flight (if any) is over; False if it still runs."""
+        job = self._job
+        return job is None or job.wait(timeout)
+
+    def _refresh(self) -> _Matrix | AnnState:
+        generation = self.store.vector_generation()
+        if self._ann is not None:
+            state = ann_sidecar.sync(self.store, self.space, self._ann, generation)
+            if state is not None and self._big_enough(state.live, keep=True):
+                self._ann = state
+                self._maybe_update(state)
+                return state
+            if state is None:
+                log.info("the vector sidecar of space %s is stale; searching exactly", self.space.id)
+                self._next_build = 0.0
+            self._ann = None
+        now = time.monotonic()
+        if self.ann_threshold is not None and self._job is None and now >= self._next_open:
+            self._next_open = now + RETRY_SECONDS
+            state = ann_sidecar.open_sidecar(self.store, self.space, self.sidecar_folder, generation)
+            if state is not None and self._big_enough(state.live, keep=True):
+                self._ann, self._matrix = state, None
+                self._maybe_update(state)
+                return state
+        matrix = self._matrix
+        if matrix is None or matrix.generation != generation:
+            matrix = self._matrix = _read_matrix(self.store, self.space, generation, matrix)
+        if self._big_enough(len(matrix.rowids)) and self._job is None and now >= self._next_build:
+            self._start_build(matrix)
+        return matrix
+
+    def _big_enough(self, size: int, keep: bool = False) -> bool:
+        if self.ann_threshold is None:
+            return False
+        return size >= (self.ann_threshold // 2 if keep else self.ann_threshold)
+
+    # -- background work (one worker thread for every space of the process: builds do not compete) ----------------
+
+    def _maybe_update(self, state: AnnState) -> None:
+        if state.pending < self.update_rows or self._job is not None or time.monotonic() < self._next_build:
+            return
+        if self.store.read_only:
+            return
+        header = state.header
+        if header.removed_since_build + len(state.removed) > REBUILD_SHARE * max(header.built_count, 1):
+            self._submit(self._rebuild_from_store)
+            return
+
+        def update() -> None:
+            ann_sidecar.update(state, self.space, threads=self.build_threads)
+
+        self._submit(update)
+
+    def _start_build(self, matrix: _Matrix) -> None:
+        if self.store.read_only:
+            self._next_build = float("inf")  # nowhere to keep it: stay exact
+            return
+
+        def build() -> None:
+            rowids, item_ids, vectors = matrix.rowids, matrix.item_ids, matrix.vectors
+            ann_sidecar.build(
+                self.space,
+                self.sidecar_folder,
+                rowids,
+                item_ids,
+                vectors,
+                matrix.generation,
+                threads=self.build_threads,
+            )
+
+        self._submit(build)
+
+    def _rebuild_from_store(self) -> None:
+        generation = self.store.vector_generation()
+        matrix = _read_matrix(self.store, self.space, generation, None)
+        ann_sidecar.build(
+            self.space,
+            self.sidecar_folder,
+            matrix.rowids,
+            matrix.item_ids,
+            matrix.vectors,
+            generation,
+            threads=self.build_threads,
+        )
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        """Run `work` (which writes a sidecar) on the worker with the space's build lock held, then open what it
+        wrote and search through it. Called with self._lock held."""
+        done = threading.Event()
+        self._job = done
+
+        def job() -> None:
+            state = None
+            try:
+                lock = ann_sidecar.BuildLock(self.sidecar_folder, self.space)
+                if lock.acquire():
+                    try:
+                        work()
+                    finally:
+                        lock.release()
+                    state = ann_sidecar.open_sidecar(
+                        self.store, self.space, self.sidecar_folder, self.store.vector_generation()
+                    )
+                else:
+                    log.info("another process is building the vector sidecar of space %s", self.space.id)
+            except Exception:  # a full disk, a closed store: search stays exact, the next try comes later
+                log.warning("could not build the vector sidecar of space %s", self.space.id, exc_info=True)
+            with self._lock:
+                if state is not None:
+                    self._ann, self._matrix = state, None
+                    self._retry = RETRY_SECONDS
+                else:  # try again later; meanwhile another process may write it: look for it sooner
+                    self._next_build = time.monotonic() + self._retry
+                    self._next_open = min(self._next_open, time.monotonic() + RETRY_SECONDS)
+                    self._retry = min(2 * self._retry, MAX_RETRY_SECONDS)
+                self._job = None
+            done.set()
+
+        _worker().submit(job)
+
+
+class _Worker:
+    """One daemon thread running sidecar jobs in order (a daemon: a build in flight does not keep the process
+    alive; what it leaves half-written is never named by a header)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="vector-sidecar", daemon=True)
+                self._thread.start()
+        self._jobs.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            job()
+
+
+_WORKER: _Worker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def _worker() -> _Worker:
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is None:
+            _WORKER = _Worker()
+        return _WORKER

@@ -1,0 +1,579 @@
+"""An approximate-nearest-neighbour sidecar for one vector space: a usearch HNSW graph in a file beside the library.
+
+SQLite (sqlite-vec) stays the store of record; the sidecar is a derived copy that can always be thrown away and
+rebuilt. It lives in a folder beside the database (``library.sqlite3.ann/``), per space:
+
+    <space_id>.json               the header: format, the space it copies, the store's vector generation (writes,
+                                  deletions) and the largest rowid it covers, its count, and the names, sizes and
+                                  sampled digests of the two files below
+    <space_id>-<token>.usearch    the HNSW graph with float16 vectors (keys are the store's rowids)
+    <space_id>-<token>.keys.npy   its rowids, ascending, with each row's item id
+
+A build writes new token-named files (temporary name, fsync, os.replace), then the header the same way, so the
+header always names complete files: a process killed during a build leaves the previous sidecar or none, plus
+stray files that the next build removes. The graph is searched through a memory-mapped view (Index.restore(view=
+True)): opening costs milliseconds whatever the size, and the pages are the operating system's to keep or drop.
+
+Keeping it correct while the store changes underneath (here or in another process):
+
+* Inserts. Segment rowids only grow (SQLite gives a new row the largest rowid + 1), so the rows above the header's
+  largest rowid are the ones added since: they are read (sqlite-vec's rowid table says which, their chunks hold the
+  vectors), kept in memory and searched exactly beside the graph, results merged.
+* Deletions. Every deletion of vectors is logged in the store under its deletion number (vectors.py,
+  vec_deletion_log). The rows deleted since the header's deletion count are filtered out of the graph's answers
+  (which over-fetch by as many rows, up to k more, to keep k), and those among them that came back (a re-indexed
+  item may get its old rowids back, with new vectors) are read again into the exact tail. A deletion the log does
+  not hold (made before the log existed, or pruned) makes the sidecar stale. So no deleted row is ever returned.
+* Stale or damaged sidecars (another space or library, a generation the store has not reached, a file whose size
+  or digest differs, a graph usearch will not open, spot-checked vectors that differ from the store's) are not
+  used: search stays exact and a new sidecar is built in the background. When the tail and the deleted rows grow
+  past a limit the sidecar is brought up to date in the background (a copy loaded, rows removed and added, saved
+  as a new file); after many deletions it is rebuilt from the store instead.
+* A build lock (flock / msvcrt) keeps two processes from building the same sidecar at once.
+
+Only segment spaces are served this way: an item space's rowid is its item id, which can be inserted below the
+largest one without a deletion (an item indexed late), so item spaces stay exact (vector_index.py).
+
+Sizes and the 10^7 plan (benchmarks/bench_ann.py, 512-d clustered unit vectors, 2 cores; see its JSON in the
+README's Benchmarks line). Measured at 10^6: float16 HNSW (M=16) takes 1.17 kB a vector (1,024 B of vectors +
+~150 B of graph), 1.17 GB; its recall@10 against exact search is >= 0.99 at ef 64, p95 well under 10 ms on one
+thread, and 200 candidates (what search asks for, ef 400) take a few ms. i8 halves the vectors (660 B a vector) but
+its recall@10 stops near 0.84-0.94 on this data unless its answers are re-ranked from exact copies.
+Extrapolated to 10^7 (not measured): float16 would need 11.7 GB, too close to 16 GB beside everything else; the
+plan is an i8 graph (512 B of vectors + ~150 B of links = 6.6 GB, memory-mapped, so only the visited pages are
+resident) that returns 2k candidates, re-ranked exactly against float16 copies of the vectors in a second
+memory-mapped file (10 GB on disk, ~2k x 1 kB touched a query), which in the benchmark brings i8 back to f16's
+recall at k=200 for < 1 ms more. A build of 10^7 takes hours on 2 cores (10^6 measured: see the JSON), so it is
+made once in the background and then kept up to date incrementally as above.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import logging
+import os
+import secrets
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediarec.index.records import VectorSpace
+
+try:
+    _usearch: Any = importlib.import_module("usearch.index")
+except ImportError:  # a platform without usearch wheels: every space is searched exactly
+    _usearch = None
+_Index: Any = getattr(_usearch, "Index", None)
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+FOLDER_SUFFIX = ".ann"
+DTYPE = "f16"
+CONNECTIVITY = 16  # M: links a node keeps (bench_ann: recall@10 >= 0.99 at ef 64)
+EXPANSION_ADD = 128
+EXPANSION_SEARCH = 64  # the least; a query for k rows searches with ef = 2k
+SPOT_CHECKS = 8  # vectors compared with the store's when a sidecar is opened
+_ADD_BATCH = 65_536
+_DIGEST_BLOCK = 4096
+_DIGEST_EDGE = 65_536
+_DIGEST_SAMPLES = 32
+
+
+def available() -> bool:
+    """Whether usearch could be imported (if not, every space is searched exactly)."""
+    return _Index is not None
+
+
+def sidecar_folder(database: str | Path) -> Path:
+    database = Path(database)
+    return database.with_name(database.name + FOLDER_SUFFIX)
+
+
+def default_build_threads() -> int:
+    """One core fewer than the machine has (at least one): a background build leaves the interface a core."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclass(frozen=True)
+class Header:
+    space_id: int
+    table_name: str
+    model_id: str
+    dim: int
+    dtype: str
+    connectivity: int
+    writes: int  # the store's vector generation this sidecar covers
+    deletions: int
+    max_rowid: int  # every row of the space up to this rowid (at that generation) is in the graph
+    count: int  # rows in the graph
+    built_count: int  # rows when it was last built from scratch
+    removed_since_build: int  # rows removed by incremental updates since then
+    index_file: str
+    index_bytes: int
+    index_digest: str
+    keys_file: str
+    keys_bytes: int
+    keys_digest: str
+    format: int = FORMAT_VERSION
+    created_at: float = 0.0
+
+    @classmethod
+    def read(cls, path: Path) -> Header:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"not a format {FORMAT_VERSION} sidecar header")
+        return cls(**data)
+
+    def matches(self, space: VectorSpace) -> bool:
+        return (self.space_id, self.table_name, self.model_id, self.dim) == (
+            space.id,
+            space.table_name,
+            space.model_id,
+            space.dim,
+        )
+
+
+def header_path(folder: Path, space: VectorSpace) -> Path:
+    return folder / f"{space.id}.json"
+
+
+@dataclass(frozen=True)
+class AnnState:
+    """An opened sidecar brought up to a generation of the store: the graph, the rows deleted since its header
+    (filtered out of its answers) and the rows added since (searched exactly). Immutable: a later generation is a
+    new AnnState (sync), so searches in flight keep a consistent one."""
+
+    header: Header
+    folder: Path
+    index: object  # usearch.index.Index, a memory-mapped view
+    keys: np.ndarray  # the graph's rowids, ascending
+    item_ids: np.ndarray  # their item ids
+    removed: np.ndarray  # graph rowids deleted since the header, ascending
+    tail_rowids: np.ndarray  # rows not in the graph (added since, or back with new vectors), searched exactly
+    tail_item_ids: np.ndarray
+    tail_vectors: np.ndarray
+    tail_max: int  # every rowid up to this one has been seen (the graph's or the tail's)
+    generation: tuple[int, int]
+    search_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    @property
+    def live(self) -> int:
+        return int(self.header.count - len(self.removed) + len(self.tail_rowids))
+
+    @property
+    def pending(self) -> int:
+        """Rows the graph answers for wrongly or not at all (handled by filtering and the exact tail)."""
+        return int(len(self.removed) + len(self.tail_rowids))
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, int, float]]:
+        """(rowid, item_id, cosine similarity), best first: the graph's answers without the deleted rows, merged
+        with the exact tail's."""
+        query = np.ascontiguousarray(query, dtype=np.float32)
+        rowids: list[np.ndarray] = []
+        items: list[np.ndarray] = []
+        similarities: list[np.ndarray] = []
+        if self.header.count and k > 0:
+            fetch = min(self.header.count, k + min(len(self.removed), k))
+            index = self.index
+            with self.search_lock:  # ef is the index's, not the call's
+                index.expansion_search = max(EXPANSION_SEARCH, 2 * k, fetch)  # type: ignore[attr-defined]
+                matches = index.search(query, fetch, threads=1)  # type: ignore[attr-defined]
+            keys = np.asarray(matches.keys, np.int64)
+            found = 1.0 - np.asarray(matches.distances, np.float32)
+            if len(self.removed):
+                keep = ~np.isin(keys, self.removed)
+                keys, found = keys[keep], found[keep]
+            positions = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+            known = self.keys[positions] == keys  # always, unless the files disagree
+            rowids.append(keys[known])
+            items.append(self.item_ids[positions[known]])
+            similarities.append(found[known])
+        if len(self.tail_rowids) and k > 0:
+            scores = self.tail_vectors @ query
+            top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+            rowids.append(self.tail_rowids[top])
+            items.append(self.tail_item_ids[top])
+            similarities.append(scores[top])
+        if not rowids:
+            return []
+        merged_rowids, merged_items = np.concatenate(rowids), np.concatenate(items)
+        merged = np.concatenate(similarities)
+        order = np.argsort(-merged, kind="stable")[:k]
+        return [(int(merged_rowids[i]), int(merged_items[i]), float(merged[i])) for i in order]
+
+    def sample(self, limit: int, seed: int = 0) -> np.ndarray:
+        """Up to `limit` live vectors at random (the graph's float16 copies and the tail's), as float32."""
+        live_keys = self.keys[~np.isin(self.keys, self.removed)] if len(self.removed) else self.keys
+        total = len(live_keys) + len(self.tail_rowids)
+        if total <= limit:
+            picks = np.arange(total)
+        else:
+            picks = np.sort(np.random.default_rng(seed).choice(total, size=limit, replace=False))
+        from_graph = live_keys[picks[picks < len(live_keys)]]
+        parts = [self.tail_vectors[picks[picks >= len(live_keys)] - len(live_keys)]]
+        if len(from_graph):
+            parts.insert(0, _vectors(self.index, from_graph))
+        return np.concatenate(parts) if parts else np.zeros((0, self.header.dim), np.float32)
+
+
+def _vectors(index, keys: np.ndarray) -> np.ndarray:
+    """The graph's copies of the vectors of `keys` (all present), as float32 rows."""
+    got = index.get(np.asarray(keys, np.uint64), dtype=np.float32)
+    rows = got if isinstance(got, tuple) else (got,)
+    return np.stack([np.asarray(vector, np.float32).reshape(-1) for vector in rows])
+
+
+# -- opening and keeping up ------------------------------------------------------------------------------------
+
+
+def open_sidecar(store, space: VectorSpace, folder: Path, generation: tuple[int, int]) -> AnnState | None:
+    """The space's sidecar brought up to `generation` (the store's current one), or None when there is none or it
+    is stale or damaged (then the caller searches exactly and builds a new one)."""
+    if _Index is None:
+        return None
+    path = header_path(folder, space)
+    try:
+        header = Header.read(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as error:
+        log.info("vector sidecar %s is unreadable (%s); it will be rebuilt", path, error)
+        return None
+    why = _check_files(header, space, folder)
+    if why is None:
+        try:
+            state = _load(header, folder)
+        except (OSError, ValueError, RuntimeError) as error:
+            why = f"it does not load ({error})"
+    if why is not None:
+        log.info("vector sidecar %s is stale: %s; it will be rebuilt", path, why)
+        return None
+    synced = sync(store, space, state, generation)
+    if synced is None:
+        log.info("vector sidecar %s is stale: the store has changed in ways it cannot follow", path)
+        return None
+    if not _spot_check(store, space, synced):
+        log.info("vector sidecar %s is stale: its vectors are not the store's", path)
+        return None
+    return synced
+
+
+def _check_files(header: Header, space: VectorSpace, folder: Path) -> str | None:
+    if not header.matches(space):
+        return "it copies another space"
+    for name, size, digest in (
+        (header.index_file, header.index_bytes, header.index_digest),
+        (header.keys_file, header.keys_bytes, header.keys_digest),
+    ):
+        path = folder / name
+        if Path(name).name != name or not name.startswith(f"{space.id}-"):
+            return f"it names an odd file {name!r}"
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual != size:
+            return f"{name} has {actual} bytes instead of {size}"
+        if file_digest(path) != digest:
+            return f"{name} differs from what was written"
+    return None
+
+
+def _load(header: Header, folder: Path) -> AnnState:
+    assert _Index is not None
+    table = np.load(folder / header.keys_file, allow_pickle=False)
+    if table.ndim != 2 or table.shape != (header.count, 2) or table.dtype != np.int64:
+        raise ValueError("the rowid table has the wrong shape")
+    keys, item_ids = np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        raise ValueError("the rowids are not ascending")
+    if len(keys) and int(keys[-1]) > header.max_rowid:
+        raise ValueError("a rowid lies above the header's largest")
+    index = _Index.restore(str(folder / header.index_file), view=True)
+    if index is None or index.ndim != header.dim or len(index) != header.count:
+        raise ValueError("the graph does not hold what the header says")
+    empty = np.zeros(0, np.int64)
+    return AnnState(
+        header,
+        folder,
+        index,
+        keys,
+        item_ids,
+        empty,
+        empty,
+        empty,
+        np.zeros((0, header.dim), np.float32),
+        header.max_rowid,
+        (header.writes, header.deletions),
+    )
+
+
+def sync(store, space: VectorSpace, state: AnnState, generation: tuple[int, int]) -> AnnState | None:
+    """`state` brought to `generation`: the deletions logged since filtered out, the rows added (or back) since
+    read into the exact tail. None when that cannot be done exactly (the deletion log misses some, or the store is
+    behind the sidecar: another library or a restored backup)."""
+    if generation == state.generation:
+        return state
+    writes, deletions = generation
+    if writes < state.generation[0] or deletions < state.generation[1]:
+        return None
+    removed, tail_rowids = state.removed, state.tail_rowids
+    tail_items, tail_vectors = state.tail_item_ids, state.tail_vectors
+    back = np.zeros(0, np.int64)
+    if deletions != state.generation[1]:
+        gone = store.deleted_rows(space, state.generation[1], deletions)
+        if gone is None:
+            return None
+        gone = np.unique(gone)
+        removed = np.union1d(removed, np.intersect1d(gone, state.keys))
+        keep = ~np.isin(tail_rowids, gone)
+        tail_rowids, tail_items, tail_vectors = tail_rowids[keep], tail_items[keep], tail_vectors[keep]
+        back = gone[gone <= state.tail_max]  # deleted rows that may be live again, with new vectors
+    added = store.vector_rowids_after(space, state.tail_max)
+    tail_max = max(state.tail_max, int(added[-1])) if len(added) else state.tail_max
+    wanted = np.union1d(back, added)
+    if len(wanted):
+        rowids, item_ids, vectors = store.vector_rows(space, wanted.tolist())
+        tail_rowids = np.concatenate([tail_rowids, rowids])
+        tail_items = np.concatenate([tail_items, item_ids])
+        tail_vectors = np.concatenate([tail_vectors, vectors])
+    return replace(
+        state,
+        removed=removed,
+        tail_rowids=tail_rowids,
+        tail_item_ids=tail_items,
+        tail_vectors=tail_vectors,
+        tail_max=tail_max,
+        generation=generation,
+        search_lock=threading.Lock(),
+    )
+
+
+def _spot_check(store, space: VectorSpace, state: AnnState) -> bool:
+    """A few of the graph's vectors against the store's (a library swapped for a backup with the same counters,
+    a graph from somewhere else)."""
+    live = state.keys[~np.isin(state.keys, state.removed)] if len(state.removed) else state.keys
+    if not len(live):
+        return True
+    picks = np.unique(np.linspace(0, len(live) - 1, min(SPOT_CHECKS, len(live))).astype(np.int64))
+    keys = live[picks]
+    rowids, item_ids, vectors = store.vector_rows(space, keys.tolist())
+    if len(rowids) != len(keys) or not np.array_equal(rowids, keys):
+        return False
+    if not np.array_equal(item_ids, state.item_ids[np.searchsorted(state.keys, keys)]):
+        return False
+    stored = _vectors(state.index, keys)
+    norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(vectors, axis=1)
+    cosines = np.sum(stored * vectors, axis=1) / np.maximum(norms, 1e-12)
+    return bool(np.all(cosines > 0.99))
+
+
+# -- building ----------------------------------------------------------------------------------------------------
+
+
+def build(
+    space: VectorSpace,
+    folder: Path,
+    rowids: np.ndarray,
+    item_ids: np.ndarray,
+    vectors: np.ndarray,
+    generation: tuple[int, int],
+    *,
+    threads: int | None = None,
+) -> Header:
+    """A new sidecar from the space's rows as read at (or after) `generation`; returns its header, written last."""
+    if _Index is None:
+        raise RuntimeError("usearch is not installed")
+    order = np.argsort(rowids, kind="stable")
+    keys = np.asarray(rowids, np.int64)[order]
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        raise ValueError("duplicate rowids")
+    index = _Index(
+        ndim=space.dim, metric="cos", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD
+    )
+    for start in range(0, len(keys), _ADD_BATCH):
+        batch = order[start : start + _ADD_BATCH]
+        index.add(
+            keys[start : start + _ADD_BATCH].astype(np.uint64),
+            np.ascontiguousarray(vectors[batch], np.float32),
+            threads=threads or default_build_threads(),
+        )
+    max_rowid = int(keys[-1]) if len(keys) else 0
+    owners = np.asarray(item_ids, np.int64)[order]
+    return _write(space, folder, index, keys, owners, generation, max_rowid, len(keys), 0)
+
+
+def update(state: AnnState, space: VectorSpace, *, threads: int | None = None) -> Header:
+    """`state`'s sidecar with its deleted rows removed and its tail added, written as a new one."""
+    assert _Index is not None
+    header = state.header
+    index = _Index.restore(str(state.folder / header.index_file), view=False)
+    if index is None:
+        raise RuntimeError("the graph does not load")
+    if len(state.removed):
+        index.remove(state.removed.astype(np.uint64))
+    if len(state.tail_rowids):
+        threads = threads or default_build_threads()
+        index.add(state.tail_rowids.astype(np.uint64), state.tail_vectors, threads=threads)
+    keep = ~np.isin(state.keys, state.removed)
+    keys = np.concatenate([state.keys[keep], state.tail_rowids])
+    item_ids = np.concatenate([state.item_ids[keep], state.tail_item_ids])
+    order = np.argsort(keys, kind="stable")
+    return _write(
+        space,
+        state.folder,
+        index,
+        keys[order],
+        item_ids[order],
+        state.generation,
+        state.tail_max,
+        header.built_count,
+        header.removed_since_build + len(state.removed),
+    )
+
+
+def _write(
+    space: VectorSpace,
+    folder: Path,
+    index,
+    keys: np.ndarray,
+    item_ids: np.ndarray,
+    generation: tuple[int, int],
+    max_rowid: int,
+    built_count: int,
+    removed_since_build: int,
+) -> Header:
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(6)
+    index_name, keys_name = f"{space.id}-{token}.usearch", f"{space.id}-{token}.keys.npy"
+    temporary = folder / f"{index_name}.tmp"
+    index.save(str(temporary))
+    _fsync_file(temporary)
+    os.replace(temporary, folder / index_name)
+    temporary = folder / f"{keys_name}.tmp"
+    with open(temporary, "wb") as handle:
+        np.save(handle, np.stack([keys, item_ids], axis=1).astype(np.int64), allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / keys_name)
+    header = Header(
+        space_id=space.id,
+        table_name=space.table_name,
+        model_id=space.model_id,
+        dim=space.dim,
+        dtype=DTYPE,
+        connectivity=CONNECTIVITY,
+        writes=int(generation[0]),
+        deletions=int(generation[1]),
+        max_rowid=int(max_rowid),
+        count=len(keys),
+        built_count=int(built_count),
+        removed_since_build=int(removed_since_build),
+        index_file=index_name,
+        index_bytes=(folder / index_name).stat().st_size,
+        index_digest=file_digest(folder / index_name),
+        keys_file=keys_name,
+        keys_bytes=(folder / keys_name).stat().st_size,
+        keys_digest=file_digest(folder / keys_name),
+        created_at=time.time(),
+    )
+    path = header_path(folder, space)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(asdict(header), handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_folder(folder)
+    remove_strays(space, folder, keep={index_name, keys_name})
+    return header
+
+
+def remove_strays(space: VectorSpace, folder: Path, keep: set[str]) -> None:
+    """Delete this space's files that the header does not name: earlier sidecars, a killed build's leftovers
+    (call with the build lock held). A file another process still has mapped may refuse (Windows): left for later."""
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            if path.name.startswith(f"{space.id}-") and path.name not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        with contextlib.suppress(OSError):
+            (folder / f"{space.id}.json.tmp").unlink()
+
+
+def file_digest(path: Path) -> str:
+    """blake2b of the size, the first and last 64 kB and 32 blocks spread evenly between (hashing a whole 1 GB
+    graph would cost seconds at every start; truncation and overwrites are what this is for)."""
+    size = path.stat().st_size
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    spans = [(0, _DIGEST_EDGE), (max(0, size - _DIGEST_EDGE), _DIGEST_EDGE)]
+    between = np.linspace(0, max(0, size - _DIGEST_BLOCK), _DIGEST_SAMPLES)
+    spans += [(int(offset), _DIGEST_BLOCK) for offset in between]
+    with open(path, "rb") as handle:
+        for offset, length in spans:
+            handle.seek(offset)
+            digest.update(handle.read(length))
+    return digest.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    if sys.platform == "win32":  # no directory handles to sync; NTFS journals the rename
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class BuildLock:
+    """The operating system's advisory lock on ``<space_id>.lock`` in the sidecar folder, taken without waiting:
+    one process builds a space's sidecar at a time (it goes with the process however it ends)."""
+
+    def __init__(self, folder: Path, space: VectorSpace):
+        self.path = folder / f"{space.id}.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            if sys.platform == "win32":
+                import msvcrt
+
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        os.close(fd)  # closing drops a flock
