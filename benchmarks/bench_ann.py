@@ -8,8 +8,10 @@ use every core. Prints one JSON object.
     .venv/bin/python benchmarks/bench_ann.py                       # 10^4 and 10^5
     .venv/bin/python benchmarks/bench_ann.py --sizes 1e4,1e5,1e6   # also 10^6 (over an hour on 2 cores, ~7 GB)
 
-Candidates: the exact numpy matrix (mediarec.index.vector_index today), usearch HNSW (f16; i8, also re-ranked
-exactly from float16 copies), faiss HNSW (flat float32) and IVF (flat float32 and float16), sqlite-vec brute force (up to --sqlite-max vectors: its inserts are slow).
+Candidates: the exact numpy matrix (the exact path of mediarec.index.vector_index), usearch HNSW (f16; i8, also
+re-ranked exactly from float16 copies), faiss HNSW (flat float32) and IVF (flat float32 and float16), sqlite-vec
+brute force (up to --sqlite-max vectors: its inserts are slow), and mediarec's own VectorIndex on a real library (up
+to --product-max vectors: exact below its threshold, through its sidecar from it on; --only picks candidates).
 usearch and faiss-cpu must be installed (`.venv/bin/pip install usearch==2.26.6 faiss-cpu==1.15.1`); a missing
 one is reported and skipped.
 """
@@ -259,7 +261,48 @@ def bench_sqlite_vec(vectors, queries, truth) -> dict:
     return result
 
 
-def run_size(n: int, queries_count: int, sqlite_max: int, seed: int) -> dict:
+def bench_vector_index(vectors, queries, truth, truth_search) -> dict:
+    """mediarec's own path: a real library, VectorIndex with its default threshold (exact below it, the sidecar
+    from it on), searched as search does (k=200) and for k=10."""
+    from mediarec.index.store import LibraryStore
+    from mediarec.index.vector_index import ANN_THRESHOLD, VectorIndex
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = LibraryStore(Path(folder) / "library.sqlite3")
+        started = time.perf_counter()
+        for start in range(0, len(vectors), 20_000):
+            with store.transaction() as connection:
+                space = store._ensure_space(connection, "frame", "bench-ann", DIM)
+                for rowid in range(start, min(start + 20_000, len(vectors))):
+                    store._insert_vector(connection, space, rowid + 1, vectors[rowid], rowid + 1)
+        result: dict = {"threshold": ANN_THRESHOLD, "store_insert_s": round(time.perf_counter() - started, 1)}
+        index = VectorIndex(store, space)
+        started = time.perf_counter()
+        index.size()  # the first look: loads the exact matrix, starts the sidecar build
+        result["first_look_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        started = time.perf_counter()
+        index.wait_for_background()
+        index.size()
+        result["sidecar_build_s"] = round(time.perf_counter() - started, 2)
+        result["mode"] = index.mode
+        if index.mode == "ann":
+            index = VectorIndex(store, space)  # as at the next start: the sidecar opened from disk
+            started = time.perf_counter()
+            index.size()
+            result["reopen_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            sidecar = Path(folder) / "library.sqlite3.ann"
+            result["sidecar_bytes"] = sum(path.stat().st_size for path in sidecar.iterdir())
+
+        def search(query, k):
+            return [rowid - 1 for rowid, _, _ in index.search(query, k)]
+
+        result.update(figures(*timed_queries(search, queries, K), truth))
+        result[f"k{SEARCH_K}"] = figures(*timed_queries(search, queries, SEARCH_K), truth_search)
+        store.close()
+    return result
+
+
+def run_size(n: int, queries_count: int, sqlite_max: int, seed: int, product_max: int, only: set[str]) -> dict:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((CLUSTERS, DIM), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
@@ -288,7 +331,13 @@ def run_size(n: int, queries_count: int, sqlite_max: int, seed: int) -> dict:
     ]
     if n <= sqlite_max:
         candidates.append(("sqlite_vec_brute_force", lambda: bench_sqlite_vec(vectors, queries, truth)))
+    if n <= product_max:
+        candidates.append(
+            ("mediarec_vector_index", lambda: bench_vector_index(vectors, queries, truth, truth_search))
+        )
     for name, bench in candidates:
+        if only and name not in only:
+            continue
         try:
             out[name] = bench()
         except ImportError as error:
@@ -305,8 +354,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e4,1e5", help="comma-separated vector counts (default 1e4,1e5)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--sqlite-max", type=float, default=1e5, help="largest size sqlite-vec is timed at")
+    parser.add_argument(
+        "--product-max", type=float, default=1e5, help="largest size mediarec's own VectorIndex is timed at"
+    )
+    parser.add_argument("--only", default="", help="comma-separated candidate names (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     sizes = [int(float(size)) for size in args.sizes.split(",") if size.strip()]
     report: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
@@ -317,7 +371,9 @@ def main() -> None:
         "sizes": [],
     }
     for n in sizes:
-        report["sizes"].append(run_size(n, args.queries, int(args.sqlite_max), args.seed))
+        report["sizes"].append(
+            run_size(n, args.queries, int(args.sqlite_max), args.seed, int(args.product_max), only)
+        )
     print(json.dumps(report, indent=1))
 
 
