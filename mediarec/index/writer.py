@@ -35,6 +35,8 @@ _METADATA_COLUMNS = (
 # The metadata words an item is found by in text search (beside its tags and speech).
 _TITLE_FIELDS = ("title", "artist", "album", "file_stem")
 _DERIVED_TABLES = ("segments", "shots", "transcript_segments", "item_encodings")
+# The metadata key of a failed item that holds what it failed under (see mark_error).
+FAILED_UNDER = "failed_under"
 
 
 class WriterMixin(VectorsMixin, TagsMixin):
@@ -148,12 +150,24 @@ class WriterMixin(VectorsMixin, TagsMixin):
                     (time.time(), item_id),
                 )
 
-    def mark_error(self, item_id: int, message: str, metadata: dict[str, Any] | None = None) -> None:
+    def mark_error(
+        self,
+        item_id: int,
+        message: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        failed_under: Mapping[str, str] | None = None,
+    ) -> None:
+        """The file cannot be indexed: `message` says why in user words. `failed_under` (the models and decoder it
+        failed with) goes in its metadata as FAILED_UNDER, so that a change of either tries it again."""
+        recorded = dict(metadata or {})
+        if failed_under is not None:
+            recorded[FAILED_UNDER] = dict(failed_under)
         with self.transaction() as connection:
             self._delete_derived(connection, item_id)
             connection.execute(
                 "UPDATE items SET status = 'error', error = ?, indexed_at = ?, metadata_json = ? WHERE id = ?",
-                (message, time.time(), json.dumps(metadata or {}), item_id),
+                (message, time.time(), _metadata_json(recorded), item_id),
             )
 
 

@@ -4,10 +4,19 @@ Written as a generator of progress events, so the command line draws a progress 
 to its window, and either can stop the job between files (stop_event) or hold it (pause_event). A file that fails
 is recorded with its error and never stops the others; a killed process loses at most the file in flight, because
 each file lands in one transaction.
+
+Two kinds of failure: a broken file (media.errors.MediaError, or what decoding a damaged file is known to raise) is
+recorded on the file, in user words (media.errors.user_reason), with the models and the decoder it failed under, and
+is tried again when either changes (scan.sync.requeue_stale_failures); an unexpected exception is recorded as
+"unexpected error (see the log)" with its traceback logged. An error of the environment (a model that cannot be
+loaded, the library's disk full or read-only, a bad config) stops the job: the file in flight and the rest stay
+pending, and the next run, once that is fixed, indexes them.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import queue
 import threading
 import time
@@ -20,12 +29,25 @@ from typing import cast
 
 import numpy as np
 
-from mediarec.config import IndexSettings
+from mediarec.config import ConfigError, IndexSettings
+from mediarec.errors import MediarecError
 from mediarec.index.lock import IndexerLock
 from mediarec.index.records import ItemIndexResult, ItemRecord, NewSegment, TranscriptLine
+from mediarec.index.sqlite_driver import StorageError
 from mediarec.index.store import LibraryStore
 from mediarec.media.audio import decode_audio
-from mediarec.media.errors import MediaError
+from mediarec.media.errors import (
+    CANNOT_WRITE,
+    CORRUPT_HEADER,
+    MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
+    MISSING_TOOL,
+    TRUNCATED,
+    MediaError,
+    clock,
+    decoder_version,
+    user_reason,
+)
 from mediarec.media.keyframes import VisualSummary, extract_keyframes
 from mediarec.media.probe import MediaInfo, probe
 from mediarec.media.thumbnails import save_thumbnail
@@ -47,7 +69,7 @@ from mediarec.rank.item_vector import (
     normalise,
 )
 from mediarec.scan.paths import display_text
-from mediarec.scan.sync import ScanReport, reconcile
+from mediarec.scan.sync import ScanReport, reconcile, requeue_stale_failures
 from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.item import describe_item
 from mediarec.understand.speech_gate import gated_audio
@@ -82,10 +104,20 @@ class _Decoded:
     visual: VisualSummary | None = None
     audio: np.ndarray | None = None
     thumbnails: list[str] = field(default_factory=list)
-    error: str | None = None
+    error: Exception | None = None
 
 
 _END = object()
+_log = logging.getLogger(__name__)
+_log.addHandler(logging.NullHandler())  # the command line adds its error log; elsewhere nothing is printed
+UNEXPECTED = "unexpected error (see the log)"
+# Errors of the environment, not of one file, stop the job: the models, the library's storage (disk full, read-only,
+# another index run), the config, and any other error written for the user but a MediaError.
+_ENVIRONMENT_ERRORS = (ModelError, StorageError, ConfigError, MediarecError)
+# OS errors of the machine, not of one file: the job stops on them.
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENOMEM})
+# A file that declares this much more than it holds (and more than twice it) is truncated or lies in its header.
+_MISSING_SECONDS = 120.0
 
 
 class Indexer:
@@ -112,6 +144,7 @@ class Indexer:
         self.fusion_weights = fusion_weights
         self.summary = IndexSummary()
         self._stage_lock = threading.Lock()
+        self._signature: dict[str, str] | None = None
 
     # -- what needs work ---------------------------------------------------------------------------------------
 
@@ -137,6 +170,14 @@ class Indexer:
         if self.settings.transcribe:
             ids["speech"] = self.speech_model_id()
         return ids
+
+    def failure_signature(self) -> dict[str, str]:
+        """What a failure is recorded under: the models' ids and the decoder's version. A file that failed under
+        another signature is tried again (scan.sync.requeue_stale_failures)."""
+        if self._signature is None:
+            models = ", ".join(f"{name}={model_id}" for name, model_id in sorted(self.current_model_ids().items()))
+            self._signature = {"models": models, "decoder": decoder_version()}
+        return self._signature
 
     def needs_indexing(self, item: ItemRecord) -> bool:
         if item.status == "pending":
@@ -166,6 +207,8 @@ class Indexer:
         with self._timed("scan"):
             self.summary.scan = reconcile(self.store, roots)
         root_list = [str(Path(root).expanduser().absolute()) for root in roots]
+        with self._timed("scan"):
+            requeue_stale_failures(self.store, root_list, self.failure_signature)
         candidates = self._items_under(root_list)
         work = [item for item in candidates if self.needs_indexing(item)]
         self.summary.up_to_date = len(candidates) - len(work)
@@ -247,6 +290,7 @@ class Indexer:
         with self._timed("decode"):
             try:
                 decoded.info = probe(item.path)
+                _require_plausible_header(item.path, decoded.info)
                 if decoded.info.has_video and decoded.info.kind == "video":
                     decoded.visual = extract_keyframes(
                         item.path,
@@ -256,10 +300,9 @@ class Indexer:
                     decoded.thumbnails = self._save_thumbnails(item, decoded.visual)
                 if decoded.info.has_audio:
                     decoded.audio = decode_audio(item.path)
-            except MediaError as error:
-                decoded.error = str(error)
-            except Exception as error:  # a decoder bug on one odd file must not stop the library
-                decoded.error = f"Could not read {item.path}: {type(error).__name__}: {error}"
+                _require_declared_length(item.path, decoded)
+            except Exception as error:  # one odd file must not stop the library: _index_one tells which kind it is
+                decoded.error = error
         return decoded
 
     def _save_thumbnails(self, item: ItemRecord, visual: VisualSummary) -> list[str]:
@@ -274,24 +317,32 @@ class Indexer:
 
     def _index_one(self, decoded: _Decoded) -> None:
         item = decoded.item
-        if decoded.error is not None:
-            self._fail(item, decoded.error, decoded.info)
-            return
         try:
+            if decoded.error is not None:
+                raise decoded.error
             result = self._encode(decoded)
-        except (ModelError, MediaError) as error:
-            self._fail(item, str(error), decoded.info)
+            with self._timed("database"):
+                self.store.write_index_result(item.id, result)
+        except Exception as error:
+            if _stops_the_job(error):
+                raise  # this file and the rest stay pending; the next run, once the problem is fixed, does them
+            decoding = error is decoded.error  # what a broken file makes decoding raise has known reasons
+            self._fail(item, _reason(item, error, known=decoding or isinstance(error, (MediaError, MemoryError))), decoded.info)
             return
-        with self._timed("database"):
-            self.store.write_index_result(item.id, result)
         self.summary.indexed.append(item.path)
         self.summary.encoded_files += 1
         self.summary.media_seconds += decoded.info.duration if decoded.info else 0.0
 
-    def _fail(self, item: ItemRecord, message: str, info: MediaInfo | None) -> None:
+    def _fail(self, item: ItemRecord, reason: str, info: MediaInfo | None) -> None:
+        # The reason is recorded without the path (the item has it); the summary's line names the file once.
         with self._timed("database"):
-            self.store.mark_error(item.id, display_text(message), _metadata(info, item) if info else None)
-        self.summary.failed.append((item.path, message))
+            self.store.mark_error(
+                item.id,
+                display_text(reason),
+                _metadata(info, item) if info else None,
+                failed_under=self.failure_signature(),
+            )
+        self.summary.failed.append((item.path, f"{item.path}: {reason}"))
 
     def _encode(self, decoded: _Decoded) -> ItemIndexResult:
         if decoded.info is None:  # _index_one encodes only files that decoded (so were probed) without error
@@ -405,6 +456,47 @@ class Indexer:
         finally:
             with self._stage_lock:
                 self.summary.stage_seconds[stage] += time.perf_counter() - started
+
+
+def _stops_the_job(error: BaseException) -> bool:
+    """An error of the environment, not of one file: a model (ModelError), the library's storage (StorageError:
+    disk full, read-only, IndexerBusy), the config, a thumbnail folder that cannot be written, a full disk."""
+    if isinstance(error, MediaError):
+        return error.problem in (CANNOT_WRITE, MISSING_TOOL)
+    if isinstance(error, _ENVIRONMENT_ERRORS):
+        return True
+    return isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRNOS
+
+
+def _reason(item: ItemRecord, error: Exception, *, known: bool) -> str:
+    """The user words for one file's failure; anything else is a bug, logged with its traceback."""
+    reason = user_reason(error) if known else None
+    if reason is None:
+        _log.error("unexpected error indexing %s", display_text(item.path), exc_info=error)
+        return UNEXPECTED
+    if not isinstance(error, MediaError):  # a decoder's internal exception: the words are a guess, keep the trace
+        _log.warning("%s: %s", display_text(item.path), reason, exc_info=error)
+    return reason
+
+
+def _require_plausible_header(path: str, info: MediaInfo) -> None:
+    # A damaged header can declare a sample rate that would make decoding take hours and gigabytes.
+    rate = info.sample_rate if info.has_audio else None
+    if rate is not None and not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise MediaError(path, CORRUPT_HEADER, f"a sample rate of {rate} Hz")
+
+
+def _require_declared_length(path: str, decoded: _Decoded) -> None:
+    """A file whose streams end long before the length its header declares is cut off (or its header lies)."""
+    if decoded.info is None:
+        return
+    held = max(
+        decoded.visual.duration if decoded.visual is not None else 0.0,
+        len(decoded.audio) / 16000.0 if decoded.audio is not None else 0.0,
+    )
+    declared = decoded.info.duration
+    if declared > 2 * held and declared - held > _MISSING_SECONDS:
+        raise MediaError(path, TRUNCATED, f"ends at {clock(held)} of a declared {clock(declared)}")
 
 
 def chunk_transcript(transcript: Transcript, max_seconds: float) -> list[tuple[float, float, str]]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediarec.index.store import LibraryStore
+from mediarec.index.writer import FAILED_UNDER
 from mediarec.scan.files import FoundFile, fingerprint, iter_media_files
 from mediarec.scan.paths import error_reason
 
@@ -40,6 +41,24 @@ def reconcile(store: LibraryStore, roots: Iterable[str | Path]) -> ScanReport:
             report.unreadable.append((found.path, error_reason(error)))
     _mark_vanished(store, root_list, found_paths, report)
     return report
+
+
+def requeue_stale_failures(
+    store: LibraryStore, roots: Iterable[str], signature: Callable[[], Mapping[str, str]]
+) -> list[str]:
+    """Make pending again the failed files under `roots` that failed under another signature than `signature()`
+    (the models and the decoder of this run, asked only when there is a failed file): a new model or decoder may
+    read them. A file that failed for good under this signature stays failed until it changes. Returns the paths."""
+    requeued: list[str] = []
+    current: dict[str, str] | None = None
+    for root in roots:
+        for item in store.items(statuses=("error",), under=root):
+            if current is None:
+                current = dict(signature())
+            if item.metadata.get(FAILED_UNDER) != current:
+                store.mark_changed(item.id, item.fingerprint, item.size, item.mtime)
+                requeued.append(item.path)
+    return requeued
 
 
 def _reconcile_file(store: LibraryStore, found: FoundFile, report: ScanReport) -> None:
