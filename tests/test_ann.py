@@ -5,7 +5,11 @@ libraries take the ANN path; each test keeps its sidecars in its own folder."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -324,3 +328,61 @@ def test_the_deletion_log_records_each_deletion_once(synthetic):
     assert store.deleted_rows(space, deletions, deletions + 1).tolist() == rowids
     assert store.deleted_rows(space, deletions - 1, deletions + 1) is None  # a deletion it never logged
     assert store.vector_rows(space, [*rowids, 1])[0].tolist() == [1]  # only live rows
+
+
+_BUILDER = """
+import sys
+from mediarec.index.store import LibraryStore
+from mediarec.index.vector_index import VectorIndex
+
+store = LibraryStore(sys.argv[1])
+index = VectorIndex(store, store.space("frame", "ann-kill"), ann_threshold=1, sidecar_folder=sys.argv[2])
+index.size()
+print("building", flush=True)
+index.wait_for_background()
+print(index.mode, flush=True)
+"""
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_a_build_killed_while_it_writes_leaves_the_old_sidecar_or_none(tmp_path, earlier):
+    rng = np.random.default_rng(11)
+    store = LibraryStore(tmp_path / "library.sqlite3")
+    folder = tmp_path / "ann"
+    try:
+        with store.transaction() as connection:
+            space = store._ensure_space(connection, "frame", "ann-kill", 256)
+            vectors = _unit(rng.standard_normal((4000, 256)))
+            for rowid, vector in enumerate(vectors, start=1):
+                store._insert_vector(connection, space, rowid, vector, rowid)
+        old = None
+        if earlier:  # an earlier sidecar, then damaged so that the child rebuilds it
+            _ann(store, space, folder)
+            old = _header(folder, space)
+            (folder / old["keys_file"]).write_bytes(b"")
+        child = subprocess.Popen(
+            [sys.executable, "-c", _BUILDER, str(store.path), str(folder)], stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None and child.stdout.readline().strip() == "building"
+        deadline = time.monotonic() + 120
+        while child.poll() is None and time.monotonic() < deadline:
+            if folder.exists() and any(path.name.endswith(".tmp") for path in folder.iterdir()):
+                break  # it is writing a file: kill it now
+            time.sleep(0.0005)
+        child.send_signal(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+        child.wait(30)
+        child.stdout.close()
+        header_file = ann_sidecar.header_path(folder, space)
+        if header_file.exists():  # the old header (naming the files it named) or a complete new one
+            header = _header(folder, space)
+            assert header == old or ann_sidecar.open_sidecar(store, space, folder, store.vector_generation())
+        else:
+            assert old is None
+        index = VectorIndex(store, space, ann_threshold=1, sidecar_folder=folder)
+        exact = VectorIndex(store, space, ann_threshold=None)
+        query = _unit(vectors[16] + 0.05 * rng.standard_normal(256))  # near row 17
+        assert index.search(query, 5)[0][:2] == exact.search(query, 5)[0][:2] == (17, 17)
+        assert index.wait_for_background(120)
+        assert index.search(query, 5)[0][:2] == exact.search(query, 5)[0][:2] and index.mode == "ann"
+    finally:
+        store.close()
