@@ -79,12 +79,8 @@ class ItemRecord:
         return cls(**values)
 
 
-ITEM_COLUMNS = [
-    "id",
-    "path",
-    "fingerprint",
-    "size",
-    "mtime",
+# Metadata values that also get a column of their own (for filters and listings without parsing metadata_json).
+METADATA_COLUMNS = (
     "kind",
     "duration",
     "width",
@@ -96,6 +92,14 @@ ITEM_COLUMNS = [
     "album",
     "date",
     "genre",
+)
+ITEM_COLUMNS = [
+    "id",
+    "path",
+    "fingerprint",
+    "size",
+    "mtime",
+    *METADATA_COLUMNS,
     "metadata_json",
     "language",
     "thumbnail",

@@ -14,24 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from mediarec.index.database import Connection, bump_counter
-from mediarec.index.records import ItemIndexResult, VectorSpace
+from mediarec.index.records import METADATA_COLUMNS, ItemIndexResult, VectorSpace
 from mediarec.index.tags import TagsMixin
 from mediarec.index.vectors import ITEM_SPACE_MODALITY, VECTOR_WRITES, VectorsMixin
 
-# Metadata values that also get a column of their own (for filters and listings without parsing metadata_json).
-_METADATA_COLUMNS = (
-    "kind",
-    "duration",
-    "width",
-    "height",
-    "video_codec",
-    "audio_codec",
-    "title",
-    "artist",
-    "album",
-    "date",
-    "genre",
-)
 # The metadata words an item is found by in text search (beside its tags and speech).
 _TITLE_FIELDS = ("title", "artist", "album", "file_stem")
 _DERIVED_TABLES = ("segments", "shots", "transcript_segments", "item_encodings")
@@ -106,13 +92,13 @@ class WriterMixin(VectorsMixin, TagsMixin):
 
     def _write_item_row(self, connection: Connection, item_id: int, result: ItemIndexResult, now: float) -> None:
         metadata = result.metadata
-        assignments = ", ".join(f"{column} = ?" for column in _METADATA_COLUMNS)
+        assignments = ", ".join(f"{column} = ?" for column in METADATA_COLUMNS)
         connection.execute(
             f"UPDATE items SET status = 'indexed', error = NULL, indexed_at = ?, {assignments}, "
             "metadata_json = ?, language = ?, thumbnail = ? WHERE id = ?",
             (
                 now,
-                *(metadata.get(column) for column in _METADATA_COLUMNS),
+                *(metadata.get(column) for column in METADATA_COLUMNS),
                 _metadata_json(metadata),
                 result.language,
                 result.thumbnail,
