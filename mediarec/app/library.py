@@ -17,7 +17,6 @@ from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, I
 from mediarec.index.store import LibraryStore
 from mediarec.models.base import ImageTextEncoder, TextEncoder, TextTower
 from mediarec.models.model_set import speech_space_model_id
-from mediarec.pipeline.indexer import Indexer
 from mediarec.rank.modal_similarity import ModalHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
 from mediarec.scan.paths import path_from_display
@@ -25,6 +24,7 @@ from mediarec.scan.paths import path_from_display
 if TYPE_CHECKING:
     from mediarec.models.base import ModelSetLike
     from mediarec.models.model_set import ModelSet
+    from mediarec.pipeline.indexer import Indexer
 
 
 class LibraryError(MediarecError):
@@ -79,6 +79,12 @@ class Library:
     # -- indexing ----------------------------------------------------------------------------------------------
 
     def indexer(self, *, stop_event=None, pause_event=None) -> Indexer:
+        # Imported here: the decoders it pulls in (PyAV, Pillow) are not needed to search.
+        from mediarec.pipeline.indexer import Indexer
+
+        # The device is chosen when first needed (models.device.DeferredDevice); choose it now, so that an
+        # impossible one (device = cuda without a GPU) stops the run here instead of failing every file.
+        _ = self.models.device.device
         return Indexer(
             self.store,
             self.models,

