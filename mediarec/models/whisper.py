@@ -75,6 +75,8 @@ HUB_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.
 
 
 class FasterWhisperTranscriber(SpeechTranscriber):
+    device: DeviceChoice  # the constructor requires one; only the base class allows None
+
     def __init__(
         self,
         name: str,
