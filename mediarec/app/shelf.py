@@ -27,13 +27,16 @@ class LibraryRow:
     last_played: float  # 0 when never played
     thumbnail: str | None
     artist: str | None
+    indexed: bool = True  # False: found, not indexed yet (it plays; search and "more like this" wait for it)
 
 
 def library_rows(library: Library) -> list[LibraryRow]:
+    """Every file of the library that can be played: the indexed ones and those waiting for indexing (listed
+    before any model is here, so a library without its models is still a library)."""
     last_played = last_played_times(library)
     return [
         row_for_item(item, last_played.get(item.id, 0.0))
-        for item in library.store.items(statuses=("indexed",))
+        for item in library.store.items(statuses=("indexed", "pending"))
     ]
 
 
@@ -42,13 +45,23 @@ def row_for_item(item: ItemRecord, last_played: float = 0.0) -> LibraryRow:
         id=item.id,
         path=item.path,
         title=item.display_title,
-        kind=item.kind or "video",
+        kind=item.kind or kind_from_name(item.path),
         duration=item.duration or 0.0,
         added_at=item.added_at,
         last_played=last_played,
         thumbnail=item.thumbnail,
         artist=item.artist,
+        indexed=item.status == "indexed",
     )
+
+
+def kind_from_name(path: str) -> str:
+    """A file not looked into yet: audio or video by its extension."""
+    from pathlib import PurePath
+
+    from mediarec.scan.files import AUDIO_EXTENSIONS
+
+    return "audio" if PurePath(path).suffix.lower() in AUDIO_EXTENSIONS else "video"
 
 
 def last_played_times(library: Library) -> dict[int, float]:
@@ -87,6 +100,15 @@ class ForYouCard:
 
 
 FOR_YOU_VARIETY_KEY = "for_you_variety"
+# "Continue watching" only for a viewing that got somewhere: at least this far in, and this share of the file. A
+# 4-second listen of a 30-second clip is a look, not something to come back to. (The recommender offers to resume
+# from 3 % on, which tests/test_recommend.py holds it to; the shelf asks more.)
+CONTINUE_MIN_SECONDS = 30.0
+CONTINUE_MIN_SHARE = 0.10
+
+
+def worth_continuing(resume_at: float, duration: float) -> bool:
+    return resume_at >= CONTINUE_MIN_SECONDS and (duration <= 0 or resume_at >= CONTINUE_MIN_SHARE * duration)
 
 
 def for_you_variety(library: Library, default: float = 0.3) -> float:
@@ -100,8 +122,13 @@ def save_for_you_variety(library: Library, diversity: float) -> None:
 
 
 def for_you(library: Library, limit: int = 12, diversity: float = 0.3) -> list[ForYouCard]:
-    """The recommendations of Library.recommend as shelf cards (cold start: the newest and a spread)."""
-    recommendations = library.recommend(limit, diversity)
+    """The recommendations of Library.recommend as shelf cards (cold start: the newest and a spread), without the
+    "continue watching" of a viewing too short to come back to (worth_continuing)."""
+    recommendations = [
+        rec
+        for rec in library.recommend(limit + 2, diversity)  # 2: the recommender's continue_slots
+        if rec.source != "continue" or worth_continuing(rec.resume_at or 0.0, rec.item.duration or 0.0)
+    ][:limit]
     named = {
         reason.item_id for rec in recommendations for reason in rec.reasons if reason.item_id is not None
     }
