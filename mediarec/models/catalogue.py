@@ -70,7 +70,12 @@ TAGGING_OPTIONS = frozenset({"vocabulary"})
 BACKENDS: Mapping[str, Backend] = MappingProxyType(
     {
         "open_clip": Backend(
-            "image_text", OpenClipEncoder, _HUB_OPTIONS | TAGGING_OPTIONS, downloads=True, text_tower=True
+            "image_text",
+            OpenClipEncoder,
+            # query_runtime: how texts are encoded, "onnx" (the exported text tower) or "torch" (models.clip).
+            _HUB_OPTIONS | TAGGING_OPTIONS | {"query_runtime"},
+            downloads=True,
+            text_tower=True,
         ),
         "faster_whisper": Backend(
             "transcriber",

@@ -4,11 +4,17 @@ Model names:
   * ``ARCH/TAG`` such as ``ViT-B-32/laion2b_s34b_b79k``: an open_clip pretrained tag, downloaded from the hub;
   * a local folder holding ``NAME.json`` (an open_clip model config) and ``NAME.safetensors``, like
     resources/models/tiny-clip; or a folder in the hub layout (``open_clip_config.json`` plus weights).
+
+Texts (search queries) are encoded without torch when the text tower has been exported to ONNX
+(models.clip_text_onnx; the indexer exports it once per weights, where CLIP is loaded anyway): importing torch and
+open_clip alone takes seconds, the export answers in milliseconds. ``query_runtime = "torch"`` in
+``[models.image_text]`` keeps texts on torch; images always are.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import posixpath
 import threading
 from collections.abc import Sequence
@@ -19,6 +25,13 @@ from typing import Any
 import numpy as np
 
 from mediarec.models.base import ImageTextEncoder, ModelError, batches, l2_normalise
+from mediarec.models.clip_text_onnx import (
+    ClipTextRunner,
+    export_failed,
+    export_folder,
+    export_ready,
+    export_text_tower,
+)
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
 from mediarec.models.weights import local_model_id, require_folder
@@ -27,7 +40,11 @@ HUB_CONFIG_NAME = "open_clip_config.json"
 HUB_WEIGHTS_NAME = "open_clip_pytorch_model.bin"
 HUB_SAFE_WEIGHTS_NAME = "open_clip_model.safetensors"
 
+# How texts are encoded: "onnx" (the exported text tower, when there is one; torch until then) or "torch".
+QUERY_RUNTIMES = ("onnx", "torch")
+
 _register_lock = threading.Lock()
+_log = logging.getLogger(__name__)
 
 
 class OpenClipEncoder(ImageTextEncoder):
@@ -43,13 +60,19 @@ class OpenClipEncoder(ImageTextEncoder):
         batch_size: int = 32,
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
+        query_runtime: str = "onnx",
     ) -> None:
-        super().__init__(
-            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
-        )
+        super().__init__(name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint)
+        if query_runtime not in QUERY_RUNTIMES:
+            raise ModelError(
+                f"[models.{self.role}] query_runtime is one of {', '.join(QUERY_RUNTIMES)}, not {query_runtime!r}."
+            )
+        self.query_runtime = query_runtime
         self._model: Any = None
         self._preprocess: Any = None
         self._tokenizer: Any = None
+        self._weights: Path | None = None
+        self._text_runner: ClipTextRunner | None = None
         self._dim: int | None = None
 
     # ---- identity --------------------------------------------------------------------------------
@@ -87,19 +110,84 @@ class OpenClipEncoder(ImageTextEncoder):
 
     @property
     def is_loaded(self) -> bool:
-        return self._model is not None
+        return self._model is not None or self._text_runner is not None
 
     def _load(self) -> None:
+        # Only the exported text tower when there is one: a process that encodes queries never imports torch.
+        # The first image loads the torch model beside it (_ensure_torch_model).
+        self._text_runner = self._open_text_export()
+        if self._text_runner is None:
+            self._load_torch()
+
+    def _load_torch(self) -> None:
         if self.source.kind == "hub":
             model, preprocess, tokenizer = self._load_from_hub()
         else:
-            model, preprocess, tokenizer = _load_local(self._local_layout(), self.device)
+            layout = self._local_layout()
+            model, preprocess, tokenizer = _load_local(layout, self.device)
+            self._weights = layout.weights
         model.eval()
         self._model, self._preprocess, self._tokenizer = model, preprocess, tokenizer
 
+    def _ensure_torch_model(self) -> None:
+        with self._load_lock:
+            if self._model is None:
+                self._load_torch()
+
     def _unload(self) -> None:
-        self._model = self._preprocess = self._tokenizer = None
-        _free_torch_memory(self.device)
+        had_torch = self._model is not None
+        self._model = self._preprocess = self._tokenizer = self._text_runner = None
+        if had_torch:
+            _free_torch_memory(self.device)
+
+    # ---- the text tower in ONNX (models.clip_text_onnx) ------------------------------------------------------
+
+    def _open_text_export(self) -> ClipTextRunner | None:
+        if self.query_runtime != "onnx":
+            return None
+        try:
+            return ClipTextRunner.open(export_folder(self.cache_dir, self.model_id), model_id=self.model_id)
+        except Exception as error:  # a damaged file or a broken onnxruntime: torch still answers
+            _log.warning(
+                "The ONNX text tower of %s does not open (%s); encoding texts with torch.", self.name, error
+            )
+            return None
+
+    def export_text_tower(self) -> Path | None:
+        """Export the text tower to ONNX for later processes' queries, once per weights (models.clip_text_onnx).
+
+        Loads the torch model when it is not loaded (a second float32 CPU copy when this one runs elsewhere or in
+        float16, so that the export is exact). Returns the export's folder, or None when query_runtime is "torch"
+        or the model cannot be exported (then texts keep the torch path, and the reason is logged once and kept
+        beside the export, so that it is not tried again for the same weights). Never raises for the export itself.
+        """
+        if self.query_runtime != "onnx":
+            return None
+        folder = export_folder(self.cache_dir, self.model_id)
+        if export_ready(folder, self.model_id):
+            return folder
+        if export_failed(folder, self.model_id) is not None:
+            return None
+        self._ensure_torch_model()
+        source = self
+        if (self.device.device, self.device.precision) != ("cpu", "float32"):
+            source = OpenClipEncoder(
+                self.name, DeviceChoice("cpu", "float32"), self.cache_dir, query_runtime="torch",
+                progress=self.progress, endpoint=self.endpoint,
+            )  # fmt: skip
+            source._load_torch()
+        try:
+            return export_text_tower(
+                source._model, source._tokenizer, folder, model_id=self.model_id, weights=source._weights
+            )
+        except ModelError as error:
+            _log.warning(
+                "The text tower of %s is not exported to ONNX: %s; texts stay on torch.", self.name, error
+            )
+            return None
+        finally:
+            if source is not self:
+                source.unload()
 
     def _load_from_hub(self) -> tuple[Any, Any, Any]:
         import open_clip
@@ -122,6 +210,7 @@ class OpenClipEncoder(ImageTextEncoder):
                 # The repository has no safetensors copy; fetch the pickle one (same folder, same cache).
                 folder = self._download(repo_id, [file_names[-1]])
                 weights = folder / file_names[-1]
+            self._weights = weights
             return _build_model(arch, weights, self.device, pretrained)
 
         return load_with_retry(
@@ -150,7 +239,7 @@ class OpenClipEncoder(ImageTextEncoder):
         import torch
         from PIL import Image
 
-        self._ensure_loaded()
+        self._ensure_torch_model()
         if len(images) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         dtype = _torch_dtype(self.device)
@@ -163,11 +252,17 @@ class OpenClipEncoder(ImageTextEncoder):
         return l2_normalise(np.concatenate(parts))
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
         self._ensure_loaded()
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        runner = self._text_runner
+        if runner is not None:
+            return l2_normalise(
+                np.concatenate([runner.encode(batch) for batch in batches(list(texts), self.batch_size)])
+            )
+        import torch
+
+        self._ensure_torch_model()
         parts = []
         for batch in batches(list(texts), self.batch_size):
             tokens = self._tokenizer(list(batch)).to(self.device.device)

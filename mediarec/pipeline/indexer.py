@@ -59,6 +59,7 @@ from mediarec.models.base import (
     TextEncoder,
     Transcript,
 )
+from mediarec.models.clip import OpenClipEncoder
 from mediarec.models.model_set import ModelSet, speech_space_model_id
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import (
@@ -216,9 +217,25 @@ class Indexer:
         if self.summary.indexed:
             with self._timed("taught_tags"):
                 self._refresh_taught_tags()
+        if not self.summary.cancelled:
+            with self._timed("query_export"):
+                self._export_text_tower()
         self.summary.wall_seconds = time.perf_counter() - started
         stage = "cancelled" if self.summary.cancelled else "finished"
         yield IndexProgress(len(work), len(work), None, stage, len(self.summary.failed))
+
+    def _export_text_tower(self) -> None:
+        """CLIP's text tower to ONNX, once per weights, so that a search encodes queries without torch
+        (models.clip_text_onnx). Only when the library has frames of this model; CLIP loads only when the export
+        is missing (then once). A model that cannot be exported keeps the torch path: nothing fails here."""
+        encoder = self.models.get("image_text")
+        if not isinstance(encoder, OpenClipEncoder):
+            return
+        try:
+            if self.store.space("frame", encoder.model_id) is not None:
+                encoder.export_text_tower()
+        except ModelError:
+            pass  # the weights are not here: the frames said so already, and search says so again
 
     def _refresh_taught_tags(self) -> None:
         # Tags the user taught and asked to apply automatically reach the files just indexed.
