@@ -75,15 +75,39 @@ def test_shelf_explains_its_picks_after_a_recorded_viewing(qtbot, window, sample
     assert "red circle" not in shelf, "a finished item is not suggested again"
     assert shelf["red circle 2"].startswith("because you watched red circle; you like: ")
     assert "red" in shelf["red circle 2"]
-    assert shelf["Weather at the Beach"] == "continue watching: you stopped at 0:04 of 0:10"
+    # 4 s of a 10 s clip is a look, not something to continue (at least 30 s and 10 % in: app/shelf.py).
+    assert not any(reason.startswith("continue watching") for reason in shelf.values()), shelf
+    assert not any(card.source == "continue" for card in window.for_you.model.cards())
     assert any(reason.startswith("you like: ") for title, reason in shelf.items() if title != "red circle 2")
     assert "what you watch" in window.for_you.subtitle.text()
 
 
-def test_clicking_a_shelf_card_opens_the_player_and_continues_where_it_stopped(qtbot, window, sample, clock):
+def test_only_a_viewing_that_got_somewhere_is_offered_to_continue():
+    from mediarec.app.shelf import worth_continuing
+
+    assert not worth_continuing(4.0, 30.0), "4 s of a 30 s clip"
+    assert not worth_continuing(29.0, 60.0), "under 30 s in"
+    assert not worth_continuing(40.0, 3600.0), "30 s in, but not 10 % of an hour"
+    assert worth_continuing(400.0, 3600.0)
+    assert worth_continuing(45.0, 300.0)
+
+
+@pytest.fixture
+def short_continue(monkeypatch):
+    """The sample clips are seconds long: continue from any point, to test the card itself."""
+    from mediarec.app import shelf
+
+    monkeypatch.setattr(shelf, "CONTINUE_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(shelf, "CONTINUE_MIN_SHARE", 0.0)
+
+
+def test_clicking_a_shelf_card_opens_the_player_and_continues_where_it_stopped(
+    qtbot, window, sample, clock, short_continue
+):
     if not any(card.source == "continue" for card in window.for_you.model.cards()):
         _watch(qtbot, window, sample, clock, "beach_weather.m4a", seconds=4.0)
         window.pages.setCurrentWidget(window.library_page)
+    assert dict(_shelf(window))["Weather at the Beach"] == "continue watching: you stopped at 0:04 of 0:10"
     cards = window.for_you.model.cards()
     row = next(row for row, card in enumerate(cards) if card.source == "continue")
     view = window.for_you.view
@@ -241,7 +265,7 @@ def test_a_long_chinese_reason_wraps_over_lines_inside_the_card(qtbot, qapp):
         assert len(lines) > 1, lines
         _check_lines_fit(option, box, lines, text)
         # Longer than the card holds: as many full lines as fit, and an ellipsis on the last.
-        longer = text + "；" + text
+        longer = "；".join([text] * 4)
         box, lines = shelf.view.itemDelegate().reason_lines(option, longer)
         assert len(lines) == box.height() // _line_spacing(option) and lines[-1].endswith("…")
         _check_lines_fit(option, box, lines, longer)
@@ -274,3 +298,23 @@ def test_a_name_too_long_for_a_line_is_broken_inside(qtbot):
     box, lines = shelf.view.itemDelegate().reason_lines(option, text)
     assert len(lines) > 1
     _check_lines_fit(option, box, lines, text)
+
+
+@pytest.mark.parametrize("point_size", [9, 12, 16])
+def test_a_card_has_room_for_three_lines_of_reason_in_any_font(qtbot, point_size):
+    """Under a font taller than the developer's the card kept its fixed height and cut the reason to one line
+    ("new in your library (added t…"): the card grows with the font."""
+    from PySide6.QtGui import QFont
+
+    from mediarec.ui.for_you import REASON_LINES
+
+    card = _card("Weather at the Beach", "My Dog on the Beach in Summer", ("beach", "dog", "waves"))
+    shelf, _text, option = _shelf_with(qtbot, card)
+    font = QFont(shelf.view.font())
+    font.setPointSize(point_size)
+    option.font = font
+    option.rect.setSize(shelf.view.itemDelegate().sizeHint(option, shelf.card_index(0)))
+    box, lines = shelf.view.itemDelegate().reason_lines(option, "new in your library (added today)")
+    assert box.height() >= REASON_LINES * _line_spacing(option)
+    assert not lines[-1].endswith("…"), lines
+    assert "".join(lines).replace(" ", "") == "newinyourlibrary(addedtoday)"

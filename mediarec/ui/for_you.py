@@ -46,8 +46,9 @@ from mediarec.ui.thumbnails import ThumbnailCache
 CARD_ROLE = Qt.ItemDataRole.UserRole + 10
 REASON_ROLE = Qt.ItemDataRole.UserRole + 11
 
-SHELF_CARD_SIZE = QSize(232, 184)  # picture, title and the lines of reason that fit (three, most fonts)
+SHELF_CARD_SIZE = QSize(232, 184)  # the smallest card: picture, title and the reason's lines (card_size)
 SHELF_PICTURE_HEIGHT = 118
+REASON_LINES = 3  # a card is tall enough for this many lines of reason in the view's font
 DEFAULT_VARIETY = 30  # percent; the recommender's default diversity of 0.3
 VARIETY_DEBOUNCE_MILLISECONDS = 400
 REASON_COLOUR = QColor(0, 137, 123)  # teal: reads as "why", apart from the grey kind/length line
@@ -159,7 +160,7 @@ class ForYouDelegate(QStyledItemDelegate):
     """A shelf card: picture (with how far a "continue watching" item got), title, and the reason in colour."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return SHELF_CARD_SIZE
+        return card_size(option.font)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         card: ForYouCard | None = index.data(CARD_ROLE)
@@ -199,6 +200,15 @@ class ForYouDelegate(QStyledItemDelegate):
         _, _, box = _card_boxes(option)
         font = reason_font(option.font)
         return box, wrapped_lines(text, font, box.width(), box.height() // QFontMetrics(font).lineSpacing())
+
+
+def card_size(font: QFont) -> QSize:
+    """A card with room for its picture, the title and REASON_LINES lines of reason in ``font`` (a fixed height
+    cut reasons to one line under fonts taller than the developer's: "new in your library (added t…")."""
+    title = QFontMetrics(_title_font(font)).lineSpacing()
+    reason = QFontMetrics(reason_font(font)).lineSpacing()
+    height = 6 + SHELF_PICTURE_HEIGHT + 6 + title + 3 + REASON_LINES * reason + 2 + 6
+    return QSize(SHELF_CARD_SIZE.width(), max(SHELF_CARD_SIZE.height(), height))
 
 
 def _card_boxes(option: QStyleOptionViewItem) -> tuple[QRect, QRect, QRect]:
@@ -318,7 +328,7 @@ class ForYouShelf(QFrame):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAccessibleName(self.tr("For you"))
         scrollbar = self.view.horizontalScrollBar().sizeHint().height()
-        self.view.setFixedHeight(SHELF_CARD_SIZE.height() + scrollbar + 4)
+        self.view.setFixedHeight(card_size(self.view.font()).height() + scrollbar + 4)
         self.view.activated.connect(self._clicked)  # Enter on a card (and a click, where the style says so)
         single_click = self.view.style().styleHint(QStyle.StyleHint.SH_ItemView_ActivateItemOnSingleClick)
         if not single_click:  # a shelf card opens on one click, like a link

@@ -1,5 +1,10 @@
 """The library grid: a list model of cards (sorted and filtered in Python, which stays fast for 10^5 rows) and
-the delegate that paints each card with its lazily loaded thumbnail."""
+the delegate that paints each card with its lazily loaded thumbnail, and a "not indexed yet" badge on a file that
+is listed but waits for indexing.
+
+While files are being indexed the cards keep their places (``hold_order``): the grid reloads every second or two
+then, and a card that jumped ahead of the one under the pointer would make the user click the wrong file. New
+cards go after the others, and the sort order applies again once indexing is over."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -52,13 +58,23 @@ class LibraryModel(QAbstractListModel):
         self._sort_key = sort_key
         self._kind = ""
         self._tagged: set[int] | None = None
+        self._hold_order = False
+        self._rank: dict[int, int] = {}  # item id -> its place in the last order of every row
         thumbnails.loaded.connect(self._thumbnail_loaded)
 
     # -- what is shown -----------------------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[LibraryRow]) -> None:
         self._all = list(rows)
-        self._refresh()
+        self._refresh(resort=not self._hold_order)
+
+    def hold_order(self, hold: bool) -> None:
+        """Keep the cards where they are while ``hold`` (indexing): new rows go last; sorted again after."""
+        if hold == self._hold_order:
+            return
+        self._hold_order = hold
+        if not hold:
+            self._refresh()
 
     def set_sort_key(self, key: str) -> None:
         if key not in SORT_KEYS:
@@ -85,14 +101,23 @@ class LibraryModel(QAbstractListModel):
                 return self.index(row)
         return QModelIndex()
 
-    def _refresh(self) -> None:
-        rows: Iterable[LibraryRow] = self._all
+    def _refresh(self, resort: bool = True) -> None:
+        """Filter and order the rows; ``resort=False`` keeps the known rows in their last order (new ones last).
+        A choice of the user (sort, kind, tag) always sorts."""
+        if resort or not self._rank:
+            ordered = sort_rows(self._all, self._sort_key)
+        else:
+            rank = self._rank
+            known = sorted((row for row in self._all if row.id in rank), key=lambda row: rank[row.id])
+            ordered = known + sort_rows([row for row in self._all if row.id not in rank], self._sort_key)
+        self._rank = {row.id: place for place, row in enumerate(ordered)}
+        rows: Iterable[LibraryRow] = ordered
         if self._kind:
             rows = [row for row in rows if row.kind == self._kind]
         if self._tagged is not None:
             rows = [row for row in rows if row.id in self._tagged]
         self.beginResetModel()
-        self._visible = sort_rows(rows, self._sort_key)
+        self._visible = list(rows)
         self._rows_by_thumbnail = {}
         for position, row in enumerate(self._visible):
             if row.thumbnail:
@@ -113,6 +138,10 @@ class LibraryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnails.get(row.thumbnail)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if not row.indexed:
+                return row.path + "\n" + QCoreApplication.translate(
+                    "LibraryModel", "Not indexed yet: it plays; search and “more like this” find it once it is."
+                )
             return row.path
         if role == ITEM_ID_ROLE:
             return row.id
@@ -155,6 +184,8 @@ class CardDelegate(QStyledItemDelegate):
         picture = QRect(card.left(), card.top(), card.width(), PICTURE_HEIGHT)
         paint_picture(painter, picture, index.data(Qt.ItemDataRole.DecorationRole), row.kind)
         _paint_duration_badge(painter, picture, row.duration)
+        if not row.indexed:
+            paint_pending_badge(painter, picture)
         text = QRect(
             card.left() + 2, picture.bottom() + 6, card.width() - 4, card.bottom() - picture.bottom() - 6
         )
@@ -231,6 +262,30 @@ def paint_picture(painter: QPainter, area: QRect, pixmap: QPixmap | None, kind: 
         painter.setFont(glyph_font)
         painter.setPen(QColor(200, 200, 215, 160))
         painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "♪" if kind == "audio" else "▶")
+    painter.restore()
+
+
+def pending_badge_text() -> str:
+    return QCoreApplication.translate("LibraryModel", "not indexed yet")
+
+
+def paint_pending_badge(painter: QPainter, picture: QRect) -> None:
+    """ "not indexed yet" in the picture's top left corner, for a file that is listed but waits for indexing."""
+    painter.save()
+    text = pending_badge_text()
+    font = QFont(painter.font())
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    width = min(picture.width() - 10, metrics.horizontalAdvance(text) + 12)
+    badge = QRect(picture.left() + 5, picture.top() + 5, width, metrics.height() + 4)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(240, 170, 40, 225))
+    painter.drawRoundedRect(badge, 3, 3)
+    painter.setPen(QColor(40, 28, 0))
+    painter.drawText(
+        badge, Qt.AlignmentFlag.AlignCenter, metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 8)
+    )
     painter.restore()
 
 

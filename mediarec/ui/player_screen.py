@@ -3,6 +3,8 @@ nothing can play. libVLC draws into a native child window (VideoSurface); QtMult
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedWidget, QWidget
@@ -41,8 +43,11 @@ class PlayerScreen(QStackedWidget):
         self.audio_art = QLabel(self)
         self.audio_art.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.audio_art.setObjectName("audioArt")
-        self.audio_art.setStyleSheet("#audioArt { background: #302a46; color: #d8d4f0; font-size: 64px; }")
+        self.audio_art.setStyleSheet("#audioArt { background: #302a46; color: #d8d4f0; }")
+        self.audio_art.setWordWrap(True)
         self.audio_art.setMinimumSize(320, 180)
+        self.audio_art.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._art = QPixmap()  # the cover as it came, scaled to the pane whenever the pane changes size
         self.notice = QLabel(unavailable_reason, self)
         self.notice.setWordWrap(True)
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -63,14 +68,30 @@ class PlayerScreen(QStackedWidget):
     def show_video(self) -> None:
         self.setCurrentWidget(self.video)
 
-    def show_audio_art(self, thumbnail: str | None) -> None:
-        pixmap = QPixmap(thumbnail) if thumbnail else QPixmap()
-        if pixmap.isNull():
+    def show_audio_art(self, thumbnail: str | None, title: str = "") -> None:
+        """The cover art, scaled to the pane; without one a note with the title (not a bare glyph)."""
+        self._art = QPixmap(thumbnail) if thumbnail else QPixmap()
+        if self._art.isNull():
             self.audio_art.setPixmap(QPixmap())
-            self.audio_art.setText("♪")
+            self.audio_art.setText(
+                '<div style="font-size: 56px;">♪</div>'
+                f'<div style="font-size: 15px; font-weight: bold;">{html.escape(title)}</div>'
+            )
         else:
-            self.audio_art.setPixmap(pixmap.scaled(QSize(480, 270), Qt.AspectRatioMode.KeepAspectRatio))
+            self._scale_art()
         self.setCurrentWidget(self.audio_art)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._art.isNull():
+            self._scale_art()
+
+    def _scale_art(self) -> None:
+        size = self.size() - QSize(24, 24)  # the stack's: its pages take its size
+        if size.width() > 0 and size.height() > 0:
+            self.audio_art.setPixmap(
+                self._art.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            )
 
     def show_notice(self, text: str) -> None:
         self.notice.setText(text)

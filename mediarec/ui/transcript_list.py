@@ -1,5 +1,6 @@
 """The player's transcript: one line per spoken segment with its time, the line being spoken kept selected and in
-view, and a click on a line asking to play from there."""
+view, and a click on a line asking to play from there. A file without speech but with chapters lists its chapters
+the same way; a file with neither has nothing here (the player then hides the panel: no empty panes)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ class TranscriptList(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._lines: list[TranscriptLine] = []
-        self._starts: list[float] = []  # of the lines, for a bisect on every poll of the player
+        self._starts: list[float] = []  # of the rows, for a bisect on every poll of the player
+        self._showing = "nothing"  # "transcript", "chapters" or "nothing"
         self.title = QLabel(self.tr("Transcript"), self)
         self.title.setStyleSheet("font-weight: bold; padding: 2px 4px;")
         self.view = QListWidget(self)
@@ -40,23 +42,37 @@ class TranscriptList(QWidget):
     def current_row(self) -> int:
         return self.view.currentRow()
 
+    @property
+    def showing(self) -> str:
+        """What the panel lists: "transcript", "chapters" or "nothing"."""
+        return self._showing
+
     def set_lines(self, lines: Sequence[TranscriptLine]) -> None:
         self._lines = list(lines)
-        self._starts = [line.start for line in self._lines]
+        self._fill([(line.start, line.text.strip()) for line in self._lines])
+        self._showing = "transcript" if self._lines else "nothing"
+        self.title.setText(self.tr("Transcript"))
+
+    def show_chapters(self, chapters: Sequence[tuple[float, str]]) -> None:
+        """List the chapters (start, title) of a file without a transcript; a transcript, when there is one, stays."""
+        if self._lines or not chapters:
+            return
+        self._fill(list(chapters))
+        self._showing = "chapters"
+        self.title.setText(self.tr("Chapters"))
+
+    def _fill(self, rows: Sequence[tuple[float, str]]) -> None:
+        self._starts = [start for start, _ in rows]
         self.view.clear()
-        for line in self._lines:
-            item = QListWidgetItem(f"{clock(line.start)}   {line.text.strip()}")
-            item.setData(Qt.ItemDataRole.UserRole, line.start)
+        for start, text in rows:
+            item = QListWidgetItem(f"{clock(start)}   {text}")
+            item.setData(Qt.ItemDataRole.UserRole, start)
             self.view.addItem(item)
-        if not self._lines:
-            placeholder = QListWidgetItem(self.tr("No speech in this file."))
-            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.view.addItem(placeholder)
 
     def follow(self, position: float) -> None:
-        """Select the line spoken at `position` and scroll it to the middle (only when it changed, so the user can
-        scroll the list between lines)."""
-        if not self._lines:
+        """Select the line spoken (or the chapter playing) at `position` and scroll it to the middle (only when it
+        changed, so the user can scroll the list between lines)."""
+        if not self._starts:
             return
         line = bisect.bisect_right(self._starts, position) - 1
         if line >= 0 and line != self.view.currentRow():

@@ -4,7 +4,7 @@
 <context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="54"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="159"/>
         <source>Select a file to see what mediarec knows about it.</source>
         <translation>选择一个文件，查看 mediarec 对它的了解。</translation>
     </message>
@@ -64,112 +64,127 @@
         <translation>单击查看此文件，双击播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="196"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="206"/>
+        <source>Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed.</source>
+        <translation>尚未索引：现在就能播放；索引完成后才有“更多类似内容”、标签和搜索。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="209"/>
         <source>Nothing similar yet: index more files.</source>
         <translation>暂无相似内容：请索引更多文件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="207"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <source>not indexed yet</source>
+        <translation>尚未索引</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="208"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="209"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
         <source>Picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="210"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="225"/>
         <source>Sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="211"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
         <source>Artist</source>
         <translation>艺术家</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="212"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
         <source>Album</source>
         <translation>专辑</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="213"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="214"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
         <source>Genre</source>
         <translation>流派</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="215"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
         <source>Spoken language</source>
         <translation>语音语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="216"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
         <source>Played</source>
         <translation>播放次数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="259"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
         <source>picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="260"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="275"/>
         <source>speech</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="261"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
         <source>sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="262"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="277"/>
         <source>file info</source>
         <translation>文件信息</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="268"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="283"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="270"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="285"/>
         <source>once</source>
         <translation>1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="271"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="286"/>
         <source>%1 times</source>
         <translation>%1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="217"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="232"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="218"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="233"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="239"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="254"/>
         <source>No tags yet: add your own below.</source>
         <translation>还没有标签：可在下方添加。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="250"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
@@ -179,7 +194,7 @@
         <translation>此文件中没有语音。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="258"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="273"/>
         <source>you</source>
         <translation>你</translation>
     </message>
@@ -187,42 +202,42 @@
 <context>
     <name>EmptyLibrary</name>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="49"/>
+        <location filename="../../mediarec/ui/library_page.py" line="50"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="50"/>
+        <location filename="../../mediarec/ui/library_page.py" line="51"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="72"/>
+        <location filename="../../mediarec/ui/library_page.py" line="73"/>
         <source>Nothing to show</source>
         <translation>没有可显示的内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="73"/>
+        <location filename="../../mediarec/ui/library_page.py" line="74"/>
         <source>No file matches these filters.</source>
         <translation>没有文件符合这些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="75"/>
+        <location filename="../../mediarec/ui/library_page.py" line="76"/>
         <source>Indexing your files…</source>
         <translation>正在索引你的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="76"/>
+        <location filename="../../mediarec/ui/library_page.py" line="77"/>
         <source>Each file appears here as soon as it is ready.</source>
         <translation>每个文件处理完成后会立即显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="78"/>
+        <location filename="../../mediarec/ui/library_page.py" line="79"/>
         <source>Your library is empty</source>
         <translation>你的媒体库是空的</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="81"/>
+        <location filename="../../mediarec/ui/library_page.py" line="82"/>
         <source>Add a folder with videos or music, or make a small sample library to see search and “more like this” at work within a minute.</source>
         <translation>添加一个包含视频或音乐的文件夹，或生成一个小型示例媒体库，一分钟内即可体验搜索和“更多类似内容”。</translation>
     </message>
@@ -238,17 +253,17 @@
 <context>
     <name>FolderList</name>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="40"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="42"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="42"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="44"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="65"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="67"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
     </message>
@@ -256,62 +271,62 @@
 <context>
     <name>ForYou</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="59"/>
+        <location filename="../../mediarec/ui/for_you.py" line="60"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="67"/>
+        <location filename="../../mediarec/ui/for_you.py" line="68"/>
         <source>because you watched %1</source>
         <translation>因为你看过《%1》</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="71"/>
+        <location filename="../../mediarec/ui/for_you.py" line="72"/>
         <source>because you liked %1</source>
         <translation>因为你喜欢《%1》</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="75"/>
+        <location filename="../../mediarec/ui/for_you.py" line="76"/>
         <source>you like: %1</source>
         <translation>你喜欢：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="76"/>
+        <location filename="../../mediarec/ui/for_you.py" line="77"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="81"/>
+        <location filename="../../mediarec/ui/for_you.py" line="82"/>
         <source>continue watching: you stopped at %1 of %2</source>
         <translation>继续观看：上次停在 %1（共 %2）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="83"/>
+        <location filename="../../mediarec/ui/for_you.py" line="84"/>
         <source>continue watching: you stopped at %1</source>
         <translation>继续观看：上次停在 %1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="89"/>
+        <location filename="../../mediarec/ui/for_you.py" line="90"/>
         <source>new in your library (added today)</source>
         <translation>媒体库新内容（今天添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="91"/>
+        <location filename="../../mediarec/ui/for_you.py" line="92"/>
         <source>new in your library (added yesterday)</source>
         <translation>媒体库新内容（昨天添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="92"/>
+        <location filename="../../mediarec/ui/for_you.py" line="93"/>
         <source>new in your library (added %1 days ago)</source>
         <translation>媒体库新内容（%1 天前添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="97"/>
+        <location filename="../../mediarec/ui/for_you.py" line="98"/>
         <source>a different corner of your library</source>
         <translation>媒体库里的另一类内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="98"/>
+        <location filename="../../mediarec/ui/for_you.py" line="99"/>
         <source>something different from what you usually watch</source>
         <translation>与你平时看的不同的内容</translation>
     </message>
@@ -319,29 +334,29 @@
 <context>
     <name>ForYouShelf</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="278"/>
-        <location filename="../../mediarec/ui/for_you.py" line="319"/>
+        <location filename="../../mediarec/ui/for_you.py" line="288"/>
+        <location filename="../../mediarec/ui/for_you.py" line="329"/>
         <source>For you</source>
         <translation>为你推荐</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="289"/>
+        <location filename="../../mediarec/ui/for_you.py" line="299"/>
         <source>Left: closest to what you watch. Right: more varied picks.</source>
         <translation>向左：最接近你看过的内容。向右：推荐更多样。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="290"/>
-        <location filename="../../mediarec/ui/for_you.py" line="291"/>
+        <location filename="../../mediarec/ui/for_you.py" line="300"/>
+        <location filename="../../mediarec/ui/for_you.py" line="301"/>
         <source>Variety</source>
         <translation>多样性</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="345"/>
+        <location filename="../../mediarec/ui/for_you.py" line="355"/>
         <source>New and varied picks: watch something and these follow your taste</source>
         <translation>新添加和多样的内容：看过一些之后，推荐会跟随你的口味</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="347"/>
+        <location filename="../../mediarec/ui/for_you.py" line="357"/>
         <source>Picked from what you watch and like</source>
         <translation>根据你看过和喜欢的内容挑选</translation>
     </message>
@@ -408,78 +423,254 @@
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
-</context>
-<context>
-    <name>IndexingController</name>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="122"/>
-        <source>To work without downloads, choose the offline models in Settings.</source>
-        <translation>如需在不下载的情况下使用，请在设置中选择离线模型。</translation>
+        <location filename="../../mediarec/ui/formatting.py" line="134"/>
+        <source>PCM (uncompressed)</source>
+        <translation>PCM（未压缩）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="144"/>
+        <source>English</source>
+        <translation>英语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="145"/>
+        <source>Chinese</source>
+        <translation>汉语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="146"/>
+        <source>Cantonese</source>
+        <translation>粤语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="147"/>
+        <source>Japanese</source>
+        <translation>日语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="148"/>
+        <source>Korean</source>
+        <translation>韩语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="149"/>
+        <source>Spanish</source>
+        <translation>西班牙语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="150"/>
+        <source>French</source>
+        <translation>法语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="151"/>
+        <source>German</source>
+        <translation>德语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="152"/>
+        <source>Italian</source>
+        <translation>意大利语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="153"/>
+        <source>Portuguese</source>
+        <translation>葡萄牙语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="154"/>
+        <source>Russian</source>
+        <translation>俄语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="155"/>
+        <source>Ukrainian</source>
+        <translation>乌克兰语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="156"/>
+        <source>Polish</source>
+        <translation>波兰语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="157"/>
+        <source>Dutch</source>
+        <translation>荷兰语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="158"/>
+        <source>Swedish</source>
+        <translation>瑞典语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="159"/>
+        <source>Turkish</source>
+        <translation>土耳其语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="160"/>
+        <source>Arabic</source>
+        <translation>阿拉伯语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="161"/>
+        <source>Hindi</source>
+        <translation>印地语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="162"/>
+        <source>Vietnamese</source>
+        <translation>越南语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="163"/>
+        <source>Thai</source>
+        <translation>泰语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="164"/>
+        <source>Indonesian</source>
+        <translation>印度尼西亚语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="180"/>
+        <source>Sentence model (Hugging Face)</source>
+        <translation>句子模型（Hugging Face）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="199"/>
+        <source>Whisper %1, English only</source>
+        <translation>Whisper %1，仅英语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="202"/>
+        <source>Whisper %1, many languages</source>
+        <translation>Whisper %1，多种语言</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="207"/>
+        <location filename="../../mediarec/ui/formatting.py" line="208"/>
+        <source>MiniLM, English</source>
+        <translation>MiniLM，英语</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="209"/>
+        <source>Universal Sentence Encoder, many languages</source>
+        <translation>Universal Sentence Encoder，多种语言</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="212"/>
+        <source>YAMNet, 521 kinds of sound</source>
+        <translation>YAMNet，521 种声音</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="213"/>
+        <source>Tiny CLIP, shapes and colours only (for trying mediarec)</source>
+        <translation>Tiny CLIP，仅限形状和颜色（用于试用 mediarec）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="216"/>
+        <source>CLIP ViT-B/32, pictures of every kind</source>
+        <translation>CLIP ViT-B/32，适用于各种画面</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="219"/>
+        <source>CLAP, sounds found by words</source>
+        <translation>CLAP，用文字查找声音</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="220"/>
+        <source>E5 small, many languages</source>
+        <translation>E5 small，多种语言</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="221"/>
+        <source>E5 base, many languages</source>
+        <translation>E5 base，多种语言</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="231"/>
+        <source>%1 (a folder on this computer)</source>
+        <translation>%1（本机上的文件夹）</translation>
     </message>
 </context>
 <context>
     <name>IndexingStatus</name>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="205"/>
+        <location filename="../../mediarec/ui/indexing.py" line="228"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="206"/>
+        <location filename="../../mediarec/ui/indexing.py" line="229"/>
         <source>Stop indexing; what is done so far is kept</source>
         <translation>停止索引；已完成的部分会保留</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="227"/>
+        <location filename="../../mediarec/ui/indexing.py" line="250"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="227"/>
+        <location filename="../../mediarec/ui/indexing.py" line="250"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="231"/>
+        <location filename="../../mediarec/ui/indexing.py" line="254"/>
         <source>Indexing paused (after the current file)</source>
         <translation>索引已暂停（在当前文件之后）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="233"/>
+        <location filename="../../mediarec/ui/indexing.py" line="256"/>
         <source>Stopping after the current file…</source>
         <translation>将在当前文件完成后停止…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="242"/>
+        <location filename="../../mediarec/ui/indexing.py" line="265"/>
         <source>Downloading the models: %1</source>
         <translation>正在下载模型：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="247"/>
+        <location filename="../../mediarec/ui/indexing.py" line="270"/>
         <source>Looking for new and changed files…</source>
         <translation>正在查找新增和更改的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="255"/>
+        <location filename="../../mediarec/ui/indexing.py" line="278"/>
         <source>Indexing %1 of %2: %3</source>
         <translation>正在索引第 %1 个，共 %2 个：%3</translation>
     </message>
 </context>
 <context>
+    <name>LibraryModel</name>
+    <message>
+        <location filename="../../mediarec/ui/library_model.py" line="142"/>
+        <source>Not indexed yet: it plays; search and “more like this” find it once it is.</source>
+        <translation>尚未索引：可以播放；索引完成后，搜索和“更多类似内容”才能找到它。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/library_model.py" line="269"/>
+        <source>not indexed yet</source>
+        <translation>尚未索引</translation>
+    </message>
+</context>
+<context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="120"/>
+        <location filename="../../mediarec/ui/library_page.py" line="121"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="134"/>
-        <location filename="../../mediarec/ui/library_page.py" line="183"/>
+        <location filename="../../mediarec/ui/library_page.py" line="135"/>
+        <location filename="../../mediarec/ui/library_page.py" line="184"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="135"/>
+        <location filename="../../mediarec/ui/library_page.py" line="136"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
@@ -487,122 +678,195 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="105"/>
+        <location filename="../../mediarec/ui/app_window.py" line="115"/>
         <source>Rescan</source>
         <translation>重新扫描</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="106"/>
+        <location filename="../../mediarec/ui/app_window.py" line="116"/>
         <source>Look for new and changed files in the watched folders</source>
         <translation>在监视的文件夹中查找新增和更改的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="107"/>
+        <location filename="../../mediarec/ui/app_window.py" line="117"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="113"/>
+        <location filename="../../mediarec/ui/app_window.py" line="123"/>
         <source>&amp;Library</source>
         <translation>媒体库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="114"/>
+        <location filename="../../mediarec/ui/app_window.py" line="124"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="115"/>
+        <location filename="../../mediarec/ui/app_window.py" line="125"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="120"/>
+        <location filename="../../mediarec/ui/app_window.py" line="130"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="127"/>
+        <location filename="../../mediarec/ui/app_window.py" line="137"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="128"/>
-        <location filename="../../mediarec/ui/app_window.py" line="465"/>
+        <location filename="../../mediarec/ui/app_window.py" line="138"/>
+        <location filename="../../mediarec/ui/app_window.py" line="605"/>
         <source>About mediarec</source>
         <translation>关于 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="211"/>
+        <location filename="../../mediarec/ui/app_window.py" line="229"/>
         <source>%1 files</source>
         <translation>%1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="211"/>
+        <location filename="../../mediarec/ui/app_window.py" line="229"/>
         <source>1 file</source>
         <translation>1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="315"/>
+        <location filename="../../mediarec/ui/app_window.py" line="357"/>
         <source>No folders are watched yet: add one first.</source>
         <translation>尚未监视任何文件夹：请先添加一个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="328"/>
+        <location filename="../../mediarec/ui/app_window.py" line="371"/>
         <source>Indexing stopped. Indexed before stopping: %1.</source>
         <translation>索引已停止。停止前已索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="330"/>
+        <location filename="../../mediarec/ui/app_window.py" line="373"/>
         <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
         <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="333"/>
+        <location filename="../../mediarec/ui/app_window.py" line="376"/>
         <source>Library up to date. Newly indexed: %1.</source>
         <translation>媒体库已是最新。新索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="340"/>
+        <location filename="../../mediarec/ui/app_window.py" line="383"/>
         <source>Indexing stopped: %1</source>
         <translation>索引已停止：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="345"/>
+        <location filename="../../mediarec/ui/app_window.py" line="390"/>
+        <source>Indexing waits for the models.</source>
+        <translation>索引正在等待模型。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="441"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="363"/>
+        <location filename="../../mediarec/ui/app_window.py" line="459"/>
         <source>Making the sample library…</source>
         <translation>正在生成示例媒体库…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="379"/>
+        <location filename="../../mediarec/ui/app_window.py" line="475"/>
         <source>Sample library made in %1; indexing it now.</source>
         <translation>示例媒体库已生成在 %1，正在索引。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="390"/>
+        <location filename="../../mediarec/ui/app_window.py" line="486"/>
         <source>No sample library</source>
         <translation>无法生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="430"/>
+        <location filename="../../mediarec/ui/app_window.py" line="536"/>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="439"/>
+        <location filename="../../mediarec/ui/app_window.py" line="546"/>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="467"/>
+        <location filename="../../mediarec/ui/app_window.py" line="593"/>
+        <source>Setting the library up…</source>
+        <translation>正在设置媒体库…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/app_window.py" line="607"/>
         <source>mediarec %1
 An offline media library that finds the moment you are looking for.</source>
         <translation>mediarec %1
 一个离线媒体库，帮你找到想要的那个瞬间。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelHelp</name>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="32"/>
+        <source>Use the offline models</source>
+        <translation>使用离线模型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="34"/>
+        <source>Smaller models installed with mediarec: nothing to download. Settings keeps this choice.</source>
+        <translation>随 mediarec 安装的较小模型：无需下载。设置会保留这一选择。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="36"/>
+        <source>Choose a model folder…</source>
+        <translation>选择模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="37"/>
+        <source>Use a model that is already on this computer, in a folder</source>
+        <translation>使用本机文件夹中已有的模型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="38"/>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="65"/>
+        <source>A model needs an account on the model hub to download.</source>
+        <translation>某个模型需要模型库账号才能下载。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="67"/>
+        <source>A model chosen in Settings does not exist on the model hub.</source>
+        <translation>设置中选择的某个模型在模型库中不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="70"/>
+        <source>The models could not be downloaded: this computer seems to be offline, or the model hub cannot be reached.</source>
+        <translation>无法下载模型：这台电脑似乎没有联网，或者无法连接到模型库。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="74"/>
+        <source>A model folder chosen in Settings does not hold the model.</source>
+        <translation>设置中选择的模型文件夹里没有该模型。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="76"/>
+        <source>A model that comes with mediarec is not installed.</source>
+        <translation>随 mediarec 提供的某个模型没有安装。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="77"/>
+        <source>A model could not be loaded.</source>
+        <translation>某个模型无法加载。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/model_help.py" line="81"/>
+        <source>Your files are listed and play without it; finding what is seen, said or heard in them needs the models.</source>
+        <translation>没有模型也能列出和播放你的文件；要按画面、语音或声音查找内容，则需要这些模型。</translation>
     </message>
 </context>
 <context>
@@ -677,37 +941,37 @@ To play files, %2.</source>
 <context>
     <name>PlayerView</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="99"/>
+        <location filename="../../mediarec/ui/player_view.py" line="108"/>
         <source>← Back</source>
         <translation>← 返回</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="99"/>
+        <location filename="../../mediarec/ui/player_view.py" line="108"/>
         <source>Back to the list (Esc)</source>
         <translation>返回列表（Esc）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="109"/>
+        <location filename="../../mediarec/ui/player_view.py" line="118"/>
         <source>Like</source>
         <translation>喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="109"/>
+        <location filename="../../mediarec/ui/player_view.py" line="118"/>
         <source>I like this: recommend more like it</source>
         <translation>我喜欢：多推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="111"/>
+        <location filename="../../mediarec/ui/player_view.py" line="120"/>
         <source>Dislike</source>
         <translation>不喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="111"/>
+        <location filename="../../mediarec/ui/player_view.py" line="120"/>
         <source>Not for me: recommend less like it</source>
         <translation>不感兴趣：少推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="264"/>
+        <location filename="../../mediarec/ui/player_view.py" line="281"/>
         <source>Chapter %1</source>
         <translation>第 %1 章</translation>
     </message>
@@ -715,32 +979,42 @@ To play files, %2.</source>
 <context>
     <name>SearchPanel</name>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="200"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="202"/>
         <source>Search results</source>
         <translation>搜索结果</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="234"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="243"/>
         <source>Searching for “%1”…</source>
         <translation>正在搜索“%1”…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="237"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="246"/>
         <source>Searching… the first search loads the models, which takes a few seconds.</source>
         <translation>正在搜索……首次搜索需要加载模型，请稍候几秒。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="259"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="269"/>
         <source>Results for “%1”: click a moment to play it there.</source>
         <translation>“%1”的搜索结果：点击某个片段即可从该处播放。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="263"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="273"/>
         <source>Nothing matches “%1”. Try other words, or describe what is seen or said.</source>
         <translation>没有与“%1”匹配的内容。换个说法试试，或描述画面或语音中的内容。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="278"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="291"/>
+        <source>Nothing is indexed yet, so there is nothing to search in. Your files are in the library and play; search finds them once they are indexed.</source>
+        <translation>还没有索引任何文件，因此暂时无法搜索。你的文件已在媒体库中，可以播放；索引完成后即可搜索到它们。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="296"/>
+        <source>Search needs its models.</source>
+        <translation>搜索需要模型。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="299"/>
         <source>Search is not available: %1</source>
         <translation>搜索不可用：%1</translation>
     </message>
@@ -748,17 +1022,17 @@ To play files, %2.</source>
 <context>
     <name>SearchResultsModel</name>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="59"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="61"/>
         <source>%1 · best match at %2, %3</source>
         <translation>%1 · 最佳匹配位于 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="65"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="67"/>
         <source>%1 moments</source>
         <translation>%1 个片段</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="86"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="88"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
@@ -844,87 +1118,112 @@ To play files, %2.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="78"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="89"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="84"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="96"/>
         <source>Watched folders</source>
         <translation>监视的文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="88"/>
-        <source>Automatic (GPU when there is one)</source>
-        <translation>自动（有 GPU 时使用 GPU）</translation>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="100"/>
+        <source>Automatic (the graphics card when there is one)</source>
+        <translation>自动（有显卡时使用显卡）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="88"/>
-        <source>CPU</source>
-        <translation>CPU</translation>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="101"/>
+        <source>Processor (CPU)</source>
+        <translation>处理器（CPU）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="89"/>
-        <source>GPU (NVIDIA CUDA)</source>
-        <translation>GPU（NVIDIA CUDA）</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="91"/>
-        <source>GPU (Apple)</source>
-        <translation>GPU（Apple）</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="97"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="108"/>
         <source>System language</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="104"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="115"/>
         <source>Best quality (downloaded on first use)</source>
         <translation>最佳质量（首次使用时下载）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="105"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="116"/>
         <source>Offline (installed with mediarec, smaller)</source>
         <translation>离线（随 mediarec 安装，体积更小）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="113"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="124"/>
         <source>Compute on:</source>
         <translation>计算设备：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="114"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="125"/>
         <source>Interface language:</source>
         <translation>界面语言：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="115"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="126"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="119"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="130"/>
         <source>Model set:</source>
         <translation>模型组合：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="132"/>
-        <source>A model hub name, a folder with the weights, or package:NAME; empty uses the models above.</source>
-        <translation>模型库名称、包含权重的文件夹，或 package:NAME；留空则使用上面选择的模型。</translation>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="140"/>
+        <source>The kind of model, for a model of your own</source>
+        <translation>模型类型（用于你自己的模型）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="142"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="145"/>
+        <source>Another model: its name on the Hugging Face model hub, or a folder on this computer with its files. Empty: the model set&apos;s own (shown in grey).</source>
+        <translation>其他模型：填写它在 Hugging Face 模型库中的名称，或本机上存放其文件的文件夹。留空：使用模型组合自带的模型（灰色显示）。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="149"/>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="150"/>
+        <source>Use a model from a folder on this computer</source>
+        <translation>使用本机文件夹中的模型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="161"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="148"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="167"/>
         <source>Changing the device, models or language reopens the window to apply them (playback stops; indexing carries on where it was).</source>
         <translation>更改计算设备、模型或语言后，窗口会重新打开以应用更改（播放会停止，索引会从中断处继续）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="201"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="196"/>
+        <source>Choose the folder with the model for: %1</source>
+        <translation>选择存放以下用途模型的文件夹：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="219"/>
+        <source>Graphics card (NVIDIA)</source>
+        <translation>显卡（NVIDIA）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="219"/>
+        <source>Graphics card (Apple)</source>
+        <translation>显卡（Apple）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="221"/>
+        <source>(not found on this computer)</source>
+        <translation>（这台电脑上没有找到）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="249"/>
         <source>This model choice does not work</source>
         <translation>此模型选择无效</translation>
     </message>
@@ -940,160 +1239,180 @@ To play files, %2.</source>
 <context>
     <name>TranscriptList</name>
     <message>
-        <location filename="../../mediarec/ui/transcript_list.py" line="23"/>
-        <location filename="../../mediarec/ui/transcript_list.py" line="29"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="25"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="31"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="54"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/transcript_list.py" line="52"/>
-        <source>No speech in this file.</source>
-        <translation>此文件中没有语音。</translation>
+        <location filename="../../mediarec/ui/transcript_list.py" line="62"/>
+        <source>Chapters</source>
+        <translation>章节</translation>
     </message>
 </context>
 <context>
     <name>WelcomeDialog</name>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="45"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="57"/>
         <source>Welcome to mediarec</source>
         <translation>欢迎使用 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="50"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="62"/>
         <source>mediarec looks through your videos and music on this computer, so you can find a moment by what is seen, said or heard in it. Nothing leaves your computer.</source>
         <translation>mediarec 会分析这台电脑上的视频和音乐，让你可以按画面、语音或声音找到某个瞬间。所有数据都不会离开你的电脑。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="60"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="72"/>
         <source>Folders to watch (new files in them are added by themselves):</source>
         <translation>要监视的文件夹（其中的新文件会自动加入）：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="63"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="75"/>
         <source>No Videos or Music folder was found. Add a folder, or try the sample library below.</source>
         <translation>没有找到“视频”或“音乐”文件夹。请添加一个文件夹，或试试下面的示例媒体库。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="67"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="79"/>
         <source>Used for</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="67"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="79"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="67"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="79"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="74"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="86"/>
         <source>Download now</source>
         <translation>立即下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="79"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="89"/>
+        <source>Use the offline models</source>
+        <translation>使用离线模型</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="91"/>
+        <source>Smaller models installed with mediarec: nothing to download. Settings keeps this choice.</source>
+        <translation>随 mediarec 安装的较小模型：无需下载。设置会保留这一选择。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="97"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="271"/>
         <source>Checking the models…</source>
         <translation>正在检查模型…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="85"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="109"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="87"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="111"/>
         <source>A few short clips with pictures and speech, made on this computer in a few seconds</source>
         <translation>几段带画面和语音的短片，在这台电脑上几秒钟即可生成</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="91"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="115"/>
         <source>No media at hand? Try mediarec on a small sample library:</source>
         <translation>手头没有媒体文件？用一个小型示例媒体库试试 mediarec：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="97"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="121"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="98"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="122"/>
         <source>Not now</source>
         <translation>以后再说</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="108"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="132"/>
         <source>Models that will be used:</source>
         <translation>将使用的模型：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="144"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="169"/>
         <source>All models are on this computer; nothing needs downloading.</source>
         <translation>所有模型都已在这台电脑上，无需下载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="146"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="171"/>
         <source>unknown size</source>
         <translation>大小未知</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="149"/>
-        <source>Some models download on first use (%1 in all). Without them mediarec still lists and plays your files and finds words in titles and tags; searching by what is seen, said or heard needs them. Offline? Choose the offline models in Settings.</source>
-        <translation>部分模型会在首次使用时下载（共 %1）。没有这些模型，mediarec 仍可列出和播放你的文件，并在标题和标签中查找文字；按画面、语音或声音搜索则需要它们。处于离线状态？请在设置中选择离线模型。</translation>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="174"/>
+        <source>Some models download on first use (%1 in all). Without them mediarec still lists and plays your files; finding what is seen, said or heard in them needs them. No internet here? Use the offline models, which come with mediarec.</source>
+        <translation>部分模型会在首次使用时下载（共 %1）。没有它们，mediarec 仍能列出和播放你的文件；要按画面、语音或声音查找内容则需要它们。这里没有网络？请使用随 mediarec 提供的离线模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="158"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="198"/>
+        <source>The models chosen in Settings do not work together.</source>
+        <translation>设置中选择的模型无法配合使用。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="241"/>
+        <source>The download did not work.</source>
+        <translation>下载没有成功。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="297"/>
+        <source>Choose the folder with the model for: %1</source>
+        <translation>选择存放以下用途模型的文件夹：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="309"/>
+        <source>The folder %1 does not hold a model for: %2.</source>
+        <translation>文件夹 %1 里没有用于以下用途的模型：%2。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="183"/>
         <source>Ready (installed)</source>
         <translation>就绪（已安装）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="160"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="185"/>
         <source>Ready (from a folder)</source>
         <translation>就绪（来自文件夹）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="161"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="186"/>
         <source>Downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="164"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="189"/>
         <source>Downloads %1 on first use</source>
         <translation>首次使用时下载 %1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="165"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="190"/>
         <source>Downloads on first use</source>
         <translation>首次使用时下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="166"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="191"/>
         <source>Missing</source>
         <translation>缺失</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="169"/>
-        <source>The model settings have a problem: %1</source>
-        <translation>模型设置有问题：%1</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="175"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="206"/>
         <source>Downloading…</source>
         <translation>正在下载…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="194"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="225"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="205"/>
-        <source>The download did not work: %1
-Without these models mediarec still lists and plays your files and finds words in titles and tags.</source>
-        <translation>下载失败：%1
-没有这些模型，mediarec 仍可列出和播放你的文件，并在标题和标签中查找文字。</translation>
     </message>
 </context>
 </TS>
