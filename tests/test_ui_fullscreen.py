@@ -122,7 +122,9 @@ def test_escape_leaves_full_screen_and_shows_everything(qtbot, window, player):
     qtbot.keyClick(player, Qt.Key.Key_Escape)
     assert player.fullscreen_button.toolTip() == "Full screen (F)"
     assert not player.is_fullscreen and not window.isFullScreen()
-    assert _controls_shown(player) and player.transcript_panel.isVisible() and player.title.isVisible()
+    assert _controls_shown(player) and player.title.isVisible()
+    # The transcript comes back when the file has one (this video has no speech: the picture keeps the room).
+    assert player.transcript_panel.isVisible() == (player.transcript_panel.showing != "nothing")
     assert window.details.isVisible() and window.menuBar().isVisible()
     qtbot.wait(HIDE_DELAY_MS * 3)  # nothing hides outside full screen
     assert _controls_shown(player)

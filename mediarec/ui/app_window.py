@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,6 +32,7 @@ from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.details_panel import DetailsPanel
 from mediarec.ui.indexing import FolderWatcher, IndexingController, IndexingStatus
 from mediarec.ui.library_page import LibraryPage
+from mediarec.ui.model_help import ModelHelp
 from mediarec.ui.player_view import OpenRequest, PlayerView
 from mediarec.ui.search_panel import SearchPanel
 from mediarec.ui.search_toolbar import SearchToolbar
@@ -85,7 +87,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setSizes([860, 340])
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # Over the pages when indexing stopped for want of a model: what happened and the ways out.
+        self.model_help = ModelHelp(self)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(4)
+        central_layout.addWidget(self.model_help)
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
@@ -142,10 +152,10 @@ class MainWindow(QMainWindow):
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.library_page.library_loaded.connect(self._library_loaded)
         self.library_page.for_you_loaded.connect(self.for_you_loaded)
-        self.library_page.item_selected.connect(self.details.show_item)
+        self.library_page.item_selected.connect(lambda item_id: self._looked_at(self.library_page, item_id))
         self.library_page.play_requested.connect(self.open_player)
         self.player.feedback_changed.connect(lambda _item, _value: self.library_page.refresh_for_you())
-        self.search_panel.item_selected.connect(self.details.show_item)
+        self.search_panel.item_selected.connect(lambda item_id: self._looked_at(self.search_panel, item_id))
         self.search_panel.results_shown.connect(self._results_shown)
         self.search_panel.moment_activated.connect(self._open_moment)
         self.details.play_requested.connect(self._play_details)
@@ -155,8 +165,16 @@ class MainWindow(QMainWindow):
         self.player.play_recorded.connect(self._play_recorded)
         self.player.opened.connect(self.details.show_item)
         self.indexing.progress.connect(self._indexing_progress)
+        self.indexing.listed.connect(lambda _count: self.library_page.reload_rows())
         self.indexing.finished.connect(self._indexing_finished)
         self.indexing.failed.connect(self._indexing_failed)
+        self.indexing.models_failed.connect(self._models_failed)
+        self.pages.currentChanged.connect(lambda _index: self._follow_page())
+        for help_bar in (self.model_help, self.search_panel.model_help):
+            help_bar.offline_requested.connect(self.use_offline_models)
+            help_bar.folder_requested.connect(self.choose_model_folders)
+        self.model_help.retry_requested.connect(self._retry_indexing)
+        self.search_panel.model_help.retry_requested.connect(self.search_panel.search_again)
         self.indexing.state_changed.connect(lambda state: self.library_page.set_indexing(state != "idle"))
         self.rescan_action.triggered.connect(self.rescan)
         self.settings_action.triggered.connect(self.open_settings)
@@ -231,19 +249,41 @@ class MainWindow(QMainWindow):
     def _search_text_changed(self, text: str) -> None:
         self.search_panel.set_query(text)
         if self.pages.currentWidget() is self.player:
-            return
+            if not text.strip():
+                return  # clearing the box while watching leaves the player alone
+            # Typing while watching: the results come over the player, which pauses (the viewing is recorded);
+            # "Back" from the results returns to where the user was before the player.
+            self.player.leave()
         self.pages.setCurrentWidget(self.search_panel if text.strip() else self.library_page)
 
     def _search_return(self) -> None:
         if self.pages.currentWidget() is self.player and self.search_box.text().strip():
-            self._leave_player()
+            self.player.leave()
             self.pages.setCurrentWidget(self.search_panel)
 
     def _results_shown(self, count: int) -> None:
-        # The details panel follows the best result, so "more like this" is one glance away.
-        hits = self.search_panel.model.hits
-        if count and self.pages.currentWidget() is self.search_panel:
-            self.details.show_item(hits[0].item.id)
+        # The details panel follows the selected result: the best one when the results arrive, nothing when
+        # nothing matched (never a file left from a query typed on the way).
+        if self.pages.currentWidget() is self.search_panel:
+            self.details.show_item(self.search_panel.selected_item())
+
+    def _looked_at(self, page: QWidget, item_id: int) -> None:
+        """A page's current item changed: the details follow it when that page is the one showing (a grid reload
+        behind the player, say, restores the grid's current card without the user looking at it)."""
+        if self.pages.currentWidget() is page:
+            self.details.show_item(item_id)
+
+    def _follow_page(self) -> None:
+        """The details panel shows the item of the page the user is looking at: the playing file, the selected
+        result (none when nothing matched), or the grid's current card."""
+        page = self.pages.currentWidget()
+        if page is self.player:
+            current = self.player.current
+            self.details.show_item(current.item_id if current is not None else None)
+        elif page is self.search_panel:
+            self.details.show_item(self.search_panel.selected_item())
+        else:
+            self.details.show_item(self.library_page.current_item())
 
     def _open_moment(self, item_id: int, path: str, start: float) -> None:
         hit = next((hit for hit in self.search_panel.model.hits if hit.item.id == item_id), None)
@@ -278,7 +318,7 @@ class MainWindow(QMainWindow):
         self.library_page.schedule_reload()  # "recently played" order and play counts change
         self.library_page.refresh_for_you()  # the history changed, and with it what the shelf suggests
         if play.item_id == self.details.item_id:
-            self.details.show_item(play.item_id)
+            self.details.show_item(play.item_id, refresh=True)
 
     def _leave_player(self) -> None:
         if self.player.is_fullscreen:
@@ -291,6 +331,8 @@ class MainWindow(QMainWindow):
     def _set_fullscreen(self, fullscreen: bool) -> None:
         for widget in (self.menuBar(), self.statusBar(), self.details, *self.findChildren(QToolBar)):
             widget.setVisible(not fullscreen)
+        if fullscreen:
+            self.model_help.hide()
         if fullscreen:
             self._was_maximized = self.isMaximized()
             self.showFullScreen()
@@ -318,8 +360,9 @@ class MainWindow(QMainWindow):
         self.indexing.start(folders)
 
     def _indexing_progress(self, progress) -> None:
-        if progress.stage == "indexing" and progress.done:
-            self.library_page.schedule_reload()  # new cards appear while the job goes on
+        if progress.stage == "indexing":
+            self.model_help.hide()  # the models are here: indexing runs
+            self.library_page.schedule_reload()  # new cards appear, and listed ones fill in, as the job goes on
 
     def _indexing_finished(self, summary: IndexSummary) -> None:
         self.reload_library()
@@ -338,6 +381,59 @@ class MainWindow(QMainWindow):
 
     def _indexing_failed(self, message: str) -> None:
         self.statusBar().showMessage(self.tr("Indexing stopped: %1").replace("%1", message), 30000)
+
+    def _models_failed(self, message: str) -> None:
+        """Indexing stopped before it began for want of a model: the files stay listed (and play), and the bar
+        over the pages says so with the ways out."""
+        self.library_page.reload_rows()
+        self.model_help.show_problem(message, offline_possible=self.settings.profile != "offline")
+        self.statusBar().showMessage(self.tr("Indexing waits for the models."), 15000)
+
+    def _retry_indexing(self) -> None:
+        self.model_help.hide()
+        self.rescan()
+
+    # -- models: the ways out when one is missing --------------------------------------------------------------
+
+    def use_offline_models(self) -> None:
+        """Switch to the offline models (saved in Settings, as if chosen there) and reopen the window on them."""
+        run_task(
+            self.pools.writes,
+            setup.use_offline_models,
+            self.settings,
+            on_result=self.reopen_requested.emit,
+            on_error=self._settings_failed,
+            owner=self,
+        )
+
+    def choose_model_folders(self) -> None:
+        """Ask, for each model that is missing, for the folder that holds it; then save and reopen."""
+        from mediarec.models.availability import model_overview
+
+        run_task(
+            self.pools.search,
+            model_overview,
+            self.settings,
+            on_result=self._ask_model_folders,
+            on_error=self._settings_failed,
+            owner=self,
+        )
+
+    def _ask_model_folders(self, statuses) -> None:
+        from mediarec.ui.welcome_dialog import ask_model_folders
+
+        folders = ask_model_folders(self, statuses)
+        if not folders:
+            return
+        run_task(
+            self.pools.writes,
+            setup.use_model_folders,
+            self.settings,
+            folders,
+            on_result=self.reopen_requested.emit,
+            on_error=self._settings_failed,
+            owner=self,
+        )
 
     # -- folders, samples, settings, welcome -------------------------------------------------------------------
 
@@ -401,17 +497,27 @@ class MainWindow(QMainWindow):
     def _show_settings(self, folders: list[str]) -> None:
         from mediarec.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, folders, self)
+        dialog = SettingsDialog(self.settings, folders, self, gpu=setup.known_gpu())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.apply_settings(dialog.folders(), dialog.preferences()))
+        if setup.known_gpu() is None:  # asked once, in a child process (seconds): offered when it answers
+            run_task(self.pools.search, setup.find_gpu, on_result=dialog.offer_gpu, owner=dialog)
+        dialog.accepted.connect(
+            lambda: self.apply_settings(dialog.folders(), dialog.preferences(), dialog.opened_with)
+        )
         self.settings_dialog = dialog
         dialog.open()
 
-    def apply_settings(self, folders: list[str], preferences: setup.AppPreferences) -> None:
+    def apply_settings(
+        self,
+        folders: list[str],
+        preferences: setup.AppPreferences,
+        opened_with: setup.AppPreferences | None = None,
+    ) -> None:
+        """Save what the user changed (only that: see setup.save_preferences) and the watched folders."""
         settings = self.settings
 
         def save() -> tuple[list[str], Settings]:
-            new_settings = setup.save_preferences(settings, preferences)
+            new_settings = setup.save_preferences(settings, preferences, opened_with)
             return setup.set_watched_folders(self.library, folders), new_settings
 
         run_task(
@@ -433,10 +539,15 @@ class MainWindow(QMainWindow):
 
     def _settings_failed(self, error: BaseException) -> None:
         from mediarec.models.base import ModelError
+        from mediarec.ui.welcome_dialog import folder_problem_text
 
         if not isinstance(error, (ModelError, OSError)):
             raise error
-        QMessageBox.warning(self, self.tr("Settings not saved"), str(error))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Settings not saved"), str(error), parent=self)
+        if isinstance(error, setup.FolderWithoutModel):
+            box.setText(folder_problem_text(error))
+            box.setDetailedText(str(error))
+        box.open()
 
     def show_welcome(self) -> None:
         from mediarec.ui.welcome_dialog import WelcomeDialog
@@ -452,12 +563,41 @@ class MainWindow(QMainWindow):
     def _welcome_done(self, dialog, result: int) -> None:
         folders = dialog.folders() if result else []
         sample = dialog.sample_requested
+        change = dialog.model_change  # the offline models or model folders, chosen in the welcome
+        if change is not None:
+            self._set_up_and_reopen(folders, sample, change)
+            return
         run_task(self.pools.writes, setup.mark_welcome_done, self.library, owner=self)
+        # The query helper starts now, while the folders are scanned or the sample library is made: the first
+        # search would otherwise wait for it and its models (many seconds).
+        run_task(self.pools.search, setup.warm_up_search, self.library, empty_too=True, owner=self)
         if folders:
             self.add_folders(folders)
         if sample:
             self.make_sample_library()
         self.library_page.update_state()
+
+    def _set_up_and_reopen(self, folders: list[str], sample: bool, change) -> None:
+        """The welcome chose other models: set the library up as asked, save the models, reopen on them (the new
+        window indexes the folders and the sample library with them)."""
+        library, settings = self.library, self.settings
+
+        def set_up() -> Settings:
+            new_settings = change(settings)  # first: a choice that does not work stops here, nothing done
+            setup.mark_welcome_done(library)
+            library.add_folders(folders)
+            if sample:
+                setup.make_sample_library(library)
+            return new_settings
+
+        self.statusBar().showMessage(self.tr("Setting the library up…"))
+        run_task(
+            self.pools.writes,
+            set_up,
+            on_result=self.reopen_requested.emit,
+            on_error=self._settings_failed,
+            owner=self,
+        )
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.app.items import USER_TAG_SOURCE, ItemDetails, add_user_tag, item_details, remove_tag
-from mediarec.app.shelf import row_for_item
+from mediarec.app.shelf import kind_from_name, row_for_item
 from mediarec.index.records import TagRecord
 from mediarec.ui.bridge import WorkerPools, run_task
-from mediarec.ui.formatting import clock, kind_label, tag_label
+from mediarec.ui.formatting import clock, codec_label, kind_label, language_name, tag_label
 from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel
 from mediarec.ui.thumbnails import ThumbnailCache
 
@@ -51,7 +51,7 @@ class DetailsPanel(QWidget):
         self.details: ItemDetails | None = None
         self.setMinimumWidth(300)
 
-        self.placeholder = QLabel(self.tr("Select a file to see what mediarec knows about it."), self)
+        self.placeholder = QLabel(self._placeholder_text(), self)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setContentsMargins(16, 16, 16, 16)
@@ -155,10 +155,18 @@ class DetailsPanel(QWidget):
     def item_id(self) -> int | None:
         return self._item_id
 
-    def show_item(self, item_id: int | None) -> None:
+    def _placeholder_text(self) -> str:
+        return self.tr("Select a file to see what mediarec knows about it.")
+
+    def show_item(self, item_id: int | None, *, refresh: bool = False) -> None:
+        """Show this item's details (loaded on a worker); None shows nothing (nothing matched, say). The item shown
+        already is loaded again only with ``refresh`` (its play count changed, say)."""
+        if not refresh and item_id is not None and item_id == self._item_id and self.details is not None:
+            return  # already shown (a page change back to the same item): keep the panel as it is
         self._item_id = item_id
         if item_id is None:
             self.details = None
+            self.placeholder.setText(self._placeholder_text())
             self.pages.setCurrentWidget(self.placeholder)
             return
         run_task(
@@ -193,7 +201,12 @@ class DetailsPanel(QWidget):
         self.similar_view.setFixedHeight(COMPACT_ROW_HEIGHT * len(details.similar) + 2)
         self.similar_view.setVisible(bool(details.similar))
         self.similar_empty.setVisible(not details.similar)
-        self.similar_empty.setText(self.tr("Nothing similar yet: index more files."))
+        if item.status == "pending":
+            self.similar_empty.setText(
+                self.tr("Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed.")
+            )
+        else:
+            self.similar_empty.setText(self.tr("Nothing similar yet: index more files."))
         self.pages.setCurrentIndex(1)
 
     def _fill_facts(self, details: ItemDetails) -> None:
@@ -202,17 +215,19 @@ class DetailsPanel(QWidget):
             self.facts.removeRow(0)
         picture = ""
         if item.width and item.height:
-            picture = f"{item.width} × {item.height}" + (f", {item.video_codec}" if item.video_codec else "")
+            codec = codec_label(item.video_codec)
+            picture = f"{item.width} × {item.height}" + (f", {codec}" if codec else "")
         facts = [
-            (self.tr("Kind"), kind_label(item.kind)),
+            (self.tr("Status"), self.tr("not indexed yet") if item.status == "pending" else ""),
+            (self.tr("Kind"), kind_label(item.kind or kind_from_name(item.path))),
             (self.tr("Length"), clock(item.duration)),
             (self.tr("Picture"), picture),
-            (self.tr("Sound"), item.audio_codec or ""),
+            (self.tr("Sound"), codec_label(item.audio_codec)),
             (self.tr("Artist"), item.artist or ""),
             (self.tr("Album"), item.album or ""),
             (self.tr("Date"), item.date or ""),
             (self.tr("Genre"), item.genre or ""),
-            (self.tr("Spoken language"), item.language or ""),
+            (self.tr("Spoken language"), language_name(item.language)),
             (self.tr("Played"), self._play_count(details.play_count)),
             (self.tr("Folder"), str(Path(item.path).parent)),
             (self.tr("File"), Path(item.path).name),

@@ -10,7 +10,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from mediarec.app.indexing_process import DownloadProgress, IndexJobProcess
-from mediarec.app.setup import subfolders
+from mediarec.app.setup import list_files_while_models_are_missing, subfolders
 from mediarec.models.helper_process import HelperProcessError
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
 from mediarec.ui.bridge import WorkerPools, run_task
@@ -31,8 +31,10 @@ class IndexingController(QObject):
 
     progress = Signal(object)  # IndexProgress
     downloading = Signal(object)  # DownloadProgress
+    listed = Signal(int)  # files found before the models' download: they show (and play) before they are indexed
     finished = Signal(object)  # IndexSummary
-    failed = Signal(str)
+    failed = Signal(str)  # the job stopped (storage, media, the helper crashed): the message says why
+    models_failed = Signal(str)  # the job stopped for want of a model (ModelError's English message)
     state_changed = Signal(str)
 
     def __init__(self, library, pools: WorkerPools, parent: QObject | None = None):
@@ -61,7 +63,9 @@ class IndexingController(QObject):
         self._set_state("running")
         run_task(
             self._pools.indexing,
-            self._job_process.run,
+            _list_then_index,
+            self._library,
+            self._job_process,
             roots,
             on_progress=self._progressed,
             on_result=self._finished,
@@ -93,7 +97,10 @@ class IndexingController(QObject):
         if self._job_process is not None:
             self._job_process.kill()
 
-    def _progressed(self, progress: IndexProgress | DownloadProgress) -> None:
+    def _progressed(self, progress: IndexProgress | DownloadProgress | _Listed) -> None:
+        if isinstance(progress, _Listed):
+            self.listed.emit(progress.count)
+            return
         if isinstance(progress, DownloadProgress):
             self.downloading.emit(progress)
             return
@@ -117,10 +124,10 @@ class IndexingController(QObject):
         # HelperProcessError: the helper crashed (its message has its last lines); the window goes on.
         if not isinstance(error, (ModelError, StorageError, MediaError, OSError, HelperProcessError)):
             raise error
-        message = str(error)
         if isinstance(error, ModelError):
-            message += " " + self.tr("To work without downloads, choose the offline models in Settings.")
-        self.failed.emit(message)
+            self.models_failed.emit(str(error))  # the window offers the ways out (ui/model_help.py)
+        else:
+            self.failed.emit(str(error))
         self._start_queued()
 
     def _start_queued(self) -> None:
@@ -132,6 +139,22 @@ class IndexingController(QObject):
         if state != self._state:
             self._state = state
             self.state_changed.emit(state)
+
+
+class _Listed:
+    """Progress of the listing before the job: how many files are listed."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+
+def _list_then_index(library, job: IndexJobProcess, roots: list[str]):
+    """The job on the indexing pool: when a model is still missing, list the files first (in this process: the
+    job's helper downloads before it scans, which can take minutes or fail offline), then run the job."""
+    listed = list_files_while_models_are_missing(library, roots)
+    if listed is not None:
+        yield _Listed(listed)
+    return (yield from job.run(roots))
 
 
 class FolderWatcher(QObject):

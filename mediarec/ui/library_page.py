@@ -189,8 +189,10 @@ class LibraryPage(QWidget):
         self.tag_filter.blockSignals(False)
 
     def set_indexing(self, indexing: bool) -> None:
-        """Whether files are being indexed (an empty library then says its files are on their way)."""
+        """Whether files are being indexed (an empty library then says its files are on their way). Meanwhile the
+        cards keep their places as the grid reloads (LibraryModel.hold_order)."""
         self._indexing = indexing
+        self.model.hold_order(indexing)
         self.update_state()
 
     def update_state(self) -> None:
@@ -228,6 +230,11 @@ class LibraryPage(QWidget):
             ),
             owner=self,
         )
+
+    def current_item(self) -> int | None:
+        """The item of the grid's current card, if any."""
+        item_id = self.grid.currentIndex().data(ITEM_ID_ROLE)
+        return int(item_id) if item_id is not None else None
 
     def select_item(self, item_id: int) -> None:
         """Make the item's card current and scroll to it, when the grid shows it."""

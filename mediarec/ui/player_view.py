@@ -2,7 +2,11 @@
 (ui/transcript_list.py), the control bar with the timeline and its chapter, hit and scene markers
 (ui/player_controls.py), PageUp / PageDown for the previous / next chapter (mediarec/player/chapter_steps.py),
 like/dislike, and the viewing history written when a viewing ends. In full screen the control bar and the pointer
-hide while the mouse and the keyboard rest (ui/idle_hider.py)."""
+hide while the mouse and the keyboard rest (ui/idle_hider.py).
+
+The room goes to what there is to see: a video gets most of the width, with its transcript beside it only when it
+has one; for audio the transcript (or the chapters) is the main pane, with the cover art beside it, and the cover
+art (or its placeholder) fills the page only when there is nothing else. No pane is ever shown empty."""
 
 from __future__ import annotations
 
@@ -32,6 +36,11 @@ POLL_MILLISECONDS = 200
 VOLUME_STEP = 10
 # Left, top, right, bottom around the page; in full screen the video goes to the edges and only the controls keep them.
 WINDOW_MARGINS = (8, 6, 8, 6)
+# Audio with a transcript: the cover art's pane beside the words (the screen's smallest width).
+AUDIO_ART_SIDE_WIDTH = 320
+# A video's transcript beside the picture: this share of the width, at least TRANSCRIPT_MIN_WIDTH.
+TRANSCRIPT_SHARE = 0.28
+TRANSCRIPT_MIN_WIDTH = 240
 
 
 @dataclass(frozen=True)
@@ -128,11 +137,12 @@ class PlayerView(QWidget):
         self.transcript_panel = TranscriptList(self)
         self.transcript_panel.seek_requested.connect(self.seek)
         self.transcript_view = self.transcript_panel.view
+        self.transcript_panel.setMinimumWidth(TRANSCRIPT_MIN_WIDTH)
+        self.transcript_panel.hide()  # until the open file has lines to show
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.screen)
         self.splitter.addWidget(self.transcript_panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([700, 280])
 
         # Timeline and buttons in one bar: full screen hides and shows them together.
@@ -200,6 +210,7 @@ class PlayerView(QWidget):
         self._show_feedback(0)
         self._feedback_set_here = False
         self._show_art(request)
+        self._arrange()
         self.opened.emit(request.item_id)
         self.setFocus()
         if self.backend is None:
@@ -237,7 +248,7 @@ class PlayerView(QWidget):
         if self.backend is None:
             return  # the screen keeps saying why nothing plays
         if request.kind == "audio":
-            self.screen.show_audio_art(request.thumbnail)
+            self.screen.show_audio_art(request.thumbnail, request.title)
         else:
             self.screen.show_video()
 
@@ -248,6 +259,9 @@ class PlayerView(QWidget):
         if details.item.duration:
             self.timeline.set_duration(details.item.duration)
         self.transcript_panel.set_lines(details.transcript)
+        if not details.transcript and self._chapters and self._request.kind == "audio":
+            self.transcript_panel.show_chapters(self._chapters)
+        self._arrange()
         if not self._feedback_set_here:  # a click made while the details loaded is newer than what they say
             self._show_feedback(details.feedback)
 
@@ -258,6 +272,9 @@ class PlayerView(QWidget):
         if len(chapters) < 2:  # one chapter is the whole file: nothing to mark or jump between
             return
         self._set_chapters([(chapter.start, self._chapter_title(chapter)) for chapter in chapters])
+        if self._request.kind == "audio":  # audio without speech lists its chapters where the words would be
+            self.transcript_panel.show_chapters(self._chapters)
+        self._arrange()
 
     def _chapter_title(self, chapter) -> str:
         title = chapter.title_zh if interface_in_chinese() and chapter.title_zh else chapter.title
@@ -287,6 +304,36 @@ class PlayerView(QWidget):
         if self.backend is None or not self._chapters:
             return
         self.seek(previous_chapter_start(self._chapter_starts(), self.backend.position))
+
+    # -- layout of the open file ------------------------------------------------------------------------------
+
+    def _arrange(self) -> None:
+        """Share the page between the screen and the transcript (or chapters) for what the open file has."""
+        has_list = self.transcript_panel.showing != "nothing"
+        self.transcript_panel.setVisible(has_list and not self._fullscreen)
+        audio = self._request is not None and self._request.kind == "audio" and self.backend is not None
+        width = max(self.splitter.width(), AUDIO_ART_SIDE_WIDTH + TRANSCRIPT_MIN_WIDTH)
+        if audio and has_list and not self._fullscreen:
+            # Listening: the words are what there is to look at; the cover art is a picture beside them.
+            self.screen.setMaximumWidth(AUDIO_ART_SIDE_WIDTH)
+            self.splitter.setStretchFactor(0, 0)
+            self.splitter.setStretchFactor(1, 1)
+            self.splitter.setSizes([AUDIO_ART_SIDE_WIDTH, width - AUDIO_ART_SIDE_WIDTH])
+            return
+        self.screen.setMaximumWidth(16777215)  # QWIDGETSIZE_MAX: the picture takes what it is given
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        if has_list:
+            side = max(TRANSCRIPT_MIN_WIDTH, int(width * TRANSCRIPT_SHARE))
+            self.splitter.setSizes([width - side, side])
+
+    @property
+    def layout_mode(self) -> str:
+        """How the page is shared now: "screen" (the picture or cover art alone), "screen+list" (a video with its
+        transcript or chapters beside it) or "list+art" (audio: the transcript or chapters, the art beside)."""
+        if not self.transcript_panel.isVisibleTo(self):
+            return "screen"
+        return "list+art" if self.screen.maximumWidth() == AUDIO_ART_SIDE_WIDTH else "screen+list"
 
     # -- transport ---------------------------------------------------------------------------------------------
 
@@ -329,8 +376,9 @@ class PlayerView(QWidget):
     def toggle_fullscreen(self) -> None:
         """Full screen: the video alone, edge to edge, with the controls shown until the mouse and keys rest."""
         self._fullscreen = not self._fullscreen
-        for widget in [*self._header_widgets, self.transcript_panel]:
+        for widget in self._header_widgets:
             widget.setVisible(not self._fullscreen)
+        self._arrange()  # the transcript goes in full screen, and comes back after it only when there is one
         self.layout().setContentsMargins(*((0, 0, 0, 0) if self._fullscreen else WINDOW_MARGINS))
         self.controls_bar.setContentsMargins(*(WINDOW_MARGINS if self._fullscreen else (0, 0, 0, 0)))
         if self._fullscreen:
@@ -351,10 +399,17 @@ class PlayerView(QWidget):
         else:
             self._back()
 
-    def _back(self) -> None:
+    def leave(self) -> None:
+        """Stop watching while the window shows another page (the search results over the player, say): out of
+        full screen, paused, and the viewing written to the history."""
+        if self._fullscreen:
+            self.toggle_fullscreen()
         if self.backend is not None:
             self.backend.pause()
         self.finish_viewing()
+
+    def _back(self) -> None:
+        self.leave()
         self.back_requested.emit()
 
     # -- polling -----------------------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.errors import MediarecError
 from mediarec.rank.search import Moment, SearchHit
 from mediarec.ui.bridge import TaskHandle, run_task
 from mediarec.ui.formatting import kind_label, modality_label, time_range
 from mediarec.ui.library_model import paint_picture
+from mediarec.ui.model_help import ModelHelp
 from mediarec.ui.thumbnails import ThumbnailCache
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -198,11 +200,18 @@ class SearchPanel(QWidget):
         self.view.clicked.connect(self._clicked)
         self.view.activated.connect(self._activated)
         self.view.setAccessibleName(self.tr("Search results"))
+        # The arrow keys move through the results like clicks do (the details panel follows).
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
         thumbnails.loaded.connect(lambda _path: self.view.viewport().update())
+        # When a model is missing: what happened and the ways out (the window acts on the buttons).
+        self.model_help = ModelHelp(self)
+        # Before the window's own handler: the best result is selected when the window asks which one is.
+        self.results_shown.connect(self._select_best)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.model_help)
         layout.addWidget(self.status)
         layout.addWidget(self.view, 1)
 
@@ -238,7 +247,8 @@ class SearchPanel(QWidget):
             )
         self._handle = run_task(
             self._pool,
-            self._library.search,
+            _search_indexed,
+            self._library,
             query,
             RESULT_LIMIT,
             on_result=lambda hits: self._show(generation, query, hits),
@@ -267,7 +277,7 @@ class SearchPanel(QWidget):
         self.results_shown.emit(len(hits))
 
     def _failed(self, generation: int, error: BaseException) -> None:
-        from mediarec.errors import MediarecError
+        from mediarec.models.base import ModelError
 
         if generation != self._generation:
             return
@@ -275,10 +285,43 @@ class SearchPanel(QWidget):
         if not isinstance(error, MediarecError):
             raise error
         self.model.set_hits([])
-        self.status.setText(self.tr("Search is not available: %1").replace("%1", str(error)))
+        if isinstance(error, NothingIndexed):
+            self.status.setText(
+                self.tr(
+                    "Nothing is indexed yet, so there is nothing to search in. Your files are in the library and "
+                    "play; search finds them once they are indexed."
+                )
+            )
+        elif isinstance(error, ModelError):
+            self.status.setText(self.tr("Search needs its models."))
+            self.model_help.show_problem(str(error), offline_possible=self._library.settings.profile != "offline")
+        else:
+            self.status.setText(self.tr("Search is not available: %1").replace("%1", str(error)))
         self.results_shown.emit(0)
 
+    def search_again(self) -> None:
+        """The "Try again" of the model help: the same query once more."""
+        self.model_help.hide()
+        if self._query:
+            self._run_search()
+
     # -- opening results ---------------------------------------------------------------------------------------
+
+    def selected_item(self) -> int | None:
+        """The item of the selected result (or of its selected moment); None when nothing matched."""
+        index = self.view.currentIndex()
+        if not index.isValid() or not self.model.hits:
+            return None
+        return int(index.data(ITEM_ID_ROLE))
+
+    def _select_best(self, count: int) -> None:
+        if count:
+            self.model_help.hide()  # a search that answers has its models
+            self.view.setCurrentIndex(self.model.index(0, 0))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and current.data(ITEM_ID_ROLE) is not None:
+            self.item_selected.emit(int(current.data(ITEM_ID_ROLE)))
 
     def _clicked(self, index: QModelIndex) -> None:
         self.item_selected.emit(int(index.data(ITEM_ID_ROLE)))
@@ -298,3 +341,13 @@ class SearchPanel(QWidget):
 
     def moment_index(self, item_row: int, moment_row: int) -> QModelIndex:
         return self.model.index(moment_row, 0, self.model.index(item_row, 0))
+
+
+class NothingIndexed(MediarecError):
+    """The library has files, none indexed yet (their models are still missing, say): nothing to search."""
+
+
+def _search_indexed(library, query: str, limit: int) -> list[SearchHit]:
+    if library.store.count_items() == 0:
+        raise NothingIndexed("nothing is indexed yet")
+    return library.search(query, limit)

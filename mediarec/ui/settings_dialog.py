@@ -1,8 +1,10 @@
-"""Settings: watched folders, compute device, model per role, interface language."""
+"""Settings: watched folders, compute device, model per role, interface language.
+
+Models are shown by what they are ("Whisper base, many languages"), not by package, folder or library id; a GPU is
+offered when this computer has one (asked once, in a child process: see setup.find_gpu)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from mediarec.app.setup import AppPreferences, current_preferences
 from mediarec.config import Settings
-from mediarec.ui.formatting import role_label
+from mediarec.ui.formatting import backend_label, model_label, role_label
 from mediarec.ui.i18n import LANGUAGES
 
 
@@ -71,7 +73,16 @@ class FolderList(QWidget):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, folders: Sequence[str], parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        folders: Sequence[str],
+        parent: QWidget | None = None,
+        *,
+        gpu: str | None = None,
+    ):
+        """``gpu``: "cuda" or "mps" when this computer has one, "" when it has none, None when that is not known
+        yet (offer_gpu tells the dialog later)."""
         super().__init__(parent)
         from mediarec.models.catalogue import BACKENDS, PROFILES, ROLES
 
@@ -79,18 +90,18 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(720)
         self._settings = settings
         preferences = current_preferences(settings)
+        self.opened_with = preferences  # what the dialog showed: only what differs from it is saved
 
         self.folder_list = FolderList(folders, self)
         folders_box = QGroupBox(self.tr("Watched folders"), self)
         QVBoxLayout(folders_box).addWidget(self.folder_list)
 
         self.device = QComboBox(self)
-        devices = [("auto", self.tr("Automatic (GPU when there is one)")), ("cpu", self.tr("CPU"))]
-        devices.append(("cuda", self.tr("GPU (NVIDIA CUDA)")))
-        if sys.platform == "darwin":
-            devices.append(("mps", self.tr("GPU (Apple)")))
-        for value, label in devices:
-            self.device.addItem(label, value)
+        self.device.addItem(self.tr("Automatic (the graphics card when there is one)"), "auto")
+        self.device.addItem(self.tr("Processor (CPU)"), "cpu")
+        if preferences.device in ("cuda", "mps"):  # chosen before: shown, even where it is not found
+            self._add_gpu(preferences.device, found=gpu is None or gpu == preferences.device)
+        self.offer_gpu(gpu)
         _select(self.device, preferences.device)
 
         self.language = QComboBox(self)
@@ -119,26 +130,34 @@ class SettingsDialog(QDialog):
         models.addRow(self.tr("Model set:"), self.profile)
         self.model_backends: dict[str, QComboBox] = {}
         self.model_names: dict[str, QLineEdit] = {}
+        self.model_folder_buttons: dict[str, QPushButton] = {}
         for role in ROLES:
             backend = QComboBox(self)
-            backend.setFixedWidth(150)  # the name fields line up
+            backend.setFixedWidth(190)  # the name fields line up
             for name, known in BACKENDS.items():
                 if known.role == role:
-                    backend.addItem(name, name)
+                    backend.addItem(backend_label(name), name)
+            backend.setToolTip(self.tr("The kind of model, for a model of your own"))
             name_field = QLineEdit(self)
             name_field.setText(preferences.model_names.get(role, ""))
             name_field.setToolTip(
                 self.tr(
-                    "A model hub name, a folder with the weights, or package:NAME; empty uses the models above."
+                    "Another model: its name on the Hugging Face model hub, or a folder on this computer with its "
+                    "files. Empty: the model set's own (shown in grey)."
                 )
             )
+            folder_button = QPushButton(self.tr("Folder…"), self)
+            folder_button.setToolTip(self.tr("Use a model from a folder on this computer"))
+            folder_button.clicked.connect(lambda _checked=False, role=role: self._choose_model_folder(role))
             _select(backend, preferences.model_backends.get(role, ""))
             row = QHBoxLayout()
             row.addWidget(backend)
             row.addWidget(name_field, 1)
+            row.addWidget(folder_button)
             models.addRow(role_label(role) + ":", row)
             self.model_backends[role] = backend
             self.model_names[role] = name_field
+            self.model_folder_buttons[role] = folder_button
         models_box = QGroupBox(self.tr("Models"), self)
         models_box.setLayout(models)
         self._show_profile_models()
@@ -169,9 +188,38 @@ class SettingsDialog(QDialog):
         profile = PROFILES[self.profile.currentData()]
         for role, field in self.model_names.items():
             spec = profile[role]
-            field.setPlaceholderText(spec.name)
+            field.setPlaceholderText(model_label(spec.backend, spec.name))
             if not field.text():
                 _select(self.model_backends[role], spec.backend)
+
+    def _choose_model_folder(self, role: str) -> None:
+        title = self.tr("Choose the folder with the model for: %1").replace("%1", role_label(role))
+        folder = QFileDialog.getExistingDirectory(self, title)
+        if folder:
+            self.model_names[role].setText(folder)
+
+    # -- the compute device ------------------------------------------------------------------------------------
+
+    def offer_gpu(self, gpu: str | None) -> None:
+        """What this computer has: "cuda" or "mps" is offered; "" (none) marks a GPU chosen before as not found;
+        None (not known yet) changes nothing."""
+        if gpu is None:
+            return
+        for value in ("cuda", "mps"):
+            index = self.device.findData(value)
+            if index >= 0:
+                self.device.setItemText(index, self._gpu_label(value, found=value == gpu))
+        if gpu in ("cuda", "mps") and self.device.findData(gpu) < 0:
+            self._add_gpu(gpu, found=True)
+
+    def _add_gpu(self, gpu: str, *, found: bool) -> None:
+        self.device.addItem(self._gpu_label(gpu, found=found), gpu)
+
+    def _gpu_label(self, gpu: str, *, found: bool) -> str:
+        label = self.tr("Graphics card (NVIDIA)") if gpu == "cuda" else self.tr("Graphics card (Apple)")
+        if not found:
+            label += " " + self.tr("(not found on this computer)")
+        return label
 
     def folders(self) -> list[str]:
         return self.folder_list.folders()

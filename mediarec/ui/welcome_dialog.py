@@ -1,14 +1,20 @@
 """First run: which folders to watch, which models will be used (downloaded with progress, or already here), and
-a one-click sample library for someone who has no media at hand."""
+a one-click sample library for someone who has no media at hand.
+
+When the models are not here (the first use downloads them) the welcome offers the ways out at once, and again
+with the reason when a download fails: the offline models, a folder with the model, or trying again. A choice of
+other models takes effect when the welcome closes (the window saves it and reopens on it: ``model_change``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -19,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mediarec.app import setup
 from mediarec.app.indexing_process import DownloadProgress, IndexJobProcess
 from mediarec.config import Settings
 from mediarec.models.availability import ModelStatus, model_overview
 from mediarec.ui.bridge import WorkerPools, run_task
-from mediarec.ui.formatting import megabytes, role_label
+from mediarec.ui.formatting import megabytes, model_label, role_label
+from mediarec.ui.model_help import ModelHelp
 from mediarec.ui.settings_dialog import FolderList
 
 
@@ -38,10 +46,14 @@ class WelcomeDialog(QDialog):
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
-        self._settings = settings
+        self._opened_with = settings
+        self._settings = settings  # with the models chosen here, if any
         self._pools = pools
         self.sample_requested = False
         self.statuses: list[ModelStatus] = []
+        # What the window does with the settings when the welcome closes: None keeps them; else a function from
+        # the window's settings to the saved ones (setup.use_offline_models, or model folders).
+        self.model_change: Callable[[Settings], Settings] | None = None
         self.setWindowTitle(self.tr("Welcome to mediarec"))
         self.setMinimumWidth(720)
 
@@ -74,13 +86,25 @@ class WelcomeDialog(QDialog):
         self.download_button = QPushButton(self.tr("Download now"), self)
         self.download_button.setVisible(False)
         self.download_button.clicked.connect(self._download)
+        self.offline_button = QPushButton(self.tr("Use the offline models"), self)
+        self.offline_button.setToolTip(
+            self.tr("Smaller models installed with mediarec: nothing to download. Settings keeps this choice.")
+        )
+        self.offline_button.setVisible(False)
+        self.offline_button.clicked.connect(self.use_offline_models)
         self.download_bar = QProgressBar(self)
         self.download_bar.setVisible(False)
         self.models_note = QLabel(self.tr("Checking the models…"), self)
         self.models_note.setWordWrap(True)
+        # A failed download: what happened and the ways out.
+        self.model_help = ModelHelp(self)
+        self.model_help.offline_requested.connect(self.use_offline_models)
+        self.model_help.folder_requested.connect(self.choose_model_folders)
+        self.model_help.retry_requested.connect(self._download)
         download_row = QHBoxLayout()
         download_row.addWidget(self.download_bar, 1)
         download_row.addWidget(self.download_button)
+        download_row.addWidget(self.offline_button)
 
         self.sample_button = QPushButton(self.tr("Make a sample library"), self)
         self.sample_button.setToolTip(
@@ -108,6 +132,7 @@ class WelcomeDialog(QDialog):
         layout.addWidget(QLabel(self.tr("Models that will be used:"), self))
         layout.addWidget(self.models_view)
         layout.addWidget(self.models_note)
+        layout.addWidget(self.model_help)
         layout.addLayout(download_row)
         layout.addSpacing(6)
         layout.addLayout(sample_row)
@@ -129,10 +154,8 @@ class WelcomeDialog(QDialog):
         missing_mb = 0
         for status in statuses:
             row = QTreeWidgetItem(
-                [role_label(status.role), _short_name(status.name), self._status_text(status)]
+                [role_label(status.role), model_label(status.backend, status.name), self._status_text(status)]
             )
-            row.setToolTip(1, status.name)
-            row.setToolTip(2, status.detail)
             self.models_view.addTopLevelItem(row)
             if not status.ready:
                 missing_mb += status.download_mb
@@ -140,6 +163,8 @@ class WelcomeDialog(QDialog):
             self.models_view.resizeColumnToContents(column)
         missing = [status for status in statuses if not status.ready]
         self.download_button.setVisible(bool(missing))
+        self.offline_button.setVisible(bool(missing) and self._settings.profile != "offline")
+        self.model_help.hide()
         if not missing:
             self.models_note.setText(self.tr("All models are on this computer; nothing needs downloading."))
             return
@@ -147,8 +172,8 @@ class WelcomeDialog(QDialog):
         self.models_note.setText(
             self.tr(
                 "Some models download on first use (%1 in all). Without them mediarec still lists and plays your "
-                "files and finds words in titles and tags; searching by what is seen, said or heard needs them. "
-                "Offline? Choose the offline models in Settings."
+                "files; finding what is seen, said or heard in them needs them. No internet here? Use the "
+                "offline models, which come with mediarec."
             ).replace("%1", size)
         )
 
@@ -166,9 +191,15 @@ class WelcomeDialog(QDialog):
         return self.tr("Missing")
 
     def _models_failed(self, error: BaseException) -> None:
-        self.models_note.setText(self.tr("The model settings have a problem: %1").replace("%1", str(error)))
+        from mediarec.models.base import ModelError
+
+        if not isinstance(error, ModelError):
+            raise error
+        self.models_note.setText(self.tr("The models chosen in Settings do not work together."))
+        self.model_help.show_problem(str(error), offline_possible=self._settings.profile != "offline")
 
     def _download(self) -> None:
+        self.model_help.hide()
         self.download_button.setEnabled(False)
         self.download_bar.setVisible(True)
         self.download_bar.setRange(0, 0)
@@ -198,13 +229,53 @@ class WelcomeDialog(QDialog):
         run_task(self._pools.search, model_overview, self._settings, on_result=self._show_models, owner=self)
 
     def _download_failed(self, error: BaseException) -> None:
+        from mediarec.models.base import ModelError
+        from mediarec.models.helper_process import HelperProcessError
+
+        if not isinstance(error, (ModelError, HelperProcessError, OSError)):
+            raise error
         self.download_bar.setVisible(False)
         self.download_button.setEnabled(True)
-        self.models_note.setText(
-            self.tr(
-                "The download did not work: %1\nWithout these models mediarec still lists and plays your files and "
-                "finds words in titles and tags."
-            ).replace("%1", str(error))
+        self.download_button.setVisible(False)  # "Try again" says it now, beside the other ways out
+        self.offline_button.setVisible(False)
+        self.models_note.setText(self.tr("The download did not work."))
+        self.model_help.show_problem(str(error), offline_possible=self._settings.profile != "offline")
+
+    # -- other models: the ways out ----------------------------------------------------------------------------
+
+    def use_offline_models(self) -> None:
+        """The offline models from now on (saved and applied when the welcome closes); they are all here."""
+        self.model_change = setup.use_offline_models
+        self._settings = self._opened_with.with_updates(profile="offline")
+        self._refresh_models()
+
+    def choose_model_folders(self) -> None:
+        folders = ask_model_folders(self, self.statuses)
+        if not folders:
+            return
+        try:
+            self._settings = setup.with_model_folders(self._settings, folders)
+        except setup.FolderWithoutModel as error:
+            self.models_note.setText(folder_problem_text(error))
+            return
+        previous = self.model_change
+
+        def change(settings: Settings) -> Settings:
+            return setup.use_model_folders(previous(settings) if previous else settings, folders)
+
+        self.model_change = change
+        self._refresh_models()
+
+    def _refresh_models(self) -> None:
+        self.model_help.hide()
+        self.models_note.setText(self.tr("Checking the models…"))
+        run_task(
+            self._pools.search,
+            model_overview,
+            self._settings,
+            on_result=self._show_models,
+            on_error=self._models_failed,
+            owner=self,
         )
 
     # -- choices -----------------------------------------------------------------------------------------------
@@ -217,12 +288,26 @@ class WelcomeDialog(QDialog):
         self.accept()
 
 
-def _short_name(name: str) -> str:
-    """A hub name as is; a package by its name; a folder by its last part (full name in the tooltip)."""
-    from pathlib import Path
+def ask_model_folders(parent: QWidget, statuses: Sequence[ModelStatus]) -> dict[str, str]:
+    """Ask for the folder of each model that is not here (role -> folder); empty when the user cancels."""
+    folders: dict[str, str] = {}
+    for status in statuses:
+        if status.ready:
+            continue
+        title = QCoreApplication.translate("WelcomeDialog", "Choose the folder with the model for: %1").replace(
+            "%1", role_label(status.role)
+        )
+        folder = QFileDialog.getExistingDirectory(parent, title)
+        if not folder:
+            return {}
+        folders[status.role] = folder
+    return folders
 
-    if name.startswith("package:"):
-        return name.removeprefix("package:")
-    if Path(name).is_absolute():
-        return Path(name).name
-    return name
+
+def folder_problem_text(error: setup.FolderWithoutModel) -> str:
+    return (
+        QCoreApplication.translate("WelcomeDialog", "The folder %1 does not hold a model for: %2.")
+        .replace("%1", Path(error.folder).name)
+        .replace("%2", role_label(error.role))
+    )
+
