@@ -117,6 +117,16 @@ def test_the_export_is_keyed_by_the_weights_and_a_stale_one_is_not_used(exported
     assert encoder.export_text_tower() == folder  # once per weights: a second call finds it
 
 
+def test_a_float16_model_is_exported_from_a_float32_copy(tmp_path):
+    # As on a GPU, where CLIP runs in float16: the export is made from float32 weights on the CPU.
+    encoder = OpenClipEncoder(str(TINY_CLIP_FOLDER), DeviceChoice("cpu", "float16"), tmp_path)
+    folder = encoder.export_text_tower()
+    assert folder is not None and json.loads((folder / "export.json").read_text())["min_cosine"] >= 0.9999
+    assert encoder._model is None  # its own (float16) model was not needed for that
+    fresh = OpenClipEncoder(str(TINY_CLIP_FOLDER), CPU, tmp_path)
+    assert fresh.encode_texts(["a red circle"]).shape == (1, fresh.dim) and fresh._model is None
+
+
 def test_a_model_that_cannot_be_exported_keeps_torch_and_is_not_tried_again(exported, tmp_path):
     encoder, _, _ = exported
 

@@ -168,14 +168,11 @@ class OpenClipEncoder(ImageTextEncoder):
             return folder
         if export_failed(folder, self.model_id) is not None:
             return None
-        self._ensure_torch_model()
-        source = self
-        if (self.device.device, self.device.precision) != ("cpu", "float32"):
-            source = OpenClipEncoder(
-                self.name, DeviceChoice("cpu", "float32"), self.cache_dir, query_runtime="torch",
-                progress=self.progress, endpoint=self.endpoint,
-            )  # fmt: skip
-            source._load_torch()
+        if (self.device.device, self.device.precision) == ("cpu", "float32"):
+            self._ensure_torch_model()
+            source = self
+        else:
+            source = self._float32_cpu_copy()
         try:
             return export_text_tower(
                 source._model, source._tokenizer, folder, model_id=self.model_id, weights=source._weights
@@ -188,6 +185,12 @@ class OpenClipEncoder(ImageTextEncoder):
         finally:
             if source is not self:
                 source.unload()
+
+    def _float32_cpu_copy(self) -> OpenClipEncoder:
+        cpu = DeviceChoice("cpu", "float32")
+        copy = OpenClipEncoder(self.name, cpu, self.cache_dir, progress=self.progress, endpoint=self.endpoint)
+        copy._load_torch()
+        return copy
 
     def _load_from_hub(self) -> tuple[Any, Any, Any]:
         import open_clip
