@@ -67,6 +67,10 @@ import numpy as np
 
 from mediarec.index.records import VectorSpace
 
+# onnxruntime must be loaded before usearch: importing onnxruntime 1.32 after usearch 2.26 kills the process
+# (SIGSEGV while onnxruntime loads; the other order works), and the audio model imports onnxruntime later.
+with contextlib.suppress(ImportError):
+    importlib.import_module("onnxruntime")
 try:
     _usearch: Any = importlib.import_module("usearch.index")
 except ImportError:  # a platform without usearch wheels: every space is searched exactly

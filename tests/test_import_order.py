@@ -1,0 +1,13 @@
+"""Native libraries that must not be loaded in the wrong order: usearch 2.26 before onnxruntime 1.32 kills the
+process, and a search (usearch) followed by indexing audio (onnxruntime) in one process would do exactly that."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_the_ann_sidecar_then_onnxruntime_loads_in_one_process():
+    program = "import mediarec.index.ann_sidecar\nimport onnxruntime\nprint('loaded')\n"
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "loaded" in result.stdout, (result.returncode, result.stderr[-2000:])
