@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mediarec.config import Settings, settings_from_json, settings_to_json
+from mediarec.errors import MediarecError
 from mediarec.index.sqlite_driver import StorageError
 from mediarec.media.errors import MediaError
 from mediarec.models.base import ModelError
@@ -30,8 +31,10 @@ from mediarec.scan.sync import ScanReport
 
 MODULE = "mediarec.app.indexing_process"
 DOWNLOAD_REPORT_INTERVAL_SECONDS = 0.2
-# Errors that carry a message for the user; anything else is a bug and ends the child with its traceback.
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (ModelError, StorageError, MediaError, OSError)
+# Errors that carry a message for the user, the specific kinds first (the parent re-raises the first that matches
+# by name); any other MediarecError (a config problem, a busy library) travels as itself. Anything else is a bug
+# and ends the child with its traceback.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (ModelError, StorageError, MediaError, MediarecError, OSError)
 
 
 @dataclass(frozen=True)
