@@ -163,6 +163,43 @@ def test_screenshot_of_the_for_you_shelf_in_chinese(display, tmp_path_factory, o
     assert not any(shape_tags.search(reason) for reason in reasons), f"tags not in Chinese: {reasons}"
 
 
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_screenshots_of_the_player_settings_and_the_offline_welcome(
+    display, tmp_path, tmp_path_factory, offline_env, language
+):
+    """The player on audio with speech (the transcript is the main pane) and on a video without speech (the picture
+    alone), the Settings, and the product profile without a network (the welcome's ways out, the files listed before
+    any model), in English and in Chinese. The hub cannot be reached: HF_HUB_OFFLINE=1 and a closed local port."""
+    sample = private_copy(
+        indexed_sample_library(tmp_path_factory, offline_env), tmp_path_factory, offline_env
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    no_network = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    _drive_the_window(
+        display,
+        sample,
+        {**offline_env, **no_network},
+        ["--language", language, "--views", "--scratch", str(tmp_path)],
+        timeout=300,
+    )
+    names = ["player_audio", "player_video_no_speech", "settings", "welcome_offline", "library_not_indexed"]
+    for name in names:
+        picture = ARTIFACTS / f"{name}_{language}.png"
+        assert picture.is_file() and picture.stat().st_size > 5000, f"{picture.name} is missing or blank"
+    facts = json.loads((ARTIFACTS / f"facts_views_{language}.json").read_text(encoding="utf-8"))
+    assert facts["audio_layout"] == "list+art" and facts["video_layout"] == "screen"
+    assert facts["profile"] == "default" and facts["listed"] >= 8
+    spoken = "英语" if language == "zh_CN" else "English"
+    assert spoken in facts["audio_details"].values(), facts["audio_details"]
+    for text in facts["settings_placeholders"]:
+        assert "package:" not in text and "/" not in text, text
+    assert not any("NVIDIA" in device or "CUDA" in device for device in facts["settings_devices"])
+    for message in (facts["welcome_message"], facts["window_message"]):
+        assert "--profile" not in message and "Could not download" not in message
+        if language == "zh_CN":
+            assert not any("a" <= character.lower() <= "z" for character in message), message
+
+
 def _drive_the_window(display, sample, offline_env, arguments: list[str], timeout: int) -> None:
     """Run tests/ui_screenshot_driver.py on ``sample``'s library under the X server; it saves into ARTIFACTS."""
     env = _x_environment(

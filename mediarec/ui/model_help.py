@@ -54,7 +54,9 @@ class ModelHelp(QFrame):
         """Say what went wrong (``error`` is the library's English message: logged, worded here again) and offer
         the ways out; the offline models only where they are not the ones in use already."""
         _log.warning("Models not available: %s", error)
-        self.message.setText(self.explain(error) + " " + self._what_still_works())
+        explained = self.explain(error)
+        gap = "" if explained.endswith("。") else " "  # Chinese puts no space between sentences
+        self.message.setText(explained + gap + self._what_still_works())
         self.offline_button.setVisible(offline_possible)
         self.show()
 

@@ -87,7 +87,7 @@ class SettingsDialog(QDialog):
         from mediarec.models.catalogue import BACKENDS, PROFILES, ROLES
 
         self.setWindowTitle(self.tr("Settings"))
-        self.setMinimumWidth(720)
+        self.setMinimumWidth(860)  # room for the models' names in the fields
         self._settings = settings
         preferences = current_preferences(settings)
         self.opened_with = preferences  # what the dialog showed: only what differs from it is saved
@@ -133,7 +133,7 @@ class SettingsDialog(QDialog):
         self.model_folder_buttons: dict[str, QPushButton] = {}
         for role in ROLES:
             backend = QComboBox(self)
-            backend.setFixedWidth(190)  # the name fields line up
+            backend.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             for name, known in BACKENDS.items():
                 if known.role == role:
                     backend.addItem(backend_label(name), name)
@@ -158,6 +158,9 @@ class SettingsDialog(QDialog):
             self.model_backends[role] = backend
             self.model_names[role] = name_field
             self.model_folder_buttons[role] = folder_button
+        width = max(combo.sizeHint().width() for combo in self.model_backends.values())
+        for combo in self.model_backends.values():
+            combo.setFixedWidth(width)  # the name fields line up, and each kind's name shows whole
         models_box = QGroupBox(self.tr("Models"), self)
         models_box.setLayout(models)
         self._show_profile_models()

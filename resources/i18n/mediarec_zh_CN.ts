@@ -4,7 +4,7 @@
 <context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="159"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="157"/>
         <source>Select a file to see what mediarec knows about it.</source>
         <translation>选择一个文件，查看 mediarec 对它的了解。</translation>
     </message>
@@ -44,157 +44,152 @@
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="144"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="142"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="147"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="145"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="141"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="139"/>
         <source>More like this</source>
         <translation>更多类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="131"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="129"/>
         <source>Click to see this file; double-click to play it</source>
         <translation>单击查看此文件，双击播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="206"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="204"/>
         <source>Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed.</source>
         <translation>尚未索引：现在就能播放；索引完成后才有“更多类似内容”、标签和搜索。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="209"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="207"/>
         <source>Nothing similar yet: index more files.</source>
         <translation>暂无相似内容：请索引更多文件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="219"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="219"/>
         <source>not indexed yet</source>
         <translation>尚未索引</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="220"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
         <source>Picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="225"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
         <source>Sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
         <source>Artist</source>
         <translation>艺术家</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="225"/>
         <source>Album</source>
         <translation>专辑</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
         <source>Genre</source>
         <translation>流派</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
         <source>Spoken language</source>
         <translation>语音语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
         <source>Played</source>
         <translation>播放次数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="273"/>
         <source>picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="275"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
         <source>speech</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="275"/>
         <source>sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="277"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
         <source>file info</source>
         <translation>文件信息</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="283"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="282"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="285"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="284"/>
         <source>once</source>
         <translation>1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="286"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="285"/>
         <source>%1 times</source>
         <translation>%1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="232"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="233"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="254"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="252"/>
         <source>No tags yet: add your own below.</source>
         <translation>还没有标签：可在下方添加。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="263"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="117"/>
-        <source>No speech in this file.</source>
-        <translation>此文件中没有语音。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="273"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="272"/>
         <source>you</source>
         <translation>你</translation>
     </message>
@@ -566,8 +561,8 @@
     </message>
     <message>
         <location filename="../../mediarec/ui/formatting.py" line="213"/>
-        <source>Tiny CLIP, shapes and colours only (for trying mediarec)</source>
-        <translation>Tiny CLIP，仅限形状和颜色（用于试用 mediarec）</translation>
+        <source>Tiny CLIP, shapes and colours only</source>
+        <translation>Tiny CLIP，仅限形状和颜色</translation>
     </message>
     <message>
         <location filename="../../mediarec/ui/formatting.py" line="216"/>
@@ -834,37 +829,37 @@ An offline media library that finds the moment you are looking for.</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="65"/>
+        <location filename="../../mediarec/ui/model_help.py" line="67"/>
         <source>A model needs an account on the model hub to download.</source>
         <translation>某个模型需要模型库账号才能下载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="67"/>
+        <location filename="../../mediarec/ui/model_help.py" line="69"/>
         <source>A model chosen in Settings does not exist on the model hub.</source>
         <translation>设置中选择的某个模型在模型库中不存在。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="70"/>
+        <location filename="../../mediarec/ui/model_help.py" line="72"/>
         <source>The models could not be downloaded: this computer seems to be offline, or the model hub cannot be reached.</source>
         <translation>无法下载模型：这台电脑似乎没有联网，或者无法连接到模型库。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="74"/>
+        <location filename="../../mediarec/ui/model_help.py" line="76"/>
         <source>A model folder chosen in Settings does not hold the model.</source>
         <translation>设置中选择的模型文件夹里没有该模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="76"/>
+        <location filename="../../mediarec/ui/model_help.py" line="78"/>
         <source>A model that comes with mediarec is not installed.</source>
         <translation>随 mediarec 提供的某个模型没有安装。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="77"/>
+        <location filename="../../mediarec/ui/model_help.py" line="79"/>
         <source>A model could not be loaded.</source>
         <translation>某个模型无法加载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="81"/>
+        <location filename="../../mediarec/ui/model_help.py" line="83"/>
         <source>Your files are listed and play without it; finding what is seen, said or heard in them needs the models.</source>
         <translation>没有模型也能列出和播放你的文件；要按画面、语音或声音查找内容，则需要这些模型。</translation>
     </message>
@@ -1193,37 +1188,37 @@ To play files, %2.</source>
         <translation>使用本机文件夹中的模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="161"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="164"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="167"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="170"/>
         <source>Changing the device, models or language reopens the window to apply them (playback stops; indexing carries on where it was).</source>
         <translation>更改计算设备、模型或语言后，窗口会重新打开以应用更改（播放会停止，索引会从中断处继续）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="196"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="199"/>
         <source>Choose the folder with the model for: %1</source>
         <translation>选择存放以下用途模型的文件夹：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="219"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="222"/>
         <source>Graphics card (NVIDIA)</source>
         <translation>显卡（NVIDIA）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="219"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="222"/>
         <source>Graphics card (Apple)</source>
         <translation>显卡（Apple）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="221"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="224"/>
         <source>(not found on this computer)</source>
         <translation>（这台电脑上没有找到）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="249"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="252"/>
         <source>This model choice does not work</source>
         <translation>此模型选择无效</translation>
     </message>
