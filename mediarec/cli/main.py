@@ -319,6 +319,8 @@ def cmd_show(library, args) -> int:
         return 0
     print(f"{details['title']}  ({details['kind']}, {clock(details['duration'] or 0)})")
     print(f"  {details['path']}")
+    if details["metadata"].get("truncated"):
+        print(f"  truncated: holds {clock(details['duration'] or 0)} of a declared {clock(details['metadata'].get('declared_duration') or 0)}")
     for key in ("artist", "album", "date", "genre"):
         if details["metadata"].get(key):
             print(f"  {key}: {details['metadata'][key]}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import av
 import av.error
@@ -29,6 +29,48 @@ def decode_audio(
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(chunks)
+
+
+# Indexing reads long files in blocks of this many seconds, so memory does not grow with a file's length.
+BLOCK_SECONDS = 600.0
+
+
+def iter_audio_blocks(
+    path: str | os.PathLike[str],
+    *,
+    sample_rate: int = 16000,
+    block_seconds: float = BLOCK_SECONDS,
+    overlap_seconds: float = 0.0,
+    max_seconds: float | None = None,
+) -> Generator[tuple[float, np.ndarray], None, None]:
+    """The first audio stream as (start_seconds, float32 mono samples) blocks of at most ``block_seconds``.
+
+    Each block after the first begins ``overlap_seconds`` before the previous one ended. Blocks hold only samples
+    that decoded, so a header that declares hours allocates nothing for them; a file shorter than one block is
+    one block equal to ``decode_audio``. At most two blocks are alive at once (the one yielded and the next).
+    """
+    block = max(1, round(block_seconds * sample_rate))
+    overlap = round(overlap_seconds * sample_rate)
+    if not 0 <= overlap < block:
+        raise ValueError("overlap_seconds must be at least 0 and shorter than block_seconds")
+    buffer = np.empty(block, dtype=np.float32)
+    filled = 0
+    start = 0  # the sample of the file that buffer[0] holds
+    for chunk in iter_audio(path, sample_rate=sample_rate, max_seconds=max_seconds):
+        position = 0
+        while position < len(chunk):
+            take = min(block - filled, len(chunk) - position)
+            buffer[filled : filled + take] = chunk[position : position + take]
+            filled += take
+            position += take
+            if filled == block:
+                full, buffer = buffer, np.empty(block, dtype=np.float32)
+                buffer[:overlap] = full[block - overlap :]
+                yield start / sample_rate, full
+                start += block - overlap
+                filled = overlap
+    if filled > overlap or (start == 0 and filled > 0):  # the tail holds samples no block has yielded
+        yield start / sample_rate, buffer[:filled].copy()
 
 
 def iter_audio(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -59,6 +60,8 @@ class MediaInfo:
     genre: str | None
     tags: dict[str, str] = field(default_factory=dict)
     cover_art: bool = False
+    # What the header says, when it says more than FFmpeg reports (a WAV's data size: FFmpeg clamps it to the file).
+    declared_duration: float | None = None
 
 
 def probe(path: str | os.PathLike[str]) -> MediaInfo:
@@ -81,7 +84,9 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             duration = _scan_duration(path)
         if duration <= 0:
             raise MediaError(path, CORRUPT, "no decodable duration")
-        return _media_info(path, container, video, audio, duration)
+        info = _media_info(path, container, video, audio, duration)
+        declared = _wav_declared_seconds(path) if container.format.name == "wav" else None
+        return replace(info, declared_duration=declared) if declared and declared > duration else info
 
 
 @contextmanager
@@ -230,6 +235,26 @@ def _scan_duration(path: str | os.PathLike[str]) -> float:
         except av.error.FFmpegError as error:
             raise MediaError(path, CORRUPT, _ffmpeg_reason(error)) from error
     return end
+
+
+def _wav_declared_seconds(path: str | os.PathLike[str]) -> float | None:
+    """The length a RIFF/WAVE header declares (its data chunk's size over its byte rate); None when unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    byte_rate, at = 0, 12
+    while at + 8 <= len(head):
+        chunk, size = head[at : at + 4], struct.unpack_from("<I", head, at + 4)[0]
+        if chunk == b"fmt " and at + 16 <= len(head):
+            byte_rate = struct.unpack_from("<I", head, at + 16)[0]
+        elif chunk == b"data":
+            return size / byte_rate if byte_rate > 0 else None
+        at += 8 + size + (size & 1)
+    return None
 
 
 def _media_info(

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -35,7 +35,7 @@ from mediarec.index.lock import IndexerLock
 from mediarec.index.records import ItemIndexResult, ItemRecord, NewSegment, TranscriptLine
 from mediarec.index.sqlite_driver import StorageError
 from mediarec.index.store import LibraryStore
-from mediarec.media.audio import decode_audio
+from mediarec.media.audio import BLOCK_SECONDS, iter_audio_blocks
 from mediarec.media.errors import (
     CANNOT_WRITE,
     CORRUPT_HEADER,
@@ -58,6 +58,7 @@ from mediarec.models.base import (
     SpeechTranscriber,
     TextEncoder,
     Transcript,
+    TranscriptSegment,
 )
 from mediarec.models.clip import OpenClipEncoder
 from mediarec.models.model_set import ModelSet, speech_space_model_id
@@ -103,7 +104,10 @@ class _Decoded:
     item: ItemRecord
     info: MediaInfo | None = None
     visual: VisualSummary | None = None
-    audio: np.ndarray | None = None
+    audio: np.ndarray | None = None  # the whole track, or the first block of a track longer than one
+    audio_rest: Iterator[tuple[float, np.ndarray]] | None = None  # the blocks after the first (a long track)
+    declared: float | None = None  # the duration the header declared, when decoding ends long before it
+    held_audio_seconds: float | None = None  # a long track's decoded length, known once its blocks are encoded
     thumbnails: list[str] = field(default_factory=list)
     error: Exception | None = None
 
@@ -119,6 +123,8 @@ _ENVIRONMENT_ERRORS = (ModelError, StorageError, ConfigError, MediarecError)
 _ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENOMEM})
 # A file that declares this much more than it holds (and more than twice it) is truncated or lies in its header.
 _MISSING_SECONDS = 120.0
+# Consecutive audio blocks of a long track share this much sound, so a word cut by a block's end is heard whole.
+_BLOCK_OVERLAP_SECONDS = 1.0
 
 
 class Indexer:
@@ -316,8 +322,9 @@ class Indexer:
                     )
                     decoded.thumbnails = self._save_thumbnails(item, decoded.visual)
                 if decoded.info.has_audio:
-                    decoded.audio = decode_audio(item.path)
-                _require_declared_length(item.path, decoded)
+                    decoded.audio, decoded.audio_rest = _first_audio_block(item.path)
+                if decoded.audio_rest is None:  # a long track's length is known once its blocks are encoded
+                    _check_declared_length(item.path, decoded)
             except Exception as error:  # one odd file must not stop the library: _index_one tells which kind it is
                 decoded.error = error
         return decoded
@@ -374,7 +381,18 @@ class Indexer:
             segments += frame_segments
             encoder = self.models.get("image_text")
             encoded_by["frame"] = (encoder.model_id, encoder.dim)
-        if decoded.audio is not None and len(decoded.audio) > 0:
+        heard_audio: np.ndarray | None = decoded.audio
+        if decoded.audio_rest is not None:  # longer than one block: encoded block by block, never held whole
+            audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = self._encode_audio_blocks(decoded)
+            _check_declared_length(decoded.item.path, decoded)
+            if transcript is not None:
+                speech_segments, blocks["speech"] = self._speech_segments(transcript)
+                segments += speech_segments
+                encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
+            segments += audio_segments
+            encoder = self.models.get("audio")
+            encoded_by["audio"] = (encoder.model_id, encoder.dim)
+        elif decoded.audio is not None and len(decoded.audio) > 0:
             # Sounds first: their speech scores decide what the transcriber hears (understand.speech_gate).
             audio_segments, blocks["audio"], audio_scores = self._encode_audio(decoded.audio)
             if self.settings.transcribe:
@@ -387,9 +405,11 @@ class Indexer:
         layout = self._fusion_layout(encoded_by)
         item_vector = fuse_item_vector(layout, blocks)
         metadata = _metadata(decoded.info, decoded.item)
+        if decoded.declared is not None:  # indexed for what it holds; the header promised more
+            metadata.update(truncated=True, declared_duration=decoded.declared)
         with self._timed("tagging"):  # tags from what was just computed: no decoding, few encoder calls
             understood = describe_item(
-                self.models, display_text(decoded.item.path), metadata, segments, transcript, audio_scores, decoded.audio
+                self.models, display_text(decoded.item.path), metadata, segments, transcript, audio_scores, heard_audio
             )
         return ItemIndexResult(
             metadata={**metadata, **understood.metadata},
@@ -429,16 +449,88 @@ class Indexer:
             return Transcript(language=None, language_probability=0.0, segments=()), [], None
         with self._timed("transcriber"):
             transcript = self._transcriber().transcribe(heard)
+        return (transcript, *self._speech_segments(transcript))
+
+    def _speech_segments(self, transcript: Transcript) -> tuple[list[NewSegment], np.ndarray | None]:
         chunks = chunk_transcript(transcript, self.settings.speech_chunk_seconds)
         if not chunks:
-            return transcript, [], None
+            return [], None
         with self._timed("text_encoder"):
             vectors = self._text().encode_passages([text for _, _, text in chunks])
         segments = [
             NewSegment("speech", start, end, vector, text)
             for (start, end, text), vector in zip(chunks, vectors, strict=True)
         ]
-        return transcript, segments, modality_block(vectors)
+        return segments, modality_block(vectors)
+
+    def _encode_audio_blocks(
+        self, decoded: _Decoded
+    ) -> tuple[list[NewSegment], np.ndarray | None, AudioScores | None, Transcript | None, np.ndarray | None]:
+        """A track longer than one block, one block at a time: the audio model's windows are independent (each
+        block's are shifted by its start; those the previous block already covered are dropped), and the transcriber
+        hears each block's gated speech (segments shifted by the block's start; one repeated in the overlap is
+        dropped). Returns the audio segments, block and scores, the transcript (None when not transcribing) and a
+        stand-in for the track that holds each window's loudness (_WindowLevels), for the item's audio shares."""
+        encoder = self._audio()
+        first = decoded.audio if decoded.audio is not None else np.zeros(0, dtype=np.float32)
+        rest = decoded.audio_rest if decoded.audio_rest is not None else iter(())
+        decoded.audio, decoded.audio_rest = None, None  # each block is let go once encoded
+        starts: list[np.ndarray] = []
+        pooled = _PooledWindows(self.settings.audio_window_seconds)  # the window vectors, pooled as they come
+        scores: list[np.ndarray] = []
+        levels: list[np.ndarray] = []
+        names: tuple[str, ...] = ()
+        spoken: list[TranscriptSegment] = []
+        language, probability = None, 0.0
+        held = 0
+        last_start = -np.inf
+        chained = _chain_first(first, rest)
+        del first  # the chain holds the first block until it is encoded, then lets it go
+        try:
+            for block_start, samples in chained:
+                held = round(block_start * 16000) + len(samples)
+                with self._timed("audio_encoder"):
+                    block_starts, block_vectors, block_scores, names = encoder.embed_and_tag(samples)
+                if len(block_vectors) == 0:
+                    continue
+                analysis = AudioScores(
+                    block_starts, block_scores, names, encoder.window_seconds, encoder.exclusive_scores
+                )
+                keep = block_starts + block_start >= last_start + encoder.window_seconds / 2 - 1e-6
+                starts.append(block_starts[keep] + block_start)
+                pooled.add(starts[-1], block_vectors[keep])
+                scores.append(block_scores[keep])
+                levels.append(_window_rms(samples, block_starts[keep], encoder.window_seconds))
+                if len(starts[-1]):
+                    last_start = float(starts[-1][-1])
+                if self.settings.transcribe:
+                    heard = gated_audio(samples, analysis)
+                    if heard is None:
+                        continue
+                    with self._timed("transcriber"):
+                        part = self._transcriber().transcribe(heard)
+                    if language is None or (not spoken and part.segments):
+                        language, probability = part.language, part.language_probability
+                    for segment in part.segments:
+                        start, end = segment.start + block_start, segment.end + block_start
+                        if spoken and (start + end) / 2 < spoken[-1].end:  # heard again in the overlap
+                            continue
+                        spoken.append(TranscriptSegment(start, end, segment.text))
+        finally:
+            close = getattr(rest, "close", None)
+            if close is not None:
+                close()
+        transcript = Transcript(language, probability, tuple(spoken)) if self.settings.transcribe else None
+        decoded.held_audio_seconds = held / 16000.0
+        if not starts or sum(len(part) for part in starts) == 0:
+            return [], None, None, transcript, None
+        all_starts = np.concatenate(starts)
+        audio_scores = AudioScores(
+            all_starts, np.concatenate(scores), names, encoder.window_seconds, encoder.exclusive_scores
+        )
+        segments = [NewSegment("audio", start, end, vector) for start, end, vector in pooled.windows(held / 16000.0)]
+        track = cast(np.ndarray, _WindowLevels(all_starts, np.concatenate(levels), held))
+        return segments, pooled.mean(), audio_scores, transcript, track
 
     def _encode_audio(
         self, audio: np.ndarray
@@ -503,17 +595,110 @@ def _require_plausible_header(path: str, info: MediaInfo) -> None:
         raise MediaError(path, CORRUPT_HEADER, f"a sample rate of {rate} Hz")
 
 
-def _require_declared_length(path: str, decoded: _Decoded) -> None:
-    """A file whose streams end long before the length its header declares is cut off (or its header lies)."""
+def _check_declared_length(path: str, decoded: _Decoded) -> None:
+    """A file whose streams end long before the length its header declares is cut off (or its header lies): it is
+    indexed for what it holds, with the decoded length as its duration and the declared one kept (decoded.declared).
+    One that holds nothing is truncated."""
     if decoded.info is None:
         return
-    held = max(
-        decoded.visual.duration if decoded.visual is not None else 0.0,
-        len(decoded.audio) / 16000.0 if decoded.audio is not None else 0.0,
-    )
-    declared = decoded.info.duration
+    audio_seconds = decoded.held_audio_seconds
+    if audio_seconds is None:
+        audio_seconds = len(decoded.audio) / 16000.0 if decoded.audio is not None else 0.0
+    held = max(decoded.visual.duration if decoded.visual is not None else 0.0, audio_seconds)
+    declared = max(decoded.info.duration, decoded.info.declared_duration or 0.0)
     if declared > 2 * held and declared - held > _MISSING_SECONDS:
-        raise MediaError(path, TRUNCATED, f"ends at {clock(held)} of a declared {clock(declared)}")
+        if held <= 0:
+            raise MediaError(path, TRUNCATED, f"ends at {clock(held)} of a declared {clock(declared)}")
+        decoded.declared = declared
+        decoded.info = replace(decoded.info, duration=held)
+
+
+def _first_audio_block(path: str) -> tuple[np.ndarray, Iterator[tuple[float, np.ndarray]] | None]:
+    """The first block of the audio and, when the track is longer than one block, the blocks still to decode."""
+    blocks = iter_audio_blocks(path, block_seconds=BLOCK_SECONDS, overlap_seconds=_BLOCK_OVERLAP_SECONDS)
+    first = next(blocks, None)
+    if first is None:
+        return np.zeros(0, dtype=np.float32), None
+    if len(first[1]) < round(BLOCK_SECONDS * 16000):  # the whole track: the same samples decode_audio gives
+        blocks.close()
+        return first[1], None
+    return first[1], blocks
+
+
+def _chain_first(
+    first: np.ndarray, rest: Iterator[tuple[float, np.ndarray]]
+) -> Iterator[tuple[float, np.ndarray]]:
+    yield 0.0, first
+    del first
+    yield from rest
+
+
+def _window_rms(samples: np.ndarray, starts: np.ndarray, window_seconds: float) -> np.ndarray:
+    """Each window's RMS level, read as understand.audio_tags reads a track (its first sample, window_seconds long)."""
+    length = max(1, round(window_seconds * 16000))
+    levels = []
+    for start in starts:
+        first = int(round(float(start) * 16000))
+        piece = np.asarray(samples[first : first + length], dtype=np.float64)
+        levels.append(float(np.sqrt(np.mean(piece**2))) if piece.size else 0.0)
+    return np.array(levels)
+
+
+class _PooledWindows:
+    """pool_windows and modality_block of a long track's window vectors, summed as the blocks come, so the vectors
+    of every 0.48 s window (1024 floats each: 300 MB in 10 hours) are never all kept."""
+
+    def __init__(self, window: float):
+        self._window = window
+        self._sums: dict[int, np.ndarray] = {}
+        self._counts: dict[int, int] = {}
+        self._total: np.ndarray | None = None
+        self._count = 0
+
+    def add(self, starts: np.ndarray, vectors: np.ndarray) -> None:
+        if len(vectors) == 0:
+            return
+        vectors = np.asarray(vectors, dtype=np.float64)
+        bucket_of = np.floor(np.asarray(starts) / self._window).astype(int)
+        for bucket in np.unique(bucket_of):
+            members = vectors[bucket_of == bucket]
+            key = int(bucket)
+            self._sums[key] = self._sums.get(key, 0.0) + members.sum(axis=0)
+            self._counts[key] = self._counts.get(key, 0) + len(members)
+        self._total = vectors.sum(axis=0) if self._total is None else self._total + vectors.sum(axis=0)
+        self._count += len(vectors)
+
+    def windows(self, duration: float) -> list[tuple[float, float, np.ndarray]]:
+        pooled = []
+        for bucket in sorted(self._sums):
+            start = float(bucket * self._window)
+            mean = (self._sums[bucket] / self._counts[bucket]).astype(np.float32)
+            pooled.append((start, min(duration, start + self._window), normalise(mean)))
+        return pooled
+
+    def mean(self) -> np.ndarray | None:
+        if self._total is None or self._count == 0:
+            return None
+        return normalise((self._total / self._count).astype(np.float32))
+
+
+class _WindowLevels:
+    """Stands in for a long track where only each audio window's loudness is read (understand.audio_tags reads
+    track[first : first + length] at each window's first sample): that slice holds the window's RMS level, constant,
+    so the level read back is the one measured on the block and the track itself is never kept."""
+
+    def __init__(self, starts: np.ndarray, rms: np.ndarray, samples: int):
+        firsts = [int(round(float(start) * 16000)) for start in starts]
+        self._rms = dict(zip(firsts, (float(level) for level in rms), strict=True))
+        self._samples = samples
+
+    def __len__(self) -> int:
+        return self._samples
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        first = key.start or 0
+        stop = self._samples if key.stop is None else min(key.stop, self._samples)
+        return np.full(max(0, stop - first), self._rms.get(first, 0.0), dtype=np.float64)
 
 
 def chunk_transcript(transcript: Transcript, max_seconds: float) -> list[tuple[float, float, str]]:
