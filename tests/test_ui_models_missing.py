@@ -246,6 +246,8 @@ def test_the_offline_models_chosen_in_the_welcome_index_the_sample_library(qtbot
         window = session.window
         assert window.settings.profile == "offline"
         assert read_config_file(product.config_path)["profile"] == "offline"
+        # Nothing is indexed yet, but there are folders to index: the query helper starts at once.
+        qtbot.waitUntil(lambda: session.library._query_models is not None, timeout=30000)
         with qtbot.waitSignal(window.indexing.finished, timeout=240000) as finished:
             pass
         assert len(finished.args[0].indexed) >= 8 and not finished.args[0].failed

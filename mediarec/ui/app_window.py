@@ -202,8 +202,9 @@ class MainWindow(QMainWindow):
             self.show_welcome()
             return
         self.watcher.watch(folders)
-        # Load the search vectors and models now, so the first query does not wait seconds for them.
-        run_task(self.pools.search, setup.warm_up_search, self.library, owner=self)
+        # Load the search vectors and models now, so the first query does not wait seconds for them (even while
+        # nothing is indexed yet: with folders to index, the first search is near).
+        run_task(self.pools.search, setup.warm_up_search, self.library, empty_too=bool(folders), owner=self)
         self.indexing.start(folders)  # picks up what changed while the app was closed
 
     def shutdown(self) -> None:
@@ -332,7 +333,10 @@ class MainWindow(QMainWindow):
         for widget in (self.menuBar(), self.statusBar(), self.details, *self.findChildren(QToolBar)):
             widget.setVisible(not fullscreen)
         if fullscreen:
+            self._model_help_shown = self.model_help.isVisible()
             self.model_help.hide()
+        elif getattr(self, "_model_help_shown", False):
+            self.model_help.show()
         if fullscreen:
             self._was_maximized = self.isMaximized()
             self.showFullScreen()
