@@ -1,21 +1,24 @@
-"""Search: one retrieval per modality, calibrated, fused by rank, grouped per item with its best moments.
+"""Search: one retrieval per modality, hubness-corrected, calibrated to match probabilities, fused, thresholded,
+grouped per item with its best moments.
 
 Raw cosine similarities of different encoders live on different scales (a tiny CLIP's "match" may be 0.3, a
-sentence encoder's 0.7), and every modality returns *something* for every query. So each modality's scores are
-normalised against a cohort of unrelated queries (the z-score of the hit against the similarities that generic
-sentences reach in the same vector space), and only hits clearly above that chance level enter the rank fusion.
-A modality that has nothing to say about a query therefore stays silent instead of diluting the ranking.
+sentence encoder's 0.7), some vectors are close to every query (hubs), and every modality returns *something* for
+every query. So each candidate's similarity is normalised against the query bank (rank/calibration.py:
+a hub's high floor is divided out), each channel's normalised score becomes a match probability through a logistic
+fitted on development sets, an item's probability is its channels' fused (the best one, raised by agreeing
+others), and only items whose probability reaches the match threshold are returned. A query about something the
+library does not hold therefore returns nothing, and the score every hit carries is a confidence in [0, 1].
 
 Sounds are found two ways: through their tags (the heard channel, rank/tag_channel.py, always) and, when the audio
-model has a text tower (CLAP in the default profile), by comparing the query with the audio vectors themselves,
-cohort-gated like the seen and said channels. The two make one "audio" list (their own rank fusion), so that a
-sound counts once in the final fusion whichever audio model indexed it.
+model has a text tower (CLAP in the default profile), by comparing the query with the audio vectors themselves.
+The two are one "audio" channel in the fusion (the better of the two probabilities), so that a sound counts once
+whichever audio model indexed it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,43 +26,23 @@ import numpy as np
 from mediarec.index.records import ItemRecord, SegmentRecord, VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vector_index import VectorIndex
+from mediarec.rank.calibration import BankStatistics, SearchCalibration, query_bank, search_calibration
 from mediarec.rank.rank_fusion import reciprocal_rank_fusion
 from mediarec.rank.tag_channel import HeardHit, TagChannel
 
-# Sentences about nothing in particular, in both interface languages: the "chance level" of each vector space.
-COHORT_QUERIES = (
-    "a person talking about their day",
-    "an old building in the city",
-    "music playing in the background",
-    "people sitting around a table",
-    "a car driving on a road at night",
-    "the weather forecast for tomorrow",
-    "children playing in a park",
-    "a close-up of a face",
-    "a speech about economics",
-    "cooking dinner in the kitchen",
-    "a football match in a stadium",
-    "a quiet forest with birds",
-    "someone typing on a computer",
-    "an interview on television",
-    "a boat on the water",
-    "the history of ancient rome",
-    "a dog barking in the garden",
-    "snow falling on the mountains",
-    "a crowd applauding",
-    "instructions for assembling furniture",
-    "一个人在说话",
-    "城市里的老房子",
-    "晚上的新闻节目",
-    "公园里玩耍的孩子",
-)
-MIN_Z = 1.75  # measured on the test library: true hits z >= 2.1, unrelated modalities z <= 1.2
+# Sentences about nothing in particular, in both interface languages (resources/query_bank.txt): each vector's and
+# each tag name's "chance level".
+COHORT_QUERIES = query_bank()
+CALIBRATION = search_calibration()
+# Hits whose fused match probability is below this are not returned ("show weak matches" lowers it to the weak
+# threshold). Both were chosen with the channels' fit, on its part of the development queries; see the file.
+MATCH_THRESHOLD = CALIBRATION.threshold
+WEAK_MATCH_THRESHOLD = CALIBRATION.weak_threshold
+# A moment enters its channel's list only when its normalised score is above chance (the bank's mean) and its
+# probability is not negligible; this keeps the lists short, the threshold decides what is shown.
+MIN_Z = 0.0
+MIN_MOMENT_PROBABILITY = 0.01
 CANDIDATES_PER_MODALITY = 200
-# "audio" is the heard channel (rank/tag_channel.py), merged with the audio-text channel when there is one. Tags
-# only speak when a tag name is >= 3.9 cohort standard deviations from chance (the seen and said channels open at
-# 1.75), so the list counts as much as theirs; 1.5 scored higher still on the dev set's sound queries (YAMNet), but
-# would let a near-threshold tag outvote a seen or said hit. Not measured with CLAP's audio-text channel.
-MODALITY_WEIGHTS: Mapping[str, float] = {"frame": 1.0, "speech": 1.0, "text": 0.7, "audio": 1.0}
 RRF_K = 60.0
 
 
@@ -68,16 +51,18 @@ class Moment:
     start: float
     end: float
     modality: str  # "frame" (seen), "speech" (said), "audio" (heard), "text" (title, tag or exact words)
-    similarity: float
-    z: float
+    similarity: float  # the raw cosine (1.0 for exact words)
+    z: float  # the normalised score (hubness-corrected), or bm25 for exact words
     snippet: str | None = None
     thumbnail: str | None = None
+    score: float = 0.0  # the match probability of this moment in its channel
 
     def to_json(self) -> dict:
         return {
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "modality": self.modality,
+            "score": round(self.score, 4),
             "similarity": round(self.similarity, 4),
             "snippet": self.snippet,
             "thumbnail": self.thumbnail,
@@ -87,7 +72,7 @@ class Moment:
 @dataclass(frozen=True)
 class SearchHit:
     item: ItemRecord
-    score: float
+    score: float  # the fused match probability, in [0, 1]
     moments: tuple[Moment, ...]
 
     @property
@@ -111,15 +96,6 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    mean: float
-    std: float
-
-    def z(self, similarity: float) -> float:
-        return (similarity - self.mean) / self.std
-
-
-@dataclass(frozen=True)
 class QueryChannel:
     """How to search one modality: its vector space and how to embed a query into it."""
 
@@ -132,6 +108,11 @@ class QueryChannel:
 class _Candidate:
     item_id: int
     moments: list[Moment] = field(default_factory=list)
+    channels: dict[str, float] = field(default_factory=dict)  # channel -> best probability
+
+    def add(self, channel: str, moment: Moment) -> None:
+        self.moments.append(moment)
+        self.channels[channel] = max(self.channels.get(channel, 0.0), moment.score)
 
 
 class SearchEngine:
@@ -140,63 +121,80 @@ class SearchEngine:
         store: LibraryStore,
         channels: Callable[[], list[QueryChannel]],
         tag_channel: Callable[[], TagChannel | None] | None = None,
+        calibration: SearchCalibration | None = None,
     ):
         self.store = store
         self._channels = channels
         self._tag_channel = tag_channel
-        self._calibrations: dict[tuple[int, int], Calibration] = {}
+        self.calibration = calibration if calibration is not None else CALIBRATION
+        self.bank = BankStatistics(store, COHORT_QUERIES)
         self._indexes: dict[int, VectorIndex] = {}
         self._lock = threading.Lock()
 
-    def search(self, query: str, limit: int = 10, allowed_items: set[int] | None = None) -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        allowed_items: set[int] | None = None,
+        min_score: float | None = None,
+    ) -> list[SearchHit]:
+        """Items whose fused match probability reaches ``min_score`` (the match threshold unless given), most
+        probable first."""
         query = query.strip()
         if not query:
             return []
-        ranked_lists: dict[str, list[int]] = {}
+        threshold = MATCH_THRESHOLD if min_score is None else min_score
+        floor = min(MIN_MOMENT_PROBABILITY, threshold)  # a moment that cannot matter at this threshold is dropped
         candidates: dict[int, _Candidate] = {}
         for channel in self._channels():
-            moments = self._retrieve(channel, query)
-            ranked_lists[channel.modality] = self._collect(moments, candidates, allowed_items)
-        ranked_lists["text"] = self._collect(self._exact_words(query), candidates, allowed_items)
-        heard = self._collect_heard(self._heard(query, allowed_items), candidates)
-        ranked_lists["audio"] = merge_ranked(ranked_lists.get("audio", []), heard)
-        fused = reciprocal_rank_fusion(ranked_lists, MODALITY_WEIGHTS, RRF_K)
-        items = self.store.items_by_ids(list(fused))
+            self._collect(channel.modality, self._retrieve(channel, query, floor), candidates, allowed_items)
+        self._collect("text", self._exact_words(query), candidates, allowed_items)
+        self._collect("audio", self._heard(query, allowed_items), candidates, None)
+        scores = {item_id: self.calibration.fuse(c.channels.values()) for item_id, c in candidates.items()}
+        passing = [item_id for item_id, score in scores.items() if score >= threshold]
+        items = self.store.items_by_ids(passing)
         hits = []
-        for item_id, score in fused.items():
+        for item_id in passing:
             item = items.get(item_id)
             if item is None or item.status != "indexed":
                 continue
-            moments = sorted(candidates[item_id].moments, key=lambda moment: -moment.z)[:3]
-            hits.append(SearchHit(item, score * (RRF_K + 1), tuple(moments)))
-        hits.sort(key=lambda hit: (-hit.score, -hit.best.z))
+            moments = sorted(candidates[item_id].moments, key=lambda moment: (-moment.score, -moment.z))[:3]
+            hits.append(SearchHit(item, scores[item_id], tuple(moments)))
+        hits.sort(key=lambda hit: (-hit.score, -hit.best.score, hit.item.id))
         return hits[:limit]
+
+    def at_threshold(self, min_score: float) -> ThresholdedSearch:
+        """This engine with another match threshold (``search_with_filters`` calls ``search(query, limit, ...)``)."""
+        return ThresholdedSearch(self, min_score)
+
+    def channel_moments(self, query: str) -> dict[str, list[tuple[int, Moment]]]:
+        """Every channel's moments for a query before fusion, none left out by the gates (what
+        benchmarks/calibrate_search.py fits on)."""
+        moments = {channel.modality: self._retrieve(channel, query, None) for channel in self._channels()}
+        moments["text"] = self._exact_words(query)
+        moments["tags"] = self._heard(query, None, 0.0)
+        return moments
 
     @staticmethod
     def _collect(
-        moments: list[tuple[int, Moment]], candidates: dict[int, _Candidate], allowed_items: set[int] | None
-    ) -> list[int]:
-        """Add moments to their items; return the items ranked by their best moment in this list."""
-        ranked: list[int] = []
-        for item_id, moment in sorted(moments, key=lambda pair: -pair[1].z):
-            if allowed_items is not None and item_id not in allowed_items:
-                continue
-            candidates.setdefault(item_id, _Candidate(item_id)).moments.append(moment)
-            if item_id not in ranked:
-                ranked.append(item_id)
-        return ranked
+        channel: str,
+        moments: list[tuple[int, Moment]],
+        candidates: dict[int, _Candidate],
+        allowed_items: set[int] | None,
+    ) -> None:
+        for item_id, moment in moments:
+            if allowed_items is None or item_id in allowed_items:
+                candidates.setdefault(item_id, _Candidate(item_id)).add(channel, moment)
 
-    @staticmethod
-    def _collect_heard(hits: list[HeardHit], candidates: dict[int, _Candidate]) -> list[int]:
-        """The heard channel ranks by similarity x tag score (already in order), not by z alone."""
-        for hit in hits:
-            moment = Moment(hit.start, hit.end, hit.modality, hit.similarity, hit.z, hit.snippet)
-            candidates.setdefault(hit.item_id, _Candidate(hit.item_id)).moments.append(moment)
-        return [hit.item_id for hit in hits]
-
-    def _heard(self, query: str, allowed_items: set[int] | None) -> list[HeardHit]:
+    def _heard(
+        self, query: str, allowed_items: set[int] | None, min_probability: float | None = None
+    ) -> list[tuple[int, Moment]]:
+        """The heard channel's moments; tag names count from the channel's own floor unless told otherwise."""
         channel = self._tag_channel() if self._tag_channel is not None else None
-        return channel.search(query, allowed_items) if channel is not None else []
+        if channel is None:
+            return []
+        hits = channel.search(query, allowed_items, min_probability=min_probability)
+        return [(hit.item_id, _heard_moment(hit)) for hit in hits]
 
     def warm(self, space: VectorSpace) -> int:
         """Load a space's in-memory copy ahead of the first query; returns its size."""
@@ -208,37 +206,25 @@ class SearchEngine:
                 self._indexes[space.id] = VectorIndex(self.store, space)
             return self._indexes[space.id]
 
-    def _retrieve(self, channel: QueryChannel, query: str) -> list[tuple[int, Moment]]:
+    def _retrieve(self, channel: QueryChannel, query: str, floor: float | None) -> list[tuple[int, Moment]]:
+        """The channel's moments for the query: those above chance (``MIN_Z``) whose probability reaches
+        ``floor``; every candidate when ``floor`` is None."""
         index = self._index(channel.space)
-        size = index.size()
-        if size == 0:
+        if index.size() == 0:
             return []
         query_vector = channel.embed([query])[0]
-        calibration = self._calibration(channel, index, size)
         hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
+        zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits)
+        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs))
         segments = self.store.segments([rowid for rowid, _, _ in hits])
         moments = []
-        for rowid, item_id, similarity in hits:
-            z = calibration.z(similarity)
+        for (rowid, item_id, similarity), z, probability in zip(hits, zs, probabilities, strict=True):
             segment = segments.get(rowid)
-            if z < MIN_Z or segment is None:
+            if segment is None or (floor is not None and (z < MIN_Z or probability < floor)):
                 continue
-            moments.append((item_id, _moment(segment, channel.modality, similarity, z)))
+            moment = _moment(segment, channel.modality, similarity, float(z), float(probability))
+            moments.append((item_id, moment))
         return moments
-
-    def _calibration(self, channel: QueryChannel, index: VectorIndex, size: int) -> Calibration:
-        # Recomputed when the space has grown or shrunk by a quarter since it was last measured.
-        key = (channel.space.id, int(np.log(size + 1) / np.log(1.25)))
-        with self._lock:
-            cached = self._calibrations.get(key)
-        if cached is not None:
-            return cached
-        sample = index.sample(2000)
-        similarities = channel.embed(list(COHORT_QUERIES)) @ sample.T
-        calibration = Calibration(float(similarities.mean()), max(float(similarities.std()), 0.02))
-        with self._lock:
-            self._calibrations[key] = calibration
-        return calibration
 
     def _exact_words(self, query: str) -> list[tuple[int, Moment]]:
         matches = self.store.text_search(query, limit=100)
@@ -248,13 +234,22 @@ class SearchEngine:
         moments = []
         for item_id, segment_id, field_name, bm25 in matches:
             segment = segments.get(segment_id) if segment_id is not None else None
-            # bm25 is unbounded; map it into the z range of a clear semantic hit so ties break sensibly.
-            z = MIN_Z + float(bm25)
+            probability = float(self.calibration.probability("text", float(bm25)))
             if segment is not None:  # words spoken at a known moment
-                moments.append((item_id, _moment(segment, segment.modality, 1.0, z)))
+                moments.append((item_id, _moment(segment, segment.modality, 1.0, float(bm25), probability)))
             else:
-                moments.append((item_id, Moment(0.0, 0.0, "text", 1.0, z, f"{field_name}: {query}")))
+                snippet = f"{field_name}: {query}"
+                moments.append((item_id, Moment(0.0, 0.0, "text", 1.0, float(bm25), snippet, None, probability)))
         return moments
+
+
+@dataclass(frozen=True)
+class ThresholdedSearch:
+    engine: SearchEngine
+    min_score: float
+
+    def search(self, query: str, limit: int = 10, allowed_items: set[int] | None = None) -> list[SearchHit]:
+        return self.engine.search(query, limit, allowed_items, min_score=self.min_score)
 
 
 def merge_ranked(*ranked: list[int]) -> list[int]:
@@ -264,12 +259,18 @@ def merge_ranked(*ranked: list[int]) -> list[int]:
     if len(present) <= 1:
         return list(present[0]) if present else []
     fused = reciprocal_rank_fusion({str(index): items for index, items in enumerate(present)}, None, RRF_K)
-    first_rank = {}
+    first_rank: dict[int, int] = {}
     for items in present:
         for rank, item in enumerate(items):
             first_rank[item] = min(rank, first_rank.get(item, rank))
     return sorted(fused, key=lambda item: (-fused[item], first_rank[item], item))
 
 
-def _moment(segment: SegmentRecord, modality: str, similarity: float, z: float) -> Moment:
-    return Moment(segment.start, segment.end, modality, similarity, z, segment.text, segment.thumbnail)
+def _moment(segment: SegmentRecord, modality: str, similarity: float, z: float, probability: float) -> Moment:
+    return Moment(
+        segment.start, segment.end, modality, similarity, z, segment.text, segment.thumbnail, probability
+    )
+
+
+def _heard_moment(hit: HeardHit) -> Moment:
+    return Moment(hit.start, hit.end, hit.modality, hit.similarity, hit.z, hit.snippet, None, hit.probability)

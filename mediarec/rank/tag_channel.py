@@ -6,19 +6,20 @@ vectors, and the exact-words channel needs every query word inside one tag. But 
 With CLAP (the default profile) the query is also compared with the audio vectors (rank/search.py); this channel
 stays beside it, since the text encoder is multilingual and CLAP's text tower reads English only.
 
-Calibration is the same as for the vector channels: the query-tag similarity is turned into a z-score against
-the similarities that the unrelated cohort sentences reach with the same tag names, and only tags clearly above
-that chance level (``MIN_TAG_Z``) match. An item's strength is its best matching tag's similarity times the
-tag's score (how sure the tagger was), so a confident "bark" beats a faint one; its moment is where that tag
-was heard (the tag's stored span, else the whole item) and its snippet names the tags that matched.
+Calibration is the same as for the vector channels (rank/calibration.py): the query-tag similarity is normalised
+against how each tag name scores with the bank of unrelated queries (so a name close to everything, like "speech"
+or "music", needs more to match), and a logistic fitted on the development sets turns that into the probability
+that the name matches.
+An item's probability is its best name's probability times the tag's score (how sure the tagger was), so a
+confident "bark" beats a faint one; its moment is where that tag was heard (the tag's stored span, else the whole
+item) and its snippet names the tags that matched.
 
-Tag-name vectors are cached per (text model, tag name) in memory, so a search embeds only the query; the
-calibration is cached per (text model, set of tag names) and measured again when the library's tags change.
+Tag-name vectors and their bank statistics are cached per (text model, tag name) in memory, so a search embeds
+only the query; a new tag name costs one embedding and its similarities to the bank.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,10 +28,19 @@ import numpy as np
 
 from mediarec.index.records import APPLIED_TAG_SCORE
 from mediarec.index.store import LibraryStore
+from mediarec.rank.calibration import (
+    SearchCalibration,
+    bank_similarities,
+    cohort_of,
+    cohort_z,
+    search_calibration,
+)
 
 # Tag sources searched through this channel, and the modality their moments report.
 TAG_MODALITIES = {"audio": "audio"}
-MIN_TAG_Z = 3.9  # dev set (64 tag names): true tag matches z >= 4.1, best unrelated tag z <= 3.6
+# A name matches when its calibrated probability reaches this (the search's own threshold then applies to the
+# fused probability; this only keeps hopeless names out of the snippets and the lists).
+MIN_TAG_PROBABILITY = 0.05
 MAX_SNIPPET_TAGS = 3
 SNIPPET_PREFIX = {"audio": "sounds like"}
 
@@ -49,11 +59,12 @@ class StoredTag:
 
 @dataclass(frozen=True)
 class TagMatch:
-    """A tag name that matches the query: its raw cosine similarity and its calibrated z-score."""
+    """A tag name that matches the query: its raw cosine similarity, normalised score and match probability."""
 
     name: str
     similarity: float
     z: float
+    probability: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class HeardHit:
     z: float
     source: str
     names: tuple[str, ...]
+    probability: float = 0.0  # the best tag's match probability x its tag score
 
     @property
     def modality(self) -> str:
@@ -79,21 +91,14 @@ class HeardHit:
         return f"{prefix}: " + ", ".join(_display(name) for name in self.names[:MAX_SNIPPET_TAGS])
 
 
-@dataclass(frozen=True)
-class TagCalibration:
-    mean: float
-    std: float
-
-    def z(self, similarities: np.ndarray) -> np.ndarray:
-        return (similarities - self.mean) / self.std
-
-
 class TagVectorCache:
-    """Text vectors of tag names, per text model; thread-safe, shared by every search of a library."""
+    """Text vectors of tag names and their similarity to the query bank, per text model; thread-safe, shared by
+    every search of a library."""
 
     def __init__(self) -> None:
         self._vectors: dict[tuple[str, str], np.ndarray] = {}
-        self._calibrations: dict[tuple[str, str], TagCalibration] = {}
+        self._bank_rows: dict[tuple[str, str], np.ndarray] = {}
+        self._banks: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self._lock = threading.Lock()
 
     def vectors(
@@ -110,17 +115,33 @@ class TagVectorCache:
         with self._lock:
             return np.stack([self._vectors[(model_id, name)] for name in names])
 
-    def calibration(
-        self, model_id: str, names: Sequence[str], measure: Callable[[], TagCalibration]
-    ) -> TagCalibration:
-        key = (model_id, _digest(names))
+    def bank(
+        self, model_id: str, queries: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+    ) -> np.ndarray:
+        """The query bank embedded once per text model."""
+        key = (model_id, tuple(queries))
         with self._lock:
-            cached = self._calibrations.get(key)
+            cached = self._banks.get(key)
         if cached is None:
-            cached = measure()
+            cached = np.asarray(encode(list(queries)), dtype=np.float32)
             with self._lock:
-                self._calibrations[key] = cached
+                self._banks[key] = cached
         return cached
+
+    def bank_rows(
+        self, model_id: str, names: Sequence[str], vectors: np.ndarray, bank: np.ndarray
+    ) -> np.ndarray:
+        """[len(names), bank]: each name's similarity to every bank query (``vectors`` in the order of
+        ``names``)."""
+        with self._lock:
+            missing = [row for row, name in enumerate(names) if (model_id, name) not in self._bank_rows]
+        if missing:
+            rows = bank_similarities(bank, vectors[missing])
+            with self._lock:
+                for row, similarities in zip(missing, rows, strict=True):
+                    self._bank_rows[(model_id, names[row])] = similarities
+        with self._lock:
+            return np.stack([self._bank_rows[(model_id, name)] for name in names])
 
 
 class TagChannel:
@@ -136,7 +157,8 @@ class TagChannel:
         *,
         cache: TagVectorCache | None = None,
         sources: Iterable[str] = tuple(TAG_MODALITIES),
-        min_z: float = MIN_TAG_Z,
+        calibration: SearchCalibration | None = None,
+        min_probability: float = MIN_TAG_PROBABILITY,
     ):
         self.store = store
         self.model_id = model_id
@@ -145,14 +167,18 @@ class TagChannel:
         self.cohort = tuple(cohort)
         self.cache = cache if cache is not None else TagVectorCache()
         self.sources = tuple(sources)
-        self.min_z = min_z
+        self.calibration = calibration if calibration is not None else search_calibration()
+        self.min_probability = min_probability
 
-    def search(self, query: str, allowed_items: set[int] | None = None) -> list[HeardHit]:
-        """Items whose tags match the query, strongest first; [] when no tag is clearly above chance."""
+    def search(
+        self, query: str, allowed_items: set[int] | None = None, *, min_probability: float | None = None
+    ) -> list[HeardHit]:
+        """Items whose tags match the query, most probable first; [] when no tag name is likely to match (its
+        probability under ``min_probability``, the channel's own unless given)."""
         tags = self.stored_tags()
         if not tags or not query.strip():
             return []
-        matches = self.match(query, sorted({tag.name for tag in tags}))
+        matches = self.match(query, sorted({tag.name for tag in tags}), min_probability)
         if not matches:
             return []
         by_item: dict[int, list[tuple[float, StoredTag, TagMatch]]] = {}
@@ -162,19 +188,31 @@ class TagChannel:
                 continue
             by_item.setdefault(tag.item_id, []).append((match.similarity * tag.score, tag, match))
         hits = [_hit(item_id, found) for item_id, found in by_item.items()]
-        return sorted(hits, key=lambda hit: (-hit.strength, -hit.z, hit.item_id))
+        return sorted(hits, key=lambda hit: (-hit.probability, -hit.strength, hit.item_id))
 
-    def match(self, query: str, names: Sequence[str]) -> dict[str, TagMatch]:
-        """The tag names whose calibrated similarity to the query reaches ``min_z``."""
+    def match(
+        self, query: str, names: Sequence[str], min_probability: float | None = None
+    ) -> dict[str, TagMatch]:
+        """The tag names whose match probability for the query reaches ``min_probability``."""
+        floor = self.min_probability if min_probability is None else min_probability
         vectors = self.cache.vectors(self.model_id, names, self.encode_passages)
-        calibration = self.cache.calibration(self.model_id, names, lambda: self._calibrate(vectors))
-        similarities = vectors @ np.asarray(self.encode_queries([query])[0], dtype=np.float32)
-        zs = calibration.z(similarities)
+        query_vector = np.asarray(self.encode_queries([query])[0], dtype=np.float32)
+        similarities = vectors @ query_vector
+        zs = self.normalise(names, vectors, query_vector, similarities)
+        probabilities = self.calibration.probability("tags", zs)
         return {
-            name: TagMatch(name, float(similarity), float(z))
-            for name, similarity, z in zip(names, similarities, zs, strict=True)
-            if z >= self.min_z
+            name: TagMatch(name, float(similarity), float(z), float(probability))
+            for name, similarity, z, probability in zip(names, similarities, zs, probabilities, strict=True)
+            if probability >= floor
         }
+
+    def normalise(
+        self, names: Sequence[str], vectors: np.ndarray, query_vector: np.ndarray, similarities: np.ndarray
+    ) -> np.ndarray:
+        """z-scores against each name's own similarities to the bank queries nearest to the query."""
+        bank = self.cache.bank(self.model_id, self.cohort, self.encode_queries)
+        rows = self.cache.bank_rows(self.model_id, names, vectors, bank)
+        return cohort_z(similarities, rows, cohort_of(bank, query_vector))
 
     def stored_tags(self) -> list[StoredTag]:
         marks = ", ".join("?" for _ in self.sources)
@@ -188,22 +226,16 @@ class TagChannel:
         )
         return [StoredTag(int(i), name, source, float(score), s, e) for i, name, source, score, s, e in rows]
 
-    def _calibrate(self, vectors: np.ndarray) -> TagCalibration:
-        # Chance level: how close sentences about nothing in particular come to these tag names.
-        similarities = np.asarray(self.encode_queries(list(self.cohort)), dtype=np.float32) @ vectors.T
-        return TagCalibration(float(similarities.mean()), max(float(similarities.std()), 0.02))
-
 
 def _hit(item_id: int, found: list[tuple[float, StoredTag, TagMatch]]) -> HeardHit:
-    found.sort(key=lambda entry: (-entry[0], entry[1].name))
+    found.sort(key=lambda entry: (-entry[2].probability * entry[1].score, -entry[0], entry[1].name))
     strength, best, match = found[0]
     names = tuple(dict.fromkeys(tag.name for _, tag, _ in found))
-    return HeardHit(item_id, strength, best.start, best.end, match.similarity, match.z, best.source, names)
+    probability = match.probability * best.score
+    return HeardHit(
+        item_id, strength, best.start, best.end, match.similarity, match.z, best.source, names, probability
+    )
 
 
 def _display(name: str) -> str:
     return name[:1].upper() + name[1:]
-
-
-def _digest(names: Sequence[str]) -> str:
-    return hashlib.sha1("\n".join(sorted(names)).encode("utf-8")).hexdigest()

@@ -1,0 +1,469 @@
+"""Fit the calibration of search and "more like this" on the development sets, and report search on them.
+
+    .venv/bin/python benchmarks/calibrate_search.py --write       # fit, write resources/search_calibration.json,
+                                                                  # then report the search this tree now does
+    .venv/bin/python benchmarks/calibrate_search.py --report-only # only report (run it with PYTHONPATH pointing
+                                                                  # at another checkout to measure "before")
+
+Sets (``--manifest``, repeatable): devsets/messy/manifest.jsonl (benchmarks/devsets/build_messy_devset.py) and
+devsets/eval/manifest.jsonl (build_eval_devset.py) where they exist. Each is indexed into OUT/NAME/library with the
+offline profile (``--profile``), as `mediarec eval` does. A set without negative queries gets the ones in
+EXTRA_NEGATIVES (things neither set holds; none of them is in resources/query_bank.txt).
+
+Honesty rules: queries are split by a hash of their text; a third is held out, never fitted on, and every figure is
+reported for both parts. Items are split the same way for "more like this". What counts as a match when fitting
+comes from the manifests alone: the query's relevant items, items relevant together with one of them to another
+query (the same prompt in another language, a paraphrase's group), and for pictures an item whose labels name
+what a query "a X" asks for (a narrated talk drawn over a red circle *is* a red circle). The reports use the
+manifests' own relevance, through mediarec.evaluation.retrieval.evaluate_search.
+
+Fitting: per search channel, a logistic P(match | normalised score) on each query's ten best items of that channel
+(the decisions that matter are at the top); the fused-probability threshold is the one of THRESHOLDS that
+maximises, on the fitted queries, the mean of the negative queries' empty rate and the positive queries' R@5. "More
+like this": per modality, a logistic P(same group | similarity) on each item's ten most similar items; its cutoff
+(more alike than a random pair) is fixed, and its precision and recall over those pairs are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import subprocess
+import sys
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))  # after PYTHONPATH, so that --report-only can measure another checkout
+
+DEFAULT_MANIFESTS = (REPO / "devsets" / "messy" / "manifest.jsonl", REPO / "devsets" / "eval" / "manifest.jsonl")
+DEFAULT_OUT = REPO / "benchmarks" / "_out" / "calibrate_search"
+CALIBRATION_FILE = REPO / "resources" / "search_calibration.json"
+HELD_OUT = 3  # one query (or item) in three
+TOP = 10
+SEARCH_DEPTH = 50
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+SIMILAR_MIN = 0.0  # more alike than a random pair of the library (rank/calibration.py, SimilarCalibration)
+WEAK_THRESHOLD = 0.05
+AGREEMENT = 0.5  # 0 (the best channel alone), 0.5 and 1 (noisy-OR) gave the same figures on the fitted queries
+MIN_SLOPE = 0.05
+EXTRA_NEGATIVES = {
+    "en": (
+        "a submarine under the ice", "a hot air balloon festival", "a tattoo artist at work",
+        "a spider building a web", "a surgeon operating on a patient", "ice hockey players fighting",
+        "a tractor ploughing a field", "a lawyer in a courtroom", "a potter shaping clay on a wheel",
+        "a skateboarder doing tricks", "a greenhouse full of tomatoes", "a tiger hunting in the jungle",
+        "zzzz", "qwxv plorf", "an opera singer on stage", "a queen's coronation",
+    ),
+    "zh": (
+        "冰下的潜水艇", "热气球节", "纹身师在工作", "蜘蛛织网", "外科手术", "冰球比赛", "拖拉机耕地",
+        "法庭上的律师", "做陶艺", "滑板少年", "温室里的西红柿", "舞龙舞狮", "京剧表演", "打太极拳",
+    ),
+}  # fmt: skip
+
+
+def held_out(key: str) -> bool:
+    return zlib.crc32(key.encode("utf-8")) % HELD_OUT == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--manifest", action="append", help="a development set (repeatable)")
+    parser.add_argument("--out", default=str(DEFAULT_OUT))
+    parser.add_argument("--profile", default="offline")
+    parser.add_argument("--write", action="store_true", help=f"write the fit to {CALIBRATION_FILE.name}")
+    parser.add_argument("--report-only", action="store_true", help="measure the search as it is, fit nothing")
+    parser.add_argument("--label", default="", help="a name for this report (e.g. before, after)")
+    parser.add_argument(
+        "--reuse-rows", action="store_true", help="fit again on the scores the last run collected (OUT/rows.json)"
+    )
+    args = parser.parse_args(argv)
+    manifests = [Path(m) for m in args.manifest] if args.manifest else [m for m in DEFAULT_MANIFESTS if m.exists()]
+    if not manifests:
+        parser.error("no development set: build one (benchmarks/devsets/) or give --manifest")
+    out = Path(args.out).absolute()
+    if args.report_only:
+        report = {name: figures for name, figures in measure_all(manifests, out, args.profile)}
+        path = out / f"report{'-' + args.label if args.label else ''}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print_report(report, args.label)
+        return 0
+    if args.reuse_rows:
+        saved = json.loads((out / "rows.json").read_text())
+        fitted = fit_rows(saved["search"], saved["similar"], saved["sources"])
+    else:
+        fitted = fit_all(manifests, out, args.profile)
+    target = CALIBRATION_FILE if args.write else out / "search_calibration.json"
+    target.write_text(json.dumps(fitted, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {target}")
+    if not args.write:
+        print("(not written to resources/: pass --write; the report below is of the calibration already there)")
+    command = [sys.executable, __file__, "--report-only", "--out", str(out), "--profile", args.profile]
+    command += [arg for manifest in manifests for arg in ("--manifest", str(manifest))]
+    return subprocess.call([*command, "--label", args.label or "after"])
+
+
+# -- libraries ------------------------------------------------------------------------------------------------------
+
+
+def open_set(manifest_path: Path, out: Path, profile: str):
+    """(name, library, manifest with negatives, item ids by manifest path), indexed into OUT/NAME/library."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.evaluation.manifest import ManifestQuery, load_manifest
+
+    manifest = load_manifest(manifest_path)
+    if not any(query.negative for query in manifest.queries):
+        extra = tuple(
+            ManifestQuery("negative", text, (), language, negative=True)
+            for language, texts in EXTRA_NEGATIVES.items()
+            for text in texts
+        )
+        manifest = dataclasses.replace(manifest, queries=manifest.queries + extra)
+    name = manifest_path.parent.name
+    settings = load_settings(environ={**os.environ, "MEDIAREC_PROFILE": profile})
+    library = Library(settings.with_updates(data_dir=out / name / "library"))
+    for _ in library.indexer().run([item.path for item in manifest.items]):
+        pass
+    item_ids = {}
+    for item in manifest.items:
+        record = library.store.item_by_path(str(item.path))
+        if record is not None and record.status == "indexed":
+            item_ids[item.path] = record.id
+    return name, library, manifest, item_ids
+
+
+# -- the report -----------------------------------------------------------------------------------------------------
+
+
+def measure_all(manifests: list[Path], out: Path, profile: str):
+    for manifest_path in manifests:
+        name, library, manifest, item_ids = open_set(manifest_path, out, profile)
+        try:
+            yield name, {
+                split: measure(library, subset(manifest, split), item_ids) for split in ("fitted", "held out")
+            }
+        finally:
+            library.close()
+
+
+def subset(manifest, split: str):
+    queries = tuple(q for q in manifest.queries if held_out(q.text) == (split == "held out"))
+    return dataclasses.replace(manifest, queries=queries)
+
+
+def measure(library, manifest, item_ids: dict) -> dict:
+    from mediarec.evaluation.retrieval import evaluate_search
+
+    results = evaluate_search(library, manifest, item_ids)
+    transcripts = {item.path: (item.transcript or "").strip().casefold() for item in manifest.items}
+    relevant_of = {(q.type, q.text): q.relevant for q in manifest.queries}
+    exact, paraphrase, other = [], [], []
+    for outcome in results["queries"]:
+        relevant = relevant_of[(outcome["type"], outcome["text"])]
+        kind = query_kind(outcome["type"], outcome["text"], relevant, transcripts)
+        {"exact": exact, "paraphrase": paraphrase}.get(kind, other).append(outcome)
+    negatives = results["negatives"]
+    return {
+        "queries": len(manifest.queries),
+        "hub_share": results["hubs"]["share"],
+        "hub": results["hubs"]["item"],
+        "negative_queries": negatives.get("queries", 0),
+        "negative_empty_rate": negatives.get("empty_rate"),
+        "exact_queries": len(exact),
+        "exact_r@1": _mean(o["recall@1"] for o in exact),
+        "paraphrase_queries": len(paraphrase),
+        "paraphrase_r@5": _mean(o["recall@5"] for o in paraphrase),
+        "other_queries": len(other),
+        "other_r@5": _mean(o["recall@5"] for o in other),
+        "by_type": results["by_type"],
+    }
+
+
+def query_kind(query_type: str, text: str, relevant, transcripts: dict) -> str:
+    """"exact" (the words of a relevant item's transcript), "paraphrase" (other speech queries), else the type."""
+    if query_type == "exact":
+        return "exact"
+    if query_type == "paraphrase":
+        return "paraphrase"
+    if query_type in ("speech", "cross-lingual"):
+        words = text.strip().casefold()
+        return "exact" if any(words and words in transcripts.get(path, "") for path in relevant) else "paraphrase"
+    return query_type
+
+
+def _mean(values) -> float | None:
+    values = list(values)
+    return round(float(np.mean(values)), 4) if values else None
+
+
+def print_report(report: dict, label: str) -> None:
+    print(f"\n{label or 'report'}:")
+    header = "set / queries        hub share  negatives empty  exact R@1      paraphrase R@5  other R@5"
+    print(header)
+    for name, splits in report.items():
+        for split, f in splits.items():
+            print(
+                f"{name + ' ' + split:20s} {f['hub_share']:<10.3f} "
+                f"{_cell(f['negative_empty_rate'], f['negative_queries']):16s} "
+                f"{_cell(f['exact_r@1'], f['exact_queries']):14s} "
+                f"{_cell(f['paraphrase_r@5'], f['paraphrase_queries']):15s} "
+                f"{_cell(f['other_r@5'], f['other_queries'])}"
+            )
+
+
+def _cell(value, count) -> str:
+    return f"{value:.3f} ({count})" if value is not None else f"- ({count})"
+
+
+# -- fitting search ------------------------------------------------------------------------------------------------
+
+
+def fit_all(manifests: list[Path], out: Path, profile: str) -> dict:
+    search_rows, similar_rows, sources = [], [], []
+    for manifest_path in manifests:
+        name, library, manifest, item_ids = open_set(manifest_path, out, profile)
+        try:
+            search_rows += channel_rows(name, library, manifest, item_ids)
+            similar_rows += similar_pairs(name, library, manifest, item_ids)
+            sources.append(
+                {
+                    "set": str(manifest_path.relative_to(REPO) if manifest_path.is_relative_to(REPO) else manifest_path),
+                    "items": len(item_ids),
+                    "queries": len(manifest.queries),
+                    "models": library.models.model_ids(),
+                }
+            )
+        finally:
+            library.close()
+    (out / "rows.json").write_text(json.dumps({"search": search_rows, "similar": similar_rows, "sources": sources}))
+    return fit_rows(search_rows, similar_rows, sources)
+
+
+def fit_rows(search_rows: list[dict], similar_rows: list[dict], sources: list[dict]) -> dict:
+    channels = {}
+    for channel in sorted({row["channel"] for row in search_rows if row["channel"] is not None}):
+        fitted = [row for row in search_rows if row["channel"] == channel and not row["held_out"]]
+        slope, midpoint = fit_logistic([r["x"] for r in fitted], [r["match"] for r in fitted])
+        channels[channel] = {"slope": round(slope, 6), "midpoint": round(midpoint, 6)}
+        print(f"search {channel:7s} slope {slope:.3f} midpoint {midpoint:.3f} on {len(fitted)} candidates")
+    threshold, sweep = choose_threshold(search_rows, channels)
+    modalities, similar_threshold = fit_similar(similar_rows)
+    return {
+        "source": {
+            "sets": sources,
+            "date": datetime.date.today().isoformat(),
+            "script": "benchmarks/calibrate_search.py",
+            "held_out": f"queries and items whose crc32(text or path) % {HELD_OUT} == 0 (not fitted on)",
+            "threshold_sweep_on_fitted_queries": sweep,
+        },
+        "search": {
+            "channels": channels,
+            "threshold": threshold,
+            "weak_threshold": WEAK_THRESHOLD,
+            "agreement": AGREEMENT,
+        },
+        "similar": {"modalities": modalities, "min_similarity": similar_threshold},
+    }
+
+
+def matches_of(manifest, item_ids: dict) -> dict[str, set[int]]:
+    """Query text -> the item ids that count as a match when fitting (see the module docstring)."""
+    relevant: dict[str, set[int]] = defaultdict(set)
+    for query in manifest.queries:
+        relevant[query.text] |= {item_ids[path] for path in query.relevant if path in item_ids}
+    together: dict[int, set[int]] = defaultdict(set)
+    for items in relevant.values():
+        for item in items:
+            together[item] |= items
+    labels = {item_ids[i.path]: {label.casefold() for label in i.labels} for i in manifest.items if i.path in item_ids}
+    matches = {}
+    for query in manifest.queries:
+        found = set(relevant[query.text])
+        for item in relevant[query.text]:
+            found |= together[item]
+        words = query.text.casefold().strip()
+        for article in ("a ", "an "):
+            if query.type == "visual" and words.startswith(article):
+                found |= {item for item, names in labels.items() if words[len(article) :] in names}
+        matches[query.text] = found
+    return matches
+
+
+def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
+    """Each query's TOP best items per channel, with their best normalised score and whether they match."""
+    engine = library.search_engine
+    matches = matches_of(manifest, item_ids)
+    rows = []
+    for text in dict.fromkeys(query.text for query in manifest.queries):
+        for channel, moments in engine.channel_moments(text).items():
+            best: dict[int, float] = {}
+            for item_id, moment in moments:
+                best[item_id] = max(best.get(item_id, -np.inf), moment.z)
+            ranked = sorted(best.items(), key=lambda pair: -pair[1])[:TOP]
+            rows += [
+                {
+                    "set": name,
+                    "query": text,
+                    "channel": channel,
+                    "item": int(item_id),
+                    "x": float(x),
+                    "match": bool(item_id in matches[text]),
+                    "held_out": held_out(text),
+                }
+                for item_id, x in ranked
+            ]
+    # the queries' own records, for choosing the threshold
+    for query in manifest.queries:
+        rows.append(
+            {
+                "set": name,
+                "query": query.text,
+                "channel": None,
+                "negative": query.negative,
+                "relevant": sorted(item_ids[p] for p in query.relevant if p in item_ids),
+                "held_out": held_out(query.text),
+            }
+        )
+    return rows
+
+
+def fit_logistic(xs, ys, ridge: float = 1e-3) -> tuple[float, float]:
+    """Maximum-likelihood logistic P(y | x) = sigmoid(slope * (x - midpoint)) by Newton's method, slope >= MIN_SLOPE
+    (a calibration that falls as the score rises is noise: with it the midpoint alone is fitted)."""
+    x = np.asarray(xs, np.float64)
+    y = np.asarray(ys, np.float64)
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    weights = np.zeros(2)
+    for _ in range(200):
+        p = 1.0 / (1.0 + np.exp(-design @ weights))
+        gradient = design.T @ (p - y) + ridge * weights
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    if weights[0] >= MIN_SLOPE:
+        return float(weights[0]), float(-weights[1] / weights[0])
+    midpoints = np.linspace(x.min() - 50, x.max() + 50, 2001)
+    losses = [_log_loss(x, y, MIN_SLOPE, m) for m in midpoints]
+    return MIN_SLOPE, float(midpoints[int(np.argmin(losses))])
+
+
+def _log_loss(x, y, slope, midpoint) -> float:
+    z = slope * (x - midpoint)
+    return float(np.sum(np.logaddexp(0, -z) * y + np.logaddexp(0, z) * (1 - y)))
+
+
+def choose_threshold(rows: list[dict], channels: dict) -> tuple[float, list]:
+    from mediarec.rank.calibration import Logistic, fuse_probabilities
+
+    logistics = {name: Logistic(v["slope"], v["midpoint"]) for name, v in channels.items()}
+    fusion_channel = {"tags": "audio"}  # the heard channel and the audio vectors are one channel
+    per_query: dict[tuple[str, str], dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for row in rows:
+        if row["channel"] is None:
+            continue
+        probability = logistics[row["channel"]].probability(row["x"])
+        channel = fusion_channel.get(row["channel"], row["channel"])
+        found = per_query[(row["set"], row["query"])][row["item"]]
+        found[channel] = max(found.get(channel, 0.0), probability)
+    queries = [row for row in rows if row["channel"] is None and not row["held_out"]]
+    sweep = []
+    for threshold in THRESHOLDS:
+        empty, recall = [], []
+        for query in queries:
+            fused = {
+                item: fuse_probabilities(found.values(), AGREEMENT)
+                for item, found in per_query[(query["set"], query["query"])].items()
+            }
+            shown = [item for item, p in sorted(fused.items(), key=lambda pair: -pair[1]) if p >= threshold]
+            if query["negative"]:
+                empty.append(not shown)
+            elif query["relevant"]:
+                recall.append(len(set(shown[:5]) & set(query["relevant"])) / len(query["relevant"]))
+        objective = (np.mean(empty) + np.mean(recall)) / 2
+        sweep.append(
+            {"threshold": threshold, "negative_empty_rate": round(float(np.mean(empty)), 4),
+             "positive_r@5": round(float(np.mean(recall)), 4), "objective": round(float(objective), 4)}
+        )  # fmt: skip
+        print(f"threshold {threshold:.2f}: negatives empty {np.mean(empty):.3f}, positives R@5 {np.mean(recall):.3f}")
+    best = max(sweep, key=lambda entry: (entry["objective"], entry["threshold"]))
+    return best["threshold"], sweep
+
+
+# -- fitting "more like this" -------------------------------------------------------------------------------------
+
+
+def similar_pairs(name: str, library, manifest, item_ids: dict) -> list[dict]:
+    """For every item, its TOP most similar items per modality: (comparable similarity, same group)."""
+    from mediarec.rank.fusion_scoring import fusion_for_library, library_calibration
+    from mediarec.rank.item_blocks import MODALITIES, block_layout, current_item_space, load_blocks
+    from mediarec.rank.modal_similarity import ModalSimilarity, comparable
+
+    store = library.store
+    space = current_item_space(store)
+    if space is None:
+        return []
+    layout = block_layout(store, space)
+    blocks = load_blocks(store, layout, features=False)
+    groups = {item_ids[i.path]: i.group for i in manifest.items if i.path in item_ids and i.group}
+    keys = {item_ids[i.path]: i.written_path for i in manifest.items if i.path in item_ids}
+    scale = library_calibration(store, layout)
+    fusion = fusion_for_library(store, layout)
+    rows = []
+    for modality in ("fused", *MODALITIES):
+        raw = ModalSimilarity.score(blocks, blocks, modality, fusion)
+        values = comparable(raw, modality, scale if modality != "fused" else None)
+        for row, item in enumerate(blocks.ids):
+            if item not in groups or (modality != "fused" and not blocks.has(modality)[row]):
+                continue
+            others = [
+                column for column in np.argsort(-raw[row], kind="stable")
+                if blocks.ids[column] != item and blocks.ids[column] in groups
+                and (modality == "fused" or blocks.has(modality)[column])
+            ][:TOP]  # fmt: skip
+            rows += [
+                {
+                    "set": name,
+                    "modality": modality,
+                    "item": int(item),
+                    "x": float(values[row, column]),
+                    "match": bool(groups[blocks.ids[column]] == groups[item]),
+                    "held_out": held_out(keys[item]),
+                }
+                for column in others
+            ]
+    return rows
+
+
+def fit_similar(rows: list[dict]) -> tuple[dict, float]:
+    modalities = {}
+    for modality in ("fused", "frame", "audio", "speech"):
+        fitted = [row for row in rows if row["modality"] == modality and not row["held_out"]]
+        slope, midpoint = fit_logistic([r["x"] for r in fitted], [r["match"] for r in fitted])
+        modalities[modality] = {"slope": round(slope, 6), "midpoint": round(midpoint, 6)}
+        print(f"similar {modality:6s} slope {slope:.3f} midpoint {midpoint:.3f} on {len(fitted)} pairs")
+        for part, held in (("fitted", False), ("held out", True)):
+            chosen = [row for row in rows if row["modality"] == modality and row["held_out"] == held]
+            shown = np.array([row["x"] > SIMILAR_MIN for row in chosen], bool)
+            truth = np.array([row["match"] for row in chosen], bool)
+            if truth.any():
+                precision = (shown & truth).sum() / max(shown.sum(), 1)
+                print(
+                    f"  {part}: the cutoff keeps {shown.mean():.2f} of the ten nearest, precision {precision:.2f}, "
+                    f"recall {(shown & truth).sum() / truth.sum():.2f}"
+                )
+    return modalities, SIMILAR_MIN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+"""Search you can trust: hubness correction against a bank of unrelated queries, and calibrated match confidence.
+
+Two things go wrong with raw cosine similarities (the "search you can trust" issue):
+
+- Hubs. Some vectors are close to *every* query (a plain frame, a sound effect that speech-to-text made words up
+  on, a transcript of "you you you"), so they top queries they have nothing to do with. Each candidate's
+  similarity is therefore normalised against how that *vector* scores with a bank of unrelated queries
+  (resources/query_bank.txt), as in query-bank normalisation (QB-Norm, Bogolin et al., CVPR 2022) and the cohort
+  normalisation of speaker verification (adaptive s-norm with a top-N cohort): the normalised score is the z-score of the similarity
+  against the vector's own mean and spread over the ``COHORT_SIZE`` bank queries nearest to the query, capped at
+  ``BANK_MARGIN`` above its z-score against the whole bank. A hub's high floor is divided out, and so is a weak
+  encoder's habit of matching a whole kind of query (the tiny CLIP rates every Chinese sentence close to some
+  drawing: the Chinese bank queries, the cohort of a Chinese query, then rate it as close); the cap keeps a vector
+  that the query's neighbours happen to dislike from passing for a match when the query itself is only as close
+  to it as any bank query. On the development sets this separated matches from negative queries as well as or
+  better than the whole bank alone, their minimum, their mean, a quantile of the bank, and a query-side z (the
+  other half of s-norm, meaningless in a small library anyway, where the space is a few vectors).
+  A vector's similarities to the bank are computed the first time it is a candidate and cached per vector space
+  until a vector is deleted (the store's vector generation), so a search costs the bank's similarities to its new
+  candidates only: a few hundred dot products.
+- No "no match". Every modality returns *something* for every query. Each channel's normalised score is mapped to a
+  match probability by a logistic calibration whose two parameters per channel were fitted on development sets
+  (benchmarks/calibrate_search.py writes resources/search_calibration.json, naming the sets and the date); the
+  channels' probabilities are fused (the best one, raised by the others' agreement), and only hits whose fused
+  probability reaches the match threshold are returned, so a query about something absent gets an empty list.
+
+"More like this" is calibrated the same way (``SimilarCalibration``): its fused or per-modality similarity is
+mapped to [0, 1] by a logistic fitted on pairs of the development sets, and items no more alike than a random
+pair of the library are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+import mediarec
+
+RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
+QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
+CALIBRATION_FILE = RESOURCES / "search_calibration.json"
+# Channels of search, as named in the calibration file: the three vector channels, the heard channel's tag names
+# and the exact-words index.
+CHANNELS = ("frame", "speech", "audio", "tags", "text")
+STD_FLOOR = 0.02  # a spread below this is a constant: dividing by it would blow noise up
+COHORT_SIZE = 30  # bank queries nearest to the query that normalise its scores (10, 30, 60 and all were tried)
+BANK_MARGIN = 1.5  # the cohort z-score may exceed the whole-bank one by this much (1, 1.5 and 2 scored alike)
+MAX_CACHED_ROWS = 50_000  # per space; ~20 MB of float16 bank similarities, measured again when exceeded
+
+
+# -- the query bank --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def query_bank(path: Path = QUERY_BANK_FILE) -> tuple[str, ...]:
+    """The unrelated queries: one per line, blank lines and lines starting with "#" left out."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+def z_scores(similarities: np.ndarray, mean, std) -> np.ndarray:
+    return (np.asarray(similarities, dtype=np.float32) - mean) / np.maximum(std, STD_FLOOR)
+
+
+def cohort_of(bank_vectors: np.ndarray, query_vector: np.ndarray, size: int = COHORT_SIZE) -> np.ndarray:
+    """Indices of the bank queries nearest to the query (the query's cohort)."""
+    closeness = np.asarray(bank_vectors, np.float32) @ np.asarray(query_vector, np.float32)
+    size = min(size, len(closeness))
+    return np.argpartition(-closeness, size - 1)[:size]
+
+
+def cohort_z(similarities: np.ndarray, bank_rows: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """The normalised score of each candidate (``bank_rows``: its similarities to every bank query, [candidates,
+    bank]): its z-score against the cohort's bank queries, at most ``BANK_MARGIN`` above the whole bank's."""
+    rows = np.asarray(bank_rows, np.float32)
+    local = rows[:, cohort]
+    return np.minimum(
+        z_scores(similarities, local.mean(1), local.std(1)),
+        z_scores(similarities, rows.mean(1), rows.std(1)) + BANK_MARGIN,
+    )
+
+
+# -- calibrated probabilities -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """P(match | x) = 1 / (1 + exp(-slope * (x - midpoint)))."""
+
+    slope: float
+    midpoint: float
+
+    def probability(self, x):
+        value = np.clip(self.slope * (np.asarray(x, dtype=np.float64) - self.midpoint), -60.0, 60.0)
+        result = 1.0 / (1.0 + np.exp(-value))
+        return float(result) if np.ndim(result) == 0 else result
+
+    def to_json(self) -> dict:
+        return {"slope": round(float(self.slope), 6), "midpoint": round(float(self.midpoint), 6)}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Logistic:
+        return cls(float(data["slope"]), float(data["midpoint"]))
+
+
+# Used only where the calibration file lacks a channel (the audio-text channel of CLAP is not in the offline
+# development sets): the speech channel's fit, which is on the same normalised scale.
+FALLBACK_CHANNEL = "speech"
+
+
+@dataclass(frozen=True)
+class SearchCalibration:
+    channels: Mapping[str, Logistic]
+    threshold: float  # the match threshold on the fused probability
+    weak_threshold: float  # what "show weak matches" still shows
+    agreement: float  # how much a second channel's probability counts in the fusion
+    source: Mapping[str, object] = field(default_factory=dict)
+
+    def probability(self, channel: str, x):
+        logistic = self.channels.get(channel) or self.channels[FALLBACK_CHANNEL]
+        return logistic.probability(x)
+
+    def fuse(self, probabilities: Iterable[float]) -> float:
+        return fuse_probabilities(probabilities, self.agreement)
+
+
+@dataclass(frozen=True)
+class SimilarCalibration:
+    """Per "more like this" modality ("fused", "frame", "audio", "speech"): similarity -> [0, 1], and the cutoff.
+
+    The cutoff is on the similarity itself, in standard deviations above a random pair of the library's items:
+    an item is only "like" another when the two are more alike than two items taken at random (a fitted cutoff
+    on the probability, tried first, emptied the lists of small libraries, whose few pairs make every
+    similarity look ordinary)."""
+
+    modalities: Mapping[str, Logistic]
+    min_similarity: float = 0.0
+
+    def probability(self, modality: str, scores):
+        return self.modalities[modality].probability(scores)
+
+
+def fuse_probabilities(probabilities: Iterable[float], agreement: float = 0.5) -> float:
+    """The best channel's probability, raised by the others: 1 - (1 - p_best) * prod(1 - agreement * p_other).
+    With agreement 1 this is noisy-OR; with 0, the maximum. Always in [0, 1]."""
+    ordered = sorted((min(max(float(p), 0.0), 1.0) for p in probabilities), reverse=True)
+    if not ordered:
+        return 0.0
+    remaining = 1.0 - ordered[0]
+    for other in ordered[1:]:
+        remaining *= 1.0 - agreement * other
+    return 1.0 - remaining
+
+
+@lru_cache(maxsize=4)
+def _calibration_file(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def search_calibration(path: Path = CALIBRATION_FILE) -> SearchCalibration:
+    data = _calibration_file(path)
+    search = data["search"]
+    return SearchCalibration(
+        {name: Logistic.from_json(values) for name, values in search["channels"].items()},
+        float(search["threshold"]),
+        float(search["weak_threshold"]),
+        float(search["agreement"]),
+        dict(data.get("source", {})),
+    )
+
+
+def similar_calibration(path: Path = CALIBRATION_FILE) -> SimilarCalibration:
+    similar = _calibration_file(path)["similar"]
+    return SimilarCalibration(
+        {name: Logistic.from_json(values) for name, values in similar["modalities"].items()},
+        float(similar["min_similarity"]),
+    )
+
+
+# -- the statistics the normalisation needs ---------------------------------------------------------------------
+
+
+class BankStatistics:
+    """For one library: the query bank embedded per vector space and each vector's similarities to it. Thread-safe;
+    cached until a vector is deleted (appends keep every cached row valid; a deletion may free a row id for a new
+    vector)."""
+
+    def __init__(self, store, bank: Sequence[str] | None = None):
+        self.store = store
+        self.bank = tuple(bank) if bank is not None else query_bank()
+        self._bank_vectors: dict[int, np.ndarray] = {}
+        self._rows: dict[int, dict[int, np.ndarray]] = {}
+        self._deletions: int | None = None
+        self._lock = threading.Lock()
+
+    def normalise(
+        self,
+        space,
+        embed: Callable[[list[str]], np.ndarray],
+        query_vector: np.ndarray,
+        hits: Sequence[tuple[int, int, float]],
+    ) -> np.ndarray:
+        """The normalised scores of ``hits`` ((rowid, item_id, similarity) of one query in ``space``)."""
+        if not hits:
+            return np.zeros(0, np.float32)
+        self._check_generation()
+        bank = self.bank_vectors(space, embed)
+        rows = self.bank_rows(space, embed, [rowid for rowid, _, _ in hits])
+        similarities = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
+        return cohort_z(similarities, rows, cohort_of(bank, query_vector))
+
+    def bank_rows(self, space, embed: Callable[[list[str]], np.ndarray], rowids: Sequence[int]) -> np.ndarray:
+        """[len(rowids), bank]: each vector's similarity to every bank query (0 for a row no longer stored)."""
+        with self._lock:
+            known = self._rows.setdefault(space.id, {})
+            if len(known) > MAX_CACHED_ROWS:
+                known.clear()
+            missing = [rowid for rowid in dict.fromkeys(rowids) if rowid not in known]
+        if missing:
+            bank = self.bank_vectors(space, embed)
+            found, vectors = self.store.item_vectors(space, missing)
+            if found:
+                similarities = (vectors @ bank.T).astype(np.float16)
+                with self._lock:
+                    for rowid, row in zip(found, similarities, strict=True):
+                        known[int(rowid)] = row
+        empty = np.zeros(len(self.bank), np.float16)
+        with self._lock:
+            return np.stack([known.get(rowid, empty) for rowid in rowids]).astype(np.float32)
+
+    def bank_vectors(self, space, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            cached = self._bank_vectors.get(space.id)
+        if cached is None:
+            cached = np.asarray(embed(list(self.bank)), dtype=np.float32)
+            with self._lock:
+                self._bank_vectors[space.id] = cached
+        return cached
+
+    def _check_generation(self) -> None:
+        deletions = self.store.vector_generation()[1]
+        with self._lock:
+            if self._deletions != deletions:
+                self._rows.clear()
+                self._deletions = deletions
+
+
+def bank_similarities(bank_vectors: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """[len(vectors), bank]: each vector's similarity to every bank query (tag names use this)."""
+    return np.asarray(vectors, np.float32) @ np.asarray(bank_vectors, np.float32).T
