@@ -7,6 +7,12 @@ large ones take candidates from a KNN in the fused item space with a query that 
 
 Copies are not recommendations: the item's own duplicates (same content fingerprint, or a near-identical
 re-encode) are left out, and near-identical hits are folded into the first of them (`duplicates`).
+
+A hit's score is calibrated (rank/calibration.py, SimilarCalibration): the similarity, on the scale of this
+library's random pairs (standard deviations above the mean of random pairs, per modality or fused), is mapped to
+the probability that the two items are alike by a logistic fitted on the development sets' groups, and items no
+more alike than a random pair of the library are left out. "More like this" is therefore never the whole library
+and never negative; an item like nothing else in the library gets an empty list.
 """
 
 from __future__ import annotations
@@ -19,7 +25,13 @@ import numpy as np
 from mediarec.errors import MediarecError
 from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
-from mediarec.rank.fusion_scoring import fusion_for_library, needs_features
+from mediarec.rank.calibration import SimilarCalibration, similar_calibration
+from mediarec.rank.fusion_scoring import (
+    ModalityCalibration,
+    fusion_for_library,
+    library_calibration,
+    needs_features,
+)
 from mediarec.rank.item_blocks import (
     MODALITIES,
     BlockLayout,
@@ -50,7 +62,7 @@ class SimilarHit:
     """One item found by "more like this", with its similarity to the item asked about."""
 
     item: ItemRecord
-    score: float
+    score: float  # the calibrated probability that the two items are alike, in [0, 1]
 
     def to_json(self) -> dict:
         return {
@@ -112,19 +124,28 @@ def _same_length(first: float | None, second: float | None) -> bool:
 
 
 class ModalSimilarity:
-    def __init__(self, store: LibraryStore, fusion=None):
+    def __init__(self, store: LibraryStore, fusion=None, calibration: SimilarCalibration | None = None):
         """`fusion` scores "fused" similarity; by default the user's learned gate, else the default variant
-        calibrated on this library."""
+        calibrated on this library. `calibration` maps similarities to [0, 1] and holds the cutoff."""
         self.store = store
         self.fusion = fusion
+        self.calibration = calibration if calibration is not None else similar_calibration()
 
     def layout_for(self, item: ItemRecord) -> BlockLayout | None:
         space = item_space_of(self.store, item.id)
         return block_layout(self.store, space) if space is not None else None
 
     def similar(
-        self, item: ItemRecord, limit: int = 10, modality: str = "fused", *, exclude: Sequence[int] = ()
+        self,
+        item: ItemRecord,
+        limit: int = 10,
+        modality: str = "fused",
+        *,
+        exclude: Sequence[int] = (),
+        min_score: float | None = None,
     ) -> list[ModalHit]:
+        """The items most like ``item``, best first: those more alike than a random pair of the library, and whose
+        calibrated score reaches ``min_score`` when given."""
         modality = resolve_modality(modality)
         layout = self.layout_for(item)
         if layout is None:
@@ -137,8 +158,16 @@ class ModalSimilarity:
         candidates = self._candidates(layout, query, modality, limit, {item.id, *exclude}, features)
         if len(candidates) == 0:
             return []
-        scores = self.score(query, candidates, modality, fusion)[0]
-        order = np.argsort(-scores, kind="stable")
+        raw = self.score(query, candidates, modality, fusion)[0]
+        scale = library_calibration(self.store, layout) if modality != "fused" else None
+        values = comparable(raw, modality, scale)
+        scores = np.atleast_1d(self.calibration.probability(modality, values))
+        floor = 0.0 if min_score is None else min_score
+        order = [
+            row
+            for row in np.argsort(-raw, kind="stable")
+            if values[row] > self.calibration.min_similarity and scores[row] >= floor
+        ]
         return self._collapse(item, query, candidates, scores, order, modality, limit)
 
     @staticmethod
@@ -160,8 +189,9 @@ class ModalSimilarity:
         records = self.store.items_by_ids(list(candidates.ids))
         for row, item_id in enumerate(candidates.ids):
             other = records.get(item_id)
-            new = other is not None and item_id not in copies
-            if new and is_near_duplicate(item, other, query, candidates.take([row])):
+            if other is None or item_id in copies:
+                continue
+            if is_near_duplicate(item, other, query, candidates.take([row])):
                 copies[item_id] = other
         return list(copies.values())
 
@@ -215,6 +245,21 @@ class ModalSimilarity:
                 break
             kept.append((other, float(scores[row]), int(row), []))
         return [ModalHit(record, score, modality, tuple(copies)) for record, score, _, copies in kept]
+
+
+def comparable(scores: np.ndarray, modality: str, scale: ModalityCalibration | None) -> np.ndarray:
+    """Similarities on the scale the calibration was fitted on: the fused score as the fusion gives it (already
+    in random-pair standard deviations when the library has a calibration); one modality's cosine in standard
+    deviations above this library's random pairs (raw where too few items have the modality to tell). A pair
+    that does not share the modality stays far below any match."""
+    if modality == "fused":
+        return np.asarray(scores, np.float32)
+    column = MODALITIES.index(modality)
+    shared = np.asarray(scores) > -1.0
+    if scale is None:
+        return np.asarray(scores, np.float32)
+    z = (np.asarray(scores, np.float32) - scale.mean[column]) / scale.std[column]
+    return np.where(shared, z, -10.0).astype(np.float32)
 
 
 _NOUNS = {"frame": "picture", "audio": "sound", "speech": "speech"}
