@@ -171,15 +171,23 @@ class Library:
             cache=self._tag_vectors,
         )
 
-    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+    def search(
+        self, query: str, limit: int = 10, *, min_score: float | None = None, include_weak: bool = False
+    ) -> list[SearchHit]:
+        """Hits whose match confidence reaches the match threshold (rank/search.py), or ``min_score``;
+        ``include_weak`` shows weak matches too (down to the weak threshold)."""
         if self.store.count_items() == 0:
             raise LibraryError(
                 "The library is empty. Index some folders first: mediarec index ~/Videos ~/Music"
             )
         from mediarec.rank.filters import search_with_filters
+        from mediarec.rank.search import WEAK_MATCH_THRESHOLD, ThresholdedSearch
 
+        engine: SearchEngine | ThresholdedSearch = self.search_engine
+        if include_weak or min_score is not None:
+            engine = self.search_engine.at_threshold(WEAK_MATCH_THRESHOLD if min_score is None else min_score)
         # "tag:beach kind:video dog running": filters narrow the items, the rest is searched
-        return search_with_filters(self.search_engine, self.store, query, limit)
+        return search_with_filters(engine, self.store, query, limit)
 
     def similar(self, path: str | Path, limit: int = 10, modality: str = "fused") -> list[ModalHit]:
         """More like this: "fused" (in every way), or by one modality: "frame" (looks like), "audio" (sounds

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--limit", type=positive_int, default=10)
     search.add_argument("--json", action="store_true")
+    search.add_argument(
+        "--weak", action="store_true", help="also show weak matches (below the match threshold)"
+    )
 
     similar = commands.add_parser("similar", help="more like this")
     similar.add_argument("path", nargs="?", metavar="PATH")
@@ -287,13 +290,12 @@ def _print_hits(hits, as_json: bool) -> None:
 def cmd_search(library, args) -> int:
     if args.queries:
         for query in read_lines(args.queries):
-            print_json(
-                {"query": query, "results": [hit.to_json() for hit in library.search(query, args.limit)]}
-            )
+            hits = library.search(query, args.limit, include_weak=args.weak)
+            print_json({"query": query, "results": [hit.to_json() for hit in hits]})
         return 0
     if not args.query:
         raise UsageError("give a QUERY or --queries FILE")
-    _print_hits(library.search(args.query, args.limit), args.json)
+    _print_hits(library.search(args.query, args.limit, include_weak=args.weak), args.json)
     return 0
 
 
