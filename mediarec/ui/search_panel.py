@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QObject, QRect, QSize, Qt, QThreadPool, QTimer, Signal
@@ -188,6 +189,7 @@ class SearchPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setContentsMargins(8, 6, 8, 6)
         self.status.setObjectName("searchStatus")
+        self.status.linkActivated.connect(self._show_weak)
         self.view = QTreeView(self)
         self.view.setModel(self.model)
         self.view.setHeaderHidden(True)
@@ -256,7 +258,7 @@ class SearchPanel(QWidget):
             owner=self,
         )
 
-    def _show(self, generation: int, query: str, hits: list[SearchHit]) -> None:
+    def _show(self, generation: int, query: str, hits: list[SearchHit], weak: bool = False) -> None:
         if generation != self._generation:
             return
         self._searched_once = True
@@ -268,13 +270,30 @@ class SearchPanel(QWidget):
             self.status.setText(
                 self.tr("Results for “%1”: click a moment to play it there.").replace("%1", query)
             )
+        elif weak:
+            self.status.setText(self.tr("Nothing matches “%1”, not even weakly.").replace("%1", query))
         else:
+            # Nothing reached the match threshold; the link shows what came close (rank/search.py).
             self.status.setText(
-                self.tr("Nothing matches “%1”. Try other words, or describe what is seen or said.").replace(
-                    "%1", query
-                )
+                self.tr("No matches for “%1”.").replace("%1", html.escape(query))
+                + f' <a href="weak">{self.tr("Show weak matches")}</a>'
             )
         self.results_shown.emit(len(hits))
+
+    def _show_weak(self, _link: str = "") -> None:
+        """The "Show weak matches" link: the same query again, down to the weak threshold."""
+        self._generation += 1
+        generation, query = self._generation, self._query
+        self._handle = run_task(
+            self._pool,
+            self._library.search,
+            query,
+            RESULT_LIMIT,
+            include_weak=True,
+            on_result=lambda hits: self._show(generation, query, hits, weak=True),
+            on_error=lambda error: self._failed(generation, error),
+            owner=self,
+        )
 
     def _failed(self, generation: int, error: BaseException) -> None:
         from mediarec.models.base import ModelError
