@@ -8,6 +8,11 @@ import sys
 
 
 def test_the_ann_sidecar_then_onnxruntime_loads_in_one_process():
-    program = "import mediarec.index.ann_sidecar\nimport onnxruntime\nprint('loaded')\n"
+    program = (
+        "from mediarec.index import ann_sidecar\n"
+        "assert ann_sidecar.available()  # loads usearch\n"
+        "import onnxruntime\n"
+        "print('loaded')\n"
+    )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "loaded" in result.stdout, (result.returncode, result.stderr[-2000:])

@@ -67,16 +67,6 @@ import numpy as np
 
 from mediarec.index.records import VectorSpace
 
-# onnxruntime must be loaded before usearch: importing onnxruntime 1.32 after usearch 2.26 kills the process
-# (SIGSEGV while onnxruntime loads; the other order works), and the audio model imports onnxruntime later.
-with contextlib.suppress(ImportError):
-    importlib.import_module("onnxruntime")
-try:
-    _usearch: Any = importlib.import_module("usearch.index")
-except ImportError:  # a platform without usearch wheels: every space is searched exactly
-    _usearch = None
-_Index: Any = getattr(_usearch, "Index", None)
-
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
@@ -92,9 +82,32 @@ _DIGEST_EDGE = 65_536
 _DIGEST_SAMPLES = 32
 
 
+_index_class: Any = None
+_import_tried = False
+
+
+def _usearch_index() -> Any:
+    """usearch's Index class, imported on first use (a library below the ANN threshold never loads it, so the
+    desktop's window process stays free of native model-side libraries), or None without usearch.
+
+    onnxruntime is loaded first: importing onnxruntime 1.32 after usearch 2.26 kills the process (SIGSEGV while
+    onnxruntime loads; the other order works), and the audio model imports onnxruntime later in the same process.
+    """
+    global _index_class, _import_tried
+    if not _import_tried:
+        _import_tried = True
+        with contextlib.suppress(ImportError):
+            importlib.import_module("onnxruntime")
+        try:
+            _index_class = importlib.import_module("usearch.index").Index
+        except ImportError:  # a platform without usearch wheels: every space is searched exactly
+            _index_class = None
+    return _index_class
+
+
 def available() -> bool:
     """Whether usearch could be imported (if not, every space is searched exactly)."""
-    return _Index is not None
+    return _usearch_index() is not None
 
 
 def sidecar_folder(database: str | Path) -> Path:
@@ -242,7 +255,7 @@ def _vectors(index, keys: np.ndarray) -> np.ndarray:
 def open_sidecar(store, space: VectorSpace, folder: Path, generation: tuple[int, int]) -> AnnState | None:
     """The space's sidecar brought up to `generation` (the store's current one), or None when there is none or it
     is stale or damaged (then the caller searches exactly and builds a new one)."""
-    if _Index is None:
+    if _usearch_index() is None:
         return None
     path = header_path(folder, space)
     try:
@@ -293,7 +306,8 @@ def _check_files(header: Header, space: VectorSpace, folder: Path) -> str | None
 
 
 def _load(header: Header, folder: Path) -> AnnState:
-    assert _Index is not None
+    index_class = _usearch_index()
+    assert index_class is not None
     table = np.load(folder / header.keys_file, allow_pickle=False)
     if table.ndim != 2 or table.shape != (header.count, 2) or table.dtype != np.int64:
         raise ValueError("the rowid table has the wrong shape")
@@ -302,7 +316,7 @@ def _load(header: Header, folder: Path) -> AnnState:
         raise ValueError("the rowids are not ascending")
     if len(keys) and int(keys[-1]) > header.max_rowid:
         raise ValueError("a rowid lies above the header's largest")
-    index = _Index.restore(str(folder / header.index_file), view=True)
+    index = index_class.restore(str(folder / header.index_file), view=True)
     if index is None or index.ndim != header.dim or len(index) != header.count:
         raise ValueError("the graph does not hold what the header says")
     empty = np.zeros(0, np.int64)
@@ -395,13 +409,14 @@ def build(
     threads: int | None = None,
 ) -> Header:
     """A new sidecar from the space's rows as read at (or after) `generation`; returns its header, written last."""
-    if _Index is None:
+    index_class = _usearch_index()
+    if index_class is None:
         raise RuntimeError("usearch is not installed")
     order = np.argsort(rowids, kind="stable")
     keys = np.asarray(rowids, np.int64)[order]
     if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
         raise ValueError("duplicate rowids")
-    index = _Index(
+    index = index_class(
         ndim=space.dim, metric="cos", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD
     )
     for start in range(0, len(keys), _ADD_BATCH):
@@ -418,9 +433,10 @@ def build(
 
 def update(state: AnnState, space: VectorSpace, *, threads: int | None = None) -> Header:
     """`state`'s sidecar with its deleted rows removed and its tail added, written as a new one."""
-    assert _Index is not None
+    index_class = _usearch_index()
+    assert index_class is not None
     header = state.header
-    index = _Index.restore(str(state.folder / header.index_file), view=False)
+    index = index_class.restore(str(state.folder / header.index_file), view=False)
     if index is None:
         raise RuntimeError("the graph does not load")
     if len(state.removed):
