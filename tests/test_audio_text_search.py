@@ -100,7 +100,7 @@ def test_queries_search_the_audio_vectors_through_the_text_tower(clap_library, m
     assert query.shape == (1, PROJECTION_DIM)
     # A random model's similarities are not above chance, so open the gate to see the hits at all.
     monkeypatch.setattr(search_module, "MIN_Z", -1e9)
-    hits = library.search_engine.search("the sound of rain", limit=5)
+    hits = library.search_engine.search("the sound of rain", limit=5, min_score=0.0)
     audio_moments = [moment for hit in hits for moment in hit.moments if moment.modality == "audio"]
     assert audio_moments
     stored = VectorIndex(library.store, channel.space).search(query[0], 50)

@@ -41,7 +41,7 @@ def test_looks_like_finds_videos_sharing_a_shot(indexed):
     ranked = [hit.item.path for hit in hits]
     sharing = {str(media.red_circle_sibling), str(media.green_triangle_video)}
     assert set(ranked[:2]) == sharing  # each shares one shot; the yellow-square talk shares none
-    assert str(media.bread_speech_video) == ranked[2]
+    assert ranked[2:] in ([], [str(media.bread_speech_video)])  # the talk shares no shot: cut, or last
     assert str(media.beach_speech_audio) not in ranked  # no picture, nothing to look like
 
 
@@ -49,7 +49,7 @@ def test_sounds_like_puts_speech_near_speech_and_talks_about_needs_speech(indexe
     media = indexed.media
     sounds = indexed.library.similar(media.bread_speech_video, limit=5, modality="sounds")
     ranked = [hit.item.path for hit in sounds]
-    assert ranked.index(str(media.beach_speech_audio)) < ranked.index(str(media.tone_audio))
+    assert ranked[0] == str(media.beach_speech_audio)  # speech near speech; the tone, if listed, after it
     talks = indexed.library.similar(media.bread_speech_video, limit=5, modality="talks")
     assert [hit.item.path for hit in talks] == [str(media.beach_speech_audio)]
     with pytest.raises(MediarecError, match="no speech"):
@@ -61,8 +61,9 @@ def test_fused_similar_keeps_working_and_never_returns_the_item(indexed):
     ranked = [hit.item.path for hit in indexed.library.similar(media.red_circle_video, 10)]
     assert str(media.red_circle_video) not in ranked
     for shares_a_shot in (media.red_circle_sibling, media.green_triangle_video):
-        for unrelated in (media.beach_speech_audio, media.tone_audio):
-            assert ranked.index(str(shares_a_shot)) < ranked.index(str(unrelated))
+        assert str(shares_a_shot) in ranked
+    for unrelated in (media.beach_speech_audio, media.tone_audio):  # no more alike than a random pair: cut
+        assert str(unrelated) not in ranked
 
 
 def test_similar_by_from_the_command_line(indexed, offline_env, capsys, tmp_path):
