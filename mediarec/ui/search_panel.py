@@ -276,7 +276,9 @@ class SearchPanel(QWidget):
             # Nothing reached the match threshold; the link shows what came close (rank/search.py).
             self.status.setText(
                 self.tr("No matches for “%1”.").replace("%1", html.escape(query))
-                + f' <a href="weak">{self.tr("Show weak matches")}</a>'
+                + ' <a href="weak">'
+                + self.tr("Show weak matches")  # outside an f-string, so lupdate finds it
+                + "</a>"
             )
         self.results_shown.emit(len(hits))
 

@@ -714,87 +714,87 @@
     </message>
     <message>
         <location filename="../../mediarec/ui/app_window.py" line="138"/>
-        <location filename="../../mediarec/ui/app_window.py" line="605"/>
+        <location filename="../../mediarec/ui/app_window.py" line="609"/>
         <source>About mediarec</source>
         <translation>关于 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="229"/>
+        <location filename="../../mediarec/ui/app_window.py" line="230"/>
         <source>%1 files</source>
         <translation>%1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="229"/>
+        <location filename="../../mediarec/ui/app_window.py" line="230"/>
         <source>1 file</source>
         <translation>1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="357"/>
+        <location filename="../../mediarec/ui/app_window.py" line="361"/>
         <source>No folders are watched yet: add one first.</source>
         <translation>尚未监视任何文件夹：请先添加一个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="371"/>
+        <location filename="../../mediarec/ui/app_window.py" line="375"/>
         <source>Indexing stopped. Indexed before stopping: %1.</source>
         <translation>索引已停止。停止前已索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="373"/>
+        <location filename="../../mediarec/ui/app_window.py" line="377"/>
         <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
         <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="376"/>
+        <location filename="../../mediarec/ui/app_window.py" line="380"/>
         <source>Library up to date. Newly indexed: %1.</source>
         <translation>媒体库已是最新。新索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="383"/>
+        <location filename="../../mediarec/ui/app_window.py" line="387"/>
         <source>Indexing stopped: %1</source>
         <translation>索引已停止：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="390"/>
+        <location filename="../../mediarec/ui/app_window.py" line="394"/>
         <source>Indexing waits for the models.</source>
         <translation>索引正在等待模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="441"/>
+        <location filename="../../mediarec/ui/app_window.py" line="445"/>
         <source>Choose a folder to watch</source>
         <translation>选择要监视的文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="459"/>
+        <location filename="../../mediarec/ui/app_window.py" line="463"/>
         <source>Making the sample library…</source>
         <translation>正在生成示例媒体库…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="475"/>
+        <location filename="../../mediarec/ui/app_window.py" line="479"/>
         <source>Sample library made in %1; indexing it now.</source>
         <translation>示例媒体库已生成在 %1，正在索引。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="486"/>
+        <location filename="../../mediarec/ui/app_window.py" line="490"/>
         <source>No sample library</source>
         <translation>无法生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="536"/>
+        <location filename="../../mediarec/ui/app_window.py" line="540"/>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="546"/>
+        <location filename="../../mediarec/ui/app_window.py" line="550"/>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="593"/>
+        <location filename="../../mediarec/ui/app_window.py" line="597"/>
         <source>Setting the library up…</source>
         <translation>正在设置媒体库…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="607"/>
+        <location filename="../../mediarec/ui/app_window.py" line="611"/>
         <source>mediarec %1
 An offline media library that finds the moment you are looking for.</source>
         <translation>mediarec %1
@@ -974,42 +974,52 @@ To play files, %2.</source>
 <context>
     <name>SearchPanel</name>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="202"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="204"/>
         <source>Search results</source>
         <translation>搜索结果</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="243"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="245"/>
         <source>Searching for “%1”…</source>
         <translation>正在搜索“%1”…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="246"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="248"/>
         <source>Searching… the first search loads the models, which takes a few seconds.</source>
         <translation>正在搜索……首次搜索需要加载模型，请稍候几秒。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="269"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="271"/>
         <source>Results for “%1”: click a moment to play it there.</source>
         <translation>“%1”的搜索结果：点击某个片段即可从该处播放。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="273"/>
-        <source>Nothing matches “%1”. Try other words, or describe what is seen or said.</source>
-        <translation>没有与“%1”匹配的内容。换个说法试试，或描述画面或语音中的内容。</translation>
+        <location filename="../../mediarec/ui/search_panel.py" line="274"/>
+        <source>Nothing matches “%1”, not even weakly.</source>
+        <translation>没有与“%1”相符的内容，连较弱的匹配也没有。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="291"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="278"/>
+        <source>No matches for “%1”.</source>
+        <translation>没有与“%1”匹配的结果。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="280"/>
+        <source>Show weak matches</source>
+        <translation>显示较弱的匹配</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/search_panel.py" line="312"/>
         <source>Nothing is indexed yet, so there is nothing to search in. Your files are in the library and play; search finds them once they are indexed.</source>
         <translation>还没有索引任何文件，因此暂时无法搜索。你的文件已在媒体库中，可以播放；索引完成后即可搜索到它们。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="296"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="317"/>
         <source>Search needs its models.</source>
         <translation>搜索需要模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="299"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="320"/>
         <source>Search is not available: %1</source>
         <translation>搜索不可用：%1</translation>
     </message>
@@ -1017,17 +1027,17 @@ To play files, %2.</source>
 <context>
     <name>SearchResultsModel</name>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="61"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="62"/>
         <source>%1 · best match at %2, %3</source>
         <translation>%1 · 最佳匹配位于 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="67"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="68"/>
         <source>%1 moments</source>
         <translation>%1 个片段</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="88"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="89"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
