@@ -66,7 +66,10 @@ def peak_rss_mib(code_root: Path, media: Path, work: Path) -> dict:
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
-    result: dict = {"peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "seconds": round(time.monotonic() - started, 1)}
+    result: dict = {
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "seconds": round(time.monotonic() - started, 1),
+    }
     if child.returncode != 0:
         result["error"] = f"exit {child.returncode}: {stderr[-300:]}"
     return result
@@ -85,8 +88,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short-minutes", type=int, default=10)
     parser.add_argument("--long-minutes", type=int, default=600)
-    parser.add_argument("--old-long-minutes", type=int, default=120, help="the whole-track path holds it all: keep small")
-    parser.add_argument("--old-ref", default=None, help="commit of the whole-track decoder (default: found by git)")
+    parser.add_argument(
+        "--old-long-minutes", type=int, default=120, help="the whole-track path holds it all: keep small"
+    )
+    parser.add_argument(
+        "--old-ref", default=None, help="commit of the whole-track decoder (default: found by git)"
+    )
     parser.add_argument("--no-old", action="store_true")
     args = parser.parse_args()
     report: dict = {"sample_rate_of_files": RATE}

@@ -43,7 +43,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # after PYTHONPATH, so that --report-only can measure another checkout
 
-DEFAULT_MANIFESTS = (REPO / "devsets" / "messy" / "manifest.jsonl", REPO / "devsets" / "eval" / "manifest.jsonl")
+DEFAULT_MANIFESTS = (
+    REPO / "devsets" / "messy" / "manifest.jsonl",
+    REPO / "devsets" / "eval" / "manifest.jsonl",
+)
 DEFAULT_OUT = REPO / "benchmarks" / "_out" / "calibrate_search"
 CALIBRATION_FILE = REPO / "resources" / "search_calibration.json"
 HELD_OUT = 3  # one query (or item) in three
@@ -52,7 +55,9 @@ SEARCH_DEPTH = 50
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 SIMILAR_MIN = 0.0  # more alike than a random pair of the library (rank/calibration.py, SimilarCalibration)
 WEAK_THRESHOLD = 0.05
-AGREEMENT = 0.5  # 0 (the best channel alone), 0.5 and 1 (noisy-OR) gave the same figures on the fitted queries
+AGREEMENT = (
+    0.5  # 0 (the best channel alone), 0.5 and 1 (noisy-OR) gave the same figures on the fitted queries
+)
 MIN_SLOPE = 0.05
 EXTRA_NEGATIVES = {
     "en": (
@@ -82,10 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true", help="measure the search as it is, fit nothing")
     parser.add_argument("--label", default="", help="a name for this report (e.g. before, after)")
     parser.add_argument(
-        "--reuse-rows", action="store_true", help="fit again on the scores the last run collected (OUT/rows.json)"
+        "--reuse-rows",
+        action="store_true",
+        help="fit again on the scores the last run collected (OUT/rows.json)",
     )
     args = parser.parse_args(argv)
-    manifests = [Path(m) for m in args.manifest] if args.manifest else [m for m in DEFAULT_MANIFESTS if m.exists()]
+    manifests = (
+        [Path(m) for m in args.manifest] if args.manifest else [m for m in DEFAULT_MANIFESTS if m.exists()]
+    )
     if not manifests:
         parser.error("no development set: build one (benchmarks/devsets/) or give --manifest")
     out = Path(args.out).absolute()
@@ -105,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     target.write_text(json.dumps(fitted, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {target}")
     if not args.write:
-        print("(not written to resources/: pass --write; the report below is of the calibration already there)")
+        print(
+            "(not written to resources/: pass --write; the report below is of the calibration already there)"
+        )
     command = [sys.executable, __file__, "--report-only", "--out", str(out), "--profile", args.profile]
     command += [arg for manifest in manifests for arg in ("--manifest", str(manifest))]
     return subprocess.call([*command, "--label", args.label or "after"])
@@ -148,9 +159,13 @@ def measure_all(manifests: list[Path], out: Path, profile: str):
     for manifest_path in manifests:
         name, library, manifest, item_ids = open_set(manifest_path, out, profile)
         try:
-            yield name, {
-                split: measure(library, subset(manifest, split), item_ids) for split in ("fitted", "held out")
-            }
+            yield (
+                name,
+                {
+                    split: measure(library, subset(manifest, split), item_ids)
+                    for split in ("fitted", "held out")
+                },
+            )
         finally:
             library.close()
 
@@ -189,14 +204,18 @@ def measure(library, manifest, item_ids: dict) -> dict:
 
 
 def query_kind(query_type: str, text: str, relevant, transcripts: dict) -> str:
-    """"exact" (the words of a relevant item's transcript), "paraphrase" (other speech queries), else the type."""
+    """ "exact" (the words of a relevant item's transcript), "paraphrase" (other speech queries), else the type."""
     if query_type == "exact":
         return "exact"
     if query_type == "paraphrase":
         return "paraphrase"
     if query_type in ("speech", "cross-lingual"):
         words = text.strip().casefold()
-        return "exact" if any(words and words in transcripts.get(path, "") for path in relevant) else "paraphrase"
+        return (
+            "exact"
+            if any(words and words in transcripts.get(path, "") for path in relevant)
+            else "paraphrase"
+        )
     return query_type
 
 
@@ -236,7 +255,11 @@ def fit_all(manifests: list[Path], out: Path, profile: str) -> dict:
             similar_rows += similar_pairs(name, library, manifest, item_ids)
             sources.append(
                 {
-                    "set": str(manifest_path.relative_to(REPO) if manifest_path.is_relative_to(REPO) else manifest_path),
+                    "set": str(
+                        manifest_path.relative_to(REPO)
+                        if manifest_path.is_relative_to(REPO)
+                        else manifest_path
+                    ),
                     "items": len(item_ids),
                     "queries": len(manifest.queries),
                     "models": library.models.model_ids(),
@@ -244,7 +267,9 @@ def fit_all(manifests: list[Path], out: Path, profile: str) -> dict:
             )
         finally:
             library.close()
-    (out / "rows.json").write_text(json.dumps({"search": search_rows, "similar": similar_rows, "sources": sources}))
+    (out / "rows.json").write_text(
+        json.dumps({"search": search_rows, "similar": similar_rows, "sources": sources})
+    )
     return fit_rows(search_rows, similar_rows, sources)
 
 
@@ -284,7 +309,11 @@ def matches_of(manifest, item_ids: dict) -> dict[str, set[int]]:
     for items in relevant.values():
         for item in items:
             together[item] |= items
-    labels = {item_ids[i.path]: {label.casefold() for label in i.labels} for i in manifest.items if i.path in item_ids}
+    labels = {
+        item_ids[i.path]: {label.casefold() for label in i.labels}
+        for i in manifest.items
+        if i.path in item_ids
+    }
     matches = {}
     for query in manifest.queries:
         found = set(relevant[query.text])
@@ -395,7 +424,9 @@ def choose_threshold(rows: list[dict], channels: dict) -> tuple[float, list]:
             {"threshold": threshold, "negative_empty_rate": round(float(np.mean(empty)), 4),
              "positive_r@5": round(float(np.mean(recall)), 4), "objective": round(float(objective), 4)}
         )  # fmt: skip
-        print(f"threshold {threshold:.2f}: negatives empty {np.mean(empty):.3f}, positives R@5 {np.mean(recall):.3f}")
+        print(
+            f"threshold {threshold:.2f}: negatives empty {np.mean(empty):.3f}, positives R@5 {np.mean(recall):.3f}"
+        )
     best = max(sweep, key=lambda entry: (entry["objective"], entry["threshold"]))
     return best["threshold"], sweep
 

@@ -133,14 +133,16 @@ def _index_settings(table: object, path: Path) -> IndexSettings:
             number_ok = isinstance(value, int) and not isinstance(value, bool)
         if not number_ok or not value >= smallest:  # "not >=" also refuses nan
             expected = "a whole number" if kind is int else "a number"
-            raise ConfigError(f"{path}: [index] {key} must be {expected} of at least {smallest}, not {value!r}")
+            raise ConfigError(
+                f"{path}: [index] {key} must be {expected} of at least {smallest}, not {value!r}"
+            )
     return IndexSettings(**table)
 
 
 def _model_overrides(models: object, path: Path) -> dict[str, dict[str, Any]]:
     if not isinstance(models, Mapping) or not all(isinstance(table, Mapping) for table in models.values()):
         raise ConfigError(
-            f"{path}: models must be tables per role, such as [models.text] with name = \"...\", not {models!r}"
+            f'{path}: models must be tables per role, such as [models.text] with name = "...", not {models!r}'
         )
     return {str(role): dict(table) for role, table in models.items()}
 

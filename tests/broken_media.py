@@ -123,7 +123,14 @@ def _cut_stream(rng: random.Random, sources: Sources, folder: Path, number: int)
     return f"{source.name} cut at {fraction:.0%} (byte {cut})", target
 
 
-_SIGNATURES = (b"RIFF\x00\x00\x00\x00WAVEfmt ", b"\x00\x00\x00\x18ftypmp42", b"\x1a\x45\xdf\xa3", b"OggS", b"fLaC", b"ID3")
+_SIGNATURES = (
+    b"RIFF\x00\x00\x00\x00WAVEfmt ",
+    b"\x00\x00\x00\x18ftypmp42",
+    b"\x1a\x45\xdf\xa3",
+    b"OggS",
+    b"fLaC",
+    b"ID3",
+)
 
 
 def _random_bytes(rng: random.Random, sources: Sources, folder: Path, number: int) -> tuple[str, Path]:
@@ -264,7 +271,9 @@ def _patched_mkv_duration(source: Path, value: float) -> bytes | None:
     return data[: at + 3] + packed + data[at + 3 + len(packed) :]
 
 
-_SUBTITLES = "1\n00:00:00,000 --> 00:00:01,000\nnot a picture\n\n2\n00:00:01,000 --> 00:00:02,000\nnor a sound\n\n"
+_SUBTITLES = (
+    "1\n00:00:00,000 --> 00:00:01,000\nnot a picture\n\n2\n00:00:01,000 --> 00:00:02,000\nnor a sound\n\n"
+)
 
 
 def _no_streams(rng: random.Random, sources: Sources, folder: Path, number: int) -> tuple[str, Path]:

@@ -108,7 +108,9 @@ def test_a_full_disk_fails_the_write_with_one_line_and_keeps_everything_before_i
     assert message.startswith(f"Could not save to the library at {database}: the disk is full (")
     assert f"free in {small_disk})" in message
     assert "\n" not in message and "cannot rollback" not in message
-    assert isinstance(full.value.__cause__, store.driver.module.OperationalError)  # the driver's, kept as cause
+    assert isinstance(
+        full.value.__cause__, store.driver.module.OperationalError
+    )  # the driver's, kept as cause
     assert not store.connection().in_transaction
     # Reading goes on while the disk is full.
     assert [hit[0] for hit in store.text_search("grandma")] == [song]
@@ -138,7 +140,9 @@ def test_the_command_line_reports_a_full_disk_in_one_line(small_disk, offline_en
             break
         run_cli(["--data-dir", str(small_disk), "watch", SONG, "--seconds", "30"], offline_env, capsys)
     assert codes[-1] == 1, codes
-    assert err.startswith(f"error: Could not save to the library at {small_disk / 'library.sqlite3'}: the disk is")
+    assert err.startswith(
+        f"error: Could not save to the library at {small_disk / 'library.sqlite3'}: the disk is"
+    )
     assert err.count("\n") == 1 and "Traceback" not in err and "cannot rollback" not in err
     filler.unlink()
     code, _, _ = run_cli(["--data-dir", str(small_disk), "rate", SONG, "like"], offline_env, capsys)
@@ -168,7 +172,9 @@ def test_no_room_for_the_backup_stops_the_migration_before_it_changes_anything(s
     schema = holder.query("SELECT name, sql FROM sqlite_master ORDER BY name")
     filler = _fill(small_disk)
     monkeypatch.setattr(
-        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("9999_test_note", "ALTER TABLE items ADD note TEXT;")]
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, ("9999_test_note", "ALTER TABLE items ADD note TEXT;")],
     )
     with pytest.raises(LibraryDiskFull, match=r"^Could not back up the library at .*: the disk is full"):
         LibraryStore(database)
@@ -367,7 +373,9 @@ def test_a_read_only_library_that_needs_a_migration_is_refused_unchanged(read_on
     database = read_only_disk / "library.sqlite3"
     before = _digest(database)
     monkeypatch.setattr(
-        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("9999_test_note", "ALTER TABLE items ADD note TEXT;")]
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, ("9999_test_note", "ALTER TABLE items ADD note TEXT;")],
     )
     with pytest.raises(LibraryReadOnly, match=r"is read-only .*so mediarec could not upgrade it"):
         LibraryStore(database)
@@ -449,7 +457,9 @@ def test_a_killed_indexers_lock_is_gone_with_it(tmp_path):
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=60)
     assert holder.returncode == -signal.SIGKILL
-    assert lock_path(database).read_text().strip() == str(holder.pid)  # the dead one's pid is still written...
+    assert lock_path(database).read_text().strip() == str(
+        holder.pid
+    )  # the dead one's pid is still written...
     with IndexerLock(database):  # ...but the lock went with the process
         assert lock_path(database).read_text().strip() == str(os.getpid())
 

@@ -150,7 +150,9 @@ def index_run(folder: Path, env: dict[str, str], database: Path, work: Path, *, 
                     file_seconds += [(now - last_change) / (finished - done)] * (finished - done)
                     done, last_change = finished, now
             if now - last_change > (FIRST_FILE_SECONDS if done == 0 else FILE_SECONDS):
-                pending = sorted((row.id, path) for path, row in (rows or {}).items() if row.status == "pending")
+                pending = sorted(
+                    (row.id, path) for path, row in (rows or {}).items() if row.status == "pending"
+                )
                 hung = pending[0][1] if pending else "(before the first file)"
             elif kill is None or not kill(now - started, done):
                 time.sleep(POLL_SECONDS)
@@ -189,7 +191,9 @@ class FaultSuite:
         self.folder = tmp_path / "library"
         sources = make_sources(tmp_path / "sources")
         self.cases: list[BrokenCase] = generate(self.folder / "broken", sources, files, seed)
-        self.controls = [self.folder / "intact" / f"control{source.suffix}" for source in (sources.video_mkv, sources.wav)]
+        self.controls = [
+            self.folder / "intact" / f"control{source.suffix}" for source in (sources.video_mkv, sources.wav)
+        ]
         for control, source in zip(self.controls, (sources.video_mkv, sources.wav), strict=True):
             control.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, control)
@@ -200,7 +204,9 @@ class FaultSuite:
         # A crash in native code (FFmpeg, a model runtime) shows where it happened.
         self.env = dict(offline_env, MEDIAREC_DATA_DIR=str(self.data), PYTHONFAULTHANDLER="1")
         self.tally = Tally()
-        self.hung: dict[str, str] = {}  # path: why, for the files taken out of the library after a hang or crash
+        self.hung: dict[
+            str, str
+        ] = {}  # path: why, for the files taken out of the library after a hang or crash
         self.crashed: dict[str, str] = {}
         self.touched: set[str] = set()
         self.slowest = 0.0
@@ -218,7 +224,9 @@ class FaultSuite:
             reconcile(store, [self.folder])
             items = store.items(statuses=("pending",))
             for item in self.rng.sample(items, max(3, len(items) // 3)):
-                store.record_play(item.id, seconds=self.rng.uniform(1, 30), started_at=1_700_000_000 + item.id)
+                store.record_play(
+                    item.id, seconds=self.rng.uniform(1, 30), started_at=1_700_000_000 + item.id
+                )
                 store.set_feedback(item.id, self.rng.choice([1, -1]))
                 store.set_tags([TagRecord(item.id, f"mine {item.id}", "user", 1.0)])
         finally:
@@ -244,11 +252,18 @@ class FaultSuite:
         if _user_rows(self.database) != self.user_rows:
             problems.append("history, rating or user-tag rows changed")
         after = _rows(self.database) or {}
-        redone = {p for p, row in after.items() if p in before and _done(row) and before[p].indexed_at != row.indexed_at}
+        redone = {
+            p
+            for p, row in after.items()
+            if p in before and _done(row) and before[p].indexed_at != row.indexed_at
+        }
         for path, row in before.items():
             if path in pending or path in self.hung or path in self.crashed:
                 continue
-            if _done(row) and (path not in after or (after[path].status, after[path].indexed_at) != (row.status, row.indexed_at)):
+            if _done(row) and (
+                path not in after
+                or (after[path].status, after[path].indexed_at) != (row.status, row.indexed_at)
+            ):
                 problems.append(f"finished work undone or redone: {path}")
         done_now = {p for p, row in after.items() if _done(row) and (p not in before or p in redone)}
         if not done_now <= pending:
@@ -292,7 +307,9 @@ class FaultSuite:
             return result, before, pending
 
     def _in_flight(self) -> str:
-        pending = sorted((row.id, path) for path, row in (_rows(self.database) or {}).items() if row.status == "pending")
+        pending = sorted(
+            (row.id, path) for path, row in (_rows(self.database) or {}).items() if row.status == "pending"
+        )
         return pending[0][1] if pending else "(no file)"
 
     def make_work(self) -> None:
@@ -347,8 +364,12 @@ class FaultSuite:
         try:
             with connection:
                 for path in stale:
-                    metadata = dict(store_rows[path].metadata, **{FAILED_UNDER: {"models": "old", "decoder": "old"}})
-                    connection.execute("UPDATE items SET metadata_json = ? WHERE path = ?", (json.dumps(metadata), path))
+                    metadata = dict(
+                        store_rows[path].metadata, **{FAILED_UNDER: {"models": "old", "decoder": "old"}}
+                    )
+                    connection.execute(
+                        "UPDATE items SET metadata_json = ? WHERE path = ?", (json.dumps(metadata), path)
+                    )
         finally:
             connection.close()
         self.touched |= set(stale)
@@ -407,7 +428,9 @@ class FaultSuite:
                 self.tally.crashes += 1
                 self.tally.notes.append(f"crash: {case.kind} {case.how}: {UNEXPECTED}")
             else:
-                self.tally.crashes += 1  # a reason that shows internal text is an error message nobody handled
+                self.tally.crashes += (
+                    1  # a reason that shows internal text is an error message nobody handled
+                )
                 self.tally.notes.append(f"{case.kind} {case.how}: {problem}")
         for control in self.controls:
             row = rows.get(str(control))
@@ -448,7 +471,15 @@ class FaultSuite:
 
 
 def run_suite(
-    tmp_path, offline_env, capsys, *, files: int, kills: int, name: str, seed: int, within_files: int | None = None
+    tmp_path,
+    offline_env,
+    capsys,
+    *,
+    files: int,
+    kills: int,
+    name: str,
+    seed: int,
+    within_files: int | None = None,
 ) -> Tally:
     started = time.monotonic()
     suite = FaultSuite(tmp_path, offline_env, files, seed)
@@ -462,7 +493,9 @@ def run_suite(
     phases["messages"] = time.monotonic() - started
     suite.tally.notes.append(f"phases (s since start): { {k: round(v, 1) for k, v in phases.items()} }")
     suite.report(name, time.monotonic() - started, capsys)
-    assert suite.kill_count == kills, f"only {suite.kill_count} of {kills} runs could be killed before they ended"
+    assert suite.kill_count == kills, (
+        f"only {suite.kill_count} of {kills} runs could be killed before they ended"
+    )
     return suite.tally
 
 
@@ -470,7 +503,9 @@ def environment_error_leaves_everything_pending(suite: FaultSuite, capsys) -> No
     """A model that cannot be made is not the files' fault: one message, nothing marked failed, all still to do."""
     bad = suite.work / "bad-config.toml"
     bad.write_text('[models.text]\nname = "/nowhere/my-e5"\n', encoding="utf-8")
-    code, out, err = run_cli(["index", str(suite.folder), "--no-progress"], dict(suite.env, MEDIAREC_CONFIG=str(bad)), capsys)
+    code, out, err = run_cli(
+        ["index", str(suite.folder), "--no-progress"], dict(suite.env, MEDIAREC_CONFIG=str(bad)), capsys
+    )
     assert code == 1 and out == ""
     assert err.startswith("error: ") and "/nowhere/my-e5" in err and "Traceback" not in err
     assert "still to do" in err and "running the same command again" in err
@@ -495,7 +530,9 @@ def after_all_runs_the_messages_say_what_still_fails(suite: FaultSuite, capsys) 
 
 def test_fault_suite_sample(tmp_path, offline_env, capsys):
     # The kills land in the first few files (or seconds) of a run, so that the sample stays short.
-    tally = run_suite(tmp_path, offline_env, capsys, files=40, kills=3, name="fault_suite", seed=1, within_files=6)
+    tally = run_suite(
+        tmp_path, offline_env, capsys, files=40, kills=3, name="fault_suite", seed=1, within_files=6
+    )
     assert tally.handled == tally.cases and not (tally.crashes or tally.hangs or tally.data_lost), tally.notes
 
 
@@ -517,7 +554,9 @@ def _two_broken_files(folder: Path) -> tuple[Path, Path]:
     return empty, text
 
 
-def test_an_unexpected_exception_in_one_file_is_recorded_and_its_traceback_logged(tmp_path, offline_env, capsys, monkeypatch):
+def test_an_unexpected_exception_in_one_file_is_recorded_and_its_traceback_logged(
+    tmp_path, offline_env, capsys, monkeypatch
+):
     from mediarec.pipeline import indexer
 
     empty, text = _two_broken_files(tmp_path / "media")
@@ -541,7 +580,9 @@ def test_an_unexpected_exception_in_one_file_is_recorded_and_its_traceback_logge
     assert "Traceback" not in err and "boom" not in out + err
 
 
-def test_a_full_disk_stops_the_job_and_the_files_wait_for_the_next_run(tmp_path, offline_env, capsys, monkeypatch):
+def test_a_full_disk_stops_the_job_and_the_files_wait_for_the_next_run(
+    tmp_path, offline_env, capsys, monkeypatch
+):
     from mediarec.index.writer import WriterMixin
 
     empty, text = _two_broken_files(tmp_path / "media")
@@ -556,14 +597,21 @@ def test_a_full_disk_stops_the_job_and_the_files_wait_for_the_next_run(tmp_path,
     assert code == 1 and out == ""
     assert err.startswith("error: The disk that holds the library is full") and "Traceback" not in err
     assert "stopped after 0 of 2 files; the other 2 are still to do" in err
-    assert {row.status for row in (_rows(tmp_path / "data" / "library.sqlite3") or {}).values()} == {"pending"}
+    assert {row.status for row in (_rows(tmp_path / "data" / "library.sqlite3") or {}).values()} == {
+        "pending"
+    }
     code, out, err = run_cli(["index", str(tmp_path / "media"), "--json"], env, capsys)
     report = json_lines(out)[0]
     assert sorted(failure["path"] for failure in report["failed"]) == sorted([str(empty), str(text)])
-    assert {failure["error"] for failure in report["failed"]} == {"empty file (0 bytes)", "not a media file PyAV can read"}
+    assert {failure["error"] for failure in report["failed"]} == {
+        "empty file (0 bytes)",
+        "not a media file PyAV can read",
+    }
 
 
-def test_failures_are_retried_when_the_decoder_or_the_models_change(tmp_path, offline_env, capsys, monkeypatch):
+def test_failures_are_retried_when_the_decoder_or_the_models_change(
+    tmp_path, offline_env, capsys, monkeypatch
+):
     from mediarec.pipeline import indexer
 
     empty, text = _two_broken_files(tmp_path / "media")
@@ -583,12 +631,17 @@ def test_failures_are_retried_when_the_decoder_or_the_models_change(tmp_path, of
     code, out, _ = run_cli(["index", str(tmp_path / "media"), "--json"], env, capsys)
     report = json_lines(out)[0]
     assert len(report["failed"]) == 2 and report["failing_from_earlier_runs"] == 0
-    assert _rows(database)[str(text)].metadata[FAILED_UNDER]["decoder"] == "pyav 99, ffmpeg 99, mediarec decoder 99"
+    assert (
+        _rows(database)[str(text)].metadata[FAILED_UNDER]["decoder"]
+        == "pyav 99, ffmpeg 99, mediarec decoder 99"
+    )
 
     # A failure recorded before failures had a signature (say, a model that could not be downloaded) is retried.
     connection = sqlite3.connect(database)
     with connection:
-        connection.execute("UPDATE items SET metadata_json = '{}', error = 'old words' WHERE path = ?", (str(empty),))
+        connection.execute(
+            "UPDATE items SET metadata_json = '{}', error = 'old words' WHERE path = ?", (str(empty),)
+        )
     connection.close()
     code, out, _ = run_cli(["index", str(tmp_path / "media"), "--json"], env, capsys)
     assert [failure["path"] for failure in json_lines(out)[0]["failed"]] == [str(empty)]
@@ -597,14 +650,28 @@ def test_failures_are_retried_when_the_decoder_or_the_models_change(tmp_path, of
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
-        (MediaError("/m/a.mp4", "not a media file", "Invalid data found when processing input"), "not a media file PyAV can read"),
-        (MediaError("/m/a.mp4", "corrupt or truncated", "Invalid data found when processing input"), "corrupt header"),
-        (MediaError("/m/a.mp4", "corrupt or truncated", "moov atom not found"),
-         "truncated: the index (moov atom) is missing, as in an unfinished download"),
-        (MediaError("/m/a.mp4", "corrupt or truncated", "audio cannot be decoded: [Errno 1094995529] x"), "corrupt audio data"),
+        (
+            MediaError("/m/a.mp4", "not a media file", "Invalid data found when processing input"),
+            "not a media file PyAV can read",
+        ),
+        (
+            MediaError("/m/a.mp4", "corrupt or truncated", "Invalid data found when processing input"),
+            "corrupt header",
+        ),
+        (
+            MediaError("/m/a.mp4", "corrupt or truncated", "moov atom not found"),
+            "truncated: the index (moov atom) is missing, as in an unfinished download",
+        ),
+        (
+            MediaError("/m/a.mp4", "corrupt or truncated", "audio cannot be decoded: [Errno 1094995529] x"),
+            "corrupt audio data",
+        ),
         (MediaError("/m/a.mp4", "corrupt or truncated", "Input/output error"), "corrupt or truncated"),
         (MediaError("/m/a.mp4", "empty file"), "empty file (0 bytes)"),
-        (MediaError("/m/a.mp4", "truncated", "ends at 0:12 of a declared 1:30:00"), "truncated: ends at 0:12 of a declared 1:30:00"),
+        (
+            MediaError("/m/a.mp4", "truncated", "ends at 0:12 of a declared 1:30:00"),
+            "truncated: ends at 0:12 of a declared 1:30:00",
+        ),
         (ValueError("Frame does not match AudioResampler setup."), "corrupt header"),
         (__import__("struct").error("unpack requires a buffer of 4 bytes"), "corrupt header"),
         (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), "corrupt header"),
@@ -622,6 +689,9 @@ def test_the_reasons_are_user_words(error, reason):
 def test_av_errors_are_user_words():
     import av.error
 
-    assert user_reason(av.error.InvalidDataError(1094995529, "Invalid data found when processing input")) == "corrupt header"
+    assert (
+        user_reason(av.error.InvalidDataError(1094995529, "Invalid data found when processing input"))
+        == "corrupt header"
+    )
     assert user_reason(av.error.EOFError(541478725, "End of file")) == "truncated"
     assert user_reason(av.error.UndefinedError(1, "something else")) == "corrupt: PyAV could not decode it"

@@ -63,7 +63,9 @@ def test_blocks_of_a_long_file_are_bounded_and_cover_it(long_wav):
 def test_blocks_line_up_with_the_whole_track(long_wav):
     rate = 2000
     whole = decode_audio(long_wav, sample_rate=rate)
-    for start, samples in iter_audio_blocks(long_wav, sample_rate=rate, block_seconds=700.0, overlap_seconds=2.0):
+    for start, samples in iter_audio_blocks(
+        long_wav, sample_rate=rate, block_seconds=700.0, overlap_seconds=2.0
+    ):
         first = round(start * rate)
         assert np.array_equal(samples, whole[first : first + len(samples)])
 
@@ -94,7 +96,9 @@ print(json.dumps({"samples": samples, "growth_kib": hwm_kib() - before}))
 def test_a_wav_declaring_22_hours_holding_2_seconds_decodes_2_seconds_without_allocating_22_hours(tmp_path):
     declared = TWENTY_TWO_HOURS * 16000 * 2  # 2.5 GB of PCM declared (5 GB as float32), 64 KB held
     path = _wav(tmp_path / "declares_22h.wav", _bursts(2.0, 16000), rate=16000, declared_bytes=declared)
-    run = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     measured = json.loads(run.stdout)
     assert measured["samples"] == 2 * 16000
@@ -137,7 +141,9 @@ def test_a_wav_declaring_22_hours_is_indexed_as_2_seconds_and_marked_truncated(t
     assert rss_mib < 2500, rss_mib
 
 
-def test_a_track_longer_than_a_block_is_indexed_block_by_block_like_the_whole_track(tmp_path, offline_env, monkeypatch):
+def test_a_track_longer_than_a_block_is_indexed_block_by_block_like_the_whole_track(
+    tmp_path, offline_env, monkeypatch
+):
     from mediarec.app import Library
     from mediarec.config import load_settings
     from mediarec.pipeline import indexer as indexer_module
@@ -162,7 +168,9 @@ def test_a_track_longer_than_a_block_is_indexed_block_by_block_like_the_whole_tr
     whole, blocked = index(600.0, "whole"), index(20.0, "blocks")  # 75 s: one block, or four
     assert blocked["duration"] == pytest.approx(whole["duration"])
     assert "truncated" not in blocked["metadata"]
-    assert blocked["metadata"].get("audio_shares") == pytest.approx(whole["metadata"].get("audio_shares"), abs=0.05)
+    assert blocked["metadata"].get("audio_shares") == pytest.approx(
+        whole["metadata"].get("audio_shares"), abs=0.05
+    )
     whole_tags = {tag["name"] for tag in whole["tags"] if tag.get("source") == "audio"}
     blocked_tags = {tag["name"] for tag in blocked["tags"] if tag.get("source") == "audio"}
     assert len(whole_tags & blocked_tags) >= max(1, len(whole_tags) - 1)

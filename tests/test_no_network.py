@@ -1,4 +1,4 @@
-""""Nothing leaves your machine" (README), checked: the offline profile's commands run under strace and must open
+""" "Nothing leaves your machine" (README), checked: the offline profile's commands run under strace and must open
 no internet socket and ask no name server.
 
 Every command runs in a fresh process under ``strace -f`` (all threads and children: onnxruntime's telemetry ran in
@@ -81,7 +81,9 @@ def tiny_library(tmp_path_factory) -> Path:
     folder.mkdir()
     write_shapes_video(folder / "red_circle.mp4", [ShapeShot("circle", "red", 2.0)])
     write_audio(folder / "beep.ogg", tone(2.0, frequency=1000.0), tags={"title": "Test tone"})
-    if espeak_available():  # speech loads the transcriber and its VAD (an onnxruntime session of faster-whisper's)
+    if (
+        espeak_available()
+    ):  # speech loads the transcriber and its VAD (an onnxruntime session of faster-whisper's)
         write_audio(folder / "beach.m4a", synthesize_speech("My dog loves running on the beach."))
     return folder
 
@@ -121,7 +123,9 @@ def test_offline_commands_reach_no_network(tiny_library, tmp_path):
         if lines:
             found[name] = lines
     if found:
-        report = "\n".join(f"mediarec --profile offline {name}:\n  " + "\n  ".join(lines) for name, lines in found.items())
+        report = "\n".join(
+            f"mediarec --profile offline {name}:\n  " + "\n  ".join(lines) for name, lines in found.items()
+        )
         print(report)
         pytest.fail(f"network access on the offline profile:\n{report}")
 
@@ -139,7 +143,9 @@ def test_hub_clients_go_offline_only_when_nothing_needs_downloading(tmp_path, mo
     monkeypatch.setattr(os, "environ", env)
 
     def settings(profile: str):
-        return load_settings(data_dir=str(tmp_path / "data"), config_path=str(tmp_path / "c.toml"), profile=profile)
+        return load_settings(
+            data_dir=str(tmp_path / "data"), config_path=str(tmp_path / "c.toml"), profile=profile
+        )
 
     assert keep_offline(settings("offline"))  # every model ships in a package or in resources/
     assert env["HF_HUB_OFFLINE"] == env["TRANSFORMERS_OFFLINE"] == env["ORT_DISABLE_TELEMETRY"] == "1"
@@ -157,7 +163,7 @@ def test_offences_are_recognised():
     """The patterns catch what onnxruntime 1.32's telemetry did (lines from a real strace log) and nothing local."""
     log = "\n".join(
         [
-            '2093 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP) = 13',
+            "2093 socket(AF_INET6, SOCK_DGRAM, IPPROTO_IP) = 13",
             '2094 connect(14, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0',
             '2097 openat(AT_FDCWD, "/root/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db", O_RDWR) = 7',
             '2073 connect(11, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',

@@ -105,7 +105,9 @@ def test_session_counts_watching_but_not_seeks_or_pauses():
 def test_chapter_steps_go_to_the_next_start_and_back_like_other_players():
     starts = [0.0, 30.0, 75.0]
     assert next_chapter_start(starts, 10.0) == 30.0
-    assert next_chapter_start(starts, 30.02) == 75.0, "just after a start (a seek lands a little off) is at it"
+    assert next_chapter_start(starts, 30.02) == 75.0, (
+        "just after a start (a seek lands a little off) is at it"
+    )
     assert next_chapter_start(starts, 80.0) is None, "nothing after the last chapter"
     assert previous_chapter_start(starts, 50.0) == 30.0, "well into a chapter: back to its start"
     assert previous_chapter_start(starts, 31.0) == 0.0, "just after a start: the chapter before"

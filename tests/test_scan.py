@@ -139,7 +139,9 @@ def _skip_unless_ci(reason: str) -> None:
 def test_index_names_what_it_cannot_read_and_why(offline_env):
     if os.name != "posix":
         _skip_unless_ci("file permissions as tested here are POSIX ones")
-    base = Path(tempfile.mkdtemp(prefix="mediarec-unreadable-"))  # not under pytest's folder: nobody cannot enter it
+    base = Path(
+        tempfile.mkdtemp(prefix="mediarec-unreadable-")
+    )  # not under pytest's folder: nobody cannot enter it
     locked = base / "library" / "locked"
     secret = base / "library" / "secret.mp4"
     try:
@@ -184,7 +186,9 @@ def test_index_names_what_it_cannot_read_and_why(offline_env):
             {"path": str(secret), "reason": "permission denied"},
         ]
         # the rest of the folder is still scanned: the junk file is found (and fails as not a media file)
-        assert [failure["path"] for failure in report["failed"]] == [str(base / "library" / "open" / "junk.mp4")]
+        assert [failure["path"] for failure in report["failed"]] == [
+            str(base / "library" / "open" / "junk.mp4")
+        ]
         assert code == 1
         code, out = result["text"]
         assert out.count(f"skipped (cannot read): {locked}: permission denied") == 1

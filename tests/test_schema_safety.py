@@ -33,7 +33,9 @@ NEXT_MIGRATION = ("9999_test_item_note", "ALTER TABLE items ADD COLUMN test_note
 
 
 def _fixture_script():
-    spec = importlib.util.spec_from_file_location("make_schema_fixtures", FIXTURES / "make_schema_fixtures.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_schema_fixtures", FIXTURES / "make_schema_fixtures.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -81,7 +83,9 @@ def test_there_is_a_small_fixture_for_every_schema_and_it_records_exactly_its_mi
 
 
 @pytest.mark.parametrize("version", range(1, len(MIGRATIONS) + 1))
-def test_every_released_schema_migrates_forward_keeping_history_tags_and_ratings(version, tmp_path, monkeypatch):
+def test_every_released_schema_migrates_forward_keeping_history_tags_and_ratings(
+    version, tmp_path, monkeypatch
+):
     # Today's migrations plus the next one, so that every fixture, the newest too, really is migrated.
     _next_migration(monkeypatch)
     database = tmp_path / "library.sqlite3"
@@ -135,7 +139,9 @@ def test_a_migration_is_preceded_by_a_backup_that_includes_the_wal(tmp_path, mon
     writer.record_play(late, seconds=3.0)
     assert Path(f"{database}-wal").stat().st_size > 0
     main_file_alone = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)  # reads no WAL
-    tables = [row[0] for row in main_file_alone.execute("SELECT name FROM sqlite_master WHERE name = 'items'")]
+    tables = [
+        row[0] for row in main_file_alone.execute("SELECT name FROM sqlite_master WHERE name = 'items'")
+    ]
     assert tables == [] or main_file_alone.execute("SELECT count(*) FROM items").fetchone() == (0,)
     main_file_alone.close()
 
@@ -143,9 +149,14 @@ def test_a_migration_is_preceded_by_a_backup_that_includes_the_wal(tmp_path, mon
     upgraded = LibraryStore(database)  # while the writer still holds its connection
     backup = backup_path(database, len(MIGRATIONS))
     copy = _connect_ro(backup)
-    assert sorted(row[0] for row in copy.execute("SELECT path FROM items")) == ["/media/a.mp4", "/media/late.mp4"]
+    assert sorted(row[0] for row in copy.execute("SELECT path FROM items")) == [
+        "/media/a.mp4",
+        "/media/late.mp4",
+    ]
     assert copy.execute("SELECT count(*) FROM plays").fetchone() == (1,)
-    assert "test_note" not in [row[1] for row in copy.execute("PRAGMA table_info(items)")]  # before the migration
+    assert "test_note" not in [
+        row[1] for row in copy.execute("PRAGMA table_info(items)")
+    ]  # before the migration
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     copy.close()
     assert "test_note" in [row[1] for row in upgraded.query("PRAGMA table_info(items)")]
@@ -187,14 +198,18 @@ def test_a_library_written_by_a_newer_mediarec_is_refused_and_not_written(tmp_pa
     assert not list(tmp_path.glob("*.bak-*"))
 
 
-def test_the_command_line_says_a_newer_library_needs_a_newer_mediarec_in_one_line(offline_env, tmp_path, capsys):
+def test_the_command_line_says_a_newer_library_needs_a_newer_mediarec_in_one_line(
+    offline_env, tmp_path, capsys
+):
     data = tmp_path / "data"
     data.mkdir()
     _written_by_a_newer_mediarec(data / "library.sqlite3")
     before = _digest(data / "library.sqlite3")
     code, out, err = run_cli(["--data-dir", str(data), "show", "/media/a.mp4"], offline_env, capsys)
     assert code == 1 and out == ""
-    assert re.fullmatch(r"error: The library at .* was written by a newer mediarec \(schema 2\); [^\n]*\n", err)
+    assert re.fullmatch(
+        r"error: The library at .* was written by a newer mediarec \(schema 2\); [^\n]*\n", err
+    )
     assert _digest(data / "library.sqlite3") == before
 
 
@@ -219,7 +234,9 @@ def test_a_file_that_is_not_a_database_gets_one_clear_line(tmp_path):
     before = _digest(database)
     with pytest.raises(StorageError) as refused:
         LibraryStore(database)
-    assert str(refused.value).startswith(f"Could not open the library at {database}: the file is damaged or is not")
+    assert str(refused.value).startswith(
+        f"Could not open the library at {database}: the file is damaged or is not"
+    )
     assert _digest(database) == before
 
 
@@ -287,7 +304,9 @@ def test_two_processes_opening_a_new_library_at_once_migrate_it_once(tmp_path):
     )
     repo = Path(__file__).resolve().parent.parent
     children = [
-        subprocess.Popen([sys.executable, "-c", code, str(database)], cwd=repo, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(database)], cwd=repo, stdout=subprocess.PIPE, text=True
+        )
         for _ in range(4)
     ]
     outputs = [child.communicate(timeout=120)[0].strip() for child in children]

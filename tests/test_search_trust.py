@@ -17,7 +17,13 @@ from mediarec.models.model_set import speech_space_model_id
 from mediarec.rank.calibration import Logistic, fuse_probabilities, query_bank
 
 GENERIC_TRANSCRIPT = " ".join(["you"] * 40)
-UNRELATED = ("a concert in a stadium", "stock market news", "古典音乐会", "一只猫在睡觉", "a lecture about volcanoes")
+UNRELATED = (
+    "a concert in a stadium",
+    "stock market news",
+    "古典音乐会",
+    "一只猫在睡觉",
+    "a lecture about volcanoes",
+)
 
 
 def _names(hits) -> list[str]:
@@ -40,7 +46,13 @@ def test_a_query_about_something_absent_finds_nothing(indexed, query):
 
 def test_every_score_is_a_confidence_and_weak_matches_are_only_shown_when_asked(indexed, offline_env, capsys):
     library = indexed.library
-    for query in ("a red circle", "someone explaining how to bake bread", "Podcast person", "a sine wave", "zzzz"):
+    for query in (
+        "a red circle",
+        "someone explaining how to bake bread",
+        "Podcast person",
+        "a sine wave",
+        "zzzz",
+    ):
         hits = library.search(query, limit=10)
         weak = library.search(query, limit=10, include_weak=True)
         assert all(0.0 <= score <= 1.0 for score in _scores(hits) + _scores(weak)), query
@@ -91,7 +103,9 @@ def test_an_item_with_a_generic_transcript_tops_no_unrelated_query(library_with_
     library, hub = library_with_a_hub
     text = library.models.get("text")
     space = library.store.space("speech", speech_space_model_id(library.models))
-    raw_tops = [VectorIndex(library.store, space).search(text.encode_queries([q])[0], 1)[0][1] for q in UNRELATED]
+    raw_tops = [
+        VectorIndex(library.store, space).search(text.encode_queries([q])[0], 1)[0][1] for q in UNRELATED
+    ]
     assert hub in raw_tops, "by raw cosine the generic transcript is the best answer to some unrelated query"
     for query in UNRELATED:
         assert hub not in [hit.item.id for hit in library.search(query, limit=10)], query
@@ -109,7 +123,9 @@ def test_more_like_this_is_not_the_whole_library_and_never_negative(indexed):
         for modality in ("fused", "looks", "sounds", "talks"):
             try:
                 hits = library.similar(path, limit=20, modality=modality)
-            except Exception as error:  # an item without that modality says so; that is another test's subject
+            except (
+                Exception
+            ) as error:  # an item without that modality says so; that is another test's subject
                 assert "no " in str(error)
                 continue
             assert all(0.0 <= hit.score <= 1.0 for hit in hits), (path, modality)

@@ -82,7 +82,9 @@ def test_welcome_offers_the_offline_models_and_after_a_failed_download_every_way
     assert not dialog.download_bar.isVisible()
 
     dialog.model_help.offline_button.click()
-    qtbot.waitUntil(lambda: dialog.statuses and all(status.ready for status in dialog.statuses), timeout=20000)
+    qtbot.waitUntil(
+        lambda: dialog.statuses and all(status.ready for status in dialog.statuses), timeout=20000
+    )
     assert dialog.model_change is not None, "the window saves the choice when the welcome closes"
     assert not dialog.model_help.isVisible() and not dialog.download_button.isVisible()
     assert "nothing needs downloading" in dialog.models_note.text()

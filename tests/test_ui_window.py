@@ -363,7 +363,9 @@ def _open(window, sample, filename: str, start: float = 0.0):
     from mediarec.ui.player_view import OpenRequest
 
     item = sample.library.store.item(sample.item_id(filename))
-    window.open_player(OpenRequest(item.id, item.path, item.display_title, item.kind, item.duration, start=start))
+    window.open_player(
+        OpenRequest(item.id, item.path, item.display_title, item.kind, item.duration, start=start)
+    )
     return item
 
 
@@ -373,7 +375,9 @@ def _details_show(qtbot, window, item_id) -> None:
     def shown() -> bool:
         if item_id is None:
             return details.item_id is None
-        return details.item_id == item_id and details.details is not None and details.details.item.id == item_id
+        return (
+            details.item_id == item_id and details.details is not None and details.details.item.id == item_id
+        )
 
     qtbot.waitUntil(shown, timeout=10000)
 

@@ -196,8 +196,11 @@ def _play(window, backend, filename: str, data_dir: Path) -> None:
         item = next(entry for entry in library.store.items() if Path(entry.path).name == filename)
     window.open_player(OpenRequest.from_row(row_for_item(item)))
     wait_until(lambda: backend.state.value == "playing", 10, f"{filename} to play")
-    wait_until(lambda: window.details.details is not None and window.details.details.item.id == item.id, 20,
-               "the details of the file")
+    wait_until(
+        lambda: window.details.details is not None and window.details.details.item.id == item.id,
+        20,
+        "the details of the file",
+    )
     pause(1500)  # the transcript and the chapters arrive
     backend.pause()
     window.player.poll()
@@ -235,7 +238,9 @@ def _facts_of(details) -> dict:
     return {
         facts.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text(): facts.itemAt(
             row, QFormLayout.ItemRole.FieldRole
-        ).widget().text()
+        )
+        .widget()
+        .text()
         for row in range(facts.rowCount())
     }
 
@@ -250,7 +255,11 @@ def offline_views(language: str, scratch: Path, out: Path) -> dict:
     from mediarec.ui.bridge import WorkerPools
     from mediarec.ui.welcome_dialog import WelcomeDialog
 
-    environ = {**os.environ, "MEDIAREC_PROFILE": "default", "MEDIAREC_CACHE_DIR": str(scratch / "empty-cache")}
+    environ = {
+        **os.environ,
+        "MEDIAREC_PROFILE": "default",
+        "MEDIAREC_CACHE_DIR": str(scratch / "empty-cache"),
+    }
     environ["MEDIAREC_CONFIG"] = str(scratch / "config.toml")
     settings = load_settings(data_dir=scratch / "data", environ=environ)
     facts: dict = {"profile": settings.profile}
@@ -397,7 +406,9 @@ def main() -> int:
         action="store_true",
         help="only watch a clip from the For you shelf and save the shelf",
     )
-    parser.add_argument("--views", action="store_true", help="the player, Settings and the offline welcome only")
+    parser.add_argument(
+        "--views", action="store_true", help="the player, Settings and the offline welcome only"
+    )
     parser.add_argument("--scratch", help="with --views: a folder for the library on the product profile")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):

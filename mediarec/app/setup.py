@@ -246,7 +246,11 @@ def use_offline_models(settings: Settings) -> Settings:
     a button said so), with the settings it makes. The window reopens on them."""
     preferences = current_preferences(settings)
     offline = AppPreferences(
-        preferences.device, "offline", preferences.language, preferences.model_names, preferences.model_backends
+        preferences.device,
+        "offline",
+        preferences.language,
+        preferences.model_names,
+        preferences.model_backends,
     )
     return save_preferences(settings, offline, preferences)
 

@@ -123,9 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
 
-    commands.add_parser("failed", help="the files that could not be indexed, each with its reason").add_argument(
-        "--json", action="store_true"
-    )
+    commands.add_parser(
+        "failed", help="the files that could not be indexed, each with its reason"
+    ).add_argument("--json", action="store_true")
 
     doctor = commands.add_parser("doctor", help="what works here: sqlite-vec, libVLC, GPU, models")
     doctor.add_argument("--json", action="store_true")
@@ -181,7 +181,8 @@ def cmd_index(library, args) -> int:
     # What the scan could not read, once each (a folder given twice is scanned twice), as the user can read it:
     # a name with bytes that are not UTF-8 shows them as \xNN, in the text and in the JSON alike.
     unreadable = [
-        {"path": display_path(path), "reason": reason} for path, reason in dict(summary.scan.unreadable).items()
+        {"path": display_path(path), "reason": reason}
+        for path, reason in dict(summary.scan.unreadable).items()
     ]
     report = {
         "added": len(summary.scan.added),
@@ -245,12 +246,17 @@ def _error_log(data_dir: Path):
     library's error log, beside what write_crash_log writes; the temporary folder when the data folder is not
     writable. Yields the log's path."""
     folder = Path(data_dir) if os.access(data_dir, os.W_OK) else Path(tempfile.gettempdir())
-    handler = _QuietFileHandler(folder / CRASH_LOG_NAME, encoding="utf-8", errors="backslashreplace", delay=True)
+    handler = _QuietFileHandler(
+        folder / CRASH_LOG_NAME, encoding="utf-8", errors="backslashreplace", delay=True
+    )
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("--- %(asctime)s mediarec index: %(levelname)s %(message)s"))
     logger = logging.getLogger("mediarec")
     logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False  # not also on the terminal, if a library set up logging
+    propagate, logger.propagate = (
+        logger.propagate,
+        False,
+    )  # not also on the terminal, if a library set up logging
     try:
         yield handler.baseFilename
     finally:
@@ -322,7 +328,9 @@ def cmd_show(library, args) -> int:
     print(f"{details['title']}  ({details['kind']}, {clock(details['duration'] or 0)})")
     print(f"  {details['path']}")
     if details["metadata"].get("truncated"):
-        print(f"  truncated: holds {clock(details['duration'] or 0)} of a declared {clock(details['metadata'].get('declared_duration') or 0)}")
+        print(
+            f"  truncated: holds {clock(details['duration'] or 0)} of a declared {clock(details['metadata'].get('declared_duration') or 0)}"
+        )
     for key in ("artist", "album", "date", "genre"):
         if details["metadata"].get(key):
             print(f"  {key}: {details['metadata'][key]}")

@@ -92,7 +92,9 @@ class Database:
                 f"Cannot reach the library at {self.path}: {error.strerror or 'the system refused'}"
             ) from error
         if exists and self.path.is_dir():
-            raise StorageError(f"The library path {self.path} is a folder, not a database file; choose another.")
+            raise StorageError(
+                f"The library path {self.path} is a folder, not a database file; choose another."
+            )
         self.read_only = not _writable(self.path, exists)
         if not exists and self.read_only:
             raise read_only_error(self.path, "create")
@@ -202,9 +204,13 @@ class Database:
     def _connect_read_only(self) -> Connection:
         sqlite = self.driver.module
         uri = self.path.absolute().as_uri() + "?mode=ro"
-        connection = sqlite.connect(uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
+        connection = sqlite.connect(
+            uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
         try:
-            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens the file lazily
+            connection.execute(
+                "SELECT count(*) FROM sqlite_master"
+            ).fetchone()  # SQLite opens the file lazily
             return connection
         except sqlite.OperationalError as error:
             connection.close()

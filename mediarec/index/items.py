@@ -30,7 +30,9 @@ def stored_path(path: str) -> str:
     """The text that the path columns hold for the file system's name ``path`` (see above)."""
     if _SURROGATE.search(path) is None:
         return path
-    return _SURROGATE.sub(lambda match: _ESCAPE + (_ESCAPE if match[0] == _ESCAPE else f"{ord(match[0]):04x}"), path)
+    return _SURROGATE.sub(
+        lambda match: _ESCAPE + (_ESCAPE if match[0] == _ESCAPE else f"{ord(match[0]):04x}"), path
+    )
 
 
 def path_from_stored(text: str) -> str:
@@ -42,7 +44,9 @@ def path_from_stored(text: str) -> str:
 
 def _item(row) -> ItemRecord:
     record = ItemRecord.from_row(row)
-    return dataclasses.replace(record, path=path_from_stored(record.path)) if _ESCAPE in record.path else record
+    return (
+        dataclasses.replace(record, path=path_from_stored(record.path)) if _ESCAPE in record.path else record
+    )
 
 
 class ItemsMixin(Database):
@@ -51,7 +55,8 @@ class ItemsMixin(Database):
     def add_folder(self, path: str) -> None:
         with self.transaction() as connection:
             connection.execute(
-                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (stored_path(path), time.time())
+                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)",
+                (stored_path(path), time.time()),
             )
 
     def remove_folder(self, path: str) -> None:

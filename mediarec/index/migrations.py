@@ -183,7 +183,9 @@ class SchemaPlan:
 
 
 def _has_table(connection, name: str) -> bool:
-    row = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
     return row is not None
 
 
@@ -197,7 +199,9 @@ def applied_migrations(connection) -> set[str]:
 def _schema_objects(connection) -> set[tuple[str, str, str]]:
     """(type, name, SQL with whitespace folded) of every object a migration made: not SQLite's own, not the
     migration record, not the vector tables made at run time."""
-    rows = connection.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    rows = connection.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchall()
     return {
         (kind, name, " ".join((sql or "").split()))
         for kind, name, sql in rows

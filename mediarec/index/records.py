@@ -166,7 +166,9 @@ class PlayOutcome:
     skipped: bool
 
 
-def play_outcome(duration: float, start_position: float, seconds: float, skipped: bool = False) -> PlayOutcome:
+def play_outcome(
+    duration: float, start_position: float, seconds: float, skipped: bool = False
+) -> PlayOutcome:
     """What one viewing amounts to (how far it got, finished, skipped), from the item's duration and where the
     viewing started and how long it lasted. A pure rule, here rather than in player/ because the store applies it
     to every play it records and index/ sits below player/; an explicit skip from the caller always stands."""

@@ -47,7 +47,9 @@ class VectorChunk:
 class VectorsMixin(Database):
     # -- spaces -----------------------------------------------------------------------------------------
 
-    def spaces(self, modality: str | None = None, *, connection: Connection | None = None) -> list[VectorSpace]:
+    def spaces(
+        self, modality: str | None = None, *, connection: Connection | None = None
+    ) -> list[VectorSpace]:
         connection = connection or self.connection()
         sql = "SELECT id, modality, model_id, dim, table_name FROM vector_spaces"
         rows = (

@@ -56,7 +56,9 @@ class WriterMixin(VectorsMixin, TagsMixin):
                 self._upsert_tag(connection, replace(tag, item_id=item_id))
             self._write_item_row(connection, item_id, result, now)
 
-    def _write_segments(self, connection: Connection, item_id: int, result: ItemIndexResult, now: float) -> None:
+    def _write_segments(
+        self, connection: Connection, item_id: int, result: ItemIndexResult, now: float
+    ) -> None:
         """The segments with their vectors and speech text, and one item_encodings row per encoder that ran
         (also when it made no segment, so the item is not re-encoded for nothing)."""
         spaces: dict[str, VectorSpace] = {
@@ -79,7 +81,9 @@ class WriterMixin(VectorsMixin, TagsMixin):
                 ),
             )
             if segment.vector is not None:
-                self._insert_vector(connection, spaces[segment.modality], cursor.lastrowid, segment.vector, item_id)
+                self._insert_vector(
+                    connection, spaces[segment.modality], cursor.lastrowid, segment.vector, item_id
+                )
                 counts[segment.modality] += 1
             if segment.modality == "speech" and segment.text:
                 self._index_text(connection, item_id, segment.text, "speech", cursor.lastrowid)
@@ -90,7 +94,9 @@ class WriterMixin(VectorsMixin, TagsMixin):
                 (item_id, space.id, counts[modality], now),
             )
 
-    def _write_item_row(self, connection: Connection, item_id: int, result: ItemIndexResult, now: float) -> None:
+    def _write_item_row(
+        self, connection: Connection, item_id: int, result: ItemIndexResult, now: float
+    ) -> None:
         metadata = result.metadata
         assignments = ", ".join(f"{column} = ?" for column in METADATA_COLUMNS)
         connection.execute(

@@ -70,7 +70,9 @@ def decoder_version() -> str:
     """The decoding that a failure happened under: PyAV's and FFmpeg's versions and DECODER_REVISION."""
     import av
 
-    ffmpeg = getattr(av, "ffmpeg_version_info", None) or ".".join(map(str, av.library_versions["libavformat"]))
+    ffmpeg = getattr(av, "ffmpeg_version_info", None) or ".".join(
+        map(str, av.library_versions["libavformat"])
+    )
     return f"pyav {av.__version__}, ffmpeg {ffmpeg}, mediarec decoder {DECODER_REVISION}"
 
 
@@ -120,7 +122,9 @@ def _ffmpeg_words(sentence: str) -> str | None:
 def _media_reason(error: MediaError) -> str:
     problem, detail = error.problem, error.detail.strip()
     if problem == NOT_MEDIA:
-        return "a folder, not a media file" if detail == "it is a folder" else "not a media file PyAV can read"
+        return (
+            "a folder, not a media file" if detail == "it is a folder" else "not a media file PyAV can read"
+        )
     if problem == EMPTY:
         return "empty file (0 bytes)"
     if not detail:

@@ -100,7 +100,9 @@ class Encoder(ABC):
         self.device = device
         # Only encoders built by hand (tests, scripts) come without a cache dir; what they unpack then goes to
         # the temporary folder.
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "mediarec"
+        self.cache_dir = (
+            Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "mediarec"
+        )
         self.batch_size = batch_size
         self.progress = progress
         self.endpoint = endpoint

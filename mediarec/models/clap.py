@@ -68,9 +68,7 @@ class ClapAudioEncoder(AudioEncoder):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(
-            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
-        )
+        super().__init__(name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint)
         if self.source.kind == "package":
             raise ModelError(
                 f"The clap audio backend loads a hub name or a folder, not {name!r}; "

@@ -52,9 +52,7 @@ class TransformersTextEncoder(TextEncoder):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(
-            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
-        )
+        super().__init__(name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint)
         self.max_length = max_length
         uses_e5_prefixes = "e5" in name.lower()
         self.query_prefix = (

@@ -92,9 +92,7 @@ class FasterWhisperTranscriber(SpeechTranscriber):
         progress: type | ProgressCallback | None = None,
         endpoint: str | None = None,
     ) -> None:
-        super().__init__(
-            name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint
-        )
+        super().__init__(name, device, cache_dir, batch_size=batch_size, progress=progress, endpoint=endpoint)
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads
         self.vad = vad

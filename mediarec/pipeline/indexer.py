@@ -107,7 +107,9 @@ class _Decoded:
     audio: np.ndarray | None = None  # the whole track, or the first block of a track longer than one
     audio_rest: Iterator[tuple[float, np.ndarray]] | None = None  # the blocks after the first (a long track)
     declared: float | None = None  # the duration the header declared, when decoding ends long before it
-    held_audio_seconds: float | None = None  # a long track's decoded length, known once its blocks are encoded
+    held_audio_seconds: float | None = (
+        None  # a long track's decoded length, known once its blocks are encoded
+    )
     thumbnails: list[str] = field(default_factory=list)
     error: Exception | None = None
 
@@ -182,7 +184,9 @@ class Indexer:
         """What a failure is recorded under: the models' ids and the decoder's version. A file that failed under
         another signature is tried again (scan.sync.requeue_stale_failures)."""
         if self._signature is None:
-            models = ", ".join(f"{name}={model_id}" for name, model_id in sorted(self.current_model_ids().items()))
+            models = ", ".join(
+                f"{name}={model_id}" for name, model_id in sorted(self.current_model_ids().items())
+            )
             self._signature = {"models": models, "decoder": decoder_version()}
         return self._signature
 
@@ -325,7 +329,9 @@ class Indexer:
                     decoded.audio, decoded.audio_rest = _first_audio_block(item.path)
                 if decoded.audio_rest is None:  # a long track's length is known once its blocks are encoded
                     _check_declared_length(item.path, decoded)
-            except Exception as error:  # one odd file must not stop the library: _index_one tells which kind it is
+            except (
+                Exception
+            ) as error:  # one odd file must not stop the library: _index_one tells which kind it is
                 decoded.error = error
         return decoded
 
@@ -351,7 +357,11 @@ class Indexer:
             if _stops_the_job(error):
                 raise  # this file and the rest stay pending; the next run, once the problem is fixed, does them
             decoding = error is decoded.error  # what a broken file makes decoding raise has known reasons
-            self._fail(item, _reason(item, error, known=decoding or isinstance(error, (MediaError, MemoryError))), decoded.info)
+            self._fail(
+                item,
+                _reason(item, error, known=decoding or isinstance(error, (MediaError, MemoryError))),
+                decoded.info,
+            )
             return
         self.summary.indexed.append(item.path)
         self.summary.encoded_files += 1
@@ -383,7 +393,9 @@ class Indexer:
             encoded_by["frame"] = (encoder.model_id, encoder.dim)
         heard_audio: np.ndarray | None = decoded.audio
         if decoded.audio_rest is not None:  # longer than one block: encoded block by block, never held whole
-            audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = self._encode_audio_blocks(decoded)
+            audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = (
+                self._encode_audio_blocks(decoded)
+            )
             _check_declared_length(decoded.item.path, decoded)
             if transcript is not None:
                 speech_segments, blocks["speech"] = self._speech_segments(transcript)
@@ -396,7 +408,9 @@ class Indexer:
             # Sounds first: their speech scores decide what the transcriber hears (understand.speech_gate).
             audio_segments, blocks["audio"], audio_scores = self._encode_audio(decoded.audio)
             if self.settings.transcribe:
-                transcript, speech_segments, blocks["speech"] = self._encode_speech(decoded.audio, audio_scores)
+                transcript, speech_segments, blocks["speech"] = self._encode_speech(
+                    decoded.audio, audio_scores
+                )
                 segments += speech_segments
                 encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
             segments += audio_segments
@@ -409,7 +423,13 @@ class Indexer:
             metadata.update(truncated=True, declared_duration=decoded.declared)
         with self._timed("tagging"):  # tags from what was just computed: no decoding, few encoder calls
             understood = describe_item(
-                self.models, display_text(decoded.item.path), metadata, segments, transcript, audio_scores, heard_audio
+                self.models,
+                display_text(decoded.item.path),
+                metadata,
+                segments,
+                transcript,
+                audio_scores,
+                heard_audio,
             )
         return ItemIndexResult(
             metadata={**metadata, **understood.metadata},
@@ -528,7 +548,9 @@ class Indexer:
         audio_scores = AudioScores(
             all_starts, np.concatenate(scores), names, encoder.window_seconds, encoder.exclusive_scores
         )
-        segments = [NewSegment("audio", start, end, vector) for start, end, vector in pooled.windows(held / 16000.0)]
+        segments = [
+            NewSegment("audio", start, end, vector) for start, end, vector in pooled.windows(held / 16000.0)
+        ]
         track = cast(np.ndarray, _WindowLevels(all_starts, np.concatenate(levels), held))
         return segments, pooled.mean(), audio_scores, transcript, track
 
@@ -583,7 +605,9 @@ def _reason(item: ItemRecord, error: Exception, *, known: bool) -> str:
     if reason is None:
         _log.error("unexpected error indexing %s", display_text(item.path), exc_info=error)
         return UNEXPECTED
-    if not isinstance(error, MediaError):  # a decoder's internal exception: the words are a guess, keep the trace
+    if not isinstance(
+        error, MediaError
+    ):  # a decoder's internal exception: the words are a guess, keep the trace
         _log.warning("%s: %s", display_text(item.path), reason, exc_info=error)
     return reason
 

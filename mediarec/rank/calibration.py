@@ -49,7 +49,9 @@ CALIBRATION_FILE = RESOURCES / "search_calibration.json"
 # and the exact-words index.
 CHANNELS = ("frame", "speech", "audio", "tags", "text")
 STD_FLOOR = 0.02  # a spread below this is a constant: dividing by it would blow noise up
-COHORT_SIZE = 30  # bank queries nearest to the query that normalise its scores (10, 30, 60 and all were tried)
+COHORT_SIZE = (
+    30  # bank queries nearest to the query that normalise its scores (10, 30, 60 and all were tried)
+)
 BANK_MARGIN = 1.5  # the cohort z-score may exceed the whole-bank one by this much (1, 1.5 and 2 scored alike)
 MAX_CACHED_ROWS = 50_000  # per space; ~20 MB of float16 bank similarities, measured again when exceeded
 

@@ -144,7 +144,9 @@ class SearchEngine:
         if not query:
             return []
         threshold = MATCH_THRESHOLD if min_score is None else min_score
-        floor = min(MIN_MOMENT_PROBABILITY, threshold)  # a moment that cannot matter at this threshold is dropped
+        floor = min(
+            MIN_MOMENT_PROBABILITY, threshold
+        )  # a moment that cannot matter at this threshold is dropped
         candidates: dict[int, _Candidate] = {}
         for channel in self._channels():
             self._collect(channel.modality, self._retrieve(channel, query, floor), candidates, allowed_items)
@@ -239,7 +241,9 @@ class SearchEngine:
                 moments.append((item_id, _moment(segment, segment.modality, 1.0, float(bm25), probability)))
             else:
                 snippet = f"{field_name}: {query}"
-                moments.append((item_id, Moment(0.0, 0.0, "text", 1.0, float(bm25), snippet, None, probability)))
+                moments.append(
+                    (item_id, Moment(0.0, 0.0, "text", 1.0, float(bm25), snippet, None, probability))
+                )
         return moments
 
 

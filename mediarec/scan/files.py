@@ -37,7 +37,9 @@ def _is_hidden(name: str) -> bool:
 Unreadable = list[tuple[str, str]]  # (path, reason): what the scan could not look into, and why
 
 
-def iter_media_files(roots: Iterable[str | Path], unreadable: Unreadable | None = None) -> Iterator[FoundFile]:
+def iter_media_files(
+    roots: Iterable[str | Path], unreadable: Unreadable | None = None
+) -> Iterator[FoundFile]:
     """Media files under `roots` (files or folders), skipping hidden entries and symlink loops.
 
     What cannot be read (a folder or a media file without permission, a broken link to a media file, a root that

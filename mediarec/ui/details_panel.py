@@ -201,7 +201,9 @@ class DetailsPanel(QWidget):
         self.similar_empty.setVisible(not details.similar)
         if item.status == "pending":
             self.similar_empty.setText(
-                self.tr("Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed.")
+                self.tr(
+                    "Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed."
+                )
             )
         else:
             self.similar_empty.setText(self.tr("Nothing similar yet: index more files."))

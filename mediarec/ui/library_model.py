@@ -139,8 +139,13 @@ class LibraryModel(QAbstractListModel):
             return self._thumbnails.get(row.thumbnail)
         if role == Qt.ItemDataRole.ToolTipRole:
             if not row.indexed:
-                return row.path + "\n" + QCoreApplication.translate(
-                    "LibraryModel", "Not indexed yet: it plays; search and “more like this” find it once it is."
+                return (
+                    row.path
+                    + "\n"
+                    + QCoreApplication.translate(
+                        "LibraryModel",
+                        "Not indexed yet: it plays; search and “more like this” find it once it is.",
+                    )
                 )
             return row.path
         if role == ITEM_ID_ROLE:

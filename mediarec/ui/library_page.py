@@ -93,7 +93,9 @@ class LibraryPage(QWidget):
     item_selected = Signal(int)  # the current card changed (item id)
     play_requested = Signal(object)  # OpenRequest: a card was activated
 
-    def __init__(self, library, pools: WorkerPools, thumbnails: ThumbnailCache, parent: QWidget | None = None):
+    def __init__(
+        self, library, pools: WorkerPools, thumbnails: ThumbnailCache, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.library = library
         self.pools = pools

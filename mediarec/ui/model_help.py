@@ -31,7 +31,9 @@ class ModelHelp(QFrame):
         self.message.setObjectName("modelHelpMessage")
         self.offline_button = QPushButton(self.tr("Use the offline models"), self)
         self.offline_button.setToolTip(
-            self.tr("Smaller models installed with mediarec: nothing to download. Settings keeps this choice.")
+            self.tr(
+                "Smaller models installed with mediarec: nothing to download. Settings keeps this choice."
+            )
         )
         self.folder_button = QPushButton(self.tr("Choose a model folder…"), self)
         self.folder_button.setToolTip(self.tr("Use a model that is already on this computer, in a folder"))

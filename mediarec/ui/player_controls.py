@@ -50,7 +50,9 @@ class PlayerControls(QWidget):
         timeline_row.addWidget(self.timeline, 1)
         timeline_row.addWidget(self.time_label)
 
-        self.play_button = tool_button("", self.tr("Play / pause (Space)"), QStyle.StandardPixmap.SP_MediaPlay)
+        self.play_button = tool_button(
+            "", self.tr("Play / pause (Space)"), QStyle.StandardPixmap.SP_MediaPlay
+        )
         self.play_button.clicked.connect(self.play_clicked)
         self.back_step = tool_button(
             "", self.tr("Back 5 seconds (Left)"), QStyle.StandardPixmap.SP_MediaSeekBackward

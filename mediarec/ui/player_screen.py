@@ -90,7 +90,9 @@ class PlayerScreen(QStackedWidget):
         size = self.size() - QSize(24, 24)  # the stack's: its pages take its size
         if size.width() > 0 and size.height() > 0:
             self.audio_art.setPixmap(
-                self._art.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+                self._art.scaled(
+                    size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
             )
 
     def show_notice(self, text: str) -> None:

@@ -315,7 +315,9 @@ class SearchPanel(QWidget):
             )
         elif isinstance(error, ModelError):
             self.status.setText(self.tr("Search needs its models."))
-            self.model_help.show_problem(str(error), offline_possible=self._library.settings.profile != "offline")
+            self.model_help.show_problem(
+                str(error), offline_possible=self._library.settings.profile != "offline"
+            )
         else:
             self.status.setText(self.tr("Search is not available: %1").replace("%1", str(error)))
         self.results_shown.emit(0)

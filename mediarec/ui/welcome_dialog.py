@@ -88,7 +88,9 @@ class WelcomeDialog(QDialog):
         self.download_button.clicked.connect(self._download)
         self.offline_button = QPushButton(self.tr("Use the offline models"), self)
         self.offline_button.setToolTip(
-            self.tr("Smaller models installed with mediarec: nothing to download. Settings keeps this choice.")
+            self.tr(
+                "Smaller models installed with mediarec: nothing to download. Settings keeps this choice."
+            )
         )
         self.offline_button.setVisible(False)
         self.offline_button.clicked.connect(self.use_offline_models)
@@ -294,9 +296,9 @@ def ask_model_folders(parent: QWidget, statuses: Sequence[ModelStatus]) -> dict[
     for status in statuses:
         if status.ready:
             continue
-        title = QCoreApplication.translate("WelcomeDialog", "Choose the folder with the model for: %1").replace(
-            "%1", role_label(status.role)
-        )
+        title = QCoreApplication.translate(
+            "WelcomeDialog", "Choose the folder with the model for: %1"
+        ).replace("%1", role_label(status.role))
         folder = QFileDialog.getExistingDirectory(parent, title)
         if not folder:
             return {}
@@ -310,4 +312,3 @@ def folder_problem_text(error: setup.FolderWithoutModel) -> str:
         .replace("%1", Path(error.folder).name)
         .replace("%2", role_label(error.role))
     )
-

@@ -197,7 +197,9 @@ class TaughtTags:
         self._clear_suggested(name)
         if positives < AUTO_APPLY_MIN_POSITIVES or precision is None or precision < AUTO_APPLY_PRECISION:
             return 0, "Not applied: " + _precision_note(precision, positives)
-        self.store.set_tags([TagRecord(s.item.id, name, SUGGESTED_TAG_SOURCE, s.confidence) for s in suggestions])
+        self.store.set_tags(
+            [TagRecord(s.item.id, name, SUGGESTED_TAG_SOURCE, s.confidence) for s in suggestions]
+        )
         return len(suggestions), ""
 
     def _items_tagged(self, name: str) -> list[ItemRecord]:
