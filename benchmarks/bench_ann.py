@@ -302,7 +302,9 @@ def bench_vector_index(vectors, queries, truth, truth_search) -> dict:
     return result
 
 
-def run_size(n: int, queries_count: int, sqlite_max: int, seed: int, product_max: int, only: set[str]) -> dict:
+def run_size(
+    n: int, queries_count: int, sqlite_max: int, seed: int, product_max: int, only: set[str]
+) -> dict:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((CLUSTERS, DIM), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
