@@ -140,7 +140,8 @@ def test_the_model_helper_is_started_again_after_it_dies(indexed):
         first_pid = helped.query_models.helper.pid
         os.kill(first_pid, signal.SIGKILL)
         hits = helped.search("a red circle", limit=3)
-        assert hits and hits[0].item.path == str(indexed.media.red_circle_video.absolute())
+        # Either clip that shows a red circle (this test is about the helper, not the ranking).
+        assert hits and hits[0].item.path in _red_circle_clips(indexed)
         assert helped.query_models.helper.pid not in (None, first_pid)
     finally:
         helped.close()
@@ -169,7 +170,7 @@ def test_searching_with_models_in_a_helper_never_imports_torch_here(indexed):
         [sys.executable, "-c", script, settings], capture_output=True, text=True, timeout=300, check=True
     )
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["top"] == str(indexed.media.red_circle_video.absolute())
+    assert answer["top"] in _red_circle_clips(indexed)
     assert answer["imported"] == []
 
 
@@ -248,3 +249,8 @@ def test_an_idle_model_helper_exits_and_the_next_search_starts_it_again(indexed)
         assert vectors.shape[0] == 1 and helper.pid != first_pid
     finally:
         helper.close()
+
+
+def _red_circle_clips(indexed) -> set[str]:
+    media = indexed.media
+    return {str(media.red_circle_video.absolute()), str(media.red_circle_sibling.absolute())}
