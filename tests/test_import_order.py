@@ -10,7 +10,7 @@ import sys
 def test_the_ann_sidecar_then_onnxruntime_loads_in_one_process():
     program = (
         "from mediarec.index import ann_sidecar\n"
-        "assert ann_sidecar.available()  # loads usearch\n"
+        "assert ann_sidecar._usearch_index() is not None  # loads usearch, as opening a sidecar does\n"
         "import onnxruntime\n"
         "print('loaded')\n"
     )

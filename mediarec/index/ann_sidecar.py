@@ -52,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -106,8 +107,9 @@ def _usearch_index() -> Any:
 
 
 def available() -> bool:
-    """Whether usearch could be imported (if not, every space is searched exactly)."""
-    return _usearch_index() is not None
+    """Whether usearch is installed (if not, every space is searched exactly). Looks, does not import: a space
+    below the ANN threshold never loads usearch, nor onnxruntime before it."""
+    return importlib.util.find_spec("usearch") is not None
 
 
 def sidecar_folder(database: str | Path) -> Path:
