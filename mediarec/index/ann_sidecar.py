@@ -257,9 +257,10 @@ def _vectors(index, keys: np.ndarray) -> np.ndarray:
 def open_sidecar(store, space: VectorSpace, folder: Path, generation: tuple[int, int]) -> AnnState | None:
     """The space's sidecar brought up to `generation` (the store's current one), or None when there is none or it
     is stale or damaged (then the caller searches exactly and builds a new one)."""
-    if _usearch_index() is None:
-        return None
     path = header_path(folder, space)
+    # No sidecar (a space below the ANN threshold never has one): answered without loading usearch.
+    if not path.exists() or _usearch_index() is None:
+        return None
     try:
         header = Header.read(path)
     except FileNotFoundError:
