@@ -352,7 +352,11 @@ def _write_speech_clips(root: Path) -> list[SampleClip]:
     write_speech_video(root / "blue_square_speech.mp4", BAKER_TEXT, shape="square", colour="blue")
     baker_seconds = round(probe(root / "blue_square_speech.mp4").duration, 3)
     baker_shot = (ShapeShot("square", "blue", baker_seconds),)
-    speech = np.concatenate([silence(0.3), synthesize_speech(BEACH_TEXT), silence(0.3)])
+    # One sentence at a time with a pause between them, as a host speaks: the transcript has a line per sentence,
+    # so the player's transcript has something to follow.
+    sentences = [sentence.strip() + "." for sentence in BEACH_TEXT.split(".") if sentence.strip()]
+    spoken = [part for sentence in sentences for part in (synthesize_speech(sentence), silence(2.5))]
+    speech = np.concatenate([silence(0.3), *spoken])
     write_audio(root / "beach_weather.m4a", speech, tags=_tags("Weather at the Beach", "Podcast"))
     return [
         SampleClip(
