@@ -34,17 +34,22 @@ Keeping it correct while the store changes underneath (here or in another proces
 Only segment spaces are served this way: an item space's rowid is its item id, which can be inserted below the
 largest one without a deletion (an item indexed late), so item spaces stay exact (vector_index.py).
 
-Sizes and the 10^7 plan (benchmarks/bench_ann.py, 512-d clustered unit vectors, 2 cores; see its JSON in the
-README's Benchmarks line). Measured at 10^6: float16 HNSW (M=16) takes 1.17 kB a vector (1,024 B of vectors +
-~150 B of graph), 1.17 GB; its recall@10 against exact search is >= 0.99 at ef 64, p95 well under 10 ms on one
-thread, and 200 candidates (what search asks for, ef 400) take a few ms. i8 halves the vectors (660 B a vector) but
-its recall@10 stops near 0.84-0.94 on this data unless its answers are re-ranked from exact copies.
-Extrapolated to 10^7 (not measured): float16 would need 11.7 GB, too close to 16 GB beside everything else; the
-plan is an i8 graph (512 B of vectors + ~150 B of links = 6.6 GB, memory-mapped, so only the visited pages are
-resident) that returns 2k candidates, re-ranked exactly against float16 copies of the vectors in a second
-memory-mapped file (10 GB on disk, ~2k x 1 kB touched a query), which in the benchmark brings i8 back to f16's
-recall at k=200 for < 1 ms more. A build of 10^7 takes hours on 2 cores (10^6 measured: see the JSON), so it is
-made once in the background and then kept up to date incrementally as above.
+Measured (benchmarks/bench_ann.py --sizes 1e4,1e5,1e6: 512-d unit vectors around 1,000 Gaussian clusters, 2 cores
+shared with other work, one query thread). At 10^6 the float16 graph (M=16) is 1.17 GB (1,173 B a vector: 1,024 of
+vector, ~150 of links; the rowid table adds 16 B); recall@10 against exact search 0.90 at ef 64, 0.974 at ef 128,
+p50 0.6-0.8 ms; 200 candidates (what search asks for) at ef 400: recall@200 0.993, p50 1.2 ms, p95 9-13 ms on the
+loaded machine; opening the memory-mapped view 0.2 s; the build took 20 min on 2 busy cores (36 s for 10^5 on
+quiet ones). Exact numpy at 10^6: 2 GB, p50 286 ms. On data without clusters (--latent 48, 10^5) HNSW needs ef 256
+for recall@10 0.95 (1.5 ms), hence EXPANSION_SEARCH. int8 vectors halve the graph (660 MB at 10^6) but cap recall@10
+there at 0.64-0.75; re-ranking 2k int8 candidates with float16 copies brings recall@200 back to 0.992 (p50 1.7 ms).
+
+The 10^7 plan (extrapolated from those figures, not measured): float16 would be 11.7 GB, too close to 16 GB next to
+the rest of the app, so the graph becomes int8 (10 x 660 MB = 6.6 GB, memory-mapped: only visited pages resident)
+returning 2k candidates, re-ranked exactly against float16 copies of the vectors in a second memory-mapped file
+(10.2 GB on disk, ~2k x 1 kB read per query; hot pages stay cached). Resident working set ~7-9 GB, within 16 GB. The
+build would stream the store's chunks into the graph instead of holding the exact float32 matrix (20 GB at 10^7), and
+while it runs (hours on 2 cores: ~10-15 x the 10^6 build) search falls back to sqlite-vec's own KNN (0.4-1.6 us a
+row: seconds a query) instead of the in-memory matrix; afterwards the graph is kept up to date incrementally.
 """
 
 from __future__ import annotations
@@ -73,9 +78,11 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 FOLDER_SUFFIX = ".ann"
 DTYPE = "f16"
-CONNECTIVITY = 16  # M: links a node keeps (bench_ann: recall@10 >= 0.99 at ef 64)
+CONNECTIVITY = 16  # M, links a node keeps: 1.17 kB a 512-d float16 vector with its links (bench_ann, 10^6)
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 64  # the least; a query for k rows searches with ef = 2k
+# The least ef a query searches with (for k rows: 2k). bench_ann, recall@10 against exact: clustered 10^6 0.90 at
+# ef 64, 0.974 at 128; unclustered (--latent 48) 10^5 0.86 at 128, 0.953 at 256 (1.5 ms).
+EXPANSION_SEARCH = 256
 SPOT_CHECKS = 8  # vectors compared with the store's when a sidecar is opened
 _ADD_BATCH = 65_536
 _DIGEST_BLOCK = 4096
