@@ -19,7 +19,10 @@ one is reported and skipped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -46,12 +49,24 @@ def _rss_bytes() -> int:
         return 0
 
 
-def clustered(count: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
+def clustered(count: int, rng: np.random.Generator, centres: np.ndarray, noise: float = NOISE) -> np.ndarray:
     out = np.empty((count, DIM), np.float32)
     for start in range(0, count, 100_000):
         n = min(100_000, count - start)
-        noise = rng.standard_normal((n, DIM), dtype=np.float32) * np.float32(NOISE / np.sqrt(DIM))
-        block = centres[rng.integers(0, len(centres), n)] + noise
+        spread = rng.standard_normal((n, DIM), dtype=np.float32) * np.float32(noise / np.sqrt(DIM))
+        block = centres[rng.integers(0, len(centres), n)] + spread
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[start : start + n] = block
+    return out
+
+
+def latent(count: int, rng: np.random.Generator, mixing: np.ndarray) -> np.ndarray:
+    """Unit vectors W z for Gaussian z of mixing.shape[0] dimensions (plus 10 % isotropic noise)."""
+    out = np.empty((count, DIM), np.float32)
+    for start in range(0, count, 100_000):
+        n = min(100_000, count - start)
+        block = rng.standard_normal((n, len(mixing)), dtype=np.float32) @ mixing
+        block += 0.1 * np.sqrt(len(mixing)) * rng.standard_normal((n, DIM), dtype=np.float32) / np.sqrt(DIM)
         block /= np.linalg.norm(block, axis=1, keepdims=True)
         out[start : start + n] = block
     return out
@@ -302,24 +317,31 @@ def bench_vector_index(vectors, queries, truth, truth_search) -> dict:
     return result
 
 
-def run_size(
-    n: int, queries_count: int, sqlite_max: int, seed: int, product_max: int, only: set[str]
-) -> dict:
-    rng = np.random.default_rng(seed)
+def run_size(n: int, options: argparse.Namespace) -> dict:
+    queries_count, only = options.queries, options.only
+    rng = np.random.default_rng(options.seed)
     centres = rng.standard_normal((CLUSTERS, DIM), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     started = time.perf_counter()
-    vectors = clustered(n, rng, centres)
-    queries = clustered(queries_count, rng, centres)
+    if options.latent:  # no clusters: a continuous low-dimensional spread, as embeddings of varied media
+        mixing = rng.standard_normal((options.latent, DIM), dtype=np.float32)
+        vectors, queries = latent(n, rng, mixing), latent(queries_count, rng, mixing)
+    else:
+        vectors = clustered(n, rng, centres, options.noise)
+        queries = clustered(queries_count, rng, centres, options.noise)
     truth = exact_topk(vectors, queries, K)
     truth_search = exact_topk(vectors, queries, SEARCH_K)
     out: dict = {"n": n, "data_s": round(time.perf_counter() - started, 1)}
-    efs = [32, 64, 128]
+    efs = [32, 64, 128, 256]
     candidates: list[tuple[str, Callable[[], dict]]] = [
         ("exact_numpy", lambda: bench_exact(vectors, queries, truth, truth_search)),
         (
             "usearch_hnsw_f16_m16",
             lambda: bench_usearch(vectors, queries, truth, truth_search, "f16", 16, efs),
+        ),
+        (  # more links: more memory (~1.3 kB a vector), better recall on data without clusters
+            "usearch_hnsw_f16_m32",
+            lambda: bench_usearch(vectors, queries, truth, truth_search, "f16", 32, efs),
         ),
         (
             "usearch_hnsw_i8_m16",
@@ -331,9 +353,9 @@ def run_size(
         ("faiss_ivf_flat", lambda: bench_faiss_ivf(vectors, queries, truth, [16, 32, 64])),
         ("faiss_ivf_sq_fp16", lambda: bench_faiss_ivf(vectors, queries, truth, [16, 32, 64], fp16=True)),
     ]
-    if n <= sqlite_max:
+    if n <= options.sqlite_max:
         candidates.append(("sqlite_vec_brute_force", lambda: bench_sqlite_vec(vectors, queries, truth)))
-    if n <= product_max:
+    if n <= options.product_max:
         candidates.append(
             ("mediarec_vector_index", lambda: bench_vector_index(vectors, queries, truth, truth_search))
         )
@@ -350,6 +372,10 @@ def run_size(
 
 
 def main() -> None:
+    # onnxruntime before usearch, as mediarec.index.ann_sidecar loads them: the other order kills the process when
+    # onnxruntime is imported (the sidecar imports it first, so a usearch candidate must not come before it).
+    with contextlib.suppress(ImportError):
+        importlib.import_module("onnxruntime")
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -361,30 +387,34 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="comma-separated candidate names (default: all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--noise", type=float, default=NOISE, help="cluster spread (1+: clusters overlap)")
+    parser.add_argument("--latent", type=int, default=0, help="not clusters: W z, z of this many dimensions")
     args = parser.parse_args()
-    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    args.only = {name.strip() for name in args.only.split(",") if name.strip()}
     sizes = [int(float(size)) for size in args.sizes.split(",") if size.strip()]
     report: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
-        "data": f"{DIM}-d unit vectors around {CLUSTERS} Gaussian centres (noise {NOISE}), held-out queries",
+        "data": (
+            f"{DIM}-d unit vectors W z, z Gaussian of {args.latent} dimensions (+10 % noise), held-out queries"
+            if args.latent
+            else f"{DIM}-d unit vectors around {CLUSTERS} Gaussian centres (noise {args.noise}), held-out queries"
+        ),
         "queries": args.queries,
         "k": K,
         "versions": _versions(),
         "sizes": [],
     }
     for n in sizes:
-        report["sizes"].append(
-            run_size(n, args.queries, int(args.sqlite_max), args.seed, int(args.product_max), only)
-        )
+        report["sizes"].append(run_size(n, args))
     print(json.dumps(report, indent=1))
 
 
 def _versions() -> dict:
     versions = {"numpy": np.__version__}
-    for name in ("usearch", "faiss"):
+    for name in ("usearch", "faiss-cpu"):
         try:
-            versions[name] = __import__(name).__version__
-        except ImportError:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
             versions[name] = None
     return versions
 
