@@ -557,17 +557,17 @@ def _two_broken_files(folder: Path) -> tuple[Path, Path]:
 def test_an_unexpected_exception_in_one_file_is_recorded_and_its_traceback_logged(
     tmp_path, offline_env, capsys, monkeypatch
 ):
-    from mediarec.pipeline import indexer
+    from mediarec.pipeline import decoding
 
     empty, text = _two_broken_files(tmp_path / "media")
-    real_probe = indexer.probe
+    real_probe = decoding.probe
 
     def probe(path):
         if Path(path) == text:
             raise RuntimeError("boom inside the decoder")
         return real_probe(path)
 
-    monkeypatch.setattr(indexer, "probe", probe)
+    monkeypatch.setattr(decoding, "probe", probe)
     env = dict(offline_env, MEDIAREC_DATA_DIR=str(tmp_path / "data"))
     code, out, err = run_cli(["index", str(tmp_path / "media"), "--no-progress"], env, capsys)
     assert code == 1, err  # nothing could be indexed

@@ -146,14 +146,14 @@ def test_a_track_longer_than_a_block_is_indexed_block_by_block_like_the_whole_tr
 ):
     from mediarec.app import Library
     from mediarec.config import load_settings
-    from mediarec.pipeline import indexer as indexer_module
+    from mediarec.pipeline import decoding
 
     folder = tmp_path / "media"
     folder.mkdir()
     _wav(folder / "bursts.wav", _bursts(75.0, 16000), rate=16000)
 
     def index(block_seconds: float, name: str):
-        monkeypatch.setattr(indexer_module, "BLOCK_SECONDS", block_seconds)
+        monkeypatch.setattr(decoding, "BLOCK_SECONDS", block_seconds)
         settings = load_settings(data_dir=tmp_path / name, environ=offline_env)
         library = Library(settings)
         try:

@@ -1,0 +1,299 @@
+"""The encode stage of indexing: one decoded file through the models, into what the store writes in one transaction.
+
+Frames go to the image-text model; the audio to the sound model first, whose speech scores decide what the
+transcriber hears (understand.speech_gate); the transcript, chunked, to the text model; the blocks fuse into the
+item's vector (rank.item_vector) and the tags come from what was just computed (understand.item). A track longer
+than one audio block is encoded block by block and never held whole (pipeline.audio_windows).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+
+from mediarec.config import IndexSettings
+from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
+from mediarec.index.store import LibraryStore
+from mediarec.media.keyframes import VisualSummary
+from mediarec.models.base import (
+    AudioEncoder,
+    ImageTextEncoder,
+    SpeechTranscriber,
+    TextEncoder,
+    Transcript,
+    TranscriptSegment,
+)
+from mediarec.models.model_set import ModelSet, speech_space_model_id
+from mediarec.pipeline.audio_windows import PooledWindows, WindowLevels, chain_first, pool_windows, window_rms
+from mediarec.pipeline.decoding import Decoded, check_declared_length, cover_index, item_metadata
+from mediarec.pipeline.stage_timer import StageTimer
+from mediarec.rank.item_blocks import remember_layout
+from mediarec.rank.item_vector import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block
+from mediarec.scan.paths import display_text
+from mediarec.understand.audio_tags import AudioScores
+from mediarec.understand.item import describe_item
+from mediarec.understand.speech_gate import gated_audio
+
+
+class ItemEncoder:
+    def __init__(
+        self,
+        store: LibraryStore,
+        models: ModelSet,
+        settings: IndexSettings,
+        timed: StageTimer,
+        fusion_weights=DEFAULT_WEIGHTS,
+    ):
+        self.store = store
+        self.models = models
+        self.settings = settings
+        self.timed = timed
+        self.fusion_weights = fusion_weights
+
+    def speech_model_id(self) -> str:
+        return speech_space_model_id(self.models)
+
+    # Typed views of self.models.get(role), which is typed as the plain Encoder: the catalogue builds each role
+    # from a backend of that role's abstract class (models.base), so the cast only names what the role offers.
+
+    # Typed views of self.models.get(role), which is typed as the plain Encoder: the catalogue builds each role
+    # from a backend of that role's abstract class (models.base), so the cast only names what the role offers.
+    def _image_text(self) -> ImageTextEncoder:
+        return cast(ImageTextEncoder, self.models.get("image_text"))
+
+    def _transcriber(self) -> SpeechTranscriber:
+        return cast(SpeechTranscriber, self.models.get("transcriber"))
+
+    def _text(self) -> TextEncoder:
+        return cast(TextEncoder, self.models.get("text"))
+
+    def _audio(self) -> AudioEncoder:
+        return cast(AudioEncoder, self.models.get("audio"))
+
+    def current_model_ids(self) -> dict[str, str]:
+        ids = {"frame": self.models.get("image_text").model_id, "audio": self.models.get("audio").model_id}
+        if self.settings.transcribe:
+            ids["speech"] = self.speech_model_id()
+        return ids
+
+    def encode(self, decoded: Decoded) -> ItemIndexResult:
+        if decoded.info is None:  # the indexer encodes only files that decoded (so were probed) without error
+            raise RuntimeError(f"{decoded.item.path} reached encoding without being probed")
+        segments: list[NewSegment] = []
+        encoded_by: dict[str, tuple[str, int]] = {}
+        blocks: dict[str, np.ndarray | None] = {}
+        transcript: Transcript | None = None
+        audio_scores: AudioScores | None = None
+        if decoded.visual is not None and decoded.visual.keyframes:
+            frame_segments, blocks["frame"] = self._encode_frames(decoded.visual, decoded.thumbnails)
+            segments += frame_segments
+            encoder = self.models.get("image_text")
+            encoded_by["frame"] = (encoder.model_id, encoder.dim)
+        heard_audio: np.ndarray | None = decoded.audio
+        if decoded.audio_rest is not None:  # longer than one block: encoded block by block, never held whole
+            audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = (
+                self._encode_audio_blocks(decoded)
+            )
+            check_declared_length(decoded.item.path, decoded)
+            if transcript is not None:
+                speech_segments, blocks["speech"] = self._speech_segments(transcript)
+                segments += speech_segments
+                encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
+            segments += audio_segments
+            encoder = self.models.get("audio")
+            encoded_by["audio"] = (encoder.model_id, encoder.dim)
+        elif decoded.audio is not None and len(decoded.audio) > 0:
+            # Sounds first: their speech scores decide what the transcriber hears (understand.speech_gate).
+            audio_segments, blocks["audio"], audio_scores = self._encode_audio(decoded.audio)
+            if self.settings.transcribe:
+                transcript, speech_segments, blocks["speech"] = self._encode_speech(
+                    decoded.audio, audio_scores
+                )
+                segments += speech_segments
+                encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
+            segments += audio_segments
+            encoder = self.models.get("audio")
+            encoded_by["audio"] = (encoder.model_id, encoder.dim)
+        layout = self._fusion_layout(encoded_by)
+        item_vector = fuse_item_vector(layout, blocks)
+        metadata = item_metadata(decoded.info, decoded.item)
+        if decoded.declared is not None:  # indexed for what it holds; the header promised more
+            metadata.update(truncated=True, declared_duration=decoded.declared)
+        with self.timed("tagging"):  # tags from what was just computed: no decoding, few encoder calls
+            understood = describe_item(
+                self.models,
+                display_text(decoded.item.path),
+                metadata,
+                segments,
+                transcript,
+                audio_scores,
+                heard_audio,
+            )
+        return ItemIndexResult(
+            metadata={**metadata, **understood.metadata},
+            tags=understood.records(),
+            segments=segments,
+            shots=[(shot.start, shot.end) for shot in decoded.visual.shots] if decoded.visual else [],
+            transcript=[TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
+            if transcript
+            else [],
+            encoded_by=encoded_by,
+            item_vector=item_vector,
+            item_vector_model=(layout.model_id, layout.dim) if item_vector is not None else None,
+            thumbnail=decoded.thumbnails[cover_index(decoded.visual)] if decoded.thumbnails else None,
+            language=transcript.language if transcript and transcript.segments else None,
+        )
+
+    def _encode_frames(
+        self, visual: VisualSummary, thumbnails: list[str]
+    ) -> tuple[list[NewSegment], np.ndarray | None]:
+        with self.timed("image_encoder"):
+            vectors = self._image_text().encode_images([keyframe.image for keyframe in visual.keyframes])
+        # A keyframe stands for its shot, or for its part of a long shot that has several keyframes.
+        half_span = self.settings.seconds_per_keyframe / 2
+        segments = []
+        for keyframe, vector, thumbnail in zip(visual.keyframes, vectors, thumbnails, strict=True):
+            shot = visual.shots[keyframe.shot_index]
+            start = max(shot.start, keyframe.time - half_span)
+            end = min(shot.end, keyframe.time + half_span)
+            segments.append(NewSegment("frame", start, end, vector, None, thumbnail, keyframe.shot_index))
+        return segments, modality_block(vectors)
+
+    def _encode_speech(
+        self, audio: np.ndarray, audio_scores: AudioScores | None
+    ) -> tuple[Transcript, list[NewSegment], np.ndarray | None]:
+        heard = gated_audio(audio, audio_scores)  # None: no speech evidence, the transcriber is not run
+        if heard is None:
+            return Transcript(language=None, language_probability=0.0, segments=()), [], None
+        with self.timed("transcriber"):
+            transcript = self._transcriber().transcribe(heard)
+        return (transcript, *self._speech_segments(transcript))
+
+    def _speech_segments(self, transcript: Transcript) -> tuple[list[NewSegment], np.ndarray | None]:
+        chunks = chunk_transcript(transcript, self.settings.speech_chunk_seconds)
+        if not chunks:
+            return [], None
+        with self.timed("text_encoder"):
+            vectors = self._text().encode_passages([text for _, _, text in chunks])
+        segments = [
+            NewSegment("speech", start, end, vector, text)
+            for (start, end, text), vector in zip(chunks, vectors, strict=True)
+        ]
+        return segments, modality_block(vectors)
+
+    def _encode_audio_blocks(
+        self, decoded: Decoded
+    ) -> tuple[list[NewSegment], np.ndarray | None, AudioScores | None, Transcript | None, np.ndarray | None]:
+        """A track longer than one block, one block at a time: the audio model's windows are independent (each
+        block's are shifted by its start; those the previous block already covered are dropped), and the transcriber
+        hears each block's gated speech (segments shifted by the block's start; one repeated in the overlap is
+        dropped). Returns the audio segments, block and scores, the transcript (None when not transcribing) and a
+        stand-in for the track that holds each window's loudness (_WindowLevels), for the item's audio shares."""
+        encoder = self._audio()
+        first = decoded.audio if decoded.audio is not None else np.zeros(0, dtype=np.float32)
+        rest = decoded.audio_rest if decoded.audio_rest is not None else iter(())
+        decoded.audio, decoded.audio_rest = None, None  # each block is let go once encoded
+        starts: list[np.ndarray] = []
+        pooled = PooledWindows(self.settings.audio_window_seconds)  # the window vectors, pooled as they come
+        scores: list[np.ndarray] = []
+        levels: list[np.ndarray] = []
+        names: tuple[str, ...] = ()
+        spoken: list[TranscriptSegment] = []
+        language, probability = None, 0.0
+        held = 0
+        last_start = -np.inf
+        chained = chain_first(first, rest)
+        del first  # the chain holds the first block until it is encoded, then lets it go
+        try:
+            for block_start, samples in chained:
+                held = round(block_start * 16000) + len(samples)
+                with self.timed("audio_encoder"):
+                    block_starts, block_vectors, block_scores, names = encoder.embed_and_tag(samples)
+                if len(block_vectors) == 0:
+                    continue
+                analysis = AudioScores(
+                    block_starts, block_scores, names, encoder.window_seconds, encoder.exclusive_scores
+                )
+                keep = block_starts + block_start >= last_start + encoder.window_seconds / 2 - 1e-6
+                starts.append(block_starts[keep] + block_start)
+                pooled.add(starts[-1], block_vectors[keep])
+                scores.append(block_scores[keep])
+                levels.append(window_rms(samples, block_starts[keep], encoder.window_seconds))
+                if len(starts[-1]):
+                    last_start = float(starts[-1][-1])
+                if self.settings.transcribe:
+                    heard = gated_audio(samples, analysis)
+                    if heard is None:
+                        continue
+                    with self.timed("transcriber"):
+                        part = self._transcriber().transcribe(heard)
+                    if language is None or (not spoken and part.segments):
+                        language, probability = part.language, part.language_probability
+                    for segment in part.segments:
+                        start, end = segment.start + block_start, segment.end + block_start
+                        if spoken and (start + end) / 2 < spoken[-1].end:  # heard again in the overlap
+                            continue
+                        spoken.append(TranscriptSegment(start, end, segment.text))
+        finally:
+            close = getattr(rest, "close", None)
+            if close is not None:
+                close()
+        transcript = Transcript(language, probability, tuple(spoken)) if self.settings.transcribe else None
+        decoded.held_audio_seconds = held / 16000.0
+        if not starts or sum(len(part) for part in starts) == 0:
+            return [], None, None, transcript, None
+        all_starts = np.concatenate(starts)
+        audio_scores = AudioScores(
+            all_starts, np.concatenate(scores), names, encoder.window_seconds, encoder.exclusive_scores
+        )
+        segments = [
+            NewSegment("audio", start, end, vector) for start, end, vector in pooled.windows(held / 16000.0)
+        ]
+        track = cast(np.ndarray, WindowLevels(all_starts, np.concatenate(levels), held))
+        return segments, pooled.mean(), audio_scores, transcript, track
+
+    def _encode_audio(
+        self, audio: np.ndarray
+    ) -> tuple[list[NewSegment], np.ndarray | None, AudioScores | None]:
+        encoder = self._audio()
+        with self.timed("audio_encoder"):  # one pass gives the vectors and the sound event scores
+            starts, vectors, scores, names = encoder.embed_and_tag(audio)
+        if len(vectors) == 0:
+            return [], None, None
+        audio_scores = AudioScores(starts, scores, names, encoder.window_seconds, encoder.exclusive_scores)
+        duration = len(audio) / 16000.0
+        windows = pool_windows(starts, vectors, self.settings.audio_window_seconds, duration)
+        segments = [NewSegment("audio", start, end, vector) for start, end, vector in windows]
+        return segments, modality_block(vectors), audio_scores
+
+    def _fusion_layout(self, encoded_by: dict[str, tuple[str, int]]) -> FusionLayout:
+        """Every item gets the same layout (all current modalities), so all fused vectors share one space."""
+        roles = {"frame": "image_text", "speech": "text", "audio": "audio"}
+        models = {
+            modality: encoded_by.get(modality, (model_id, self.models.get(roles[modality]).dim))
+            for modality, model_id in self.current_model_ids().items()
+        }
+        layout = FusionLayout(models, self.fusion_weights)
+        remember_layout(self.store, layout)  # so fused vectors can be split back into modality blocks
+        return layout
+
+
+def chunk_transcript(transcript: Transcript, max_seconds: float) -> list[tuple[float, float, str]]:
+    """Join consecutive speech segments into chunks of at most ~max_seconds: long enough to carry a topic,
+    short enough that a hit lands near the moment."""
+    chunks: list[tuple[float, float, str]] = []
+    current: list = []
+    for segment in transcript.segments:
+        if current and segment.end - current[0].start > max_seconds:
+            chunks.append(_join(current))
+            current = []
+        if segment.text.strip():
+            current.append(segment)
+    if current:
+        chunks.append(_join(current))
+    return chunks
+
+
+def _join(segments) -> tuple[float, float, str]:
+    return segments[0].start, segments[-1].end, " ".join(segment.text.strip() for segment in segments)
