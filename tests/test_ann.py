@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediarec.index import ann_sidecar, vector_index
+from mediarec.index import ann_files, ann_sidecar, vector_index
 from mediarec.index.records import ItemIndexResult, NewSegment
 from mediarec.index.store import LibraryStore
 from mediarec.index.vector_index import VectorIndex
 from mediarec.index.vectors import DELETION_LOG, ITEM_SPACE_MODALITY
 
-pytestmark = pytest.mark.skipif(not ann_sidecar.available(), reason="usearch is not installed")
+pytestmark = pytest.mark.skipif(not ann_files.available(), reason="usearch is not installed")
 
 DIM = 32
 
@@ -38,7 +38,7 @@ def _ann(store, space, folder: Path, **options) -> VectorIndex:
 
 
 def _header(folder: Path, space) -> dict:
-    return json.loads(ann_sidecar.header_path(folder, space).read_text())
+    return json.loads(ann_files.header_path(folder, space).read_text())
 
 
 def _copy_library(store: LibraryStore, target: Path) -> LibraryStore:
@@ -273,7 +273,7 @@ def test_a_truncated_sidecar_is_stale_search_stays_exact_and_it_is_rebuilt(synth
 def test_other_stale_sidecars_are_not_used(synthetic, damage):
     store, space, folder, rng = synthetic
     _ann(store, space, folder)
-    path = ann_sidecar.header_path(folder, space)
+    path = ann_files.header_path(folder, space)
     header = json.loads(path.read_text())
     if damage == "header":
         path.write_text(path.read_text()[:40])
@@ -372,7 +372,7 @@ def test_a_build_killed_while_it_writes_leaves_the_old_sidecar_or_none(tmp_path,
         child.send_signal(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
         child.wait(30)
         child.stdout.close()
-        header_file = ann_sidecar.header_path(folder, space)
+        header_file = ann_files.header_path(folder, space)
         if header_file.exists():  # the old header (naming the files it named) or a complete new one
             header = _header(folder, space)
             assert header == old or ann_sidecar.open_sidecar(store, space, folder, store.vector_generation())

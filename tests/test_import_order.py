@@ -9,8 +9,8 @@ import sys
 
 def test_the_ann_sidecar_then_onnxruntime_loads_in_one_process():
     program = (
-        "from mediarec.index import ann_sidecar\n"
-        "assert ann_sidecar._usearch_index() is not None  # loads usearch, as opening a sidecar does\n"
+        "from mediarec.index import ann_files\n"
+        "assert ann_files.usearch_index_class() is not None  # loads usearch, as opening a sidecar does\n"
         "import onnxruntime\n"
         "print('loaded')\n"
     )

@@ -14,6 +14,9 @@ header always names complete files: a process killed during a build leaves the p
 stray files that the next build removes. The graph is searched through a memory-mapped view (Index.restore(view=
 True)): opening costs milliseconds whatever the size, and the pages are the operating system's to keep or drop.
 
+This module opens a sidecar, keeps it exact and searches it; ann_files.py holds its files (the header, digests,
+durable writes, the build lock, loading usearch) and ann_build.py writes new ones (a build, an update).
+
 Keeping it correct while the store changes underneath (here or in another process):
 
 * Inserts. Segment rowids only grow (SQLite gives a new row the largest rowid + 1), so the rows above the header's
@@ -54,122 +57,22 @@ row: seconds a query) instead of the in-memory matrix; afterwards the graph is k
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib
-import importlib.util
-import json
 import logging
-import os
-import secrets
-import sys
 import threading
-import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from mediarec.index.ann_files import Header, check_files, header_path, usearch_index_class
 from mediarec.index.records import VectorSpace
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-FOLDER_SUFFIX = ".ann"
-DTYPE = "f16"
-CONNECTIVITY = 16  # M, links a node keeps: 1.17 kB a 512-d float16 vector with its links (bench_ann, 10^6)
-EXPANSION_ADD = 128
 # The least ef a query searches with (for k rows: 2k). bench_ann, recall@10 against exact: clustered 10^6 0.90 at
 # ef 64, 0.974 at 128; unclustered (--latent 48) 10^5 0.86 at 128, 0.953 at 256 (1.5 ms).
 EXPANSION_SEARCH = 256
 SPOT_CHECKS = 8  # vectors compared with the store's when a sidecar is opened
-_ADD_BATCH = 65_536
-_DIGEST_BLOCK = 4096
-_DIGEST_EDGE = 65_536
-_DIGEST_SAMPLES = 32
-
-
-_index_class: Any = None
-_import_tried = False
-
-
-def _usearch_index() -> Any:
-    """usearch's Index class, imported on first use (a library below the ANN threshold never loads it, so the
-    desktop's window process stays free of native model-side libraries), or None without usearch.
-
-    onnxruntime is loaded first: importing onnxruntime 1.32 after usearch 2.26 kills the process (SIGSEGV while
-    onnxruntime loads; the other order works), and the audio model imports onnxruntime later in the same process.
-    """
-    global _index_class, _import_tried
-    if not _import_tried:
-        _import_tried = True
-        with contextlib.suppress(ImportError):
-            importlib.import_module("onnxruntime")
-        try:
-            _index_class = importlib.import_module("usearch.index").Index
-        except ImportError:  # a platform without usearch wheels: every space is searched exactly
-            _index_class = None
-    return _index_class
-
-
-def available() -> bool:
-    """Whether usearch is installed (if not, every space is searched exactly). Looks, does not import: a space
-    below the ANN threshold never loads usearch, nor onnxruntime before it."""
-    return importlib.util.find_spec("usearch") is not None
-
-
-def sidecar_folder(database: str | Path) -> Path:
-    database = Path(database)
-    return database.with_name(database.name + FOLDER_SUFFIX)
-
-
-def default_build_threads() -> int:
-    """One core fewer than the machine has (at least one): a background build leaves the interface a core."""
-    return max(1, (os.cpu_count() or 2) - 1)
-
-
-@dataclass(frozen=True)
-class Header:
-    space_id: int
-    table_name: str
-    model_id: str
-    dim: int
-    dtype: str
-    connectivity: int
-    writes: int  # the store's vector generation this sidecar covers
-    deletions: int
-    max_rowid: int  # every row of the space up to this rowid (at that generation) is in the graph
-    count: int  # rows in the graph
-    built_count: int  # rows when it was last built from scratch
-    removed_since_build: int  # rows removed by incremental updates since then
-    index_file: str
-    index_bytes: int
-    index_digest: str
-    keys_file: str
-    keys_bytes: int
-    keys_digest: str
-    format: int = FORMAT_VERSION
-    created_at: float = 0.0
-
-    @classmethod
-    def read(cls, path: Path) -> Header:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"not a format {FORMAT_VERSION} sidecar header")
-        return cls(**data)
-
-    def matches(self, space: VectorSpace) -> bool:
-        return (self.space_id, self.table_name, self.model_id, self.dim) == (
-            space.id,
-            space.table_name,
-            space.model_id,
-            space.dim,
-        )
-
-
-def header_path(folder: Path, space: VectorSpace) -> Path:
-    return folder / f"{space.id}.json"
 
 
 @dataclass(frozen=True)
@@ -266,7 +169,7 @@ def open_sidecar(store, space: VectorSpace, folder: Path, generation: tuple[int,
     is stale or damaged (then the caller searches exactly and builds a new one)."""
     path = header_path(folder, space)
     # No sidecar (a space below the ANN threshold never has one): answered without loading usearch.
-    if not path.exists() or _usearch_index() is None:
+    if not path.exists() or usearch_index_class() is None:
         return None
     try:
         header = Header.read(path)
@@ -275,7 +178,7 @@ def open_sidecar(store, space: VectorSpace, folder: Path, generation: tuple[int,
     except (OSError, ValueError, TypeError) as error:
         log.info("vector sidecar %s is unreadable (%s); it will be rebuilt", path, error)
         return None
-    why = _check_files(header, space, folder)
+    why = check_files(header, space, folder)
     if why is None:
         try:
             state = _load(header, folder)
@@ -294,29 +197,8 @@ def open_sidecar(store, space: VectorSpace, folder: Path, generation: tuple[int,
     return synced
 
 
-def _check_files(header: Header, space: VectorSpace, folder: Path) -> str | None:
-    if not header.matches(space):
-        return "it copies another space"
-    for name, size, digest in (
-        (header.index_file, header.index_bytes, header.index_digest),
-        (header.keys_file, header.keys_bytes, header.keys_digest),
-    ):
-        path = folder / name
-        if Path(name).name != name or not name.startswith(f"{space.id}-"):
-            return f"it names an odd file {name!r}"
-        try:
-            actual = path.stat().st_size
-        except OSError:
-            return f"{name} is missing"
-        if actual != size:
-            return f"{name} has {actual} bytes instead of {size}"
-        if file_digest(path) != digest:
-            return f"{name} differs from what was written"
-    return None
-
-
 def _load(header: Header, folder: Path) -> AnnState:
-    index_class = _usearch_index()
+    index_class = usearch_index_class()
     assert index_class is not None
     table = np.load(folder / header.keys_file, allow_pickle=False)
     if table.ndim != 2 or table.shape != (header.count, 2) or table.dtype != np.int64:
@@ -403,207 +285,3 @@ def _spot_check(store, space: VectorSpace, state: AnnState) -> bool:
     norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(vectors, axis=1)
     cosines = np.sum(stored * vectors, axis=1) / np.maximum(norms, 1e-12)
     return bool(np.all(cosines > 0.99))
-
-
-# -- building ----------------------------------------------------------------------------------------------------
-
-
-def build(
-    space: VectorSpace,
-    folder: Path,
-    rowids: np.ndarray,
-    item_ids: np.ndarray,
-    vectors: np.ndarray,
-    generation: tuple[int, int],
-    *,
-    threads: int | None = None,
-) -> Header:
-    """A new sidecar from the space's rows as read at (or after) `generation`; returns its header, written last."""
-    index_class = _usearch_index()
-    if index_class is None:
-        raise RuntimeError("usearch is not installed")
-    order = np.argsort(rowids, kind="stable")
-    keys = np.asarray(rowids, np.int64)[order]
-    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
-        raise ValueError("duplicate rowids")
-    index = index_class(
-        ndim=space.dim, metric="cos", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD
-    )
-    for start in range(0, len(keys), _ADD_BATCH):
-        batch = order[start : start + _ADD_BATCH]
-        index.add(
-            keys[start : start + _ADD_BATCH].astype(np.uint64),
-            np.ascontiguousarray(vectors[batch], np.float32),
-            threads=threads or default_build_threads(),
-        )
-    max_rowid = int(keys[-1]) if len(keys) else 0
-    owners = np.asarray(item_ids, np.int64)[order]
-    return _write(space, folder, index, keys, owners, generation, max_rowid, len(keys), 0)
-
-
-def update(state: AnnState, space: VectorSpace, *, threads: int | None = None) -> Header:
-    """`state`'s sidecar with its deleted rows removed and its tail added, written as a new one."""
-    index_class = _usearch_index()
-    assert index_class is not None
-    header = state.header
-    index = index_class.restore(str(state.folder / header.index_file), view=False)
-    if index is None:
-        raise RuntimeError("the graph does not load")
-    if len(state.removed):
-        index.remove(state.removed.astype(np.uint64))
-    if len(state.tail_rowids):
-        threads = threads or default_build_threads()
-        index.add(state.tail_rowids.astype(np.uint64), state.tail_vectors, threads=threads)
-    keep = ~np.isin(state.keys, state.removed)
-    keys = np.concatenate([state.keys[keep], state.tail_rowids])
-    item_ids = np.concatenate([state.item_ids[keep], state.tail_item_ids])
-    order = np.argsort(keys, kind="stable")
-    return _write(
-        space,
-        state.folder,
-        index,
-        keys[order],
-        item_ids[order],
-        state.generation,
-        state.tail_max,
-        header.built_count,
-        header.removed_since_build + len(state.removed),
-    )
-
-
-def _write(
-    space: VectorSpace,
-    folder: Path,
-    index,
-    keys: np.ndarray,
-    item_ids: np.ndarray,
-    generation: tuple[int, int],
-    max_rowid: int,
-    built_count: int,
-    removed_since_build: int,
-) -> Header:
-    folder.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(6)
-    index_name, keys_name = f"{space.id}-{token}.usearch", f"{space.id}-{token}.keys.npy"
-    temporary = folder / f"{index_name}.tmp"
-    index.save(str(temporary))
-    _fsync_file(temporary)
-    os.replace(temporary, folder / index_name)
-    temporary = folder / f"{keys_name}.tmp"
-    with open(temporary, "wb") as handle:
-        np.save(handle, np.stack([keys, item_ids], axis=1).astype(np.int64), allow_pickle=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, folder / keys_name)
-    header = Header(
-        space_id=space.id,
-        table_name=space.table_name,
-        model_id=space.model_id,
-        dim=space.dim,
-        dtype=DTYPE,
-        connectivity=CONNECTIVITY,
-        writes=int(generation[0]),
-        deletions=int(generation[1]),
-        max_rowid=int(max_rowid),
-        count=len(keys),
-        built_count=int(built_count),
-        removed_since_build=int(removed_since_build),
-        index_file=index_name,
-        index_bytes=(folder / index_name).stat().st_size,
-        index_digest=file_digest(folder / index_name),
-        keys_file=keys_name,
-        keys_bytes=(folder / keys_name).stat().st_size,
-        keys_digest=file_digest(folder / keys_name),
-        created_at=time.time(),
-    )
-    path = header_path(folder, space)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(asdict(header), handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _fsync_folder(folder)
-    remove_strays(space, folder, keep={index_name, keys_name})
-    return header
-
-
-def remove_strays(space: VectorSpace, folder: Path, keep: set[str]) -> None:
-    """Delete this space's files that the header does not name: earlier sidecars, a killed build's leftovers
-    (call with the build lock held). A file another process still has mapped may refuse (Windows): left for later."""
-    with contextlib.suppress(OSError):
-        for path in folder.iterdir():
-            if path.name.startswith(f"{space.id}-") and path.name not in keep:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        with contextlib.suppress(OSError):
-            (folder / f"{space.id}.json.tmp").unlink()
-
-
-def file_digest(path: Path) -> str:
-    """blake2b of the size, the first and last 64 kB and 32 blocks spread evenly between (hashing a whole 1 GB
-    graph would cost seconds at every start; truncation and overwrites are what this is for)."""
-    size = path.stat().st_size
-    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
-    spans = [(0, _DIGEST_EDGE), (max(0, size - _DIGEST_EDGE), _DIGEST_EDGE)]
-    between = np.linspace(0, max(0, size - _DIGEST_BLOCK), _DIGEST_SAMPLES)
-    spans += [(int(offset), _DIGEST_BLOCK) for offset in between]
-    with open(path, "rb") as handle:
-        for offset, length in spans:
-            handle.seek(offset)
-            digest.update(handle.read(length))
-    return digest.hexdigest()
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_folder(folder: Path) -> None:
-    if sys.platform == "win32":  # no directory handles to sync; NTFS journals the rename
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-class BuildLock:
-    """The operating system's advisory lock on ``<space_id>.lock`` in the sidecar folder, taken without waiting:
-    one process builds a space's sidecar at a time (it goes with the process however it ends)."""
-
-    def __init__(self, folder: Path, space: VectorSpace):
-        self.path = folder / f"{space.id}.lock"
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        with contextlib.suppress(OSError):
-            if sys.platform == "win32":
-                import msvcrt
-
-                os.lseek(fd, 0, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        os.close(fd)  # closing drops a flock

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediarec.index import ann_sidecar
+from mediarec.index import ann_build, ann_files, ann_sidecar
 from mediarec.index.ann_sidecar import AnnState
 from mediarec.index.vectors import ITEM_SPACE_MODALITY, VectorChunk
 
@@ -93,10 +93,10 @@ class VectorIndex:
     ):
         self.store = store
         self.space = space
-        usable = ann_sidecar.available() and space.modality != ITEM_SPACE_MODALITY  # see ann_sidecar
+        usable = ann_files.available() and space.modality != ITEM_SPACE_MODALITY  # see ann_sidecar
         self.ann_threshold = ann_threshold if usable else None
         self.sidecar_folder = (
-            Path(sidecar_folder) if sidecar_folder is not None else ann_sidecar.sidecar_folder(store.path)
+            Path(sidecar_folder) if sidecar_folder is not None else ann_files.sidecar_folder(store.path)
         )
         self.update_rows = update_rows
         self.build_threads = build_threads
@@ -198,7 +198,7 @@ class VectorIndex:
             return
 
         def update() -> None:
-            ann_sidecar.update(state, self.space, threads=self.build_threads)
+            ann_build.update(state, self.space, threads=self.build_threads)
 
         self._submit(update)
 
@@ -209,7 +209,7 @@ class VectorIndex:
 
         def build() -> None:
             rowids, item_ids, vectors = matrix.rowids, matrix.item_ids, matrix.vectors
-            ann_sidecar.build(
+            ann_build.build(
                 self.space,
                 self.sidecar_folder,
                 rowids,
@@ -224,7 +224,7 @@ class VectorIndex:
     def _rebuild_from_store(self) -> None:
         generation = self.store.vector_generation()
         matrix = _read_matrix(self.store, self.space, generation, None)
-        ann_sidecar.build(
+        ann_build.build(
             self.space,
             self.sidecar_folder,
             matrix.rowids,
@@ -243,7 +243,7 @@ class VectorIndex:
         def job() -> None:
             state = None
             try:
-                lock = ann_sidecar.BuildLock(self.sidecar_folder, self.space)
+                lock = ann_files.BuildLock(self.sidecar_folder, self.space)
                 if lock.acquire():
                     try:
                         work()
