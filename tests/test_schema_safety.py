@@ -191,7 +191,9 @@ def test_a_library_written_by_a_newer_mediarec_is_refused_and_not_written(tmp_pa
     with pytest.raises(IncompatibleLibrary) as refused:
         LibraryStore(database)
     message = str(refused.value)
-    assert message.startswith(f"The library at {database} was written by a newer mediarec (schema 2); ")
+    assert message.startswith(
+        f"The library at {database} was written by a newer mediarec (schema {len(MIGRATIONS) + 1}); "
+    )
     assert f"this one knows up to {len(MIGRATIONS)}; upgrade mediarec" in message
     assert "\n" not in message
     assert _digest(database) == before and _schema(database) == schema
@@ -208,7 +210,8 @@ def test_the_command_line_says_a_newer_library_needs_a_newer_mediarec_in_one_lin
     code, out, err = run_cli(["--data-dir", str(data), "show", "/media/a.mp4"], offline_env, capsys)
     assert code == 1 and out == ""
     assert re.fullmatch(
-        r"error: The library at .* was written by a newer mediarec \(schema 2\); [^\n]*\n", err
+        rf"error: The library at .* was written by a newer mediarec \(schema {len(MIGRATIONS) + 1}\); [^\n]*\n",
+        err,
     )
     assert _digest(data / "library.sqlite3") == before
 

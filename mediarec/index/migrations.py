@@ -163,8 +163,25 @@ INITIAL_SCHEMA = """
         );
 """
 
+# What the "For you" shelf showed, so recommend/shelf_stats.py can tell how its picks fared (played, past half,
+# liked, dismissed afterwards). The outcomes are not stored: they are read from plays and feedback.
+SHELF_IMPRESSIONS = """
+        CREATE TABLE shelf_impressions (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            fingerprint TEXT,
+            shown_at REAL NOT NULL,
+            reason TEXT NOT NULL,   -- the kind of the card's first reason: watched, liked, tags, new, explore, ...
+            source TEXT NOT NULL,   -- the recommender's source: continue, interest, new, explore
+            variety REAL NOT NULL,  -- the shelf's diversity when the card was shown, 0..1
+            surface TEXT NOT NULL   -- desktop or cli
+        );
+        CREATE INDEX shelf_impressions_item ON shelf_impressions(item_id, shown_at);
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
+    ("0002_shelf_impressions", SHELF_IMPRESSIONS),
 ]
 
 
