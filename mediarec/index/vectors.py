@@ -248,28 +248,18 @@ class VectorsMixin(Database):
     def item_vectors(
         self, space: VectorSpace, item_ids: Sequence[int] | None = None, *, limit: int | None = None
     ) -> tuple[list[int], np.ndarray]:
-        """Vectors of an item space: of the given items (rowid lookups, fast at any size), or of up to `limit`
-        items sampled at random over the whole space (the same sample while the space keeps its size).
-        Returns (item ids that have a vector, matrix in the same order)."""
+        """Vectors of an item space: of the given items (read by sqlite-vec chunk, fast at any size), or of up to
+        `limit` items sampled at random over the whole space (the same sample while the space keeps its size).
+        Returns (item ids that have a vector, ascending, and the matrix in the same order)."""
         if item_ids is None:
             ids = [int(row[0]) for row in self.query(f"SELECT rowid FROM {space.table_name}")]
             if limit is not None and len(ids) > limit:
                 # Random, not every n-th rowid: ids often follow the folder order, and a stride would follow it.
                 ids = sorted(np.random.default_rng(len(ids)).choice(ids, size=limit, replace=False).tolist())
             item_ids = ids
-        wanted = [int(item_id) for item_id in dict.fromkeys(item_ids)]
-        rows: list = []
-        for start in range(0, len(wanted), 500):  # stay below SQLite's bound-parameter limit
-            chunk = wanted[start : start + 500]
-            rows += self.query(
-                f"SELECT rowid, embedding FROM {space.table_name} WHERE rowid IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-        if not rows:
-            return [], np.zeros((0, space.dim), dtype=np.float32)
-        return [int(row[0]) for row in rows], np.stack(
-            [np.frombuffer(row[1], dtype=np.float32) for row in rows]
-        )
+        # Through vector_rows, not `rowid IN (...)`: sqlite-vec answers an IN list by scanning the whole table.
+        found, _, vectors = self.vector_rows(space, [int(item_id) for item_id in item_ids])
+        return [int(item_id) for item_id in found], vectors
 
     # -- writing (inside the caller's transaction) ----------------------------------------------------------
 
