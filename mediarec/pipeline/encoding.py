@@ -135,7 +135,7 @@ class ItemEncoder:
             tags=understood.records(),
             segments=segments,
             shots=[(shot.start, shot.end) for shot in decoded.visual.shots] if decoded.visual else [],
-            transcript=[TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
+            transcript=[TranscriptLine(s.start, s.end, s.text, s.words) for s in transcript.segments]
             if transcript
             else [],
             encoded_by=encoded_by,
@@ -234,7 +234,7 @@ class ItemEncoder:
                         start, end = segment.start + block_start, segment.end + block_start
                         if spoken and (start + end) / 2 < spoken[-1].end:  # heard again in the overlap
                             continue
-                        spoken.append(TranscriptSegment(start, end, segment.text))
+                        spoken.append(segment.shifted(block_start))
         finally:
             close = getattr(rest, "close", None)
             if close is not None:
