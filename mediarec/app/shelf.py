@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mediarec.app.library import Library
 from mediarec.index.records import ItemRecord
+from mediarec.recommend.shelf_stats import (
+    OUTCOME_WINDOW_DAYS,
+    ShelfStats,
+    record_shown,
+    shelf_stats,
+    shown_card,
+)
 
 if TYPE_CHECKING:
     from mediarec.recommend.explain import Reason
@@ -150,3 +158,31 @@ def for_you(library: Library, limit: int = 12, diversity: float = 0.3) -> list[F
         )
         for rec in recommendations
     ]
+
+
+# -- how the shelf is doing ------------------------------------------------------------------------------------
+
+
+def record_cards_shown(library: Library, cards: Sequence[ForYouCard], diversity: float) -> int:
+    """Remember which For-you cards the desktop showed, with the variety in force (recommend/shelf_stats.py)."""
+    return _record_shown(
+        library, [shown_card(c.row.id, c.reasons, c.source) for c in cards], diversity, "desktop"
+    )
+
+
+def record_recommendations_shown(library: Library, recommendations: Sequence, diversity: float) -> int:
+    """The same for the list `mediarec recommend` printed (Recommendation objects)."""
+    shown = [shown_card(rec.item.id, rec.reasons, rec.source) for rec in recommendations]
+    return _record_shown(library, shown, diversity, "cli")
+
+
+def _record_shown(library: Library, shown: list, diversity: float, surface: str) -> int:
+    # A library opened read-only (a backup, a shared drive) is still recommended from; it only keeps no record.
+    if library.store.read_only or not shown:
+        return 0
+    return record_shown(library.store, shown, variety=diversity, surface=surface)
+
+
+def recommendation_stats(library: Library, window_days: float = OUTCOME_WINDOW_DAYS) -> ShelfStats:
+    """Of the cards shown, the shares played, played past half, liked and dismissed, by reason and by variety."""
+    return shelf_stats(library.store, window_days=window_days)
