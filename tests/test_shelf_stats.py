@@ -73,8 +73,9 @@ def test_what_was_done_before_a_card_was_shown_does_not_count_for_it(library):
     assert shelf.record_recommendations_shown(library, recommendations, 0.3) == len(recommendations)
 
     stats = shelf.recommendation_stats(library)
-    assert stats.total.shown == len(recommendations)
-    assert (stats.total.played, stats.total.past_half, stats.total.liked, stats.total.dismissed) == (0, 0, 0, 0)
+    total = stats.total
+    assert total.shown == len(recommendations)
+    assert (total.played, total.past_half, total.liked, total.dismissed) == (0, 0, 0, 0)
 
     library.watch(recommendations[0].item.path, 5.0, start_position=30.0)  # resumed, ends 35 s into 60
     stats = shelf.recommendation_stats(library)
