@@ -4,9 +4,12 @@ per variety; what the user did before a card was shown, or after its window, doe
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import pytest
+from conftest import run_cli
 from synthetic_items import build_synthetic_library
 
 from mediarec.app import shelf
@@ -108,3 +111,25 @@ def test_a_card_shown_again_before_anything_happened_is_one_impression(library):
 def test_a_library_without_impressions_has_empty_stats(library):
     stats = shelf.recommendation_stats(library)
     assert stats.is_empty and stats.by_reason == {} and stats.to_json()["total"]["shares"]["played"] == 0.0
+
+
+def test_recommend_records_what_it_printed_and_stats_report_it(tmp_path, offline_env, capsys):
+    data_dir = tmp_path / "data"
+    build_synthetic_library(data_dir / "library.sqlite3", per_group=5).store.close()
+    env = {**offline_env, "MEDIAREC_DATA_DIR": str(data_dir)}
+    code, out, _ = run_cli(["recommend", "--stats"], env, capsys)
+    assert code == 0 and out.startswith("No recommendations shown yet")
+    code, out, _ = run_cli(["recommend", "--limit", "5", "--json"], env, capsys)
+    shown = [r["path"] for r in json.loads(out)]
+    assert code == 0 and len(shown) == 5
+    assert run_cli(["watch", shown[0], "--seconds", "60"], env, capsys)[0] == 0
+
+    code, out, _ = run_cli(["recommend", "--stats", "--json"], env, capsys)
+    stats = json.loads(out)
+    assert code == 0 and stats["shown"] == 5 and stats["total"]["played"] == 1
+    assert stats["total"]["shares"]["past_half"] == pytest.approx(0.2)
+    assert [row["variety"] for row in stats["by_variety"]] == [0.3]
+    code, out, _ = run_cli(["recommend", "--stats"], env, capsys)
+    assert code == 0 and "How are recommendations doing? 5 picks shown" in out
+    assert re.search(r"^all picks +5 +20% +20% +0% +0%$", out, re.MULTILINE), out
+    assert "variety 0.3" in out

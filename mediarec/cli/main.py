@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--diversity", type=fraction, default=0.3, help="0 = most relevant only, 1 = as varied as possible"
     )
     recommend.add_argument("--json", action="store_true")
+    recommend.add_argument(
+        "--stats",
+        action="store_true",
+        help="how the picks shown so far fared: shares played, past half, liked, dismissed, by reason and variety",
+    )
 
     evaluate = commands.add_parser(
         "eval", help="measure search, similarity, speech-to-text and recommendations on a labelled set"

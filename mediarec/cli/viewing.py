@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from mediarec.app.shelf import record_recommendations_shown
 from mediarec.cli.output import print_json
+from mediarec.cli.recommend_stats import cmd_recommend_stats
 
 
 def cmd_watch(library, args) -> int:
@@ -34,7 +36,10 @@ def cmd_rate(library, args) -> int:
 
 
 def cmd_recommend(library, args) -> int:
+    if args.stats:
+        return cmd_recommend_stats(library, args)
     recommendations = library.recommend(args.limit, args.diversity)
+    record_recommendations_shown(library, recommendations, args.diversity)  # for `recommend --stats`
     if args.json:
         print_json([recommendation.to_json() for recommendation in recommendations])
         return 0
