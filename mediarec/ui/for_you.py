@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QPushButton,
     QSlider,
     QStyle,
     QStyledItemDelegate,
@@ -281,6 +282,7 @@ class ForYouShelf(QFrame):
 
     card_activated = Signal(object)  # ForYouCard
     variety_changed = Signal(float)  # the recommender's diversity, 0..1 (debounced while the slider moves)
+    stats_requested = Signal()  # "How are recommendations doing?" (ui/shelf_stats_view.py)
 
     def __init__(self, thumbnails: ThumbnailCache, parent: QWidget | None = None):
         super().__init__(parent)
@@ -300,11 +302,20 @@ class ForYouShelf(QFrame):
         self.variety.setAccessibleName(self.tr("Variety"))
         variety_label = QLabel(self.tr("Variety"), self)
         variety_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.stats_button = QPushButton(self.tr("How are recommendations doing?"), self)
+        self.stats_button.setFlat(True)  # a link in the header, not a second call to action beside the cards
+        self.stats_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        link = self.stats_button.palette()
+        link.setColor(QPalette.ColorRole.ButtonText, link.color(QPalette.ColorRole.Link))  # reads as a link
+        self.stats_button.setPalette(link)
+        self.stats_button.clicked.connect(self.stats_requested)
         header = QHBoxLayout()
         header.setContentsMargins(10, 6, 10, 0)
         header.addWidget(self.heading)
         header.addSpacing(10)
         header.addWidget(self.subtitle, 1)
+        header.addWidget(self.stats_button)
+        header.addSpacing(6)
         header.addWidget(variety_label)
         header.addWidget(self.variety)
 

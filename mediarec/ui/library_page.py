@@ -25,6 +25,7 @@ from mediarec.ui.for_you import ForYouShelf
 from mediarec.ui.formatting import tag_label
 from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, CardDelegate, LibraryModel
 from mediarec.ui.player_view import OpenRequest
+from mediarec.ui.shelf_stats_view import open_shelf_stats, record_shelf_shown
 from mediarec.ui.thumbnails import ThumbnailCache
 
 # While indexing, new cards appear in batches at most this often rather than on every indexed file.
@@ -143,6 +144,7 @@ class LibraryPage(QWidget):
             lambda card: self.play_requested.emit(OpenRequest.from_row(card.row, card.resume_at or 0.0))
         )
         self.for_you.variety_changed.connect(self._variety_changed)
+        self.for_you.stats_requested.connect(lambda: open_shelf_stats(self, self.library, self.pools))
         self.tag_filter.currentIndexChanged.connect(self._tag_changed)
         self.grid.selectionModel().currentChanged.connect(self._grid_current_changed)
         self.grid.activated.connect(self._grid_activated)
@@ -285,6 +287,8 @@ class LibraryPage(QWidget):
     def _for_you_received(self, cards: list[shelf.ForYouCard]) -> None:
         self.for_you.set_cards(cards)
         self._update_shelf_visibility()
+        if self.for_you.isVisibleTo(self):  # what the shelf shows, for "How are recommendations doing?"
+            record_shelf_shown(self.library, self.pools, self.for_you.model.cards(), self.for_you.diversity)
         self.for_you_loaded.emit(len(cards))
 
     def _for_you_failed(self, error: BaseException) -> None:

@@ -355,6 +355,11 @@
         <source>Picked from what you watch and like</source>
         <translation>根据你看过和喜欢的内容挑选</translation>
     </message>
+    <message>
+        <location filename="../../mediarec/ui/for_you.py" line="1"/>
+        <source>How are recommendations doing?</source>
+        <translation>推荐效果如何？</translation>
+    </message>
 </context>
 <context>
     <name>Formatting</name>
@@ -1418,6 +1423,117 @@ To play files, %2.</source>
         <location filename="../../mediarec/ui/welcome_dialog.py" line="225"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
+    </message>
+</context>
+<context>
+    <name>ShelfStats</name>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>%1 of %2</source>
+        <translation>%2 个中的 %1 个</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Because you liked …</source>
+        <translation>因为你喜欢过……</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Because you watched …</source>
+        <translation>因为你看过……</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Continue watching</source>
+        <translation>继续观看</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Dismissed</source>
+        <translation>不感兴趣</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Liked</source>
+        <translation>喜欢</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>New in your library</source>
+        <translation>库中新增</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Past half</source>
+        <translation>过半</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Played</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Shown</source>
+        <translation>展示</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Something different</source>
+        <translation>换换口味</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>You like: (tags)</source>
+        <translation>你喜欢：（标签）</translation>
+    </message>
+</context>
+<context>
+    <name>ShelfStatsDialog</name>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>%1 of them were shown less than %2 days ago and may still be played.</source>
+        <translation>其中 %1 个展示不到 %2 天，之后仍可能被播放。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>%1 picks shown since %2. Each counts what you did with the file within %3 days after it was shown.</source>
+        <translation>自 %2 起共展示了 %1 个推荐；每个推荐统计展示后 %3 天内你对该文件的操作。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>All picks</source>
+        <translation>全部推荐</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>By variety (0 = closest to your taste, 1 = most varied)</source>
+        <translation>按多样性（0 = 最贴近你的口味，1 = 最多样）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>How are recommendations doing?</source>
+        <translation>推荐效果如何？</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>No recommendations shown yet. What the For you shelf shows is recorded, and these figures follow what you then play, like and dismiss.</source>
+        <translation>还没有展示过推荐。“为你推荐”展示的内容会被记录，这些数字随之反映你随后的播放、喜欢和不感兴趣。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>The figures could not be read: %1</source>
+        <translation>无法读取统计数据：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
+        <source>Variety %1</source>
+        <translation>多样性 %1</translation>
     </message>
 </context>
 </TS>
