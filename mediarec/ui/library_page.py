@@ -217,6 +217,7 @@ class LibraryPage(QWidget):
         self.model.set_kind(kind)
         self.for_you.set_kind(kind)
         self._update_shelf_visibility()
+        self._record_shelf_shown()  # the kind filter brings other cards into view
 
     def _tag_changed(self) -> None:
         name = self.tag_filter.currentData()
@@ -287,9 +288,12 @@ class LibraryPage(QWidget):
     def _for_you_received(self, cards: list[shelf.ForYouCard]) -> None:
         self.for_you.set_cards(cards)
         self._update_shelf_visibility()
+        self._record_shelf_shown()
+        self.for_you_loaded.emit(len(cards))
+
+    def _record_shelf_shown(self) -> None:
         if self.for_you.isVisibleTo(self):  # what the shelf shows, for "How are recommendations doing?"
             record_shelf_shown(self.library, self.pools, self.for_you.model.cards(), self.for_you.diversity)
-        self.for_you_loaded.emit(len(cards))
 
     def _for_you_failed(self, error: BaseException) -> None:
         if not isinstance(error, MediarecError):
