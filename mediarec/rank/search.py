@@ -29,6 +29,7 @@ from mediarec.index.vector_index import VectorIndex
 from mediarec.rank.calibration import BankStatistics, SearchCalibration, query_bank, search_calibration
 from mediarec.rank.rank_fusion import reciprocal_rank_fusion
 from mediarec.rank.tag_channel import HeardHit, TagChannel
+from mediarec.rank.text_vectors import TextVectors
 
 # Sentences about nothing in particular, in both interface languages (resources/query_bank.txt): each vector's and
 # each tag name's "chance level".
@@ -122,12 +123,13 @@ class SearchEngine:
         channels: Callable[[], list[QueryChannel]],
         tag_channel: Callable[[], TagChannel | None] | None = None,
         calibration: SearchCalibration | None = None,
+        text_vectors: TextVectors | None = None,
     ):
         self.store = store
         self._channels = channels
         self._tag_channel = tag_channel
         self.calibration = calibration if calibration is not None else CALIBRATION
-        self.bank = BankStatistics(store, COHORT_QUERIES)
+        self.bank = BankStatistics(store, COHORT_QUERIES, text_vectors)
         self._indexes: dict[int, VectorIndex] = {}
         self._lock = threading.Lock()
 

@@ -35,6 +35,7 @@ from mediarec.rank.calibration import (
     cohort_z,
     search_calibration,
 )
+from mediarec.rank.text_vectors import PASSAGE, QUERY, TextVectors
 
 # Tag sources searched through this channel, and the modality their moments report.
 TAG_MODALITIES = {"audio": "audio"}
@@ -95,38 +96,23 @@ class TagVectorCache:
     """Text vectors of tag names and their similarity to the query bank, per text model; thread-safe, shared by
     every search of a library."""
 
-    def __init__(self) -> None:
-        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+    def __init__(self, text_vectors: TextVectors | None = None) -> None:
+        # Tag names' and the bank's vectors, kept across processes when given a folder (rank.text_vectors).
+        self.text_vectors = text_vectors if text_vectors is not None else TextVectors()
         self._bank_rows: dict[tuple[str, str], np.ndarray] = {}
-        self._banks: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self._lock = threading.Lock()
 
     def vectors(
         self, model_id: str, names: Sequence[str], encode: Callable[[list[str]], np.ndarray]
     ) -> np.ndarray:
         """[len(names), dim] in the order of ``names``; only names not seen before are embedded."""
-        with self._lock:
-            missing = [name for name in names if (model_id, name) not in self._vectors]
-        if missing:
-            embedded = np.asarray(encode(missing), dtype=np.float32)
-            with self._lock:
-                for name, vector in zip(missing, embedded, strict=True):
-                    self._vectors[(model_id, name)] = vector
-        with self._lock:
-            return np.stack([self._vectors[(model_id, name)] for name in names])
+        return self.text_vectors.vectors(model_id, PASSAGE, names, encode)
 
     def bank(
         self, model_id: str, queries: Sequence[str], encode: Callable[[list[str]], np.ndarray]
     ) -> np.ndarray:
         """The query bank embedded once per text model."""
-        key = (model_id, tuple(queries))
-        with self._lock:
-            cached = self._banks.get(key)
-        if cached is None:
-            cached = np.asarray(encode(list(queries)), dtype=np.float32)
-            with self._lock:
-                self._banks[key] = cached
-        return cached
+        return self.text_vectors.vectors(model_id, QUERY, queries, encode)
 
     def bank_rows(
         self, model_id: str, names: Sequence[str], vectors: np.ndarray, bank: np.ndarray
