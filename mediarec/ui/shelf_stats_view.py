@@ -172,7 +172,7 @@ def open_shelf_stats(parent: QWidget, library, pools: WorkerPools) -> ShelfStats
         on_error=failed,
         owner=dialog,
     )
-    dialog.show()
+    dialog.open()  # window-modal: a second click on the link cannot open a second copy
     return dialog
 
 
