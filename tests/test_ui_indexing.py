@@ -146,8 +146,8 @@ def test_a_new_file_in_a_watched_folder_is_indexed(qtbot, window, fresh, media_f
 def test_first_run_welcome_makes_a_sample_library_that_search_finds(qtbot, window, fresh):
     library, _, _ = fresh
     window.start()
-    qtbot.waitUntil(lambda: getattr(window, "welcome_dialog", None) is not None, timeout=5000)
-    dialog = window.welcome_dialog
+    qtbot.waitUntil(lambda: getattr(window.setup_actions, "welcome_dialog", None) is not None, timeout=5000)
+    dialog = window.setup_actions.welcome_dialog
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=10000)
     assert all(status.ready for status in dialog.statuses), "the offline profile needs no download"

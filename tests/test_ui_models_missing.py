@@ -187,7 +187,7 @@ def test_choosing_a_model_folder_saves_it_and_reopens(qtbot, tmp_path, offline_e
     from mediarec.app import Library
     from mediarec.config import load_settings, save_config_values
     from mediarec.models.catalogue import TINY_CLIP_FOLDER
-    from mediarec.ui import app_window
+    from mediarec.ui import setup_actions
     from mediarec.ui.app_window import MainWindow
 
     settings = fresh_settings(tmp_path, offline_env)
@@ -208,17 +208,17 @@ def test_choosing_a_model_folder_saves_it_and_reopens(qtbot, tmp_path, offline_e
         asked.append(title)
         return next(answers)
 
-    monkeypatch.setattr(app_window.QFileDialog, "getExistingDirectory", staticmethod(choose))
+    monkeypatch.setattr(setup_actions.QFileDialog, "getExistingDirectory", staticmethod(choose))
     try:
         # A folder without the model: nothing is saved, and the message says so in words.
-        window.choose_model_folders()
-        qtbot.waitUntil(lambda: window.findChild(app_window.QMessageBox) is not None, timeout=10000)
-        box = window.findChild(app_window.QMessageBox)
+        window.setup_actions.choose_model_folders()
+        qtbot.waitUntil(lambda: window.findChild(setup_actions.QMessageBox) is not None, timeout=10000)
+        box = window.findChild(setup_actions.QMessageBox)
         assert "does not hold a model for" in box.text() and "Pictures" in box.text()
         box.close()
         assert asked == ["Choose the folder with the model for: Pictures (what is seen)"]
         with qtbot.waitSignal(window.reopen_requested, timeout=10000) as reopen:
-            window.choose_model_folders()
+            window.setup_actions.choose_model_folders()
         assert reopen.args[0].model_overrides["image_text"]["name"] == str(TINY_CLIP_FOLDER)
         saved = load_settings(data_dir=settings.data_dir, environ=environ)
         assert saved.model_overrides["image_text"] == {"backend": "open_clip", "name": str(TINY_CLIP_FOLDER)}
@@ -238,8 +238,10 @@ def test_the_offline_models_chosen_in_the_welcome_index_the_sample_library(qtbot
     first = session.window
     try:
         first.start()
-        qtbot.waitUntil(lambda: getattr(first, "welcome_dialog", None) is not None, timeout=10000)
-        dialog = first.welcome_dialog
+        qtbot.waitUntil(
+            lambda: getattr(first.setup_actions, "welcome_dialog", None) is not None, timeout=10000
+        )
+        dialog = first.setup_actions.welcome_dialog
         qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=20000)
         dialog.offline_button.click()
         qtbot.waitUntil(lambda: all(status.ready for status in dialog.statuses), timeout=20000)

@@ -47,10 +47,10 @@ def window(qtbot, fresh):
 
 
 def _open_settings(qtbot, window):
-    window.open_settings()
-    qtbot.waitUntil(lambda: getattr(window, "settings_dialog", None) is not None, timeout=5000)
-    dialog = window.settings_dialog
-    window.settings_dialog = None
+    window.setup_actions.open_settings()
+    qtbot.waitUntil(lambda: getattr(window.setup_actions, "settings_dialog", None) is not None, timeout=5000)
+    dialog = window.setup_actions.settings_dialog
+    window.setup_actions.settings_dialog = None
     return dialog
 
 
@@ -173,7 +173,7 @@ def test_choosing_chinese_reopens_the_window_in_chinese(qtbot, qapp, tmp_path, o
             preferences.model_names,
             preferences.model_backends,
         )
-        first_window.apply_settings([], chinese)
+        first_window.setup_actions.apply_settings([], chinese)
         qtbot.waitUntil(lambda: session.window is not first_window, timeout=10000)
         assert session.window.rescan_action.text() == "重新扫描"
         assert session.window.settings.language == "zh_CN"
@@ -413,9 +413,11 @@ def test_closing_the_welcome_starts_the_query_helper(qtbot, tmp_path, offline_en
     window.show()
     try:
         window.start()
-        qtbot.waitUntil(lambda: getattr(window, "welcome_dialog", None) is not None, timeout=5000)
+        qtbot.waitUntil(
+            lambda: getattr(window.setup_actions, "welcome_dialog", None) is not None, timeout=5000
+        )
         assert library._query_models is None, "not before the welcome closes"
-        window.welcome_dialog.reject()  # "Not now": nothing to search yet, the helper still starts
+        window.setup_actions.welcome_dialog.reject()  # "Not now": nothing to search yet, the helper still starts
         qtbot.waitUntil(
             lambda: library._query_models is not None and library._query_models.helper.pid is not None,
             timeout=30000,

@@ -1,17 +1,16 @@
 """The main window, the shell around the pages: the toolbar with search and filters, the menus, the worker pools,
-the status bar with the indexing status, folders, the sample library, settings (and reopening when they need it) and
-the welcome. The pages are the library (ui/library_page.py), the search results and the player, with the details
-panel beside them; the window switches between them and keeps every slow call on a worker pool."""
+the status bar with the indexing status. The pages are the library (ui/library_page.py), the search results and the
+player, with the details panel beside them; the window switches between them and keeps every slow call on a worker
+pool. Folders, the sample library, settings (and reopening when they need it) and the welcome are its setup actions
+(ui/setup_actions.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -36,6 +35,7 @@ from mediarec.ui.model_help import ModelHelp
 from mediarec.ui.player_view import OpenRequest, PlayerView
 from mediarec.ui.search_panel import SearchPanel
 from mediarec.ui.search_toolbar import SearchToolbar
+from mediarec.ui.setup_actions import SetupActions
 from mediarec.ui.thumbnails import ThumbnailCache
 
 THUMBNAIL_SIZE = QSize(320, 180)
@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.model_help)
         central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        # Folders, the sample library, settings, the welcome and the ways out of a missing model (ui/setup_actions.py).
+        self.setup_actions = SetupActions(self)
         self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
@@ -171,17 +173,17 @@ class MainWindow(QMainWindow):
         self.indexing.models_failed.connect(self._models_failed)
         self.pages.currentChanged.connect(lambda _index: self._follow_page())
         for help_bar in (self.model_help, self.search_panel.model_help):
-            help_bar.offline_requested.connect(self.use_offline_models)
-            help_bar.folder_requested.connect(self.choose_model_folders)
+            help_bar.offline_requested.connect(self.setup_actions.use_offline_models)
+            help_bar.folder_requested.connect(self.setup_actions.choose_model_folders)
         self.model_help.retry_requested.connect(self._retry_indexing)
         self.search_panel.model_help.retry_requested.connect(self.search_panel.search_again)
         self.indexing.state_changed.connect(lambda state: self.library_page.set_indexing(state != "idle"))
         self.rescan_action.triggered.connect(self.rescan)
-        self.settings_action.triggered.connect(self.open_settings)
-        self.add_folder_action.triggered.connect(self.choose_folder)
-        self.sample_action.triggered.connect(self.make_sample_library)
-        self.library_page.empty.add_button.clicked.connect(self.choose_folder)
-        self.library_page.empty.sample_button.clicked.connect(self.make_sample_library)
+        self.settings_action.triggered.connect(self.setup_actions.open_settings)
+        self.add_folder_action.triggered.connect(self.setup_actions.choose_folder)
+        self.sample_action.triggered.connect(self.setup_actions.make_sample_library)
+        self.library_page.empty.add_button.clicked.connect(self.setup_actions.choose_folder)
+        self.library_page.empty.sample_button.clicked.connect(self.setup_actions.make_sample_library)
 
     # -- start and stop ----------------------------------------------------------------------------------------
 
@@ -199,7 +201,7 @@ class MainWindow(QMainWindow):
 
     def _after_start(self, first_run: bool, folders: list[str], *, welcome: bool) -> None:
         if first_run and welcome:
-            self.show_welcome()
+            self.setup_actions.show_welcome()
             return
         self.watcher.watch(folders)
         # Load the search vectors and models now, so the first query does not wait seconds for them (even while
@@ -396,212 +398,6 @@ class MainWindow(QMainWindow):
     def _retry_indexing(self) -> None:
         self.model_help.hide()
         self.rescan()
-
-    # -- models: the ways out when one is missing --------------------------------------------------------------
-
-    def use_offline_models(self) -> None:
-        """Switch to the offline models (saved in Settings, as if chosen there) and reopen the window on them."""
-        run_task(
-            self.pools.writes,
-            setup.use_offline_models,
-            self.settings,
-            on_result=self.reopen_requested.emit,
-            on_error=self._settings_failed,
-            owner=self,
-        )
-
-    def choose_model_folders(self) -> None:
-        """Ask, for each model that is missing, for the folder that holds it; then save and reopen."""
-        from mediarec.models.availability import model_overview
-
-        run_task(
-            self.pools.search,
-            model_overview,
-            self.settings,
-            on_result=self._ask_model_folders,
-            on_error=self._settings_failed,
-            owner=self,
-        )
-
-    def _ask_model_folders(self, statuses) -> None:
-        from mediarec.ui.welcome_dialog import ask_model_folders
-
-        folders = ask_model_folders(self, statuses)
-        if not folders:
-            return
-        run_task(
-            self.pools.writes,
-            setup.use_model_folders,
-            self.settings,
-            folders,
-            on_result=self.reopen_requested.emit,
-            on_error=self._settings_failed,
-            owner=self,
-        )
-
-    # -- folders, samples, settings, welcome -------------------------------------------------------------------
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder to watch"))
-        if folder:
-            self.add_folders([folder])
-
-    def add_folders(self, folders: Sequence[str]) -> None:
-        run_task(
-            self.pools.writes,
-            self.library.add_folders,
-            list(folders),
-            on_result=self._folders_added,
-            owner=self,
-        )
-
-    def _folders_added(self, added: list[str]) -> None:
-        if added:
-            self.rescan()
-
-    def make_sample_library(self) -> None:
-        self.statusBar().showMessage(self.tr("Making the sample library…"))
-        self.sample_action.setEnabled(False)
-        self.library_page.empty.sample_button.setEnabled(False)
-        run_task(
-            self.pools.indexing,
-            setup.make_sample_library,
-            self.library,
-            on_result=self._sample_made,
-            on_error=self._sample_failed,
-            owner=self,
-        )
-
-    def _sample_made(self, folder: Path) -> None:
-        self.sample_action.setEnabled(True)
-        self.library_page.empty.sample_button.setEnabled(True)
-        self.statusBar().showMessage(
-            self.tr("Sample library made in %1; indexing it now.").replace("%1", str(folder)), 10000
-        )
-        self.rescan()
-
-    def _sample_failed(self, error: BaseException) -> None:
-        from mediarec.media.errors import MediaError
-
-        self.sample_action.setEnabled(True)
-        self.library_page.empty.sample_button.setEnabled(True)
-        if not isinstance(error, (MediaError, OSError)):
-            raise error
-        QMessageBox.warning(self, self.tr("No sample library"), str(error))
-
-    def open_settings(self) -> None:
-        run_task(
-            self.pools.search,
-            setup.watched_folders,
-            self.library,
-            on_result=self._show_settings,
-            owner=self,
-        )
-
-    def _show_settings(self, folders: list[str]) -> None:
-        from mediarec.ui.settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.settings, folders, self, gpu=setup.known_gpu())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if setup.known_gpu() is None:  # asked once, in a child process (seconds): offered when it answers
-            run_task(self.pools.search, setup.find_gpu, on_result=dialog.offer_gpu, owner=dialog)
-        dialog.accepted.connect(
-            lambda: self.apply_settings(dialog.folders(), dialog.preferences(), dialog.opened_with)
-        )
-        self.settings_dialog = dialog
-        dialog.open()
-
-    def apply_settings(
-        self,
-        folders: list[str],
-        preferences: setup.AppPreferences,
-        opened_with: setup.AppPreferences | None = None,
-    ) -> None:
-        """Save what the user changed (only that: see setup.save_preferences) and the watched folders."""
-        settings = self.settings
-
-        def save() -> tuple[list[str], Settings]:
-            new_settings = setup.save_preferences(settings, preferences, opened_with)
-            return setup.set_watched_folders(self.library, folders), new_settings
-
-        run_task(
-            self.pools.writes,
-            save,
-            on_result=self._settings_saved,
-            on_error=self._settings_failed,
-            owner=self,
-        )
-
-    def _settings_saved(self, saved: tuple[list[str], Settings]) -> None:
-        _new_folders, new_settings = saved
-        if setup.needs_reopen(self.settings, new_settings):
-            self.reopen_requested.emit(new_settings)  # the new window rescans and reloads
-            return
-        self.statusBar().showMessage(self.tr("Settings saved."), 5000)
-        self.rescan()
-        self.reload_library()
-
-    def _settings_failed(self, error: BaseException) -> None:
-        from mediarec.models.base import ModelError
-        from mediarec.ui.welcome_dialog import folder_problem_text
-
-        if not isinstance(error, (ModelError, OSError)):
-            raise error
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Settings not saved"), str(error), parent=self)
-        if isinstance(error, setup.FolderWithoutModel):
-            box.setText(folder_problem_text(error))
-            box.setDetailedText(str(error))
-        box.open()
-
-    def show_welcome(self) -> None:
-        from mediarec.ui.welcome_dialog import WelcomeDialog
-
-        dialog = WelcomeDialog(
-            self.settings, self.pools, [str(folder) for folder in setup.default_media_folders()], self
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda result: self._welcome_done(dialog, result))
-        self.welcome_dialog = dialog
-        dialog.open()
-
-    def _welcome_done(self, dialog, result: int) -> None:
-        folders = dialog.folders() if result else []
-        sample = dialog.sample_requested
-        change = dialog.model_change  # the offline models or model folders, chosen in the welcome
-        if change is not None:
-            self._set_up_and_reopen(folders, sample, change)
-            return
-        run_task(self.pools.writes, setup.mark_welcome_done, self.library, owner=self)
-        # The query helper starts now, while the folders are scanned or the sample library is made: the first
-        # search would otherwise wait for it and its models (many seconds).
-        run_task(self.pools.search, setup.warm_up_search, self.library, empty_too=True, owner=self)
-        if folders:
-            self.add_folders(folders)
-        if sample:
-            self.make_sample_library()
-        self.library_page.update_state()
-
-    def _set_up_and_reopen(self, folders: list[str], sample: bool, change) -> None:
-        """The welcome chose other models: set the library up as asked, save the models, reopen on them (the new
-        window indexes the folders and the sample library with them)."""
-        library, settings = self.library, self.settings
-
-        def set_up() -> Settings:
-            new_settings = change(settings)  # first: a choice that does not work stops here, nothing done
-            setup.mark_welcome_done(library)
-            library.add_folders(folders)
-            if sample:
-                setup.make_sample_library(library)
-            return new_settings
-
-        self.statusBar().showMessage(self.tr("Setting the library up…"))
-        run_task(
-            self.pools.writes,
-            set_up,
-            on_result=self.reopen_requested.emit,
-            on_error=self._settings_failed,
-            owner=self,
-        )
 
     def _about(self) -> None:
         QMessageBox.about(

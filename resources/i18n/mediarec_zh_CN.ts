@@ -64,132 +64,132 @@
         <translation>单击查看此文件，双击播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="204"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="205"/>
         <source>Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed.</source>
         <translation>尚未索引：现在就能播放；索引完成后才有“更多类似内容”、标签和搜索。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="207"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="209"/>
         <source>Nothing similar yet: index more files.</source>
         <translation>暂无相似内容：请索引更多文件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="219"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="219"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
         <source>not indexed yet</source>
         <translation>尚未索引</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="220"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
         <source>Picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="225"/>
         <source>Sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
         <source>Artist</source>
         <translation>艺术家</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="225"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
         <source>Album</source>
         <translation>专辑</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
         <source>Genre</source>
         <translation>流派</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
         <source>Spoken language</source>
         <translation>语音语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
         <source>Played</source>
         <translation>播放次数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="273"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="275"/>
         <source>picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
         <source>speech</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="275"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="277"/>
         <source>sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="278"/>
         <source>file info</source>
         <translation>文件信息</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="282"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="284"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="284"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="286"/>
         <source>once</source>
         <translation>1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="285"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="287"/>
         <source>%1 times</source>
         <translation>%1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="232"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="233"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="252"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="254"/>
         <source>No tags yet: add your own below.</source>
         <translation>还没有标签：可在下方添加。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="263"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="272"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
         <source>you</source>
         <translation>你</translation>
     </message>
@@ -240,7 +240,7 @@
 <context>
     <name>ErrorReport</name>
     <message>
-        <location filename="../../mediarec/ui/main.py" line="134"/>
+        <location filename="../../mediarec/ui/main.py" line="145"/>
         <source>Something went wrong. mediarec keeps running; the details below help a bug report.</source>
         <translation>出现了问题。mediarec 仍在运行；下面的详细信息可用于报告错误。</translation>
     </message>
@@ -570,17 +570,17 @@
         <translation>Tiny CLIP，仅限形状和颜色</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="216"/>
+        <location filename="../../mediarec/ui/formatting.py" line="214"/>
         <source>CLIP ViT-B/32, pictures of every kind</source>
         <translation>CLIP ViT-B/32，适用于各种画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="219"/>
+        <location filename="../../mediarec/ui/formatting.py" line="217"/>
         <source>CLAP, sounds found by words</source>
         <translation>CLAP，用文字查找声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="220"/>
+        <location filename="../../mediarec/ui/formatting.py" line="218"/>
         <source>E5 small, many languages</source>
         <translation>E5 small，多种语言</translation>
     </message>
@@ -598,47 +598,47 @@
 <context>
     <name>IndexingStatus</name>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="228"/>
+        <location filename="../../mediarec/ui/indexing.py" line="230"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="229"/>
+        <location filename="../../mediarec/ui/indexing.py" line="231"/>
         <source>Stop indexing; what is done so far is kept</source>
         <translation>停止索引；已完成的部分会保留</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="250"/>
+        <location filename="../../mediarec/ui/indexing.py" line="252"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="250"/>
+        <location filename="../../mediarec/ui/indexing.py" line="252"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="254"/>
+        <location filename="../../mediarec/ui/indexing.py" line="256"/>
         <source>Indexing paused (after the current file)</source>
         <translation>索引已暂停（在当前文件之后）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="256"/>
+        <location filename="../../mediarec/ui/indexing.py" line="258"/>
         <source>Stopping after the current file…</source>
         <translation>将在当前文件完成后停止…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="265"/>
+        <location filename="../../mediarec/ui/indexing.py" line="267"/>
         <source>Downloading the models: %1</source>
         <translation>正在下载模型：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="270"/>
+        <location filename="../../mediarec/ui/indexing.py" line="272"/>
         <source>Looking for new and changed files…</source>
         <translation>正在查找新增和更改的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/indexing.py" line="278"/>
+        <location filename="../../mediarec/ui/indexing.py" line="280"/>
         <source>Indexing %1 of %2: %3</source>
         <translation>正在索引第 %1 个，共 %2 个：%3</translation>
     </message>
@@ -646,12 +646,12 @@
 <context>
     <name>LibraryModel</name>
     <message>
-        <location filename="../../mediarec/ui/library_model.py" line="142"/>
+        <location filename="../../mediarec/ui/library_model.py" line="145"/>
         <source>Not indexed yet: it plays; search and “more like this” find it once it is.</source>
         <translation>尚未索引：可以播放；索引完成后，搜索和“更多类似内容”才能找到它。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_model.py" line="269"/>
+        <location filename="../../mediarec/ui/library_model.py" line="274"/>
         <source>not indexed yet</source>
         <translation>尚未索引</translation>
     </message>
@@ -659,18 +659,18 @@
 <context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="121"/>
+        <location filename="../../mediarec/ui/library_page.py" line="123"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="135"/>
-        <location filename="../../mediarec/ui/library_page.py" line="184"/>
+        <location filename="../../mediarec/ui/library_page.py" line="137"/>
+        <location filename="../../mediarec/ui/library_page.py" line="186"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="136"/>
+        <location filename="../../mediarec/ui/library_page.py" line="138"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
@@ -678,128 +678,93 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="115"/>
+        <location filename="../../mediarec/ui/app_window.py" line="117"/>
         <source>Rescan</source>
         <translation>重新扫描</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="116"/>
+        <location filename="../../mediarec/ui/app_window.py" line="118"/>
         <source>Look for new and changed files in the watched folders</source>
         <translation>在监视的文件夹中查找新增和更改的文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="117"/>
+        <location filename="../../mediarec/ui/app_window.py" line="119"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="123"/>
+        <location filename="../../mediarec/ui/app_window.py" line="125"/>
         <source>&amp;Library</source>
         <translation>媒体库(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="124"/>
+        <location filename="../../mediarec/ui/app_window.py" line="126"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="125"/>
+        <location filename="../../mediarec/ui/app_window.py" line="127"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="130"/>
+        <location filename="../../mediarec/ui/app_window.py" line="132"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="137"/>
+        <location filename="../../mediarec/ui/app_window.py" line="139"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="138"/>
-        <location filename="../../mediarec/ui/app_window.py" line="609"/>
+        <location filename="../../mediarec/ui/app_window.py" line="140"/>
+        <location filename="../../mediarec/ui/app_window.py" line="405"/>
         <source>About mediarec</source>
         <translation>关于 mediarec</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="230"/>
+        <location filename="../../mediarec/ui/app_window.py" line="232"/>
         <source>%1 files</source>
         <translation>%1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="230"/>
+        <location filename="../../mediarec/ui/app_window.py" line="232"/>
         <source>1 file</source>
         <translation>1 个文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="361"/>
+        <location filename="../../mediarec/ui/app_window.py" line="363"/>
         <source>No folders are watched yet: add one first.</source>
         <translation>尚未监视任何文件夹：请先添加一个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="375"/>
+        <location filename="../../mediarec/ui/app_window.py" line="377"/>
         <source>Indexing stopped. Indexed before stopping: %1.</source>
         <translation>索引已停止。停止前已索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="377"/>
+        <location filename="../../mediarec/ui/app_window.py" line="379"/>
         <source>Indexing done. Indexed: %1; could not be read: %2 (see the tooltip).</source>
         <translation>索引完成。已索引：%1 个；无法读取：%2 个（详见提示）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="380"/>
+        <location filename="../../mediarec/ui/app_window.py" line="382"/>
         <source>Library up to date. Newly indexed: %1.</source>
         <translation>媒体库已是最新。新索引：%1 个。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="387"/>
+        <location filename="../../mediarec/ui/app_window.py" line="389"/>
         <source>Indexing stopped: %1</source>
         <translation>索引已停止：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="394"/>
+        <location filename="../../mediarec/ui/app_window.py" line="396"/>
         <source>Indexing waits for the models.</source>
         <translation>索引正在等待模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/app_window.py" line="445"/>
-        <source>Choose a folder to watch</source>
-        <translation>选择要监视的文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="463"/>
-        <source>Making the sample library…</source>
-        <translation>正在生成示例媒体库…</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="479"/>
-        <source>Sample library made in %1; indexing it now.</source>
-        <translation>示例媒体库已生成在 %1，正在索引。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="490"/>
-        <source>No sample library</source>
-        <translation>无法生成示例媒体库</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="540"/>
-        <source>Settings saved.</source>
-        <translation>设置已保存。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="550"/>
-        <source>Settings not saved</source>
-        <translation>设置未保存</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="597"/>
-        <source>Setting the library up…</source>
-        <translation>正在设置媒体库…</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/app_window.py" line="611"/>
+        <location filename="../../mediarec/ui/app_window.py" line="407"/>
         <source>mediarec %1
 An offline media library that finds the moment you are looking for.</source>
         <translation>mediarec %1
@@ -814,57 +779,57 @@ An offline media library that finds the moment you are looking for.</source>
         <translation>使用离线模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="34"/>
+        <location filename="../../mediarec/ui/model_help.py" line="35"/>
         <source>Smaller models installed with mediarec: nothing to download. Settings keeps this choice.</source>
         <translation>随 mediarec 安装的较小模型：无需下载。设置会保留这一选择。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="36"/>
+        <location filename="../../mediarec/ui/model_help.py" line="38"/>
         <source>Choose a model folder…</source>
         <translation>选择模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="37"/>
+        <location filename="../../mediarec/ui/model_help.py" line="39"/>
         <source>Use a model that is already on this computer, in a folder</source>
         <translation>使用本机文件夹中已有的模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="38"/>
+        <location filename="../../mediarec/ui/model_help.py" line="40"/>
         <source>Try again</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="67"/>
+        <location filename="../../mediarec/ui/model_help.py" line="69"/>
         <source>A model needs an account on the model hub to download.</source>
         <translation>某个模型需要模型库账号才能下载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="69"/>
+        <location filename="../../mediarec/ui/model_help.py" line="71"/>
         <source>A model chosen in Settings does not exist on the model hub.</source>
         <translation>设置中选择的某个模型在模型库中不存在。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="72"/>
+        <location filename="../../mediarec/ui/model_help.py" line="74"/>
         <source>The models could not be downloaded: this computer seems to be offline, or the model hub cannot be reached.</source>
         <translation>无法下载模型：这台电脑似乎没有联网，或者无法连接到模型库。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="76"/>
+        <location filename="../../mediarec/ui/model_help.py" line="78"/>
         <source>A model folder chosen in Settings does not hold the model.</source>
         <translation>设置中选择的模型文件夹里没有该模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="78"/>
+        <location filename="../../mediarec/ui/model_help.py" line="80"/>
         <source>A model that comes with mediarec is not installed.</source>
         <translation>随 mediarec 提供的某个模型没有安装。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="79"/>
+        <location filename="../../mediarec/ui/model_help.py" line="81"/>
         <source>A model could not be loaded.</source>
         <translation>某个模型无法加载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/model_help.py" line="83"/>
+        <location filename="../../mediarec/ui/model_help.py" line="85"/>
         <source>Your files are listed and play without it; finding what is seen, said or heard in them needs the models.</source>
         <translation>没有模型也能列出和播放你的文件；要按画面、语音或声音查找内容，则需要这些模型。</translation>
     </message>
@@ -892,48 +857,48 @@ To play files, %2.</source>
 <context>
     <name>PlayerControls</name>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="53"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="54"/>
         <source>Play / pause (Space)</source>
         <translation>播放/暂停（空格）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="56"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="58"/>
         <source>Back 5 seconds (Left)</source>
         <translation>后退 5 秒（左方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="60"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="62"/>
         <source>Forward 5 seconds (Right)</source>
         <translation>前进 5 秒（右方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="63"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="65"/>
         <source>Mute (M)</source>
         <translation>静音（M）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="71"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="73"/>
         <source>Volume (Up / Down)</source>
         <translation>音量（上/下方向键）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="73"/>
-        <location filename="../../mediarec/ui/player_controls.py" line="125"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="75"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="127"/>
         <source>Full screen (F)</source>
         <translation>全屏（F）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="78"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="80"/>
         <source>Chapters (PageUp / PageDown: previous / next)</source>
         <translation>章节（PageUp / PageDown：上一章 / 下一章）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="79"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="81"/>
         <source>Chapters</source>
         <translation>章节</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_controls.py" line="125"/>
+        <location filename="../../mediarec/ui/player_controls.py" line="127"/>
         <source>Leave full screen (Esc)</source>
         <translation>退出全屏（Esc）</translation>
     </message>
@@ -1024,7 +989,7 @@ To play files, %2.</source>
         <translation>搜索需要模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/search_panel.py" line="320"/>
+        <location filename="../../mediarec/ui/search_panel.py" line="322"/>
         <source>Search is not available: %1</source>
         <translation>搜索不可用：%1</translation>
     </message>
@@ -1239,6 +1204,44 @@ To play files, %2.</source>
     </message>
 </context>
 <context>
+    <name>SetupActions</name>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="78"/>
+        <source>Choose a folder to watch</source>
+        <translation>选择要监视的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="96"/>
+        <source>Making the sample library…</source>
+        <translation>正在生成示例媒体库…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="112"/>
+        <source>Sample library made in %1; indexing it now.</source>
+        <translation>示例媒体库已生成在 %1，正在索引。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="123"/>
+        <source>No sample library</source>
+        <translation>无法生成示例媒体库</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="173"/>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="184"/>
+        <source>Settings not saved</source>
+        <translation>设置未保存</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/setup_actions.py" line="232"/>
+        <source>Setting the library up…</source>
+        <translation>正在设置媒体库…</translation>
+    </message>
+</context>
+<context>
     <name>Timeline</name>
     <message>
         <location filename="../../mediarec/ui/timeline.py" line="36"/>
@@ -1309,118 +1312,118 @@ To play files, %2.</source>
         <translation>使用离线模型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="91"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="92"/>
         <source>Smaller models installed with mediarec: nothing to download. Settings keeps this choice.</source>
         <translation>随 mediarec 安装的较小模型：无需下载。设置会保留这一选择。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="97"/>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="271"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="99"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="273"/>
         <source>Checking the models…</source>
         <translation>正在检查模型…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="109"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="111"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="111"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="113"/>
         <source>A few short clips with pictures and speech, made on this computer in a few seconds</source>
         <translation>几段带画面和语音的短片，在这台电脑上几秒钟即可生成</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="115"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="117"/>
         <source>No media at hand? Try mediarec on a small sample library:</source>
         <translation>手头没有媒体文件？用一个小型示例媒体库试试 mediarec：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="121"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="123"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="122"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="124"/>
         <source>Not now</source>
         <translation>以后再说</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="132"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="134"/>
         <source>Models that will be used:</source>
         <translation>将使用的模型：</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="169"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="171"/>
         <source>All models are on this computer; nothing needs downloading.</source>
         <translation>所有模型都已在这台电脑上，无需下载。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="171"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="173"/>
         <source>unknown size</source>
         <translation>大小未知</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="174"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="176"/>
         <source>Some models download on first use (%1 in all). Without them mediarec still lists and plays your files; finding what is seen, said or heard in them needs them. No internet here? Use the offline models, which come with mediarec.</source>
         <translation>部分模型会在首次使用时下载（共 %1）。没有它们，mediarec 仍能列出和播放你的文件；要按画面、语音或声音查找内容则需要它们。这里没有网络？请使用随 mediarec 提供的离线模型。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="198"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="200"/>
         <source>The models chosen in Settings do not work together.</source>
         <translation>设置中选择的模型无法配合使用。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="241"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="243"/>
         <source>The download did not work.</source>
         <translation>下载没有成功。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="297"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="299"/>
         <source>Choose the folder with the model for: %1</source>
         <translation>选择存放以下用途模型的文件夹：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="309"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="311"/>
         <source>The folder %1 does not hold a model for: %2.</source>
         <translation>文件夹 %1 里没有用于以下用途的模型：%2。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="183"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="185"/>
         <source>Ready (installed)</source>
         <translation>就绪（已安装）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="185"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="187"/>
         <source>Ready (from a folder)</source>
         <translation>就绪（来自文件夹）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="186"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="188"/>
         <source>Downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="189"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="191"/>
         <source>Downloads %1 on first use</source>
         <translation>首次使用时下载 %1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="190"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="192"/>
         <source>Downloads on first use</source>
         <translation>首次使用时下载</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="191"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="193"/>
         <source>Missing</source>
         <translation>缺失</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="206"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="208"/>
         <source>Downloading…</source>
         <translation>正在下载…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/welcome_dialog.py" line="225"/>
+        <location filename="../../mediarec/ui/welcome_dialog.py" line="227"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
