@@ -19,13 +19,12 @@ from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mediarec.config import Settings, settings_from_json, settings_to_json
+from mediarec.config import Settings, settings_to_json
 from mediarec.errors import MediarecError
 from mediarec.index.sqlite_driver import StorageError
 from mediarec.media.errors import MediaError
 from mediarec.models.base import ModelError
-from mediarec.models.helper_process import ChildChannel, HelperProcess
-from mediarec.models.offline import keep_offline
+from mediarec.models.helper_process import ChildChannel, HelperProcess, connect_to_parent
 from mediarec.pipeline.indexer import IndexProgress, IndexSummary
 from mediarec.scan.sync import ScanReport
 
@@ -151,17 +150,15 @@ def _rows(rows: list) -> list:
 
 
 def main() -> int:
-    channel = ChildChannel()
-    hello = channel.receive()
-    if hello is None:
+    parent = connect_to_parent()  # keeps the hubs offline unless the settings need a first-use download
+    if parent is None:
         return 0
-    settings = settings_from_json(hello["settings"])
-    keep_offline(settings)  # before any model loads; a first-use download keeps the hub reachable
+    channel, hello = parent.channel, parent.hello
     stop, running = threading.Event(), threading.Event()
     running.set()
     threading.Thread(target=_follow_commands, args=(channel, stop, running), daemon=True).start()
     try:
-        summary = _index(settings, hello["roots"], hello.get("download", True), stop, running, channel)
+        summary = _index(parent.settings, hello["roots"], hello.get("download", True), stop, running, channel)
     except EXPECTED_ERRORS as error:
         kind = next(expected for expected in EXPECTED_ERRORS if isinstance(error, expected))
         channel.send({"type": "error", "kind": kind.__name__, "message": str(error)})

@@ -140,12 +140,13 @@ def find_gpu(timeout: float = 60.0) -> str:
     process, through models.device in a child process: importing torch takes seconds and keeps hundreds of MB,
     which the desktop's own process never spends on models)."""
     import subprocess
-    import sys
+
+    from mediarec.models.helper_process import python_command  # the frozen app has no `python -c`
 
     if not _gpu_found:
         try:
             answer = subprocess.run(
-                [sys.executable, "-c", _GPU_PROBE], capture_output=True, text=True, timeout=timeout
+                python_command("-c", _GPU_PROBE), capture_output=True, text=True, timeout=timeout
             ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             answer = ""

@@ -9,6 +9,10 @@ stays consistent because the indexer commits one transaction per file.
 The protocol is JSON, one message per line, both ways. The child's real stdout is kept for the protocol and file
 descriptor 1 is pointed at stderr, so that a library printing to stdout cannot corrupt the stream. Arrays travel as
 base64 float32 with their shape.
+
+A child starts as ``python -m MODULE``. A frozen app (the PyInstaller bundle, installers/mediarec.spec) has no
+interpreter that takes ``-m``: its executable is mediarec itself, so there the child is the same executable with
+the hidden first argument FROZEN_PYTHON_ARGUMENT, which mediarec/__main__.py turns back into ``-m MODULE``.
 """
 
 from __future__ import annotations
@@ -22,15 +26,21 @@ import queue
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from mediarec.config import Settings, settings_from_json
 from mediarec.errors import MediarecError
+from mediarec.models.offline import keep_offline
 
 STDERR_TAIL_LINES = 20
 CLOSE_GRACE_SECONDS = 5.0
+# The first argument that makes a frozen mediarec act as `python -m MODULE` / `python -c CODE` (never shown in
+# --help: mediarec/__main__.py takes it before the command line is parsed).
+FROZEN_PYTHON_ARGUMENT = "--frozen-python"
 
 
 class HelperProcessError(MediarecError):
@@ -74,16 +84,7 @@ class HelperProcess:
     def start(self, hello: dict[str, Any]) -> None:
         """Start the child and send it its first message (settings and the job)."""
         self._stderr_tail.clear()
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", self.module],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_child_environment(),
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
-        )
+        self._process = start_child(self.module)
         self._stderr_thread = threading.Thread(
             target=self._drain_stderr, args=(self._process.stderr,), name=f"{self.module} stderr", daemon=True
         )
@@ -157,6 +158,43 @@ class HelperProcess:
         stream.close()
 
 
+def start_child(module: str) -> subprocess.Popen[str]:
+    """``module``'s main in a child process, its stdin, stdout and stderr piped as text lines."""
+    return subprocess.Popen(
+        python_command("-m", module),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_child_environment(),
+        text=True,
+        encoding="utf-8",
+        bufsize=1,
+        # Windows opens a console window for a console program started from a windowed one; a helper needs none.
+        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+    )
+
+
+def running_frozen() -> bool:
+    """True in the PyInstaller bundle, where sys.executable is mediarec itself, not a Python."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def python_command(*arguments: str) -> list[str]:
+    """The command line of ``python ARGUMENTS`` (``-m MODULE`` or ``-c CODE``) with this process's Python; in the
+    frozen app, its own executable with FROZEN_PYTHON_ARGUMENT first."""
+    if running_frozen():
+        return [str(_frozen_console_executable()), FROZEN_PYTHON_ARGUMENT, *arguments]
+    return [sys.executable, *arguments]
+
+
+def _frozen_console_executable() -> Path:
+    """The bundle's console executable. On Windows the Start menu runs mediarecw.exe, which has no console and so
+    no standard streams for the protocol; its children are the console mediarec.exe beside it."""
+    executable = Path(sys.executable)
+    console = executable.with_name(executable.name.replace("mediarecw", "mediarec", 1))
+    return console if console.exists() else executable
+
+
 def _pipe(stream: IO[str] | None) -> IO[str]:
     """One of the child's pipes: typed optional, but never None since start() opens all three with PIPE."""
     assert stream is not None, "the helper process is started with stdin, stdout and stderr piped"
@@ -177,13 +215,15 @@ def _describe_exit(code: int | None) -> str:
 
 
 def _child_environment() -> dict[str, str]:
-    """Our environment, plus the folder this mediarec was imported from, so the child imports the same code even
-    when it was never installed (running from a checkout)."""
+    """Our environment, unbuffered, plus (from a Python install) the folder this mediarec was imported from, so the
+    child imports the same code even when it was never installed (running from a checkout)."""
     environment = dict(os.environ)
+    environment["PYTHONUNBUFFERED"] = "1"
+    if running_frozen():  # the bundle imports only its own archive; a source folder means nothing there
+        return environment
     source_root = str(Path(__file__).resolve().parent.parent)
     paths = [source_root, *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
     environment["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    environment["PYTHONUNBUFFERED"] = "1"
     return environment
 
 
@@ -232,3 +272,25 @@ class ChildChannel:
         while line := self._in.readline():
             lines.put(line)
         lines.put("")  # end of input
+
+
+@dataclass(frozen=True)
+class ParentConnection:
+    """What a child starts with: its channel, the parent's first message, and the settings it carried."""
+
+    channel: ChildChannel
+    hello: dict[str, Any]
+    settings: Settings
+
+
+def connect_to_parent() -> ParentConnection | None:
+    """The child's start-up: take over stdout for the protocol, read the first message, and keep the model
+    libraries offline as its settings say (before any of them is imported). None when the parent closed our stdin
+    before saying anything."""
+    channel = ChildChannel()
+    hello = channel.receive()
+    if hello is None:
+        return None
+    settings = settings_from_json(hello["settings"])
+    keep_offline(settings)
+    return ParentConnection(channel, hello, settings)

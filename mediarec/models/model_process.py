@@ -19,18 +19,17 @@ from typing import Any, cast
 
 import numpy as np
 
-from mediarec.config import Settings, settings_from_json, settings_to_json
+from mediarec.config import Settings, settings_to_json
 from mediarec.models.base import Encoder, ModelError
 from mediarec.models.device import DeviceChoice
 from mediarec.models.helper_process import (
-    ChildChannel,
     HelperProcess,
     HelperProcessError,
     array_from_json,
     array_to_json,
+    connect_to_parent,
 )
 from mediarec.models.model_set import ModelSet
-from mediarec.models.offline import keep_offline
 
 MODULE = "mediarec.models.model_process"
 # The helper holds the query models (the offline set alone takes ~0.9 GB with torch); after this long without a
@@ -156,17 +155,14 @@ class HelperModelSet:
 
 
 def main() -> int:
-    channel = ChildChannel()
-    hello = channel.receive()
-    if hello is None:
+    parent = connect_to_parent()
+    if parent is None:
         return 0
-    settings = settings_from_json(hello["settings"])
-    keep_offline(settings)  # before any model loads (see models/offline.py)
-    models = ModelSet.for_settings(settings)
-    idle_exit = float(hello.get("idle_exit_seconds", IDLE_EXIT_SECONDS))
+    models = ModelSet.for_settings(parent.settings)
+    idle_exit = float(parent.hello.get("idle_exit_seconds", IDLE_EXIT_SECONDS))
     try:
-        while (request := channel.receive(timeout=idle_exit)) is not None:
-            channel.send(_answer(models, request))
+        while (request := parent.channel.receive(timeout=idle_exit)) is not None:
+            parent.channel.send(_answer(models, request))
     except TimeoutError:
         pass  # idle: exit; the parent starts a new helper for the next request
     finally:

@@ -12,10 +12,19 @@ import traceback
 import mediarec.app  # noqa: F401
 
 # isort: split
+from pathlib import Path
+
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+import mediarec
 from mediarec.config import Settings
+
+APP_ID = "org.mediarec.MediaRec"
+APP_ICON = (
+    Path(mediarec.__file__).resolve().parent.parent / "resources" / "icons" / "png" / "mediarec-256.png"
+)
 
 _log = logging.getLogger("mediarec.ui")
 
@@ -24,7 +33,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     application = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     application.setApplicationName("mediarec")
     application.setApplicationDisplayName("mediarec")
-    application.setDesktopFileName("mediarec")
+    # The installed .desktop file's name (installers/linux/): Wayland compositors match the window to it.
+    application.setDesktopFileName(APP_ID)
+    application.setWindowIcon(QIcon(str(APP_ICON)))
     return application
 
 
