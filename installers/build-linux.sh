@@ -6,14 +6,16 @@
 # Usage: installers/build-linux.sh [--no-setup] [--no-build]
 #   --no-setup  skip installers/setup.sh (the venv already has the gui, offline and build extras)
 #   --no-build  start the dist/mediarec already built (to repeat the checks)
+#   --snapshot  build the committed HEAD (git archive), not the working tree: for a checkout others are editing
 # Output: dist/mediarec/ (the app: run dist/mediarec/mediarec), build/linux-smoke/ (its data, logs, screenshot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-setup=1 build=1
+setup=1 build=1 snapshot=0
 for option in "$@"; do
   case "$option" in
     --no-setup) setup=0 ;;
     --no-build) build=0 ;;
+    --snapshot) snapshot=1 ;;
     *) echo "unknown option $option (see the usage at the top of $0)" >&2; exit 2 ;;
   esac
 done
@@ -27,8 +29,17 @@ step() { printf '\n== %s\n' "$*"; }
 if [ "$build" = 1 ]; then
   step "PyInstaller"
   started=$(date +%s)
+  source=.
+  if [ "$snapshot" = 1 ]; then
+    source=build/source
+    rm -rf "$source"
+    mkdir -p "$source"
+    git archive HEAD | tar -x -C "$source"
+    echo "building the committed $(git rev-parse --short HEAD), not the working tree"
+  fi
+  # The spec takes mediarec from the folder above it ($source), ahead of whatever the venv has installed.
   "$python" -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
-    installers/mediarec.spec
+    "$source/installers/mediarec.spec"
   echo "built in $(( $(date +%s) - started )) s"
 fi
 echo "bundle: $(du -sh dist/mediarec | cut -f1) in $(find dist/mediarec -type f | wc -l) files; the largest parts:"
