@@ -91,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fit again on the scores the last run collected (OUT/rows.json)",
     )
+    parser.add_argument(
+        "--channels",
+        default="",
+        help="comma-separated channels (e.g. read) to fit on the given sets alone; every other figure of the "
+        "calibration file (the other channels, the threshold, more like this) is kept as it is",
+    )
     args = parser.parse_args(argv)
     manifests = (
         [Path(m) for m in args.manifest] if args.manifest else [m for m in DEFAULT_MANIFESTS if m.exists()]
@@ -105,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print_report(report, args.label)
         return 0
-    if args.reuse_rows:
+    if args.channels:
+        fitted = fit_channels_only(
+            manifests, out, args.profile, [c.strip() for c in args.channels.split(",")]
+        )
+    elif args.reuse_rows:
         saved = json.loads((out / "rows.json").read_text())
         fitted = fit_rows(saved["search"], saved["similar"], saved["sources"])
     else:
@@ -298,6 +308,39 @@ def fit_rows(search_rows: list[dict], similar_rows: list[dict], sources: list[di
         },
         "similar": {"modalities": modalities, "min_similarity": similar_threshold},
     }
+
+
+def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: list[str]) -> dict:
+    """The calibration file with only ``channels`` fitted again, on ``manifests``' rows (a new channel, such as
+    on-screen text, gets its fit on a set made for it without moving the fits the other channels were chosen
+    with); the sets and the date of each such fit are recorded under source.channel_fits."""
+    fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    rows, sets = [], []
+    for manifest_path in manifests:
+        name, library, manifest, item_ids = open_set(manifest_path, out, profile)
+        try:
+            rows += channel_rows(name, library, manifest, item_ids)
+            sets.append({"set": _relative(manifest_path), "items": len(item_ids), "queries": len(manifest.queries),
+                         "models": library.models.model_ids()})  # fmt: skip
+        finally:
+            library.close()
+    for channel in channels:
+        chosen = [row for row in rows if row["channel"] == channel and not row["held_out"]]
+        if not chosen:
+            raise SystemExit(f"no {channel!r} candidates in {', '.join(s['set'] for s in sets)}")
+        slope, midpoint = fit_logistic([r["x"] for r in chosen], [r["match"] for r in chosen])
+        fitted["search"]["channels"][channel] = {"slope": round(slope, 6), "midpoint": round(midpoint, 6)}
+        fitted["source"].setdefault("channel_fits", {})[channel] = {
+            "sets": sets,
+            "date": datetime.date.today().isoformat(),
+            "candidates": len(chosen),
+        }
+        print(f"search {channel:7s} slope {slope:.3f} midpoint {midpoint:.3f} on {len(chosen)} candidates")
+    return fitted
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
 
 
 def matches_of(manifest, item_ids: dict) -> dict[str, set[int]]:

@@ -44,6 +44,10 @@ class IndexSettings:
     speech_chunk_seconds: float = 20.0
     audio_window_seconds: float = 4.8
     decode_ahead: int = 2
+    # On-screen text (the `ocr` role): read_text = false turns it off; a video is sampled every this many seconds
+    # (pictures identical to the one before are not read again).
+    read_text: bool = True
+    seconds_per_text_frame: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ _INDEX_LIMITS: dict[str, tuple[type, float]] = {
     "speech_chunk_seconds": (float, 1.0),
     "audio_window_seconds": (float, 0.5),
     "decode_ahead": (int, 1),
+    "seconds_per_text_frame": (float, 0.1),
 }
 
 
@@ -123,9 +128,9 @@ def _index_settings(table: object, path: Path) -> IndexSettings:
     if unknown:
         raise ConfigError(f"{path}: unknown [index] settings: {', '.join(unknown)}")
     for key, value in table.items():
-        if key == "transcribe":
+        if key in ("transcribe", "read_text"):
             if not isinstance(value, bool):
-                raise ConfigError(f"{path}: [index] transcribe is true or false, not {value!r}")
+                raise ConfigError(f"{path}: [index] {key} is true or false, not {value!r}")
             continue
         kind, smallest = _INDEX_LIMITS[key]
         number_ok = isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -17,6 +17,7 @@ from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, I
 from mediarec.index.store import LibraryStore
 from mediarec.models.base import ImageTextEncoder, TextEncoder, TextTower
 from mediarec.models.model_set import speech_space_model_id
+from mediarec.models.ocr import read_space_model_id
 from mediarec.rank.modal_similarity import ModalHit
 from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
 from mediarec.rank.text_vectors import TextVectors
@@ -125,6 +126,11 @@ class Library:
         if speech_space is not None:
             text = cast(TextEncoder, models.get("text"))
             channels.append(QueryChannel("speech", speech_space, text.encode_queries))
+        # On-screen text, embedded with the same text model (models.ocr.read_space_model_id).
+        read_space = self.store.space("read", read_space_model_id(models))
+        if read_space is not None:
+            text = cast(TextEncoder, models.get("text"))
+            channels.append(QueryChannel("read", read_space, text.encode_queries))
         # Sounds compared with the query itself when the audio model has a text tower (CLAP; the catalogue says so
         # from the spec, nothing loads). YAMNet has none: sounds are then found through their tags only.
         if models.has_text_tower("audio"):

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Iterable, Sequence
 
 from mediarec.index.database import Database
-from mediarec.index.records import ITEM_COLUMNS, ItemRecord, SegmentRecord, TranscriptLine, words_from_json
+from mediarec.index.records import (
+    ITEM_COLUMNS,
+    ItemRecord,
+    ScreenTextLine,
+    SegmentRecord,
+    TranscriptLine,
+    words_from_json,
+)
 
 _ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
 _SEGMENT_COLUMNS = "id, item_id, modality, start, end, text, thumbnail, shot_index"
@@ -170,6 +178,14 @@ class ItemsMixin(Database):
         return [
             TranscriptLine(first, last, text, words_from_json(words)) for first, last, text, words in rows
         ]
+
+    def screen_text(self, item_id: int) -> list[ScreenTextLine]:
+        """The lines of text the item showed on screen, in time order (top to bottom at the same time)."""
+        rows = self.query(
+            "SELECT start, end, text, box_json FROM screen_text_segments WHERE item_id = ? ORDER BY start, id",
+            (item_id,),
+        )
+        return [ScreenTextLine(first, last, text, tuple(json.loads(box))) for first, last, text, box in rows]
 
     def shots(self, item_id: int) -> list[tuple[float, float]]:
         return [

@@ -185,10 +185,43 @@ TRANSCRIPT_WORDS = """
         ALTER TABLE transcript_segments ADD COLUMN words_json TEXT;
 """
 
+# On-screen text: segments may be "read" (a line read on screen, with its text vector), which the first schema's
+# CHECK refuses; SQLite cannot change a CHECK, so the table is rebuilt with the same rows and ids (the vector
+# tables and the text index refer to segment ids). screen_text_segments holds the lines with their boxes, as
+# transcript_segments holds what was said.
+SCREEN_TEXT = """
+        CREATE TABLE segments_with_read (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            modality TEXT NOT NULL CHECK (modality IN ('frame', 'speech', 'audio', 'read')),
+            start REAL NOT NULL,
+            end REAL NOT NULL,
+            text TEXT,
+            thumbnail TEXT,
+            shot_index INTEGER
+        );
+        INSERT INTO segments_with_read(id, item_id, modality, start, end, text, thumbnail, shot_index)
+            SELECT id, item_id, modality, start, end, text, thumbnail, shot_index FROM segments;
+        DROP TABLE segments;
+        ALTER TABLE segments_with_read RENAME TO segments;
+        CREATE INDEX segments_item ON segments(item_id, modality);
+
+        CREATE TABLE screen_text_segments (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            start REAL NOT NULL,
+            end REAL NOT NULL,
+            text TEXT NOT NULL,
+            box_json TEXT NOT NULL  -- [left, top, right, bottom] as fractions of the picture
+        );
+        CREATE INDEX screen_text_item ON screen_text_segments(item_id, start);
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_shelf_impressions", SHELF_IMPRESSIONS),
     ("0003_transcript_words", TRANSCRIPT_WORDS),
+    ("0004_screen_text", SCREEN_TEXT),
 ]
 
 

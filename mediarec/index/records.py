@@ -179,6 +179,17 @@ def words_from_json(text: str | None) -> tuple[TranscriptWord, ...]:
 
 
 @dataclass(frozen=True)
+class ScreenTextLine:
+    """A line of on-screen text and when it was shown; ``box`` is where, as fractions of the picture's width and
+    height (left, top, right, bottom)."""
+
+    start: float
+    end: float
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class PlayRecord:
     item_id: int | None
     started_at: float
@@ -236,3 +247,4 @@ class ItemIndexResult:
     tags: list[TagRecord] = field(default_factory=list)
     thumbnail: str | None = None
     language: str | None = None
+    screen_text: list[ScreenTextLine] = field(default_factory=list)

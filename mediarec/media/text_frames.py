@@ -1,0 +1,117 @@
+"""The pictures of a video that on-screen text is read from, collected during the keyframe pass (media.keyframes).
+
+Text changes on a clock of its own (a subtitle every two seconds, a slide every minute) that shots do not follow,
+so keyframes are too sparse for it: the video is sampled every ``seconds_per_frame`` instead. Most samples of a
+talk or a slide deck are the picture before them again, and reading those again would only repeat what was read;
+so a sample is kept only when it differs from the last kept one (``_differs``), and that one's time span grows
+instead. Kept pictures are grey (PP-OCR reads luminance; a third of the memory) and at most ``max_side`` pixels on
+their longer side. A long video is sampled more sparsely, so that at most ``max_frames`` are held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+
+# Samples are compared at this width: enough that the strokes of a 24 px subtitle line on a 1280 px frame still
+# change whole pixels, few enough that the comparison costs microseconds.
+_SIGNATURE_WIDTH = 256
+# A pixel has changed when its grey level moved this much (compression noise on a still picture stays below) ...
+_CHANGED_LEVEL = 24
+# ... and a picture differs from the last kept one when at least this many of its signature pixels changed (a
+# two-letter subtitle changes about ten).
+_CHANGED_PIXELS = 8
+
+
+@dataclass(frozen=True)
+class TextFrame:
+    """A picture to read (uint8 grey, H x W) that the video showed from ``start`` to ``end`` seconds."""
+
+    start: float
+    end: float
+    image: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass
+class _Kept:
+    start: float
+    last_seen: float
+    signature: np.ndarray
+    image: np.ndarray
+
+
+class TextFrameCollector:
+    """Offered every decoded sample (time order); keeps the ones to read. ``frames`` gives them once decoding ends."""
+
+    def __init__(
+        self,
+        seconds_per_frame: float = 1.0,
+        *,
+        max_side: int = 960,
+        max_frames: int = 200,
+        duration: float | None = None,
+    ) -> None:
+        if not seconds_per_frame > 0 or max_side < 32 or max_frames < 1:
+            raise ValueError(
+                f"seconds_per_frame > 0, max_side >= 32 and max_frames >= 1, got {seconds_per_frame}, "
+                f"{max_side} and {max_frames}"
+            )
+        spread = (duration or 0.0) / max_frames  # a long video is sampled more sparsely
+        self.step = max(float(seconds_per_frame), spread)
+        self.max_side = max_side
+        self.max_frames = max_frames
+        self._next = 0.0
+        self._kept: list[_Kept] = []
+        self._signature_scaler = VideoReformatter()
+        self._picture_scaler = VideoReformatter()
+
+    def offer(self, time: float, frame: av.VideoFrame) -> None:
+        if time + 1e-6 < self._next:
+            return
+        self._next = time + self.step - 1e-6
+        signature = self._signature(frame)
+        last = self._kept[-1] if self._kept else None
+        if last is not None and not differs(last.signature, signature):
+            last.last_seen = time
+            return
+        if len(self._kept) >= self.max_frames:
+            return  # only a video whose length was not known ahead gets here: its end is not read
+        self._kept.append(_Kept(time, time, signature, self._picture(frame)))
+
+    def frames(self, end_time: float) -> tuple[TextFrame, ...]:
+        """The kept pictures, each lasting until the next one starts (the last until ``end_time``)."""
+        frames = []
+        for index, kept in enumerate(self._kept):
+            following = self._kept[index + 1].start if index + 1 < len(self._kept) else None
+            end = following if following is not None else max(end_time, kept.last_seen + self.step)
+            frames.append(TextFrame(kept.start, max(end, kept.start), kept.image))
+        return tuple(frames)
+
+    def _signature(self, frame: av.VideoFrame) -> np.ndarray:
+        height = max(2, round(_SIGNATURE_WIDTH * frame.height / max(frame.width, 1)))
+        small = self._signature_scaler.reformat(
+            frame, width=_SIGNATURE_WIDTH, height=height, format="gray", interpolation="AREA"
+        )
+        return small.to_ndarray()
+
+    def _picture(self, frame: av.VideoFrame) -> np.ndarray:
+        scale = min(1.0, self.max_side / max(frame.width, frame.height, 1))
+        width, height = (
+            max(2, 2 * round(frame.width * scale / 2)),
+            max(2, 2 * round(frame.height * scale / 2)),
+        )
+        picture = self._picture_scaler.reformat(
+            frame, width=width, height=height, format="gray", interpolation="AREA"
+        )
+        return np.ascontiguousarray(picture.to_ndarray())
+
+
+def differs(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two signatures show different pictures (not only compression noise)."""
+    if first.shape != second.shape:
+        return True
+    changed = np.abs(first.astype(np.int16) - second.astype(np.int16)) >= _CHANGED_LEVEL
+    return int(changed.sum()) >= _CHANGED_PIXELS

@@ -1,0 +1,231 @@
+"""On-screen text: merging lines across pictures (pure logic), the pictures a video is read from, the real PP-OCRv4
+model on rendered English and Chinese, and a video indexed and searched through the "read" channel."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediarec.media.text_cards import TextCard, card_starts, cjk_font_path, render_card, write_text_video
+from mediarec.models.ocr import ReadLine
+from mediarec.understand.screen_text import (
+    MAX_GAP_SECONDS,
+    ReadPicture,
+    box_overlap,
+    merge_screen_text,
+    worth_keeping,
+)
+
+needs_cjk_font = pytest.mark.skipif(
+    cjk_font_path() is None, reason="no CJK font (apt-get install fonts-noto-cjk)"
+)
+
+TITLE_BOX = (0.1, 0.1, 0.6, 0.2)
+BODY_BOX = (0.1, 0.5, 0.8, 0.6)
+
+
+def _picture(start: float, *lines: tuple[str, tuple[float, float, float, float]], score: float = 0.95):
+    return ReadPicture(start, start + 1.0, tuple(ReadLine(text, score, box) for text, box in lines))
+
+
+# -- merging (understand.screen_text) ---------------------------------------------------------------------------
+
+
+def test_a_line_read_in_consecutive_pictures_is_one_segment_with_its_most_read_text():
+    pictures = [
+        _picture(2.0, ("Quarterly results", TITLE_BOX)),
+        _picture(3.0, ("Quarterly resu1ts", TITLE_BOX), score=0.7),  # one letter misread: still the same line
+        _picture(4.0, ("Quarterly results", TITLE_BOX)),
+    ]
+    [segment] = merge_screen_text(pictures)
+    assert (segment.start, segment.end, segment.text, segment.box) == (
+        2.0,
+        5.0,
+        "Quarterly results",
+        TITLE_BOX,
+    )
+
+
+def test_the_same_words_elsewhere_on_screen_and_a_new_line_stay_apart():
+    pictures = [
+        _picture(0.0, ("Revenue", TITLE_BOX)),
+        _picture(1.0, ("Revenue", TITLE_BOX), ("Revenue", BODY_BOX)),
+        _picture(2.0, ("Costs fell", TITLE_BOX)),
+    ]
+    segments = merge_screen_text(pictures)
+    assert [(s.start, s.end, s.text, s.box) for s in segments] == [
+        (0.0, 2.0, "Revenue", TITLE_BOX),
+        (1.0, 2.0, "Revenue", BODY_BOX),
+        (2.0, 3.0, "Costs fell", TITLE_BOX),
+    ]
+
+
+def test_a_line_missed_once_continues_but_one_back_after_a_long_gap_is_new():
+    missed_once = [_picture(0.0, ("字幕一", TITLE_BOX)), _picture(1.0), _picture(2.0, ("字幕一", TITLE_BOX))]
+    assert [(s.start, s.end) for s in merge_screen_text(missed_once)] == [(0.0, 3.0)]
+    later = 1.0 + MAX_GAP_SECONDS + 0.5
+    back_later = [_picture(0.0, ("字幕一", TITLE_BOX)), _picture(later, ("字幕一", TITLE_BOX))]
+    assert [(s.start, s.end) for s in merge_screen_text(back_later)] == [(0.0, 1.0), (later, later + 1.0)]
+
+
+def test_noise_is_not_a_line():
+    assert not worth_keeping("|")
+    assert not worth_keeping("  -- ")
+    assert not worth_keeping("l")
+    assert worth_keeping("狗") and worth_keeping("Go")
+    assert merge_screen_text([_picture(0.0, ("·", TITLE_BOX), ("I", BODY_BOX))]) == []
+
+
+def test_box_overlap():
+    assert box_overlap(TITLE_BOX, TITLE_BOX) == pytest.approx(1.0)
+    assert box_overlap(TITLE_BOX, BODY_BOX) == 0.0
+    assert box_overlap((0, 0, 2, 1), (1, 0, 3, 1)) == pytest.approx(1 / 3)
+
+
+# -- the pictures a video is read from (media.text_frames through media.keyframes) -------------------------------
+
+
+CARDS = [
+    TextCard(3.0),
+    TextCard(4.0, ("Quarterly revenue grew",)),
+    TextCard(3.0),
+    TextCard(4.0, ("海边的小狗在奔跑",)),
+    TextCard(2.0),
+]
+
+
+@pytest.fixture(scope="module")
+def text_video(tmp_path_factory):
+    if cjk_font_path() is None:
+        pytest.skip("no CJK font (apt-get install fonts-noto-cjk)")
+    return write_text_video(tmp_path_factory.mktemp("read") / "media" / "slides.mp4", CARDS)
+
+
+def test_pictures_identical_to_the_one_before_are_not_kept(text_video):
+    from mediarec.media.keyframes import extract_keyframes
+    from mediarec.media.text_frames import TextFrameCollector
+
+    collector = TextFrameCollector(1.0)
+    visual = extract_keyframes(text_video, text_frames=collector)
+    frames = collector.frames(visual.duration)
+    # Five cards, each sampled three or four times: one picture per card is read.
+    assert [round(frame.start) for frame in frames] == [round(start) for start in card_starts(CARDS)]
+    assert frames[-1].end == pytest.approx(visual.duration, abs=0.2)
+    assert frames[1].image.ndim == 2 and max(frames[1].image.shape) <= 960
+
+
+# -- the model (models.ocr, PP-OCRv4 from the rapidocr-onnxruntime wheel) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reader():
+    from mediarec.models.ocr import RapidOcrReader
+
+    reader = RapidOcrReader()
+    yield reader
+    reader.unload()
+
+
+@needs_cjk_font
+def test_the_model_reads_english_and_chinese_and_nothing_on_a_blank_picture(reader):
+    card = TextCard(1.0, ("Quarterly revenue grew", "海边的小狗在奔跑"), pixels=28)
+    lines = reader.read(render_card(card, 640, 360))
+    assert [line.text for line in lines] == ["Quarterly revenue grew", "海边的小狗在奔跑"]
+    left, top, right, bottom = lines[0].box
+    assert left == pytest.approx(40 / 640, abs=0.02) and top == pytest.approx(48 / 360, abs=0.03)
+    assert right > left and bottom > top
+    assert reader.read(render_card(TextCard(1.0), 640, 360)) == []
+    assert reader.model_id.startswith("rapidocr:package:rapidocr-onnxruntime@")
+
+
+# -- indexed and searched (pipeline read stage, storage, the "read" channel) --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def read_library(text_video, tmp_path_factory):
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+
+    root = tmp_path_factory.mktemp("read-library")
+    environ = {
+        "MEDIAREC_PROFILE": "offline",
+        "MEDIAREC_CACHE_DIR": str(root / "cache"),
+        "MEDIAREC_CONFIG": str(root / "config.toml"),
+    }
+    library = Library(load_settings(data_dir=root / "data", environ=environ))
+    for _ in library.indexer().run([text_video.parent]):
+        pass
+    yield library, library.store.item_by_path(str(text_video))
+    library.close()
+
+
+def test_the_lines_are_stored_with_their_times_and_the_blank_cards_give_none(read_library):
+    library, item = read_library
+    lines = library.store.screen_text(item.id)
+    starts = card_starts(CARDS)
+    assert [line.text for line in lines] == ["Quarterly revenue grew", "海边的小狗在奔跑"]
+    for line, card in zip(lines, (1, 3), strict=True):
+        assert line.start == pytest.approx(starts[card], abs=0.5)
+        assert line.end == pytest.approx(starts[card + 1], abs=0.5)
+    blank = [(starts[i], starts[i] + CARDS[i].seconds) for i in (0, 2, 4)]
+    assert not any(
+        line.start < end - 0.5 and line.end > start + 0.5 for line in lines for start, end in blank
+    )
+    read_segments = library.store.item_segments(item.id, "read")
+    assert sorted(s.text for s in read_segments) == sorted(line.text for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("query", "card"),
+    [
+        ("quarterly revenue", 1),  # the words
+        ("the company's sales went up", 1),  # a paraphrase
+        ("小狗", 3),  # the words, in Chinese
+        ("a puppy running on the beach", 3),  # a paraphrase, in English
+    ],
+)
+def test_searching_what_was_on_screen_lands_on_its_appearance(read_library, query, card):
+    library, item = read_library
+    [hit] = library.search(query)
+    assert hit.item.id == item.id
+    assert hit.best.modality == "read"
+    assert hit.best.start == pytest.approx(card_starts(CARDS)[card], abs=1.0)
+    assert hit.best.snippet == CARDS[card].lines[0]
+
+
+def test_a_query_about_something_absent_finds_nothing(read_library):
+    library, _ = read_library
+    assert library.search("a submarine under the ice") == []
+
+
+# -- storage (migration 0004_screen_text) ----------------------------------------------------------------------
+
+
+def test_the_migration_keeps_every_segment_and_its_id_and_then_takes_read_segments(tmp_path):
+    from mediarec.index.migrations import MIGRATIONS, migrate
+    from mediarec.index.sqlite_driver import find_driver
+
+    names = [name for name, _ in MIGRATIONS]
+    before = MIGRATIONS[: names.index("0004_screen_text")]
+    connection = find_driver().module.connect(str(tmp_path / "library.sqlite3"))
+    connection.execute("PRAGMA foreign_keys=ON")
+    migrate(connection, before)
+    connection.execute(
+        "INSERT INTO items(id, path, fingerprint, size, mtime, status, added_at) VALUES (7, '/v.mp4', 'f', 1, 0, "
+        "'indexed', 0)"
+    )
+    connection.execute(
+        "INSERT INTO segments(id, item_id, modality, start, end, text) VALUES (41, 7, 'speech', 1.0, 2.0, 'hi')"
+    )
+    connection.commit()
+    migrate(connection)
+    rows = connection.execute("SELECT id, item_id, modality, start, end, text FROM segments").fetchall()
+    assert [tuple(row) for row in rows] == [(41, 7, "speech", 1.0, 2.0, "hi")]
+    connection.execute(
+        "INSERT INTO segments(item_id, modality, start, end, text) VALUES (7, 'read', 3, 4, 'Menu')"
+    )
+    connection.execute(
+        "INSERT INTO screen_text_segments(item_id, start, end, text, box_json) VALUES (7, 3, 4, 'Menu', '[0,0,1,1]')"
+    )
+    connection.execute("DELETE FROM items WHERE id = 7")  # derived rows go with their item
+    assert connection.execute("SELECT count(*) FROM screen_text_segments").fetchone()[0] == 0
+    connection.close()
