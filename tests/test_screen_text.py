@@ -229,3 +229,17 @@ def test_the_migration_keeps_every_segment_and_its_id_and_then_takes_read_segmen
     connection.execute("DELETE FROM items WHERE id = 7")  # derived rows go with their item
     assert connection.execute("SELECT count(*) FROM screen_text_segments").fetchone()[0] == 0
     connection.close()
+
+
+def test_show_lists_the_lines_shown_on_screen(read_library, capsys):
+    from argparse import Namespace
+
+    from mediarec.cli.finding import cmd_show
+
+    library, item = read_library
+    shown = library.show(item.path)["screen_text"]
+    assert [line["text"] for line in shown] == ["Quarterly revenue grew", "海边的小狗在奔跑"]
+    assert all(len(line["box"]) == 4 and line["end"] > line["start"] for line in shown)
+    assert cmd_show(library, Namespace(path=item.path, json=False)) == 0
+    printed = capsys.readouterr().out
+    assert "  on screen:\n    [0:03-0:07] Quarterly revenue grew\n    [0:10-0:14] 海边的小狗在奔跑" in printed

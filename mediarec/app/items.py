@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 from mediarec.app.library import Library
 from mediarec.errors import MediarecError
-from mediarec.index.records import USER_TAG_SOURCE, ItemRecord, PlayRecord, TagRecord, TranscriptLine
+from mediarec.index.records import (
+    USER_TAG_SOURCE,
+    ItemRecord,
+    PlayRecord,
+    ScreenTextLine,
+    TagRecord,
+    TranscriptLine,
+)
 from mediarec.player.session import PlaySummary
 from mediarec.rank.modal_similarity import ModalHit, SimilarHit
 
@@ -26,6 +33,7 @@ class ItemDetails:
     item: ItemRecord
     tags: tuple[TagRecord, ...]
     transcript: tuple[TranscriptLine, ...]
+    screen_text: tuple[ScreenTextLine, ...]  # the lines shown on screen (the read channel), in time order
     shots: tuple[tuple[float, float], ...]
     similar: tuple[SimilarHit, ...]
     feedback: int  # 1 liked, -1 disliked, 0 neither
@@ -46,6 +54,7 @@ def item_details(library: Library, item_id: int, similar_limit: int = 8) -> Item
         item=item,
         tags=tuple(store.tags(item_id)),
         transcript=tuple(store.transcript(item_id)),
+        screen_text=tuple(store.screen_text(item_id)),
         shots=tuple(store.shots(item_id)),
         similar=tuple(similar),
         feedback=store.feedback().get(item_id, 0),

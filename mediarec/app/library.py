@@ -267,6 +267,11 @@ class Library:
                 {"start": line.start, "end": line.end, "text": line.text}
                 for line in self.store.transcript(item.id)
             ],
+            # Text shown on screen (the read channel): each line with when, and where as fractions of the picture.
+            "screen_text": [
+                {"start": line.start, "end": line.end, "text": line.text, "box": list(line.box)}
+                for line in self.store.screen_text(item.id)
+            ],
             "tags": [
                 {
                     "name": tag.name,

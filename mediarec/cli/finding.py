@@ -78,6 +78,10 @@ def cmd_show(library, args) -> int:
         print("  transcript:")
         for line in details["transcript"]:
             print(f"    [{clock(line['start'])}] {line['text'].strip()}")
+    if details["screen_text"]:
+        print("  on screen:")
+        for line in details["screen_text"]:
+            print(f"    [{clock(line['start'])}-{clock(line['end'])}] {line['text']}")
     return 0
 
 

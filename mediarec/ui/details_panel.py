@@ -32,6 +32,7 @@ from mediarec.index.records import TagRecord
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import clock, codec_label, kind_label, language_name, tag_label
 from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel
+from mediarec.ui.screen_text_list import ScreenTextList
 from mediarec.ui.thumbnails import ThumbnailCache
 
 SIMILAR_LIMIT = 8
@@ -114,6 +115,8 @@ class DetailsPanel(QWidget):
         self.transcript_view.setWordWrap(True)
         self.transcript_view.setMaximumHeight(170)
         self.transcript_view.itemClicked.connect(self._transcript_clicked)
+        self.screen_text = ScreenTextList(content, max_height=140)  # what the video showed on screen
+        self.screen_text.seek_requested.connect(self._play)
 
         self.similar_model = LibraryModel(thumbnails, self, sort_key="given")
         self.similar_view = QListView(content)
@@ -145,6 +148,7 @@ class DetailsPanel(QWidget):
         self.transcript_heading = _heading(self.tr("Transcript"))
         layout.addWidget(self.transcript_heading)
         layout.addWidget(self.transcript_view)
+        layout.addWidget(self.screen_text)
         layout.addStretch(1)
 
     # -- showing an item ---------------------------------------------------------------------------------------
@@ -195,6 +199,7 @@ class DetailsPanel(QWidget):
         self._fill_facts(details)
         self._fill_tags(details.tags)
         self._fill_transcript(details)
+        self.screen_text.set_lines(details.screen_text)
         self.similar_model.set_rows([row_for_item(hit.item) for hit in details.similar])
         self.similar_view.setFixedHeight(COMPACT_ROW_HEIGHT * len(details.similar) + 2)
         self.similar_view.setVisible(bool(details.similar))

@@ -30,6 +30,7 @@ from mediarec.ui.formatting import interface_in_chinese
 from mediarec.ui.idle_hider import IdleHider
 from mediarec.ui.player_controls import SEEK_STEP_SECONDS, PlayerControls, tool_button
 from mediarec.ui.player_screen import PlayerScreen
+from mediarec.ui.screen_text_list import ScreenTextList
 from mediarec.ui.transcript_list import TranscriptList
 
 POLL_MILLISECONDS = 200
@@ -137,6 +138,10 @@ class PlayerView(QWidget):
         self.transcript_panel = TranscriptList(self)
         self.transcript_panel.seek_requested.connect(self.seek)
         self.transcript_view = self.transcript_panel.view
+        # What the video showed on screen, under its transcript (ui/screen_text_list.py).
+        self.screen_text_panel = ScreenTextList(self.transcript_panel)
+        self.screen_text_panel.seek_requested.connect(self.seek)
+        self.transcript_panel.layout().addWidget(self.screen_text_panel, 1)
         self.transcript_panel.setMinimumWidth(TRANSCRIPT_MIN_WIDTH)
         self.transcript_panel.hide()  # until the open file has lines to show
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -207,6 +212,7 @@ class PlayerView(QWidget):
         self._set_chapters([])
         self.timeline.set_position(request.start)
         self.transcript_panel.set_lines([])
+        self.screen_text_panel.set_lines([])
         self._show_feedback(0)
         self._feedback_set_here = False
         self._show_art(request)
@@ -259,6 +265,7 @@ class PlayerView(QWidget):
         if details.item.duration:
             self.timeline.set_duration(details.item.duration)
         self.transcript_panel.set_lines(details.transcript)
+        self.screen_text_panel.set_lines(details.screen_text)
         if not details.transcript and self._chapters and self._request.kind == "audio":
             self.transcript_panel.show_chapters(self._chapters)
         self._arrange()
@@ -424,6 +431,7 @@ class PlayerView(QWidget):
         self.controls_bar.show_time(position, duration)
         self.controls_bar.show_playing(state is PlaybackState.PLAYING)
         self.transcript_panel.follow(position)
+        self.screen_text_panel.follow(position)
         if self._chapters:
             self.controls_bar.follow_chapter(self._chapter_starts(), position)
         if self._session is not None:
