@@ -20,7 +20,7 @@ def cmd_index(library, args) -> int:
 
     from mediarec.pipeline.indexer import UNEXPECTED
 
-    indexer = library.indexer()
+    indexer = _cluster_indexer(library, args.cluster) if args.cluster else library.indexer()
     library.add_folders(args.paths)
     missing = [path for path in args.paths if not Path(path).expanduser().exists()]
     if missing:
@@ -37,7 +37,8 @@ def cmd_index(library, args) -> int:
                     if bar is None:
                         bar = tqdm(total=progress.total, unit="file", desc="indexing", file=sys.stderr)
                     bar.n = progress.done
-                    bar.set_postfix_str(Path(progress.current).name if progress.current else "", refresh=True)
+                    note = Path(progress.current).name if progress.current else ""
+                    bar.set_postfix_str(indexer.progress_note() if args.cluster else note, refresh=True)
         except MediarecError as error:
             # Not one file's fault (a model, the library's disk, the config): the job stops; what is not done yet
             # stays pending for the next run.
@@ -80,6 +81,8 @@ def cmd_index(library, args) -> int:
         "wall_seconds": round(summary.wall_seconds, 2),
         "stage_seconds": {stage: round(value, 3) for stage, value in summary.stage_seconds.items()},
     }
+    if args.cluster:  # encoders, workers (node, pid, device), files sent as bytes, retried, workers lost
+        report["cluster"] = indexer.cluster.as_json()
     still_failing = len(library.failed_items())
     earlier = max(0, still_failing - len(report["failed"]))
     report["still_failing"] = still_failing
@@ -106,6 +109,13 @@ def cmd_index(library, args) -> int:
             print(f"{still_failing} file(s) in the library could not be indexed; mediarec failed lists them")
     # Nothing could be indexed although something was to be: a script must not take that for success.
     return 1 if report["failed"] and not report["indexed"] else 0
+
+
+def _cluster_indexer(library, address: str):
+    from mediarec.pipeline.cluster import ClusterIndexer, parse_cluster_address
+
+    # Unlike library.indexer(), the head's device is not chosen: each worker chooses its own (pipeline.cluster).
+    return ClusterIndexer(library.store, library.models, library.settings, parse_cluster_address(address))
 
 
 def _without_path(path: str, message: str) -> str:

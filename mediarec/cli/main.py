@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", metavar="PATH")
     index.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     index.add_argument("--no-progress", action="store_true", help="no progress bar")
+    index.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="decode and encode on a Ray cluster (HOST:6379, ray://HOST:10001, auto) or on N local workers "
+        "(local[N]); this machine writes the library (needs mediarec[cluster])",
+    )
 
     search = commands.add_parser("search", help="ranked items with their best moments")
     search.add_argument("query", nargs="?", help="what to look for, in any language")

@@ -41,7 +41,7 @@ from mediarec.understand.speech_gate import gated_audio
 class ItemEncoder:
     def __init__(
         self,
-        store: LibraryStore,
+        store: LibraryStore | None,  # None on a cluster worker; the head remembers last_layout
         models: ModelSet,
         settings: IndexSettings,
         timed: StageTimer,
@@ -287,7 +287,9 @@ class ItemEncoder:
             if modality in roles  # on-screen text is searched, not fused into the item's vector
         }
         layout = FusionLayout(models, self.fusion_weights)
-        remember_layout(self.store, layout)  # so fused vectors can be split back into modality blocks
+        self.last_layout = layout
+        if self.store is not None:
+            remember_layout(self.store, layout)  # so fused vectors can be split back into modality blocks
         return layout
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mediarec.config import IndexSettings
 from mediarec.index.lock import IndexerLock
-from mediarec.index.records import ItemRecord
+from mediarec.index.records import ItemIndexResult, ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.media.errors import MediaError, decoder_version
 from mediarec.media.probe import MediaInfo
@@ -239,26 +239,30 @@ class Indexer:
     # -- encode and write stage --------------------------------------------------------------------------------
 
     def _index_one(self, decoded: Decoded) -> None:
-        item = decoded.item
         try:
             if decoded.error is not None:
                 raise decoded.error
             result = self._encoder.encode(decoded)
-            with self._timed("database"):
-                self.store.write_index_result(item.id, result)
+            self._write_result(decoded.item, result, decoded.info)
         except Exception as error:
-            if stops_the_job(error):
-                raise  # this file and the rest stay pending; the next run, once the problem is fixed, does them
-            decoding = error is decoded.error  # what a broken file makes decoding raise has known reasons
-            self._fail(
-                item,
-                failure_reason(item, error, known=decoding or isinstance(error, (MediaError, MemoryError))),
-                decoded.info,
-            )
-            return
+            # What a broken file makes decoding raise has known reasons.
+            self._record_failure(decoded.item, error, decoded.info, decoding=error is decoded.error)
+
+    # The cluster job (pipeline.cluster) writes what its workers send back through these two, as this job does.
+    def _write_result(self, item: ItemRecord, result: ItemIndexResult, info: MediaInfo | None) -> None:
+        with self._timed("database"):
+            self.store.write_index_result(item.id, result)
         self.summary.indexed.append(item.path)
         self.summary.encoded_files += 1
-        self.summary.media_seconds += decoded.info.duration if decoded.info else 0.0
+        self.summary.media_seconds += info.duration if info else 0.0
+
+    def _record_failure(
+        self, item: ItemRecord, error: Exception, info: MediaInfo | None, *, decoding: bool
+    ) -> None:
+        if stops_the_job(error):
+            raise error  # this file and the rest stay pending; the next run, once the problem is fixed, does them
+        known = decoding or isinstance(error, (MediaError, MemoryError))
+        self._fail(item, failure_reason(item, error, known=known), info)
 
     def _fail(self, item: ItemRecord, reason: str, info: MediaInfo | None) -> None:
         # The reason is recorded without the path (the item has it); the summary's line names the file once.
