@@ -1,12 +1,9 @@
-"""The player page: the screen (video, or cover art for audio: ui/player_screen.py) beside the transcript
-(ui/transcript_list.py), the control bar with the timeline and its chapter, hit and scene markers
-(ui/player_controls.py), PageUp / PageDown for the previous / next chapter (mediarec/player/chapter_steps.py),
-like/dislike, and the viewing history written when a viewing ends. In full screen the control bar and the pointer
-hide while the mouse and the keyboard rest (ui/idle_hider.py).
-
-The room goes to what there is to see: a video gets most of the width, with its transcript beside it only when it
-has one; for audio the transcript (or the chapters) is the main pane, with the cover art beside it, and the cover
-art (or its placeholder) fills the page only when there is nothing else. No pane is ever shown empty."""
+"""The player page: the header with Back, the title and like/dislike (ui/player_header.py), the screen (video, or
+cover art for audio: ui/player_screen.py) beside the transcript (ui/transcript_list.py), shared between them for
+what the open file has (ui/player_panes.py), the control bar with the timeline and its chapter, hit and scene
+markers (ui/player_controls.py), PageUp / PageDown for the previous / next chapter
+(mediarec/player/chapter_steps.py), and the viewing history and feedback written from a worker. In full screen the
+control bar and the pointer hide while the mouse and the keyboard rest (ui/idle_hider.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from mediarec.app.items import item_chapters, item_details, record_viewing, set_feedback
 from mediarec.app.shelf import LibraryRow
@@ -24,11 +21,12 @@ from mediarec.index.records import TranscriptLine
 from mediarec.player.base import PlaybackState, PlayerBackend, PlayerError
 from mediarec.player.chapter_steps import next_chapter_start, previous_chapter_start
 from mediarec.player.session import PlaySession, PlaySummary
-from mediarec.ui import icons
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import interface_in_chinese
 from mediarec.ui.idle_hider import IdleHider
-from mediarec.ui.player_controls import SEEK_STEP_SECONDS, PlayerControls, tool_button
+from mediarec.ui.player_controls import SEEK_STEP_SECONDS, PlayerControls
+from mediarec.ui.player_header import PlayerHeader
+from mediarec.ui.player_panes import PlayerPanes
 from mediarec.ui.player_screen import PlayerScreen
 from mediarec.ui.screen_text_list import ScreenTextList
 from mediarec.ui.transcript_list import TranscriptList
@@ -37,11 +35,6 @@ POLL_MILLISECONDS = 200
 VOLUME_STEP = 10
 # Left, top, right, bottom around the page; in full screen the video goes to the edges and only the controls keep them.
 WINDOW_MARGINS = (8, 6, 8, 6)
-# Audio with a transcript: the cover art's pane beside the words (the screen's smallest width).
-AUDIO_ART_SIDE_WIDTH = 320
-# A video's transcript beside the picture: this share of the width, at least TRANSCRIPT_MIN_WIDTH.
-TRANSCRIPT_SHARE = 0.28
-TRANSCRIPT_MIN_WIDTH = 240
 
 
 @dataclass(frozen=True)
@@ -106,29 +99,12 @@ class PlayerView(QWidget):
     # -- layout ------------------------------------------------------------------------------------------------
 
     def _build(self, unavailable_reason: str) -> None:
-        self.back_button = tool_button(self.tr("← Back"), self.tr("Back to the list (Esc)"))
-        self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.back_button.clicked.connect(self._back)
-        self.title = QLabel(self)
-        self.title.setObjectName("playerTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.like_button = tool_button(self.tr("Like"), self.tr("I like this: recommend more like it"))
-        self.like_button.setIcon(icons.thumb(up=True))
-        self.dislike_button = tool_button(self.tr("Dislike"), self.tr("Not for me: recommend less like it"))
-        self.dislike_button.setIcon(icons.thumb(up=False))
-        for button, value in ((self.like_button, 1), (self.dislike_button, -1)):
-            button.setCheckable(True)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.clicked.connect(lambda checked, value=value: self._set_feedback(value if checked else 0))
-        header = QHBoxLayout()
-        header.addWidget(self.back_button)
-        header.addWidget(self.title, 1)
-        header.addWidget(self.like_button)
-        header.addWidget(self.dislike_button)
+        self.header = PlayerHeader(self)
+        self.header.back_clicked.connect(self._back)
+        self.header.feedback_clicked.connect(self._set_feedback)
+        # The header's parts that the tests reach through the page.
+        self.back_button, self.title = self.header.back_button, self.header.title
+        self.like_button, self.dislike_button = self.header.like_button, self.header.dislike_button
 
         self.screen = PlayerScreen(self.backend, unavailable_reason, self)
         self.screen.double_clicked.connect(self.toggle_fullscreen)
@@ -142,13 +118,7 @@ class PlayerView(QWidget):
         self.screen_text_panel = ScreenTextList(self.transcript_panel)
         self.screen_text_panel.seek_requested.connect(self.seek)
         self.transcript_panel.layout().addWidget(self.screen_text_panel, 1)
-        self.transcript_panel.setMinimumWidth(TRANSCRIPT_MIN_WIDTH)
-        self.transcript_panel.hide()  # until the open file has lines to show
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.screen)
-        self.splitter.addWidget(self.transcript_panel)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([700, 280])
+        self.panes = PlayerPanes(self.screen, self.transcript_panel, self)
 
         # Timeline and buttons in one bar: full screen hides and shows them together.
         self.controls_bar = PlayerControls(self.backend.volume if self.backend else 100, self)
@@ -168,10 +138,9 @@ class PlayerView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(*WINDOW_MARGINS)
-        layout.addLayout(header)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.header)
+        layout.addWidget(self.panes, 1)
         layout.addWidget(self.controls_bar)
-        self._header_widgets = [self.back_button, self.title, self.like_button, self.dislike_button]
         self.idle_hider = IdleHider([self.controls_bar], self)
 
     def _build_shortcuts(self) -> None:
@@ -204,8 +173,7 @@ class PlayerView(QWidget):
         """Play ``request``'s file from its start time; transcript and scenes load in the background."""
         self.finish_viewing()
         self._request = request
-        self.title.setText(request.title)
-        self.title.setToolTip(request.path)
+        self.header.show_title(request.title, request.path)
         self.timeline.set_duration(request.duration)
         self.timeline.set_hits(request.hits)
         self.timeline.set_scenes([])
@@ -213,7 +181,7 @@ class PlayerView(QWidget):
         self.timeline.set_position(request.start)
         self.transcript_panel.set_lines([])
         self.screen_text_panel.set_lines([])
-        self._show_feedback(0)
+        self.header.show_feedback(0)
         self._feedback_set_here = False
         self._show_art(request)
         self._arrange()
@@ -270,7 +238,7 @@ class PlayerView(QWidget):
             self.transcript_panel.show_chapters(self._chapters)
         self._arrange()
         if not self._feedback_set_here:  # a click made while the details loaded is newer than what they say
-            self._show_feedback(details.feedback)
+            self.header.show_feedback(details.feedback)
 
     def _chapters_loaded(self, item_id: int, chapter_list) -> None:
         if self._request is None or self._request.item_id != item_id:
@@ -316,31 +284,13 @@ class PlayerView(QWidget):
 
     def _arrange(self) -> None:
         """Share the page between the screen and the transcript (or chapters) for what the open file has."""
-        has_list = self.transcript_panel.showing != "nothing"
-        self.transcript_panel.setVisible(has_list and not self._fullscreen)
         audio = self._request is not None and self._request.kind == "audio" and self.backend is not None
-        width = max(self.splitter.width(), AUDIO_ART_SIDE_WIDTH + TRANSCRIPT_MIN_WIDTH)
-        if audio and has_list and not self._fullscreen:
-            # Listening: the words are what there is to look at; the cover art is a picture beside them.
-            self.screen.setMaximumWidth(AUDIO_ART_SIDE_WIDTH)
-            self.splitter.setStretchFactor(0, 0)
-            self.splitter.setStretchFactor(1, 1)
-            self.splitter.setSizes([AUDIO_ART_SIDE_WIDTH, width - AUDIO_ART_SIDE_WIDTH])
-            return
-        self.screen.setMaximumWidth(16777215)  # QWIDGETSIZE_MAX: the picture takes what it is given
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
-        if has_list:
-            side = max(TRANSCRIPT_MIN_WIDTH, int(width * TRANSCRIPT_SHARE))
-            self.splitter.setSizes([width - side, side])
+        self.panes.arrange(audio=audio, fullscreen=self._fullscreen)
 
     @property
     def layout_mode(self) -> str:
-        """How the page is shared now: "screen" (the picture or cover art alone), "screen+list" (a video with its
-        transcript or chapters beside it) or "list+art" (audio: the transcript or chapters, the art beside)."""
-        if not self.transcript_panel.isVisibleTo(self):
-            return "screen"
-        return "list+art" if self.screen.maximumWidth() == AUDIO_ART_SIDE_WIDTH else "screen+list"
+        """How the page is shared now: "screen", "screen+list" or "list+art" (see PlayerPanes.layout_mode)."""
+        return self.panes.layout_mode
 
     # -- transport ---------------------------------------------------------------------------------------------
 
@@ -383,8 +333,7 @@ class PlayerView(QWidget):
     def toggle_fullscreen(self) -> None:
         """Full screen: the video alone, edge to edge, with the controls shown until the mouse and keys rest."""
         self._fullscreen = not self._fullscreen
-        for widget in self._header_widgets:
-            widget.setVisible(not self._fullscreen)
+        self.header.setVisible(not self._fullscreen)
         self._arrange()  # the transcript goes in full screen, and comes back after it only when there is one
         self.layout().setContentsMargins(*((0, 0, 0, 0) if self._fullscreen else WINDOW_MARGINS))
         self.controls_bar.setContentsMargins(*(WINDOW_MARGINS if self._fullscreen else (0, 0, 0, 0)))
@@ -474,7 +423,7 @@ class PlayerView(QWidget):
             return
         item_id = self._request.item_id
         self._feedback_set_here = True
-        self._show_feedback(value)
+        self.header.show_feedback(value)
         run_task(
             self._pools.writes,
             set_feedback,
@@ -484,10 +433,6 @@ class PlayerView(QWidget):
             on_result=lambda saved: self.feedback_changed.emit(item_id, saved),
             owner=self,
         )
-
-    def _show_feedback(self, value: int) -> None:
-        self.like_button.setChecked(value > 0)
-        self.dislike_button.setChecked(value < 0)
 
     def shutdown(self) -> None:
         """Stop playback and write the open viewing (the caller waits for the writes pool)."""

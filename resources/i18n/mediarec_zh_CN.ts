@@ -904,37 +904,40 @@ To play files, %2.</source>
     </message>
 </context>
 <context>
-    <name>PlayerView</name>
+    <name>PlayerHeader</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="108"/>
+        <location filename="../../mediarec/ui/player_header.py" line="108"/>
         <source>← Back</source>
         <translation>← 返回</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="108"/>
+        <location filename="../../mediarec/ui/player_header.py" line="108"/>
         <source>Back to the list (Esc)</source>
         <translation>返回列表（Esc）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="118"/>
+        <location filename="../../mediarec/ui/player_header.py" line="118"/>
         <source>Like</source>
         <translation>喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="118"/>
+        <location filename="../../mediarec/ui/player_header.py" line="118"/>
         <source>I like this: recommend more like it</source>
         <translation>我喜欢：多推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="120"/>
+        <location filename="../../mediarec/ui/player_header.py" line="120"/>
         <source>Dislike</source>
         <translation>不喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="120"/>
+        <location filename="../../mediarec/ui/player_header.py" line="120"/>
         <source>Not for me: recommend less like it</source>
         <translation>不感兴趣：少推荐类似内容</translation>
     </message>
+</context>
+<context>
+    <name>PlayerView</name>
     <message>
         <location filename="../../mediarec/ui/player_view.py" line="281"/>
         <source>Chapter %1</source>
