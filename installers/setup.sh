@@ -13,6 +13,7 @@ debian_packages=(espeak-ng libvlc5 vlc-plugin-base vlc-plugin-video-output xvfb 
   libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 fonts-noto-cjk
   strace  # strace: only for tests/test_no_network.py (no network access on the offline profile)
+  gcompris-qt-data  # only for tests/test_image_labels.py: real named photos (public domain, CC) in its Qt bundles
   appstream desktop-file-utils)  # validators of the Linux launcher and metainfo (tests/test_installers.py)
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
   missing=()

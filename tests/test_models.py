@@ -36,7 +36,7 @@ from mediarec.models import (
     resolve_specs,
 )
 from mediarec.models.audio import YamnetAudioEncoder, log_mel_patches
-from mediarec.models.catalogue import TINY_CLIP_FOLDER
+from mediarec.models.catalogue import ALL_ROLES, TINY_CLIP_FOLDER
 from mediarec.models.download import cached_repo_folder, download_snapshot
 from mediarec.models.text import TransformersTextEncoder, UniversalSentenceEncoder
 from mediarec.models.weights import content_hash, package_path
@@ -472,7 +472,9 @@ def test_downloaded_files_are_checked_against_their_sha256(tmp_path):
 
 def test_profiles_cover_every_role():
     for profile in ("default", "offline"):
-        assert set(PROFILES[profile]) == set(ROLES)
+        assert set(ROLES) <= set(PROFILES[profile]) <= set(ALL_ROLES)
+    assert PROFILES["offline"]["image_labels"].backend == "efficientnet_lite"
+    assert "image_labels" not in resolve_specs("offline", {"image_labels": {"enabled": False}})
     default = resolve_specs("default")
     assert default["image_text"].name == "ViT-B-32/laion2b_s34b_b79k"
     assert (default["transcriber"].backend, default["transcriber"].name) == ("faster_whisper", "small")
@@ -576,7 +578,7 @@ def test_model_set_creates_encoders_lazily(cache_dir):
     assert isinstance(models.audio(), AudioEncoder)
     assert models.get("text") is models.text()
     ids = models.model_ids()
-    assert set(ids) == set(ROLES)
+    assert set(ids) == set(ROLES) | {"image_labels"}
     assert not any(models.get(role).is_loaded for role in ROLES)  # ids need no load
     models.text().encode_queries(["hello"])
     assert models.text().is_loaded

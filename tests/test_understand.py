@@ -250,7 +250,12 @@ def _index_shapes_videos(tmp_path_factory, offline_env):
         videos[f"other_{number}"] = write_shapes_video(
             folder / f"other_{number}.mp4", [ShapeShot(shape, colour, 1.5)], seed=10 + number
         )
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("taught-data"), environ=offline_env)
+    # Drawn shapes, which the tiny CLIP was trained on and the image_labels model (ImageNet photos) barely tells
+    # apart: the taught tag is learned on the tiny CLIP's looks alone, as it was before that model came.
+    config = tmp_path_factory.mktemp("taught-config") / "config.toml"
+    config.write_text("[models.image_labels]\nenabled = false\n", encoding="utf-8")
+    environ = {**offline_env, "MEDIAREC_CONFIG": str(config)}
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("taught-data"), environ=environ)
     library = Library(settings)
     for _ in library.indexer().run([folder]):
         pass

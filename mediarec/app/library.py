@@ -171,9 +171,11 @@ class Library:
         return TagVectorCache(self._text_vectors)
 
     def _tag_channel(self):
-        """The heard channel: queries compared with the audio tags' names through the text encoder."""
+        """The heard and seen channels: queries compared with the names of the audio tags and of the image labels'
+        visual tags through the text encoder."""
         from mediarec.rank.search import COHORT_QUERIES
         from mediarec.rank.tag_channel import TagChannel
+        from mediarec.understand.image_label_tags import label_vocabulary
 
         text = cast(TextEncoder, self.query_models.get("text"))
         return TagChannel(
@@ -183,6 +185,8 @@ class Library:
             text.encode_passages,
             COHORT_QUERIES,
             cache=self._tag_vectors,
+            sources=("audio", "visual"),
+            names={"visual": label_vocabulary().tags},
         )
 
     def search(

@@ -249,6 +249,42 @@ def write_speech_video(
     return write_shapes_video(path, [shot], audio=speech, audio_rate=SPEECH_RATE)
 
 
+def write_pictures_video(
+    path: str | os.PathLike[str],
+    pictures: Sequence[tuple[np.ndarray, float]],
+    *,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 6,
+) -> Path:
+    """A silent video of still pictures (uint8 RGB arrays), each shown for its seconds, one shot per picture;
+    each is scaled to fit ``width`` x ``height`` on black (real photos made into clips, for development sets)."""
+    from PIL import Image
+
+    if not pictures or any(seconds <= 0 for _, seconds in pictures):
+        raise ValueError("a pictures video needs at least one picture, each shown for a positive time")
+    target = Path(path)
+    format_name, video_encoders, _ = _lookup(_VIDEO_FORMATS, target, "video")
+    codec = _first_available_encoder(target, video_encoders)
+    with _atomic_output(target, format_name) as container:
+        stream = _add_video_stream(container, codec, width, fps)
+        stream.height = height
+        index = 0
+        for picture, seconds in pictures:
+            image = Image.fromarray(np.ascontiguousarray(picture[..., :3]).astype(np.uint8), "RGB")
+            image.thumbnail((width, height), Image.Resampling.LANCZOS)
+            canvas = Image.new("RGB", (width, height))
+            canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
+            frame_pixels = np.asarray(canvas)
+            for _ in range(max(1, round(seconds * fps))):
+                frame = av.VideoFrame.from_ndarray(frame_pixels, format="rgb24")
+                frame.pts = index
+                container.mux(stream.encode(frame))
+                index += 1
+        _flush(container, stream)
+    return target
+
+
 def _shot_pictures(shots: Sequence[ShapeShot], size: int, fps: int, seed: int | None) -> Iterator[np.ndarray]:
     rng = np.random.default_rng(seed) if seed is not None else None
     boundaries = np.rint(np.cumsum([0.0] + [shot.seconds for shot in shots]) * fps).astype(int)

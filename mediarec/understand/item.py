@@ -17,6 +17,7 @@ from mediarec.index.records import NewSegment, TagRecord, TranscriptLine
 from mediarec.models.base import ModelError, Transcript
 from mediarec.understand.audio_tags import AudioScores, audio_shares, audio_tags
 from mediarec.understand.found import FoundTag, moments_metadata
+from mediarec.understand.image_label_tags import LabelledFrame, image_label_tags
 from mediarec.understand.keyphrases import keyphrases
 from mediarec.understand.metadata_tags import metadata_tags
 from mediarec.understand.speech_gate import heard_speech
@@ -66,6 +67,8 @@ def describe_item(
     transcript: Transcript | None,
     audio_scores: AudioScores | None,
     audio: np.ndarray | None,
+    *,
+    labelled_frames: Sequence[LabelledFrame] = (),
 ) -> ItemUnderstanding:
     duration = float(metadata.get("duration") or 0.0)
     tags: list[FoundTag] = []
@@ -74,9 +77,16 @@ def describe_item(
         for s in segments
         if s.modality == "frame" and s.vector is not None
     ]
+    # Beside a real image model, the image_text model's vocabulary only tags drawings (understand.image_label_tags).
+    if labelled_frames:
+        drawn = {(frame.start, frame.end) for frame in labelled_frames if frame.drawing}
+        frames = [frame for frame in frames if (frame.start, frame.end) in drawn]
     if frames:
         tags += visual_tagger(models).tag(frames)
     extra: dict = {}
+    if labelled_frames:  # the image_labels model's classes, where the model set has one
+        label_tags, extra["tag_details"] = image_label_tags(labelled_frames)
+        tags += label_tags
     if audio_scores is not None and audio is not None:
         tags += audio_tags(audio_scores, duration or len(audio) / 16000.0)
         extra["audio_shares"] = audio_shares(audio, audio_scores)

@@ -10,6 +10,7 @@ from mediarec.understand.vocabulary import chinese_tag_names
 
 def tags_report(store: LibraryStore, item: ItemRecord) -> list[dict]:
     moments = item.metadata.get("tag_moments", {})
+    details = item.metadata.get("tag_details", {})  # an image label's ImageNet class ("German shepherd")
     zh = chinese_tag_names()
     report = []
     for tag in store.tags(item.id):
@@ -21,6 +22,7 @@ def tags_report(store: LibraryStore, item: ItemRecord) -> list[dict]:
                 "name": tag.name,
                 "zh": zh.get(tag.name) if tag.source in ("visual", "audio") else None,
                 "source": tag.source,
+                "detail": details.get(f"{tag.source}:{tag.name}"),
                 "score": round(tag.score, 4),
                 "applied": tag.score >= APPLIED_TAG_SCORE,
                 "start": tag.start,

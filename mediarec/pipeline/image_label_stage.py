@@ -1,0 +1,64 @@
+"""The image_labels model on an item's keyframes, where the model set has one (the offline profile does).
+
+Its class probabilities become visual tags (understand.image_label_tags) and its pooled features join the item's
+"looks" block (rank.item_vector), which "more like this" and taught tags compare: the block is the image_text
+model's mean frame vector and the labeller's mean features, each unit length, side by side (renormalised), so its
+cosine is the mean of the two models' cosines. On real photos EfficientNet-Lite0's features tell a dog from a
+landscape, which the offline profile's tiny CLIP (trained on drawn shapes) cannot; on drawn shapes the tiny CLIP
+tells a red circle from a blue one, which EfficientNet barely does; side by side, each keeps what it knows (the
+labeller's features alone lost the taught "red things" tag of tests/test_understand.py). The frame segments keep
+the image_text model's vectors, which text queries are compared with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+import numpy as np
+
+from mediarec.index.records import NewSegment
+from mediarec.media.keyframes import VisualSummary
+from mediarec.models.image_labels import EfficientNetLabeller
+from mediarec.models.model_set import ModelSet
+from mediarec.pipeline.stage_timer import StageTimer
+from mediarec.rank.item_vector import modality_block
+from mediarec.understand.image_label_tags import LabelledFrame, looks_drawn
+
+ROLE = "image_labels"
+
+
+def has_labeller(models: ModelSet) -> bool:
+    return bool(getattr(models, "has_role", lambda role: False)(ROLE))
+
+
+def looks_model(models: ModelSet) -> tuple[str, int] | None:
+    """(model id, dim) of the "looks" block when the image_labels model makes it, else None (image_text's)."""
+    if not has_labeller(models):
+        return None
+    image_text, labeller = models.get("image_text"), models.get(ROLE)
+    return f"{image_text.model_id}+{labeller.model_id}", image_text.dim + labeller.dim
+
+
+def label_keyframes(
+    models: ModelSet,
+    visual: VisualSummary,
+    frame_segments: Sequence[NewSegment],
+    frame_block: np.ndarray | None,
+    timed: StageTimer,
+) -> tuple[list[LabelledFrame], np.ndarray | None]:
+    """Each keyframe's class probabilities over its segment's span, and the item's "looks" block beside the image_text
+    model's ``frame_block`` (None, and no frames, without an image_labels model)."""
+    if not has_labeller(models) or not visual.keyframes or frame_block is None:
+        return [], None
+    labeller = cast(EfficientNetLabeller, models.get(ROLE))
+    with timed("image_labels"):
+        labels = labeller.classify([keyframe.image for keyframe in visual.keyframes])
+    frames = [
+        LabelledFrame(segment.start, segment.end, probabilities, looks_drawn(keyframe.image))
+        for segment, probabilities, keyframe in zip(
+            frame_segments, labels.probabilities, visual.keyframes, strict=True
+        )
+    ]
+    looks = modality_block(labels.features)
+    return frames, modality_block(np.concatenate([frame_block, looks])[None]) if looks is not None else None
