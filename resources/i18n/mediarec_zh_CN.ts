@@ -4,192 +4,192 @@
 <context>
     <name>DetailsPanel</name>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="157"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="161"/>
         <source>Select a file to see what mediarec knows about it.</source>
         <translation>选择一个文件，查看 mediarec 对它的了解。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="80"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="81"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="90"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="91"/>
         <source>Tag</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="90"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="91"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="90"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="91"/>
         <source>Score</source>
         <translation>分数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="101"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="102"/>
         <source>New tag</source>
         <translation>新标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="103"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="104"/>
         <source>Add</source>
         <translation>添加</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="105"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="106"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="142"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="145"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="145"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="148"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="139"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="142"/>
         <source>More like this</source>
         <translation>更多类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="129"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="132"/>
         <source>Click to see this file; double-click to play it</source>
         <translation>单击查看此文件，双击播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="205"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="210"/>
         <source>Not indexed yet: it plays now; “more like this”, tags and search come once it is indexed.</source>
         <translation>尚未索引：现在就能播放；索引完成后才有“更多类似内容”、标签和搜索。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="209"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="214"/>
         <source>Nothing similar yet: index more files.</source>
         <translation>暂无相似内容：请索引更多文件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="221"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
         <source>not indexed yet</source>
         <translation>尚未索引</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="222"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="223"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
         <source>Length</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="224"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
         <source>Picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="225"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
         <source>Sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="226"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
         <source>Artist</source>
         <translation>艺术家</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="227"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="232"/>
         <source>Album</source>
         <translation>专辑</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="228"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="233"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="229"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="234"/>
         <source>Genre</source>
         <translation>流派</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="230"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="235"/>
         <source>Spoken language</source>
         <translation>语音语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="231"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="236"/>
         <source>Played</source>
         <translation>播放次数</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="275"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="280"/>
         <source>picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="276"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="281"/>
         <source>speech</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="277"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="282"/>
         <source>sound</source>
         <translation>声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="278"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="283"/>
         <source>file info</source>
         <translation>文件信息</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="284"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="289"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="286"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="291"/>
         <source>once</source>
         <translation>1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="287"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="292"/>
         <source>%1 times</source>
         <translation>%1 次</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="232"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="237"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="233"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="238"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="254"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="259"/>
         <source>No tags yet: add your own below.</source>
         <translation>还没有标签：可在下方添加。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="265"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="270"/>
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/details_panel.py" line="274"/>
+        <location filename="../../mediarec/ui/details_panel.py" line="279"/>
         <source>you</source>
         <translation>你</translation>
     </message>
@@ -197,42 +197,42 @@
 <context>
     <name>EmptyLibrary</name>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="50"/>
+        <location filename="../../mediarec/ui/library_page.py" line="51"/>
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="51"/>
+        <location filename="../../mediarec/ui/library_page.py" line="52"/>
         <source>Make a sample library</source>
         <translation>生成示例媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="73"/>
+        <location filename="../../mediarec/ui/library_page.py" line="74"/>
         <source>Nothing to show</source>
         <translation>没有可显示的内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="74"/>
+        <location filename="../../mediarec/ui/library_page.py" line="75"/>
         <source>No file matches these filters.</source>
         <translation>没有文件符合这些筛选条件。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="76"/>
+        <location filename="../../mediarec/ui/library_page.py" line="77"/>
         <source>Indexing your files…</source>
         <translation>正在索引你的文件…</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="77"/>
+        <location filename="../../mediarec/ui/library_page.py" line="78"/>
         <source>Each file appears here as soon as it is ready.</source>
         <translation>每个文件处理完成后会立即显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="79"/>
+        <location filename="../../mediarec/ui/library_page.py" line="80"/>
         <source>Your library is empty</source>
         <translation>你的媒体库是空的</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="82"/>
+        <location filename="../../mediarec/ui/library_page.py" line="83"/>
         <source>Add a folder with videos or music, or make a small sample library to see search and “more like this” at work within a minute.</source>
         <translation>添加一个包含视频或音乐的文件夹，或生成一个小型示例媒体库，一分钟内即可体验搜索和“更多类似内容”。</translation>
     </message>
@@ -266,62 +266,62 @@
 <context>
     <name>ForYou</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="60"/>
+        <location filename="../../mediarec/ui/for_you.py" line="61"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="68"/>
+        <location filename="../../mediarec/ui/for_you.py" line="69"/>
         <source>because you watched %1</source>
         <translation>因为你看过《%1》</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="72"/>
+        <location filename="../../mediarec/ui/for_you.py" line="73"/>
         <source>because you liked %1</source>
         <translation>因为你喜欢《%1》</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="76"/>
+        <location filename="../../mediarec/ui/for_you.py" line="77"/>
         <source>you like: %1</source>
         <translation>你喜欢：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="77"/>
+        <location filename="../../mediarec/ui/for_you.py" line="78"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="82"/>
+        <location filename="../../mediarec/ui/for_you.py" line="83"/>
         <source>continue watching: you stopped at %1 of %2</source>
         <translation>继续观看：上次停在 %1（共 %2）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="84"/>
+        <location filename="../../mediarec/ui/for_you.py" line="85"/>
         <source>continue watching: you stopped at %1</source>
         <translation>继续观看：上次停在 %1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="90"/>
+        <location filename="../../mediarec/ui/for_you.py" line="91"/>
         <source>new in your library (added today)</source>
         <translation>媒体库新内容（今天添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="92"/>
+        <location filename="../../mediarec/ui/for_you.py" line="93"/>
         <source>new in your library (added yesterday)</source>
         <translation>媒体库新内容（昨天添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="93"/>
+        <location filename="../../mediarec/ui/for_you.py" line="94"/>
         <source>new in your library (added %1 days ago)</source>
         <translation>媒体库新内容（%1 天前添加）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="98"/>
+        <location filename="../../mediarec/ui/for_you.py" line="99"/>
         <source>a different corner of your library</source>
         <translation>媒体库里的另一类内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="99"/>
+        <location filename="../../mediarec/ui/for_you.py" line="100"/>
         <source>something different from what you usually watch</source>
         <translation>与你平时看的不同的内容</translation>
     </message>
@@ -329,34 +329,34 @@
 <context>
     <name>ForYouShelf</name>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="288"/>
-        <location filename="../../mediarec/ui/for_you.py" line="329"/>
+        <location filename="../../mediarec/ui/for_you.py" line="290"/>
+        <location filename="../../mediarec/ui/for_you.py" line="340"/>
         <source>For you</source>
         <translation>为你推荐</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="299"/>
+        <location filename="../../mediarec/ui/for_you.py" line="301"/>
         <source>Left: closest to what you watch. Right: more varied picks.</source>
         <translation>向左：最接近你看过的内容。向右：推荐更多样。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="300"/>
-        <location filename="../../mediarec/ui/for_you.py" line="301"/>
+        <location filename="../../mediarec/ui/for_you.py" line="302"/>
+        <location filename="../../mediarec/ui/for_you.py" line="303"/>
         <source>Variety</source>
         <translation>多样性</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="355"/>
+        <location filename="../../mediarec/ui/for_you.py" line="366"/>
         <source>New and varied picks: watch something and these follow your taste</source>
         <translation>新添加和多样的内容：看过一些之后，推荐会跟随你的口味</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="357"/>
+        <location filename="../../mediarec/ui/for_you.py" line="368"/>
         <source>Picked from what you watch and like</source>
         <translation>根据你看过和喜欢的内容挑选</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/for_you.py" line="1"/>
+        <location filename="../../mediarec/ui/for_you.py" line="305"/>
         <source>How are recommendations doing?</source>
         <translation>推荐效果如何？</translation>
     </message>
@@ -364,233 +364,248 @@
 <context>
     <name>Formatting</name>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="28"/>
+        <location filename="../../mediarec/ui/formatting.py" line="29"/>
         <source>seen</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="29"/>
+        <location filename="../../mediarec/ui/formatting.py" line="30"/>
         <source>said</source>
         <translation>说到</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="30"/>
+        <location filename="../../mediarec/ui/formatting.py" line="31"/>
         <source>heard</source>
         <translation>听到</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="31"/>
+        <location filename="../../mediarec/ui/formatting.py" line="32"/>
+        <source>shown on screen</source>
+        <translation>屏幕上显示</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="33"/>
         <source>in the title or tags</source>
         <translation>标题或标签中</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="38"/>
+        <location filename="../../mediarec/ui/formatting.py" line="40"/>
         <source>Audio</source>
         <translation>音频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="39"/>
+        <location filename="../../mediarec/ui/formatting.py" line="41"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="44"/>
+        <location filename="../../mediarec/ui/formatting.py" line="46"/>
         <source>Pictures (what is seen)</source>
         <translation>画面（看到的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="45"/>
+        <location filename="../../mediarec/ui/formatting.py" line="47"/>
         <source>Speech to text (what is said)</source>
         <translation>语音转文字（说的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="46"/>
+        <location filename="../../mediarec/ui/formatting.py" line="48"/>
         <source>Meaning of words</source>
         <translation>文字语义</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="47"/>
+        <location filename="../../mediarec/ui/formatting.py" line="49"/>
         <source>Sounds (what is heard)</source>
         <translation>声音（听到的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="54"/>
+        <location filename="../../mediarec/ui/formatting.py" line="50"/>
+        <source>Text on screen (what is read)</source>
+        <translation>屏幕上的文字（读到的内容）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="57"/>
         <source>%1 GB</source>
         <translation>%1 GB</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="55"/>
+        <location filename="../../mediarec/ui/formatting.py" line="58"/>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="134"/>
+        <location filename="../../mediarec/ui/formatting.py" line="137"/>
         <source>PCM (uncompressed)</source>
         <translation>PCM（未压缩）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="144"/>
+        <location filename="../../mediarec/ui/formatting.py" line="147"/>
         <source>English</source>
         <translation>英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="145"/>
+        <location filename="../../mediarec/ui/formatting.py" line="148"/>
         <source>Chinese</source>
         <translation>汉语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="146"/>
+        <location filename="../../mediarec/ui/formatting.py" line="149"/>
         <source>Cantonese</source>
         <translation>粤语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="147"/>
+        <location filename="../../mediarec/ui/formatting.py" line="150"/>
         <source>Japanese</source>
         <translation>日语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="148"/>
+        <location filename="../../mediarec/ui/formatting.py" line="151"/>
         <source>Korean</source>
         <translation>韩语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="149"/>
+        <location filename="../../mediarec/ui/formatting.py" line="152"/>
         <source>Spanish</source>
         <translation>西班牙语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="150"/>
+        <location filename="../../mediarec/ui/formatting.py" line="153"/>
         <source>French</source>
         <translation>法语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="151"/>
+        <location filename="../../mediarec/ui/formatting.py" line="154"/>
         <source>German</source>
         <translation>德语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="152"/>
+        <location filename="../../mediarec/ui/formatting.py" line="155"/>
         <source>Italian</source>
         <translation>意大利语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="153"/>
+        <location filename="../../mediarec/ui/formatting.py" line="156"/>
         <source>Portuguese</source>
         <translation>葡萄牙语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="154"/>
+        <location filename="../../mediarec/ui/formatting.py" line="157"/>
         <source>Russian</source>
         <translation>俄语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="155"/>
+        <location filename="../../mediarec/ui/formatting.py" line="158"/>
         <source>Ukrainian</source>
         <translation>乌克兰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="156"/>
+        <location filename="../../mediarec/ui/formatting.py" line="159"/>
         <source>Polish</source>
         <translation>波兰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="157"/>
+        <location filename="../../mediarec/ui/formatting.py" line="160"/>
         <source>Dutch</source>
         <translation>荷兰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="158"/>
+        <location filename="../../mediarec/ui/formatting.py" line="161"/>
         <source>Swedish</source>
         <translation>瑞典语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="159"/>
+        <location filename="../../mediarec/ui/formatting.py" line="162"/>
         <source>Turkish</source>
         <translation>土耳其语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="160"/>
+        <location filename="../../mediarec/ui/formatting.py" line="163"/>
         <source>Arabic</source>
         <translation>阿拉伯语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="161"/>
+        <location filename="../../mediarec/ui/formatting.py" line="164"/>
         <source>Hindi</source>
         <translation>印地语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="162"/>
+        <location filename="../../mediarec/ui/formatting.py" line="165"/>
         <source>Vietnamese</source>
         <translation>越南语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="163"/>
+        <location filename="../../mediarec/ui/formatting.py" line="166"/>
         <source>Thai</source>
         <translation>泰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="164"/>
+        <location filename="../../mediarec/ui/formatting.py" line="167"/>
         <source>Indonesian</source>
         <translation>印度尼西亚语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="180"/>
+        <location filename="../../mediarec/ui/formatting.py" line="183"/>
         <source>Sentence model (Hugging Face)</source>
         <translation>句子模型（Hugging Face）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="199"/>
+        <location filename="../../mediarec/ui/formatting.py" line="203"/>
         <source>Whisper %1, English only</source>
         <translation>Whisper %1，仅英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="202"/>
+        <location filename="../../mediarec/ui/formatting.py" line="206"/>
         <source>Whisper %1, many languages</source>
         <translation>Whisper %1，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="207"/>
-        <location filename="../../mediarec/ui/formatting.py" line="208"/>
+        <location filename="../../mediarec/ui/formatting.py" line="211"/>
+        <location filename="../../mediarec/ui/formatting.py" line="212"/>
         <source>MiniLM, English</source>
         <translation>MiniLM，英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="209"/>
+        <location filename="../../mediarec/ui/formatting.py" line="213"/>
         <source>Universal Sentence Encoder, many languages</source>
         <translation>Universal Sentence Encoder，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="212"/>
+        <location filename="../../mediarec/ui/formatting.py" line="216"/>
         <source>YAMNet, 521 kinds of sound</source>
         <translation>YAMNet，521 种声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="213"/>
+        <location filename="../../mediarec/ui/formatting.py" line="217"/>
+        <source>PP-OCRv4, Chinese and English</source>
+        <translation>PP-OCRv4，中文和英文</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="220"/>
         <source>Tiny CLIP, shapes and colours only</source>
         <translation>Tiny CLIP，仅限形状和颜色</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="214"/>
+        <location filename="../../mediarec/ui/formatting.py" line="221"/>
         <source>CLIP ViT-B/32, pictures of every kind</source>
         <translation>CLIP ViT-B/32，适用于各种画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="217"/>
+        <location filename="../../mediarec/ui/formatting.py" line="224"/>
         <source>CLAP, sounds found by words</source>
         <translation>CLAP，用文字查找声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="218"/>
+        <location filename="../../mediarec/ui/formatting.py" line="225"/>
         <source>E5 small, many languages</source>
         <translation>E5 small，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="221"/>
+        <location filename="../../mediarec/ui/formatting.py" line="228"/>
         <source>E5 base, many languages</source>
         <translation>E5 base，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="231"/>
+        <location filename="../../mediarec/ui/formatting.py" line="238"/>
         <source>%1 (a folder on this computer)</source>
         <translation>%1（本机上的文件夹）</translation>
     </message>
@@ -659,18 +674,18 @@
 <context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="123"/>
+        <location filename="../../mediarec/ui/library_page.py" line="124"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="137"/>
-        <location filename="../../mediarec/ui/library_page.py" line="186"/>
+        <location filename="../../mediarec/ui/library_page.py" line="138"/>
+        <location filename="../../mediarec/ui/library_page.py" line="188"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="138"/>
+        <location filename="../../mediarec/ui/library_page.py" line="139"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
@@ -906,32 +921,32 @@ To play files, %2.</source>
 <context>
     <name>PlayerHeader</name>
     <message>
-        <location filename="../../mediarec/ui/player_header.py" line="108"/>
+        <location filename="../../mediarec/ui/player_header.py" line="19"/>
         <source>← Back</source>
         <translation>← 返回</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_header.py" line="108"/>
+        <location filename="../../mediarec/ui/player_header.py" line="19"/>
         <source>Back to the list (Esc)</source>
         <translation>返回列表（Esc）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_header.py" line="118"/>
+        <location filename="../../mediarec/ui/player_header.py" line="29"/>
         <source>Like</source>
         <translation>喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_header.py" line="118"/>
+        <location filename="../../mediarec/ui/player_header.py" line="29"/>
         <source>I like this: recommend more like it</source>
         <translation>我喜欢：多推荐类似内容</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_header.py" line="120"/>
+        <location filename="../../mediarec/ui/player_header.py" line="31"/>
         <source>Dislike</source>
         <translation>不喜欢</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/player_header.py" line="120"/>
+        <location filename="../../mediarec/ui/player_header.py" line="31"/>
         <source>Not for me: recommend less like it</source>
         <translation>不感兴趣：少推荐类似内容</translation>
     </message>
@@ -939,9 +954,23 @@ To play files, %2.</source>
 <context>
     <name>PlayerView</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="281"/>
+        <location filename="../../mediarec/ui/player_view.py" line="256"/>
         <source>Chapter %1</source>
         <translation>第 %1 章</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenTextList</name>
+    <message>
+        <location filename="../../mediarec/ui/screen_text_list.py" line="24"/>
+        <location filename="../../mediarec/ui/screen_text_list.py" line="28"/>
+        <source>On screen</source>
+        <translation>屏幕文字</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/screen_text_list.py" line="54"/>
+        <source>Shown %1 to %2</source>
+        <translation>%1 至 %2 显示</translation>
     </message>
 </context>
 <context>
@@ -1245,6 +1274,117 @@ To play files, %2.</source>
     </message>
 </context>
 <context>
+    <name>ShelfStats</name>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="145"/>
+        <source>%1 of %2</source>
+        <translation>%2 个中的 %1 个</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="33"/>
+        <source>Because you liked …</source>
+        <translation>因为你喜欢过……</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="32"/>
+        <source>Because you watched …</source>
+        <translation>因为你看过……</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="35"/>
+        <source>Continue watching</source>
+        <translation>继续观看</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="48"/>
+        <source>Dismissed</source>
+        <translation>不感兴趣</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="47"/>
+        <source>Liked</source>
+        <translation>喜欢</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="36"/>
+        <source>New in your library</source>
+        <translation>库中新增</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="46"/>
+        <source>Past half</source>
+        <translation>过半</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="45"/>
+        <source>Played</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="44"/>
+        <source>Shown</source>
+        <translation>展示</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="37"/>
+        <source>Something different</source>
+        <translation>换换口味</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="34"/>
+        <source>You like: (tags)</source>
+        <translation>你喜欢：（标签）</translation>
+    </message>
+</context>
+<context>
+    <name>ShelfStatsDialog</name>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="116"/>
+        <source>%1 of them were shown less than %2 days ago and may still be played.</source>
+        <translation>其中 %1 个展示不到 %2 天，之后仍可能被播放。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="108"/>
+        <source>%1 picks shown since %2. Each counts what you did with the file within %3 days after it was shown.</source>
+        <translation>自 %2 起共展示了 %1 个推荐；每个推荐统计展示后 %3 天内你对该文件的操作。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="87"/>
+        <source>All picks</source>
+        <translation>全部推荐</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="61"/>
+        <source>By variety (0 = closest to your taste, 1 = most varied)</source>
+        <translation>按多样性（0 = 最贴近你的口味，1 = 最多样）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="56"/>
+        <source>How are recommendations doing?</source>
+        <translation>推荐效果如何？</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="57"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="80"/>
+        <source>No recommendations shown yet. What the For you shelf shows is recorded, and these figures follow what you then play, like and dismiss.</source>
+        <translation>还没有展示过推荐。“为你推荐”展示的内容会被记录，这些数字随之反映你随后的播放、喜欢和不感兴趣。</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="100"/>
+        <source>The figures could not be read: %1</source>
+        <translation>无法读取统计数据：%1</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/shelf_stats_view.py" line="93"/>
+        <source>Variety %1</source>
+        <translation>多样性 %1</translation>
+    </message>
+</context>
+<context>
     <name>Timeline</name>
     <message>
         <location filename="../../mediarec/ui/timeline.py" line="36"/>
@@ -1429,117 +1569,6 @@ To play files, %2.</source>
         <location filename="../../mediarec/ui/welcome_dialog.py" line="227"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
-    </message>
-</context>
-<context>
-    <name>ShelfStats</name>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>%1 of %2</source>
-        <translation>%2 个中的 %1 个</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Because you liked …</source>
-        <translation>因为你喜欢过……</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Because you watched …</source>
-        <translation>因为你看过……</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Continue watching</source>
-        <translation>继续观看</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Dismissed</source>
-        <translation>不感兴趣</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Liked</source>
-        <translation>喜欢</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>New in your library</source>
-        <translation>库中新增</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Past half</source>
-        <translation>过半</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Played</source>
-        <translation>播放</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Shown</source>
-        <translation>展示</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Something different</source>
-        <translation>换换口味</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>You like: (tags)</source>
-        <translation>你喜欢：（标签）</translation>
-    </message>
-</context>
-<context>
-    <name>ShelfStatsDialog</name>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>%1 of them were shown less than %2 days ago and may still be played.</source>
-        <translation>其中 %1 个展示不到 %2 天，之后仍可能被播放。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>%1 picks shown since %2. Each counts what you did with the file within %3 days after it was shown.</source>
-        <translation>自 %2 起共展示了 %1 个推荐；每个推荐统计展示后 %3 天内你对该文件的操作。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>All picks</source>
-        <translation>全部推荐</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>By variety (0 = closest to your taste, 1 = most varied)</source>
-        <translation>按多样性（0 = 最贴近你的口味，1 = 最多样）</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>How are recommendations doing?</source>
-        <translation>推荐效果如何？</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>No recommendations shown yet. What the For you shelf shows is recorded, and these figures follow what you then play, like and dismiss.</source>
-        <translation>还没有展示过推荐。“为你推荐”展示的内容会被记录，这些数字随之反映你随后的播放、喜欢和不感兴趣。</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>The figures could not be read: %1</source>
-        <translation>无法读取统计数据：%1</translation>
-    </message>
-    <message>
-        <location filename="../../mediarec/ui/shelf_stats_view.py" line="1"/>
-        <source>Variety %1</source>
-        <translation>多样性 %1</translation>
     </message>
 </context>
 </TS>
