@@ -1,27 +1,44 @@
-"""Indexing throughput with the offline profile on generated media, and where the wall time goes.
+"""Indexing throughput with the offline profile on generated media, where the wall time goes, and how close the
+job comes to its busiest stage and to the transcriber alone.
 
-Makes a library of narrated multi-shot videos and speech-only audio (espeak-ng narration over drawn shapes), indexes
-it with the real pipeline and models, and prints media seconds per wall second plus each stage's share. Stages
-overlap (decoding runs ahead in its own thread), so the shares are of the encode thread's wall time, except decode,
-which is measured in its thread.
+Two generated libraries, indexed with the real pipeline and models (each in its own database):
+  * talk: narrated multi-shot videos and speech-only audio (espeak-ng narration over drawn shapes);
+  * mixed: speech, music (chords), noise, silent shape clips with music, and narrated clips, in turn.
 
-    .venv/bin/python benchmarks/bench_indexing.py [--clips 12] [--seconds 30]
+Per library it prints media seconds per wall second (and per CPU second: the machine is shared, CPU time is the
+steadier figure), each stage's share of the wall time (the indexer's summary.stage_seconds; decoding runs ahead in
+its own thread, the encoders one after another in the encode loop), and the wall time over the busiest stage's busy
+time (target <= 1.2). For the talk library the transcriber alone then transcribes the same files' whole tracks in the
+same run: indexing throughput over that one's (target >= 0.8). ``--compare-whisper`` transcribes the same tracks
+with faster-whisper's plain and batched pipelines (models.whisper: batch_size 1 and the default), with how well their
+words agree. One JSON object on stdout.
+
+    .venv/bin/python benchmarks/bench_indexing.py [--libraries talk,mixed] [--clips 12] [--seconds 30] \
+        [--compare-whisper]
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import os
 import platform
+import resource
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from mediarec.app import Library
 from mediarec.config import load_settings
-from mediarec.media.samples import ShapeShot, synthesize_speech, write_audio, write_shapes_video
+from mediarec.media.audio import decode_audio
+from mediarec.media.samples import ShapeShot, synthesize_speech, tone, write_audio, write_shapes_video
 from mediarec.media.shapes import COLOURS, SHAPES
+from mediarec.models.whisper import DEFAULT_BATCH_SIZE, FasterWhisperTranscriber
 
 SENTENCES = [
     "Today we look at how rivers shape the valleys they run through over thousands of years.",
@@ -29,66 +46,240 @@ SENTENCES = [
     "Our team scored twice in the second half and won the match in front of a happy crowd.",
     "Remember to back up your photos before you update the operating system on your laptop.",
 ]
+RATE = 16000
+# The stage times that are not work: the encode loop waiting for the decode thread.
+IDLE_STAGES = ("waiting_for_decode",)
+LIBRARIES = ("talk", "mixed")
 
 
-def make_clip(folder: Path, index: int, seconds: float, rng: np.random.Generator) -> Path:
-    speech = np.concatenate([synthesize_speech(SENTENCES[(index + k) % len(SENTENCES)]) for k in range(3)])
-    speech = (
-        np.resize(speech, int(seconds * 16000))
-        if len(speech) > seconds * 16000
-        else np.pad(speech, (0, int(seconds * 16000) - len(speech)))
-    )
-    if index % 3 == 2:
-        return write_audio(folder / f"talk_{index:03d}.m4a", speech)
+# ---- generated media -----------------------------------------------------------------------------------
+
+
+def _fitted(samples: np.ndarray, seconds: float) -> np.ndarray:
+    count = int(seconds * RATE)
+    return np.resize(samples, count) if len(samples) > count else np.pad(samples, (0, count - len(samples)))
+
+
+def _shots(seconds: float, rng: np.random.Generator) -> list[ShapeShot]:
     shots, left = [], seconds
     while left > 0:
         length = float(min(left, rng.uniform(2.0, 8.0)))
         shots.append(ShapeShot(str(rng.choice(SHAPES)), str(rng.choice(list(COLOURS))), length))
         left -= length
-    return write_shapes_video(folder / f"clip_{index:03d}.mp4", shots, size=320, fps=25, audio=speech)
+    return shots
+
+
+def narration(index: int, seconds: float) -> np.ndarray:
+    speech = np.concatenate([synthesize_speech(SENTENCES[(index + k) % len(SENTENCES)]) for k in range(3)])
+    return _fitted(speech, seconds)
+
+
+def make_clip(folder: Path, index: int, seconds: float, rng: np.random.Generator) -> Path:
+    """Talk-heavy: a narrated shapes video, every third one narration alone (bench_cluster uses this too)."""
+    speech = narration(index, seconds)
+    if index % 3 == 2:
+        return write_audio(folder / f"talk_{index:03d}.m4a", speech)
+    return write_shapes_video(
+        folder / f"clip_{index:03d}.mp4", _shots(seconds, rng), size=320, fps=25, audio=speech
+    )
+
+
+def music(seconds: float, rng: np.random.Generator) -> np.ndarray:
+    """Half-second chords of three notes from a C major scale: music to the audio model, no speech."""
+    scale = 261.63 * 2 ** (np.array([0, 2, 4, 5, 7, 9, 11, 12]) / 12)
+    chords = [
+        sum(tone(0.5, float(scale[(root + step) % len(scale)]), amplitude=0.1) for step in (0, 2, 4))
+        for root in rng.integers(0, len(scale), int(seconds / 0.5) + 1)
+    ]
+    return _fitted(np.concatenate(chords).astype(np.float32), seconds)
+
+
+def noise(seconds: float, rng: np.random.Generator) -> np.ndarray:
+    """Brown-ish rumble with louder bursts: sound without speech or music."""
+    rumble = np.cumsum(rng.normal(0.0, 1.0, int(seconds * RATE)))
+    rumble -= np.convolve(rumble, np.ones(400) / 400, mode="same")  # remove the random walk's drift
+    rumble *= 0.2 / (np.abs(rumble).max() + 1e-9)
+    bursts = (rng.random(len(rumble) // RATE + 1) < 0.3).repeat(RATE)[: len(rumble)]
+    return (rumble * (1 + 2 * bursts)).astype(np.float32)
+
+
+def make_mixed_clip(folder: Path, index: int, seconds: float, rng: np.random.Generator) -> Path:
+    kind = index % 5
+    if kind == 0:
+        return write_audio(folder / f"speech_{index:03d}.m4a", narration(index, seconds))
+    if kind == 1:
+        return write_audio(folder / f"music_{index:03d}.m4a", music(seconds, rng))
+    if kind == 2:
+        return write_audio(folder / f"noise_{index:03d}.m4a", noise(seconds, rng))
+    sound = music(seconds, rng) if kind == 3 else narration(index, seconds)
+    return write_shapes_video(
+        folder / f"clip_{index:03d}.mp4", _shots(seconds, rng), size=320, fps=25, audio=sound
+    )
+
+
+def make_library(folder: Path, kind: str, clips: int, seconds: float) -> list[Path]:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    maker = make_clip if kind == "talk" else make_mixed_clip
+    return [maker(folder, index, seconds, rng) for index in range(clips)]
+
+
+# ---- measuring -----------------------------------------------------------------------------------------
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time, all threads (the models' own thread pools included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(work: Callable[[], Any]) -> tuple[Any, float, float]:
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    result = work()
+    return result, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def open_library(workspace: Path, name: str, config: Path | None = None) -> Library:
+    settings = load_settings(
+        data_dir=workspace / f"data-{name}",
+        config_path=config or workspace / "no-config.toml",
+        profile="offline",
+        environ={k: v for k, v in os.environ.items() if not k.startswith("MEDIAREC_")},
+    )
+    library = Library(settings)
+    # Load the models first: a user pays this once per session, not per file.
+    for role in library.models.specs:
+        library.models.get(role).load()
+    return library
+
+
+def index_figures(library: Library, media: Path) -> dict[str, Any]:
+    """Index ``media`` through the real job and return its throughput, stage shares and overlap."""
+    indexer = library.indexer()
+    _, wall, cpu = timed(lambda: [None for _ in indexer.run([media])])
+    summary = indexer.summary
+    stages = dict(summary.stage_seconds)
+    busy = {stage: seconds for stage, seconds in stages.items() if stage not in IDLE_STAGES}
+    busiest = max(busy, key=lambda stage: busy[stage])
+    return {
+        "files": len(summary.indexed),
+        "failed": [reason for _, reason in summary.failed],
+        "media_seconds": round(summary.media_seconds, 1),
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "media_seconds_per_wall_second": round(summary.media_seconds / wall, 2),
+        "media_seconds_per_cpu_second": round(summary.media_seconds / cpu, 2),
+        "stage_seconds": {stage: round(seconds, 2) for stage, seconds in sorted(stages.items())},
+        "stage_share_of_wall": {
+            stage: round(seconds / wall, 3) for stage, seconds in sorted(stages.items(), key=lambda p: -p[1])
+        },
+        "busiest_stage": busiest,
+        "wall_over_busiest_stage": round(wall / busy[busiest], 3),
+    }
+
+
+def transcribe_all(transcriber: Any, tracks: list[np.ndarray]) -> list[str]:
+    return [transcriber.transcribe(track).text for track in tracks]
+
+
+def transcriber_alone(library: Library, tracks: list[np.ndarray]) -> dict[str, Any]:
+    """The library's own transcriber on the whole tracks (decoded beforehand), without the rest of indexing."""
+    transcriber = library.models.get("transcriber")
+    _, wall, cpu = timed(lambda: transcribe_all(transcriber, tracks))
+    seconds = sum(len(track) for track in tracks) / RATE
+    return {
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "media_seconds_per_wall_second": round(seconds / wall, 2),
+        "media_seconds_per_cpu_second": round(seconds / cpu, 2),
+    }
+
+
+def compare_whisper(library: Library, tracks: list[np.ndarray]) -> dict[str, Any]:
+    """The same model, device and options, decoded by faster-whisper's plain pipeline and by the batched one."""
+    own = library.models.get("transcriber")
+    assert isinstance(own, FasterWhisperTranscriber)
+    figures: dict[str, Any] = {}
+    words: dict[str, list[str]] = {}
+    for label, batch_size in (("plain", 1), ("batched", DEFAULT_BATCH_SIZE)):
+        transcriber = FasterWhisperTranscriber(
+            own.name,
+            own.device,
+            own.cache_dir,
+            language_detector=own.language_detector,
+            batch_size=batch_size,
+        )
+        transcriber.load()
+        transcribe_all(transcriber, tracks[:1])  # warm up (first-call allocations)
+        texts, wall, cpu = timed(lambda t=transcriber: transcribe_all(t, tracks))
+        words[label] = " ".join(texts).lower().split()
+        figures[label] = {
+            "batch_size": batch_size,
+            "wall_seconds": round(wall, 2),
+            "cpu_seconds": round(cpu, 2),
+        }
+        transcriber.unload()
+    matcher = difflib.SequenceMatcher(a=words["plain"], b=words["batched"], autojunk=False)
+    figures["word_agreement"] = round(matcher.ratio(), 3)
+    figures["words"] = {label: len(found) for label, found in words.items()}
+    figures["batched_cpu_over_plain"] = round(
+        figures["batched"]["cpu_seconds"] / figures["plain"]["cpu_seconds"], 3
+    )
+    return figures
+
+
+def run_library(workspace: Path, kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    media = workspace / f"media-{kind}"
+    paths = make_library(media, kind, args.clips, args.seconds)
+    library = open_library(workspace, kind)
+    try:
+        figures = index_figures(library, media)
+        if kind == "talk":
+            tracks = [decode_audio(path) for path in paths]
+            alone = transcriber_alone(library, tracks)
+            figures["transcriber_alone"] = alone
+            figures["throughput_over_transcriber_alone"] = round(
+                figures["media_seconds_per_wall_second"] / alone["media_seconds_per_wall_second"], 3
+            )
+            figures["cpu_throughput_over_transcriber_alone"] = round(
+                figures["media_seconds_per_cpu_second"] / alone["media_seconds_per_cpu_second"], 3
+            )
+            if args.compare_whisper:
+                figures["whisper_plain_vs_batched"] = compare_whisper(library, tracks)
+    finally:
+        library.close()
+    return figures
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu_cores": os.cpu_count(),
+        "arch": platform.machine(),
+        "load_average_1_5_15": [round(load, 2) for load in os.getloadavg()],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--libraries", default=",".join(LIBRARIES), help="talk, mixed or both (comma-separated)"
+    )
     parser.add_argument("--clips", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--compare-whisper", action="store_true", help="plain vs batched faster-whisper")
     args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    with tempfile.TemporaryDirectory() as workspace:
-        media = Path(workspace) / "media"
-        media.mkdir()
-        for index in range(args.clips):
-            make_clip(media, index, args.seconds, rng)
-        settings = load_settings(
-            data_dir=Path(workspace) / "data",
-            profile="offline",
-            environ={k: v for k, v in os.environ.items() if not k.startswith("MEDIAREC_")},
-        )
-        library = Library(settings)
-        # Load models first: a user pays this once per session, not per file.
-        for role in ("image_text", "transcriber", "text", "audio"):
-            library.models.get(role).load()
-        indexer = library.indexer()
-        for _ in indexer.run([media]):
-            pass
-        summary = indexer.summary
-        library.close()
-    wall = summary.wall_seconds
-    print(f"machine: {os.cpu_count()} CPU cores ({platform.machine()}), no GPU; profile offline")
-    print(
-        f"{len(summary.indexed)} files, {summary.media_seconds:.0f} s of media in {wall:.1f} s wall: "
-        f"{summary.media_seconds / wall:.2f} media seconds per wall second"
-    )
-    for stage, seconds in sorted(summary.stage_seconds.items(), key=lambda pair: -pair[1]):
-        print(f"  {stage:<14} {seconds:7.2f} s  {100 * seconds / wall:5.1f} % of wall")
-    # Decoding runs in its own thread ahead of the encoders; what it costs the wall clock is the time the encode
-    # thread waited for it.
-    overhead = summary.stage_seconds.get("waiting_for_decode", 0) + summary.stage_seconds.get("database", 0)
-    print(f"waiting for decode + database: {100 * overhead / wall:.1f} % of wall (target < 15 %)")
-    if summary.failed:
-        print("failed:", summary.failed)
+    kinds = [kind.strip() for kind in args.libraries.split(",") if kind.strip()]
+    unknown = sorted(set(kinds) - set(LIBRARIES))
+    if unknown:
+        parser.error(f"unknown library {', '.join(unknown)}; choose from {', '.join(LIBRARIES)}")
+    report: dict[str, Any] = {"profile": "offline", "machine_before": machine(), "libraries": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in kinds:
+            report["libraries"][kind] = run_library(Path(folder), kind, args)
+    report["machine_after"] = machine()
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
