@@ -125,7 +125,7 @@ class Library:
         speech_space = self.store.space("speech", speech_space_model_id(models))
         if speech_space is not None:
             text = cast(TextEncoder, models.get("text"))
-            channels.append(QueryChannel("speech", speech_space, text.encode_queries))
+            channels.append(QueryChannel("speech", speech_space, text.encode_queries, text.encode_passages))
         # On-screen text, embedded with the same text model (models.ocr.read_space_model_id).
         read_space = self.store.space("read", read_space_model_id(models))
         if read_space is not None:

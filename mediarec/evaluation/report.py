@@ -119,7 +119,30 @@ def _search(search: dict) -> str:
         text += "\n\n" + _hubs(search["hubs"])
     if search.get("negatives", {}).get("queries"):
         text += "\n\n" + _negatives(search["negatives"])
+    if search.get("moments"):
+        text += "\n\n" + _moments(search["moments"])
     return text + "\n"
+
+
+def _moments(moments: dict) -> str:
+    rows = [
+        (
+            name,
+            m["queries"],
+            m["right_file_first"],
+            m["lands_in_span"],
+            m["lands_when_right_file"],
+            m["median_start_error"],
+            m["median_width"],
+        )
+        for name, m in moments.items()
+    ]
+    header = ("query type", "queries", "right file first", "lands in span", "lands (right file)",
+              "median start error s", "median width s")  # fmt: skip
+    return (
+        "Where the first hit lands (queries with the span their answer is said in; a start up to 1.5 s before "
+        "the span counts):\n\n" + table(header, rows)
+    )
 
 
 def _hubs(hubs: dict) -> str:

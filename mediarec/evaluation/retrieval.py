@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from mediarec.evaluation.manifest import Manifest
 from mediarec.evaluation.metrics import empty_rate, hub_share, mean, ndcg_at, recall_at, reciprocal_rank
+from mediarec.evaluation.moments import MomentOutcome, query_span, summarise_moments
 
 SEARCH_DEPTH = 50  # MRR looks this far; the other metrics stop at 10
 HUBS_LISTED = 5
@@ -25,6 +26,7 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
     their queries count as misses, not as skipped)."""
     written = {item_ids[item.path]: item.written_path for item in manifest.items if item.path in item_ids}
     per_query, negatives, tops = [], [], []
+    moments: list[MomentOutcome] = []
     for query in manifest.queries:
         hits = library.search(query.text, SEARCH_DEPTH)
         top = hits[0] if hits else None
@@ -62,6 +64,19 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
                 "first_relevant_rank": next((r for r, i in enumerate(ranked, 1) if i in relevant), None),
             }
         )
+        span = query_span(query.extra)
+        if span is not None:  # where the first hit lands, against the span the answer is said in
+            best = top.best if top is not None else None
+            moments.append(
+                MomentOutcome(
+                    query.type,
+                    top is not None and top.item.id in relevant,
+                    best.start if best is not None else None,
+                    best.end if best is not None else None,
+                    span,
+                )
+            )
+            per_query[-1]["moment"] = moments[-1].to_json()
     by_language = summarise(
         per_query, lambda o: f"{o['type']}, query in {o['language'] or '?'}", overall=False
     )
@@ -71,6 +86,7 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
         "queries": per_query,
         "negatives": summarise_negatives(negatives, per_query),
         "hubs": hubs(tops),
+        "moments": summarise_moments(moments),
     }
 
 

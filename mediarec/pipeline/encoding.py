@@ -306,8 +306,9 @@ class ItemEncoder:
 
 
 def chunk_transcript(transcript: Transcript, max_seconds: float) -> list[tuple[float, float, str]]:
-    """Join consecutive speech segments into chunks of at most ~max_seconds: long enough to carry a topic,
-    short enough that a hit lands near the moment."""
+    """Join consecutive speech segments (sentences, from the transcriber) into chunks of at most ~max_seconds: a
+    chunk is never cut inside a sentence, and one sentence longer than that is a chunk of its own. A hit on a chunk
+    is narrowed to its words or sentence at search time (rank/moments.py)."""
     chunks: list[tuple[float, float, str]] = []
     current: list = []
     for segment in transcript.segments:

@@ -27,6 +27,7 @@ from mediarec.index.records import ItemRecord, SegmentRecord, VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vector_index import VectorIndex
 from mediarec.rank.calibration import BankStatistics, SearchCalibration, query_bank, search_calibration
+from mediarec.rank.moments import play_from, refine_spoken_moments
 from mediarec.rank.rank_fusion import reciprocal_rank_fusion
 from mediarec.rank.tag_channel import HeardHit, TagChannel
 from mediarec.rank.text_vectors import TextVectors
@@ -57,9 +58,23 @@ class Moment:
     snippet: str | None = None
     thumbnail: str | None = None
     score: float = 0.0  # the match probability of this moment in its channel
+    # A spoken moment narrowed to its words or sentence (rank/moments.py): the sentence's times, and the
+    # transcript chunk it was found in (start, end, text).
+    sentence: tuple[float, float] | None = None
+    context: tuple[float, float, str] | None = None
+
+    @property
+    def timeline_span(self) -> tuple[float, float]:
+        """What the player's timeline marks: a spoken moment's sentence, else the moment."""
+        return self.sentence if self.sentence is not None else (self.start, max(self.end, self.start))
+
+    @property
+    def play_from(self) -> float:
+        """Where the player opens: a spoken moment's sentence start less a short lead-in, else its start."""
+        return play_from(self.start, self.sentence) if self.sentence is not None else self.start
 
     def to_json(self) -> dict:
-        return {
+        found = {
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "modality": self.modality,
@@ -67,6 +82,17 @@ class Moment:
             "similarity": round(self.similarity, 4),
             "snippet": self.snippet,
             "thumbnail": self.thumbnail,
+        }
+        return {**found, **self.spoken_json()}
+
+    def spoken_json(self) -> dict:
+        """The sentence and its chunk, for a spoken moment that was narrowed; nothing for the others."""
+        if self.sentence is None or self.context is None:
+            return {}
+        start, end, text = self.context
+        return {
+            "sentence": {"start": round(self.sentence[0], 3), "end": round(self.sentence[1], 3)},
+            "context": {"start": round(start, 3), "end": round(end, 3), "text": text},
         }
 
 
@@ -92,6 +118,7 @@ class SearchHit:
             "modality": best.modality,
             "snippet": best.snippet,
             "thumbnail": best.thumbnail or self.item.thumbnail,
+            **best.spoken_json(),
             "moments": [moment.to_json() for moment in self.moments],
         }
 
@@ -103,6 +130,9 @@ class QueryChannel:
     modality: str
     space: VectorSpace
     embed: Callable[[list[str]], np.ndarray]
+    # Passages (not queries) into the same space, where the encoder tells them apart: the speech channel's
+    # sentences re-scored against the query (rank/moments.py).
+    embed_passages: Callable[[list[str]], np.ndarray] | None = None
 
 
 @dataclass
@@ -150,7 +180,8 @@ class SearchEngine:
             MIN_MOMENT_PROBABILITY, threshold
         )  # a moment that cannot matter at this threshold is dropped
         candidates: dict[int, _Candidate] = {}
-        for channel in self._channels():
+        channels = self._channels()
+        for channel in channels:
             self._collect(channel.modality, self._retrieve(channel, query, floor), candidates, allowed_items)
         self._collect("text", self._exact_words(query), candidates, allowed_items)
         for item_id, moment in self._heard(query, allowed_items):  # sounds, and seen labels (rank/tag_channel.py)
@@ -166,7 +197,7 @@ class SearchEngine:
             moments = sorted(candidates[item_id].moments, key=lambda moment: (-moment.score, -moment.z))[:3]
             hits.append(SearchHit(item, scores[item_id], tuple(moments)))
         hits.sort(key=lambda hit: (-hit.score, -hit.best.score, hit.item.id))
-        return hits[:limit]
+        return refine_spoken_moments(self.store, hits[:limit], query, _sentence_encoder(channels))
 
     def at_threshold(self, min_score: float) -> ThresholdedSearch:
         """This engine with another match threshold (``search_with_filters`` calls ``search(query, limit, ...)``)."""
@@ -271,6 +302,18 @@ def merge_ranked(*ranked: list[int]) -> list[int]:
         for rank, item in enumerate(items):
             first_rank[item] = min(rank, first_rank.get(item, rank))
     return sorted(fused, key=lambda item: (-fused[item], first_rank[item], item))
+
+
+def _sentence_encoder(channels: list[QueryChannel]) -> Callable[[list[str]], np.ndarray] | None:
+    """What re-scores a spoken hit's sentences: the speech channel's passage encoder (its query encoder when it
+    has none); None without a speech channel (the sentence sharing most words with the query is taken)."""
+    speech = next((channel for channel in channels if channel.modality == "speech"), None)
+    if speech is None:
+        return None
+    if speech.embed_passages is None:
+        return speech.embed
+    passages, queries = speech.embed_passages, speech.embed
+    return lambda texts: np.vstack([queries(texts[:1]), passages(texts[1:])])
 
 
 def _moment(segment: SegmentRecord, modality: str, similarity: float, z: float, probability: float) -> Moment:

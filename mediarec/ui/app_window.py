@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
                 kind=item.kind or "video",
                 duration=item.duration,
                 start=start,
-                hits=tuple((moment.start, max(moment.end, moment.start)) for moment in hit.moments),
+                hits=tuple(moment.timeline_span for moment in hit.moments),
                 thumbnail=item.thumbnail,
             )
         )

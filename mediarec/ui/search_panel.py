@@ -66,7 +66,7 @@ class SearchResultsModel(QStandardItemModel):
         )
         if count > 1:
             summary += " · " + self.tr("%1 moments").replace("%1", str(count))
-        _set_roles(row, item.id, item.path, best.start, item.kind, False)
+        _set_roles(row, item.id, item.path, best.play_from, item.kind, False)
         row.setData(item.display_title, PRIMARY_ROLE)
         row.setData(summary, SECONDARY_ROLE)
         row.setData(best.thumbnail or item.thumbnail, THUMBNAIL_ROLE)
@@ -78,7 +78,7 @@ class SearchResultsModel(QStandardItemModel):
 
     def _moment_row(self, hit: SearchHit, moment: Moment) -> QStandardItem:
         row = QStandardItem(time_range(moment.start, moment.end))
-        _set_roles(row, hit.item.id, hit.item.path, moment.start, hit.item.kind, True)
+        _set_roles(row, hit.item.id, hit.item.path, moment.play_from, hit.item.kind, True)
         row.setData(
             f"{time_range(moment.start, moment.end)} · {modality_label(moment.modality)}", PRIMARY_ROLE
         )

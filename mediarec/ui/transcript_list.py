@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from mediarec.index.records import TranscriptLine
+from mediarec.rank.moments import LEAD_IN_SECONDS
 from mediarec.ui.formatting import clock
 
 
@@ -74,7 +75,9 @@ class TranscriptList(QWidget):
         changed, so the user can scroll the list between lines)."""
         if not self._starts:
             return
-        line = bisect.bisect_right(self._starts, position) - 1
+        # A line about to start within the player's lead-in counts as spoken: opened on a search hit, the player
+        # starts just before its sentence, and that sentence is the one to show.
+        line = bisect.bisect_right(self._starts, position + LEAD_IN_SECONDS + 0.05) - 1
         if line >= 0 and line != self.view.currentRow():
             self.view.setCurrentRow(line)
             self.view.scrollToItem(self.view.item(line), QListWidget.ScrollHint.PositionAtCenter)

@@ -1,0 +1,138 @@
+"""Build the moments development set for `mediarec eval`: long recordings made of known sentences with their times.
+
+    .venv/bin/python benchmarks/devsets/build_moments_devset.py [--out devsets/moments]
+    .venv/bin/mediarec --profile offline eval search --manifest devsets/moments/manifest.jsonl \\
+        --out devsets/moments/report --json
+
+Five recordings (about 42 s each, three and a half minutes in all), each of eight sentences on unrelated subjects
+read by espeak-ng (mediarec.media.narration) with pauses of 1.5 to 2.5 s between them over a low noise floor: two
+in English (en-us, en-gb), one each in Spanish, German and Italian. No subject is said twice, in any language, so
+each query has one right file (a multilingual text encoder rightly finds a sentence's translation too). French is
+left out: whisper base hears espeak-ng's French voices as Thai or Hungarian. Sentence times come from the synthesizer's
+own samples, so they are exact. Queries, each with the relevant recording and the span of its sentence ("span":
+[start, end], read by the moment measure of mediarec.evaluation.moments):
+
+  exact        the sentence word for word (what a user who remembers the words types)
+  paraphrase   the sentence reworded in its own language (what a user who remembers the meaning types)
+
+Nothing here is downloaded: espeak-ng (Debian package espeak-ng) is the only requirement. The media land under the
+gitignored devsets/ folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from anywhere, without installing mediarec
+
+from mediarec.media.narration import spoken_recording  # noqa: E402
+from mediarec.media.samples import write_audio  # noqa: E402
+
+# (recording, espeak-ng voice, language, [(sentence, paraphrase), ...]); forty subjects, none said twice.
+RECORDINGS = [
+    ("talk-en-us", "en-us", "en", [
+        ("The train to the city leaves at nine in the morning.", "when does the train into town depart"),
+        ("My grandmother grows tomatoes and roses in her garden.", "an old woman planting vegetables and flowers"),
+        ("Please close the window because it is cold outside.", "shut it, the weather is freezing"),
+        ("The library opens again on Monday after the holiday.", "when can I borrow books again"),
+        ("A small dog is running along the sandy beach.", "a puppy plays by the sea"),
+        ("We bake a loaf of bread in a hot oven every Sunday.", "making bread at home at the weekend"),
+        ("The football match ended with a late goal for the home team.", "result of the soccer game"),
+        ("Drink plenty of water when you walk in the mountains.", "advice for hiking trips"),
+    ]),
+    ("talk-en-gb", "en-gb", "en", [
+        ("The doctor said I should rest for three days.", "advice from the physician to stay in bed"),
+        ("Our new kitchen has a large window above the sink.", "the room where we cook got a big window"),
+        ("The museum shows paintings from the last century.", "an art gallery with old pictures"),
+        ("It rained all night and the river is very high.", "flooding after a stormy night"),
+        ("She plays the piano every evening after dinner.", "music practice at night"),
+        ("The airport was closed because of the snow.", "flights cancelled by winter weather"),
+        ("Fresh fish is sold at the harbour every morning.", "buying seafood at the port"),
+        ("The children built a castle out of cardboard boxes.", "kids making a toy fortress"),
+    ]),
+    ("charla-es", "es", "es", [
+        ("Mañana vamos a pintar la casa de color azul.", "cambiar el color de las paredes de la vivienda"),
+        ("El autobús número siete llega tarde cada día.", "el transporte público nunca es puntual"),
+        ("Mi hermano estudia medicina en la universidad.", "un familiar que quiere ser médico"),
+        ("Compramos naranjas y manzanas en el mercado.", "fruta comprada en la plaza"),
+        ("El gato duerme todo el día encima del sofá.", "una mascota que descansa en el salón"),
+        ("La reunión de trabajo empieza a las tres.", "a qué hora es la junta en la oficina"),
+        ("En verano nadamos en el lago cerca del pueblo.", "bañarse en agua dulce durante las vacaciones"),
+        ("Necesito una llave nueva para la puerta del garaje.", "no puedo abrir donde aparco el coche"),
+    ]),
+    ("vortrag-de", "de", "de", [
+        ("Mein Fahrrad hat einen platten Reifen.", "das Rad ist kaputt und ich kann nicht fahren"),
+        ("Im Winter trinken wir gern heißen Tee mit Honig.", "ein warmes Getränk für kalte Tage"),
+        ("Die Kinder lernen in der Schule das Alphabet.", "Schüler üben die Buchstaben"),
+        ("Unser Nachbar repariert sein altes Auto.", "der Mann von nebenan arbeitet am Wagen"),
+        ("Das Konzert im Park beginnt um acht Uhr.", "wann fängt die Musik draußen an"),
+        ("Ich habe meinen Schlüssel im Büro vergessen.", "etwas bei der Arbeit liegen gelassen"),
+        ("Meine Schwester arbeitet als Lehrerin in Berlin.", "sie unterrichtet in der Hauptstadt"),
+        ("Am Wochenende besuchen wir den Zoo.", "am Samstag Tiere ansehen"),
+    ]),
+    ("discorso-it", "it", "it", [
+        ("Questa sera cuciniamo la pasta con il pomodoro.", "una cena italiana fatta in casa"),
+        ("Il ponte vecchio è stato chiuso per lavori.", "non si può attraversare il fiume"),
+        ("Mio zio ha comprato una barca a vela.", "un parente con una nuova imbarcazione"),
+        ("La farmacia è chiusa la domenica pomeriggio.", "dove compro le medicine nel fine settimana"),
+        ("Gli studenti leggono un libro di storia.", "ragazzi che studiano il passato"),
+        ("Il cane del vicino abbaia tutta la notte.", "un animale rumoroso che non fa dormire"),
+        ("Domani c'è lo sciopero dei trasporti.", "niente autobus e metropolitana"),
+        ("Il telefono squilla ma nessuno risponde.", "una chiamata senza risposta"),
+    ]),
+]  # fmt: skip
+
+
+def build(out: Path) -> Path:
+    media = out / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for index, (name, voice, language, pairs) in enumerate(RECORDINGS):
+        recording = spoken_recording([sentence for sentence, _ in pairs], voice=voice, seed=index)
+        written = f"media/{name}.flac"
+        write_audio(out / written, recording.audio)
+        lines.append(
+            {
+                "kind": "item",
+                "path": written,
+                "type": "speech",
+                "group": f"talk/{language}",
+                "language": language,
+                "transcript": " ".join(sentence for sentence, _ in pairs),
+                "sentences": [[s.start, s.end, s.text] for s in recording.sentences],
+            }
+        )
+        for spoken, (_, paraphrase) in zip(recording.sentences, pairs, strict=True):
+            span = [round(spoken.start, 3), round(spoken.end, 3)]
+            for query_type, text in (("exact", spoken.text), ("paraphrase", paraphrase)):
+                lines.append(
+                    {
+                        "kind": "query",
+                        "type": query_type,
+                        "text": text,
+                        "language": language,
+                        "relevant": [written],
+                        "span": span,
+                    }
+                )
+        print(f"{written}: {recording.duration:.1f} s, {len(pairs)} sentences", file=sys.stderr)
+    manifest = out / "manifest.jsonl"
+    manifest.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
+    )
+    return manifest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=Path("devsets/moments"))
+    print(build(parser.parse_args().out.absolute()))
+
+
+if __name__ == "__main__":
+    main()
