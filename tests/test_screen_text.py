@@ -137,6 +137,27 @@ def test_the_model_reads_english_and_chinese_and_nothing_on_a_blank_picture(read
     assert reader.model_id.startswith("rapidocr:package:rapidocr-onnxruntime@")
 
 
+def test_the_cuda_provider_is_asked_for_only_on_a_gpu_and_only_where_onnxruntime_has_it():
+    import onnxruntime
+
+    from mediarec.models.device import DeviceChoice
+    from mediarec.models.ocr import RapidOcrReader
+
+    has_cuda = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    assert RapidOcrReader(device=DeviceChoice("cuda", "float16")).uses_cuda == has_cuda
+    assert not RapidOcrReader(device=DeviceChoice("cpu", "float32")).uses_cuda
+
+
+def test_bad_options_and_a_folder_without_the_model_say_what_to_fix(tmp_path):
+    from mediarec.models.base import ModelError
+    from mediarec.models.ocr import RapidOcrReader
+
+    with pytest.raises(ModelError, match="min_score is between 0 and 1"):
+        RapidOcrReader(min_score=2)
+    with pytest.raises(ModelError, match="has no ch_PP-OCRv4_det_infer.onnx"):
+        _ = RapidOcrReader(str(tmp_path)).model_id
+
+
 # -- indexed and searched (pipeline read stage, storage, the "read" channel) --------------------------------------
 
 
@@ -237,9 +258,21 @@ def test_show_lists_the_lines_shown_on_screen(read_library, capsys):
     from mediarec.cli.finding import cmd_show
 
     library, item = read_library
-    shown = library.show(item.path)["screen_text"]
+    shown = library.show(item.path).to_json()["screen_text"]
     assert [line["text"] for line in shown] == ["Quarterly revenue grew", "海边的小狗在奔跑"]
     assert all(len(line["box"]) == 4 and line["end"] > line["start"] for line in shown)
     assert cmd_show(library, Namespace(path=item.path, json=False)) == 0
     printed = capsys.readouterr().out
     assert "  on screen:\n    [0:03-0:07] Quarterly revenue grew\n    [0:10-0:14] 海边的小狗在奔跑" in printed
+
+
+def test_the_config_switch_is_checked_and_turns_reading_off(tmp_path):
+    from mediarec.config import ConfigError, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[index]\nread_text = "no"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[index\] read_text is true or false, not 'no'"):
+        load_settings(config_path=config, data_dir=tmp_path)
+    config.write_text("[index]\nread_text = false\nseconds_per_text_frame = 0.5\n", encoding="utf-8")
+    settings = load_settings(config_path=config, data_dir=tmp_path).index
+    assert (settings.read_text, settings.seconds_per_text_frame) == (False, 0.5)
