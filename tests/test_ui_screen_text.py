@@ -74,3 +74,45 @@ def test_the_list_follows_playback_and_is_hidden_without_text(qtbot):
     assert panel.view.currentRow() == 0
     panel.set_lines([])
     assert not panel.has_lines and panel.isHidden()
+
+
+@pytest.fixture()
+def silent_slides(tmp_path, offline_env):
+    """A video that showed text but said nothing: no transcript, only on-screen lines."""
+    from mediarec.app import Library
+
+    library = Library(fresh_settings(tmp_path, offline_env))
+    item_id = library.store.add_item(str(tmp_path / "silent.mp4"), "fp-silent", 1000, 0.0)
+    result = ItemIndexResult(metadata={"kind": "video", "duration": 18.0}, screen_text=LINES)
+    library.store.write_index_result(item_id, result)
+    yield library, item_id
+    library.close()
+
+
+@pytest.mark.parametrize("fixture", ["library", "silent_slides"])
+def test_the_player_lists_the_lines_beside_the_picture_and_follows_playback(qtbot, request, fixture):
+    from ui_helpers import ManualClock
+
+    from mediarec.player.null_backend import NullPlayer
+    from mediarec.ui.bridge import WorkerPools
+    from mediarec.ui.player_view import OpenRequest, PlayerView
+
+    library, item_id = request.getfixturevalue(fixture)
+    item = library.store.item(item_id)
+    pools = WorkerPools()
+    player = PlayerView(library, pools, NullPlayer(ManualClock()))
+    qtbot.addWidget(player)
+    player.resize(1000, 600)
+    player.show()
+    player.open(OpenRequest(item.id, item.path, item.display_title, "video", 18.0))
+    panel = player.screen_text_panel
+    qtbot.waitUntil(lambda: panel.has_lines, timeout=10000)
+    assert player.layout_mode == "screen+list" and panel.isVisible()
+    assert panel.view.count() == 2
+    # Beside the transcript when there is one; alone (no empty transcript) when the video said nothing.
+    assert player.transcript_panel.view.isVisible() == (fixture == "library")
+    player.seek(13.0)
+    player.poll()
+    assert panel.view.currentRow() == 1
+    player.finish_viewing()
+    assert pools.wait()

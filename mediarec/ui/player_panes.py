@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from mediarec.ui.player_screen import PlayerScreen
+from mediarec.ui.screen_text_list import ScreenTextList
 from mediarec.ui.transcript_list import TranscriptList
 
 # Audio with a transcript: the cover art's pane beside the words (the screen's smallest width).
@@ -30,11 +31,15 @@ class PlayerPanes(QSplitter):
         self.addWidget(transcript_panel)
         self.setChildrenCollapsible(False)
         self.setSizes([700, 280])
+        # The lines the open video showed on screen, under its transcript (set by the player page).
+        self.screen_text: ScreenTextList | None = None
 
     def arrange(self, *, audio: bool, fullscreen: bool) -> None:
         """Share the room between the screen and the list for what the open file has (`audio`: a file that plays,
         with cover art instead of a picture)."""
-        has_list = self.transcript_panel.showing != "nothing"
+        has_list = self.transcript_panel.showing != "nothing" or (
+            self.screen_text is not None and self.screen_text.has_lines
+        )
         self.transcript_panel.setVisible(has_list and not fullscreen)
         width = max(self.width(), AUDIO_ART_SIDE_WIDTH + TRANSCRIPT_MIN_WIDTH)
         if audio and has_list and not fullscreen:

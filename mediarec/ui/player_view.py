@@ -119,6 +119,7 @@ class PlayerView(QWidget):
         self.screen_text_panel.seek_requested.connect(self.seek)
         self.transcript_panel.layout().addWidget(self.screen_text_panel, 1)
         self.panes = PlayerPanes(self.screen, self.transcript_panel, self)
+        self.panes.screen_text = self.screen_text_panel
 
         # Timeline and buttons in one bar: full screen hides and shows them together.
         self.controls_bar = PlayerControls(self.backend.volume if self.backend else 100, self)
@@ -285,6 +286,10 @@ class PlayerView(QWidget):
     def _arrange(self) -> None:
         """Share the page between the screen and the transcript (or chapters) for what the open file has."""
         audio = self._request is not None and self._request.kind == "audio" and self.backend is not None
+        # A video without speech but with text on screen lists only those lines (no empty transcript above).
+        listed = self.transcript_panel.showing != "nothing"
+        self.transcript_panel.title.setVisible(listed)
+        self.transcript_panel.view.setVisible(listed)
         self.panes.arrange(audio=audio, fullscreen=self._fullscreen)
 
     @property
