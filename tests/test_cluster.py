@@ -1,7 +1,8 @@
 """Indexing on Ray (`mediarec index --cluster`): the same library as the local indexer, whatever dies on the way.
 
-The default run has no Ray in it (starting a cluster takes seconds): it checks the worker's own code in this
-process, the address and plan rules, and the message without Ray. The slow ones start `local[2]` clusters.
+The default run has no Ray in it (starting a cluster takes seconds): it runs the worker's own code in this process
+(decoding from bytes, a long track encoded block by block), the address and plan rules, and the message without
+Ray. The slow ones start `local[2]` clusters.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def test_encoders_go_one_per_gpu_where_there_are_gpus_else_one_per_cpu():
     assert plan_workers({"CPU": 32.0, "GPU": 2.0}, "cpu").device == "cpu"  # the config said cpu
     cpus = plan_workers({"CPU": 6.0})
     assert (cpus.encoders, cpus.gpus_per_encoder, cpus.device) == (6, 0.0, "cpu")
+    threads = plan_workers({"CPU": 7.0}, cpus_per_encoder=3)
+    assert (threads.encoders, threads.cpus_per_encoder) == (
+        2,
+        3,
+    )  # two copies of the models, three threads each
     with pytest.raises(ClusterError):
         plan_workers({"CPU": 0.0})
 
@@ -86,6 +92,22 @@ def test_a_worker_that_cannot_see_the_file_decodes_the_bytes_the_head_sends(tmp_
         assert not Path(thumbnail).exists()
 
 
+def test_the_progress_bar_note_reads_media_hours_and_stage_rates(offline_env, tmp_path):
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.pipeline.cluster import ClusterIndexer
+
+    library = Library(load_settings(data_dir=tmp_path / "data", environ=offline_env))
+    try:
+        job = ClusterIndexer(
+            library.store, library.models, library.settings, parse_cluster_address("local[2]")
+        )
+        job._encoded_media_seconds = 5400.0
+        assert job.progress_note().startswith("1.50 h media, decode 0.00/s, encode 0.00/s, 0 encoders")
+    finally:
+        library.close()
+
+
 def test_mediarec_imports_without_loading_ray():
     program = "import sys, mediarec.pipeline.cluster, mediarec.cli.main; assert 'ray' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", program], capture_output=True).returncode == 0
@@ -100,6 +122,41 @@ def test_without_ray_the_cluster_option_says_how_to_install_it(offline_env, tmp_
     code, _, err = run_cli(["index", str(tmp_path / "media"), "--cluster", "local[1]"], env, capsys)
     assert code == 1
     assert "pip install 'mediarec[cluster]'" in err and "Traceback" not in err
+
+
+def test_a_long_track_is_encoded_block_by_block_on_the_worker_as_locally(tmp_path, offline_env, monkeypatch):
+    """A track longer than one audio block leaves the decode task without its blocks (a generator cannot
+    travel); the encoder decodes them again from the bytes it is sent. In one process, without Ray."""
+    from test_long_audio import _bursts, _wav
+
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.pipeline import decoding
+    from mediarec.pipeline.cluster.worker import EncoderWorker, decode_on_worker
+    from mediarec.scan.sync import reconcile
+
+    monkeypatch.setattr(decoding, "BLOCK_SECONDS", 20.0)  # 75 s: four blocks
+    (tmp_path / "media").mkdir()
+    wav = _wav(tmp_path / "media" / "bursts.wav", _bursts(75.0, 16000), rate=16000)
+    library = Library(load_settings(data_dir=tmp_path / "data", environ=offline_env))
+    try:
+        reconcile(library.store, [tmp_path / "media"])
+        (item,) = library.store.items(statuses=("pending",))
+        report, decoded = decode_on_worker(
+            item, library.settings.index, str(tmp_path / "thumbs"), wav.read_bytes()
+        )
+        assert report.long_track and decoded.audio is None and decoded.audio_rest is None
+        (outcome,) = EncoderWorker(library.settings, "cpu").encode_batch(decoded, wav.read_bytes())
+        assert outcome.error is None, outcome.error
+        indexer = library.indexer()
+        for _ in indexer.run([tmp_path / "media"]):
+            pass
+        local = library.store.item_segments(item.id, "audio")
+        remote = [segment for segment in outcome.result.segments if segment.modality == "audio"]
+        assert [(s.start, s.end) for s in remote] == [(s.start, s.end) for s in local]
+        assert outcome.result.metadata["duration"] == pytest.approx(75.0, abs=0.1)
+    finally:
+        library.close()
 
 
 # -- slow: real local clusters ---------------------------------------------------------------------------------------

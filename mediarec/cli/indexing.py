@@ -20,7 +20,7 @@ def cmd_index(library, args) -> int:
 
     from mediarec.pipeline.indexer import UNEXPECTED
 
-    indexer = _cluster_indexer(library, args.cluster) if args.cluster else library.indexer()
+    indexer = _cluster_indexer(library, args) if args.cluster else library.indexer()
     library.add_folders(args.paths)
     missing = [path for path in args.paths if not Path(path).expanduser().exists()]
     if missing:
@@ -111,11 +111,14 @@ def cmd_index(library, args) -> int:
     return 1 if report["failed"] and not report["indexed"] else 0
 
 
-def _cluster_indexer(library, address: str):
+def _cluster_indexer(library, args):
     from mediarec.pipeline.cluster import ClusterIndexer, parse_cluster_address
 
     # Unlike library.indexer(), the head's device is not chosen: each worker chooses its own (pipeline.cluster).
-    return ClusterIndexer(library.store, library.models, library.settings, parse_cluster_address(address))
+    address = parse_cluster_address(args.cluster)
+    return ClusterIndexer(
+        library.store, library.models, library.settings, address, cpus_per_encoder=args.cpus_per_encoder
+    )
 
 
 def _without_path(path: str, message: str) -> str:

@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="decode and encode on a Ray cluster (HOST:6379, ray://HOST:10001, auto) or on N local workers "
         "(local[N]); this machine writes the library (needs mediarec[cluster])",
     )
+    index.add_argument(
+        "--cpus-per-encoder",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="with --cluster: threads per encoder; fewer encoders, each holding the models once (default 1)",
+    )
 
     search = commands.add_parser("search", help="ranked items with their best moments")
     search.add_argument("query", nargs="?", help="what to look for, in any language")

@@ -69,7 +69,7 @@ def import_ray():
     return ray
 
 
-def connect(address: ClusterAddress) -> tuple[Any, bool]:
+def connect(address: ClusterAddress, cpus_per_encoder: int = 1) -> tuple[Any, bool]:
     """Start (local[N]) or join the cluster as its driver; returns the ray module and whether this call set it
     up (a program that set Ray up itself keeps its own). Ray's usage statistics stay off: nothing leaves the
     user's machines (models.offline)."""
@@ -81,7 +81,7 @@ def connect(address: ClusterAddress) -> tuple[Any, bool]:
     try:
         if address.local_workers is not None:
             ray.init(
-                num_cpus=address.local_workers,
+                num_cpus=address.local_workers * cpus_per_encoder,
                 num_gpus=0,  # local[N] is N CPU encoders; a GPU here is used by the local indexer
                 object_store_memory=_LOCAL_OBJECT_STORE_BYTES,
                 **options,
@@ -110,6 +110,7 @@ class WorkerPlan:
 
     encoders: int
     gpus_per_encoder: float
+    cpus_per_encoder: int  # Ray gives the actor that many threads (OMP_NUM_THREADS), its models use them
     device: str  # "cuda" (with float16, models.device) or "cpu"
 
     def describe(self) -> str:
@@ -117,14 +118,27 @@ class WorkerPlan:
         return f"{self.encoders} {kind} encoder{'s' if self.encoders != 1 else ''}"
 
 
-def plan_workers(resources: Mapping[str, float], device_preference: str = "auto") -> WorkerPlan:
+def plan_workers(
+    resources: Mapping[str, float], device_preference: str = "auto", cpus_per_encoder: int = 1
+) -> WorkerPlan:
     """One encoder per GPU where the cluster has GPUs (each far faster than a CPU encoder, so CPU encoders
-    beside them would only hold files back), else one per CPU slot. Decoding takes no slot: the head keeps a few
-    decodes per encoder in flight, which overlap the encoders as the local indexer's decode thread does."""
+    beside them would only hold files back), else one per ``cpus_per_encoder`` CPU slots (fewer encoders hold
+    fewer copies of the models). Decoding takes no slot: the head keeps a few decodes per encoder in flight,
+    which overlap the encoders as the local indexer's decode thread does."""
     gpus = int(resources.get("GPU", 0))
     if gpus >= 1 and device_preference.strip().lower() in ("auto", "cuda"):
-        return WorkerPlan(encoders=gpus, gpus_per_encoder=1.0, device="cuda")
+        return WorkerPlan(
+            encoders=gpus, gpus_per_encoder=1.0, cpus_per_encoder=cpus_per_encoder, device="cuda"
+        )
     cpus = int(resources.get("CPU", 0))
-    if cpus < 1:
-        raise ClusterError("the Ray cluster has no CPU to run an encoder on (ray status shows its resources)")
-    return WorkerPlan(encoders=cpus, gpus_per_encoder=0.0, device="cpu")
+    if cpus < cpus_per_encoder:
+        raise ClusterError(
+            f"the Ray cluster has {cpus} CPUs, fewer than one encoder takes ({cpus_per_encoder}; ray status shows "
+            "its resources)"
+        )
+    return WorkerPlan(
+        encoders=cpus // cpus_per_encoder,
+        gpus_per_encoder=0.0,
+        cpus_per_encoder=cpus_per_encoder,
+        device="cpu",
+    )

@@ -13,6 +13,7 @@ is killed loses nothing written: the next run finds those files indexed and does
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -85,6 +86,7 @@ class ClusterIndexer(Indexer):
         pause_event: threading.Event | None = None,
         send_bytes: bool | None = None,
         batch_size: int = 2,
+        cpus_per_encoder: int = 1,
     ):
         super().__init__(
             store,
@@ -98,6 +100,7 @@ class ClusterIndexer(Indexer):
         self.address = address
         self.send_bytes = send_bytes
         self.batch_size = max(1, batch_size)
+        self.cpus_per_encoder = max(1, cpus_per_encoder)
         self.cluster = ClusterReport(str(address))
         self._pool: EncoderPool | None = None
         self._started = time.perf_counter()
@@ -141,9 +144,9 @@ class ClusterIndexer(Indexer):
         if not work:  # nothing to encode: no cluster needed
             return
         self._started = time.perf_counter()
-        ray, connected_here = connect(self.address)
+        ray, connected_here = connect(self.address, self.cpus_per_encoder)
         try:
-            plan = plan_workers(ray.cluster_resources(), self.full_settings.device)
+            plan = plan_workers(ray.cluster_resources(), self.full_settings.device, self.cpus_per_encoder)
             self.cluster.encoders = plan.describe()
             self._pool = EncoderPool(ray, self.full_settings, plan, self.current_model_ids())
             yield from _Schedule(self, ray, self._pool, plan).run(work)
@@ -170,9 +173,8 @@ class _Schedule:
         self.done = 0
         self.current: str | None = None
         self.bytes_from_now = job.send_bytes is True
-        self.parallel_decodes = (
-            plan.encoders
-        )  # one decoder per encoder, as the local job has its decode thread
+        # One decoder per encoder, as the local job has its decode thread; a few files decoded ahead of each.
+        self.parallel_decodes = plan.encoders
         self.decoded_ahead = (max(1, job.settings.decode_ahead) + job.batch_size) * plan.encoders
         self._decode = ray.remote(decode_on_worker).options(
             num_cpus=0, num_returns=2, max_retries=MAX_ATTEMPTS, scheduling_strategy="SPREAD"
@@ -188,7 +190,9 @@ class _Schedule:
                 self._send_batches()
                 self.pool.check_progress()
                 refs = [*self.decoding, *self.encoding, *self.pool.starting]
-                finished, _ = self.ray.wait(refs, num_returns=1, timeout=_WAIT_SECONDS)
+                finished = []  # nothing in flight: what was waiting could not be sent (the head could not read it)
+                if refs:
+                    finished, _ = self.ray.wait(refs, num_returns=1, timeout=_WAIT_SECONDS)
                 for ref in finished:
                     self._take(ref)
                 if job.cluster.start_seconds == 0.0 and self.pool.ready:
@@ -199,7 +203,8 @@ class _Schedule:
                     return
         finally:
             for ref in self.decoding:
-                self.ray.cancel(ref)
+                with contextlib.suppress(Exception):  # the cluster may be gone (that may be why we stop)
+                    self.ray.cancel(ref)
 
     # -- sending -------------------------------------------------------------------------------------------------
 
@@ -314,9 +319,7 @@ class _Schedule:
             for file in batch:
                 self._record_failure(file.item, error.cause or error, decoding=False)
             return
-        except (
-            errors.RayError
-        ) as error:  # the actor died (its process or its machine), or a file's decoding was lost
+        except errors.RayError as error:  # the actor died (process or machine), or a decoded file was lost
             if isinstance(error, errors.RayActorError):
                 self.pool.replace(encoder, error)
             for file in batch:

@@ -41,7 +41,7 @@ class EncoderPool:
         self.plan = plan
         self._head_model_ids = head_model_ids
         self._actor_class = ray.remote(EncoderWorker).options(
-            num_cpus=1, num_gpus=plan.gpus_per_encoder, max_restarts=0
+            num_cpus=plan.cpus_per_encoder, num_gpus=plan.gpus_per_encoder, max_restarts=0
         )
         self.ready: list[Encoder] = []
         self.starting: dict[Any, Encoder] = {}  # describe() ref -> the actor it describes
@@ -125,7 +125,7 @@ class EncoderPool:
         elif time.monotonic() - self._since > START_TIMEOUT_SECONDS:
             raise ClusterError(
                 f"no encoder started within {START_TIMEOUT_SECONDS:.0f} s: the cluster has no room for one "
-                f"({self._ray.available_resources()} available; each takes 1 CPU"
+                f"({self._ray.available_resources()} available; each takes {self.plan.cpus_per_encoder} CPU"
                 + (" and 1 GPU)" if self.plan.gpus_per_encoder else ")")
             )
 

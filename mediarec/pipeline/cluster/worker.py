@@ -104,14 +104,14 @@ def decode_on_worker(
     try:
         with local_copy(item, data) as path:
             decoded = decode_item(dataclasses.replace(item, path=path), settings, Path(thumbnails))
+            if decoded.audio_rest is not None:  # a generator cannot travel: the encoder reopens the blocks
+                decoded.audio_rest.close()  # type: ignore[attr-defined]
+                decoded.audio, decoded.audio_rest = None, None
+                report.long_track = True
         _as_on_the_head(decoded, item)
         report.thumbnails = _thumbnails_for_head(decoded, Path(thumbnails), Path(head_thumbnail_dir))
     finally:
         shutil.rmtree(thumbnails, ignore_errors=True)
-    if decoded.audio_rest is not None:  # a generator cannot travel: the encoder reopens the file's blocks
-        decoded.audio_rest.close()  # type: ignore[attr-defined]
-        decoded.audio, decoded.audio_rest = None, None
-        report.long_track = True
     decoded.error = travelling(decoded.error)
     report.media_seconds = decoded.info.duration if decoded.info else 0.0
     report.seconds = time.perf_counter() - started
