@@ -75,14 +75,12 @@ def test_similar_ranks_sibling_above_unrelated(indexed):
 
 def test_show_has_metadata_transcript_with_times(indexed):
     details = indexed.library.show(indexed.media.beach_speech_audio)
-    assert details["kind"] == "audio"
-    assert details["metadata"]["artist"] == "Podcast person"
-    transcript = " ".join(line["text"] for line in details["transcript"]).lower()
+    assert details.item.kind == "audio"
+    assert details.item.metadata["artist"] == "Podcast person"
+    transcript = " ".join(line.text for line in details.transcript).lower()
     assert "beach" in transcript and "dog" in transcript
-    assert all(
-        0 <= line["start"] < line["end"] <= details["duration"] + 0.5 for line in details["transcript"]
-    )
-    assert details["language"] == "en"
+    assert all(0 <= line.start < line.end <= details.item.duration + 0.5 for line in details.transcript)
+    assert details.item.language == "en"
 
 
 def test_cli_json_contract_and_batch_forms(indexed, offline_env, capsys, tmp_path):
@@ -105,6 +103,15 @@ def test_cli_json_contract_and_batch_forms(indexed, offline_env, capsys, tmp_pat
     code, out, _ = run_cli(["show", str(indexed.media.bread_speech_video), "--json"], env, capsys)
     shown = json_lines(out)[0]
     assert shown["transcript"] and "bread" in shown["transcript"][0]["text"].lower()
+    # The contract's keys, in order (Library.show is an ItemReport; this is its to_json()).
+    assert list(shown) == [
+        "path", "title", "kind", "duration", "status", "language", "speech_note", "metadata", "thumbnail",
+        "shots", "transcript", "screen_text", "tags", "chapters", "plays", "feedback",
+    ]  # fmt: skip
+    assert list(shown["metadata"])[:16] == [
+        "kind", "duration", "width", "height", "fps", "video_codec", "audio_codec", "sample_rate", "channels",
+        "title", "artist", "album", "date", "genre", "tags", "file_stem",
+    ]  # fmt: skip
 
 
 def test_reindex_encodes_nothing_rename_keeps_vectors_delete_leaves_results(

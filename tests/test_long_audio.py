@@ -161,7 +161,7 @@ def test_a_track_longer_than_a_block_is_indexed_block_by_block_like_the_whole_tr
             for _ in indexer.run([folder]):
                 pass
             assert not indexer.summary.failed, indexer.summary.failed
-            return library.show(str(folder / "bursts.wav"))
+            return library.show(str(folder / "bursts.wav")).to_json()
         finally:
             library.close()
 

@@ -217,10 +217,10 @@ def test_non_speech_files_get_no_transcript_no_language_and_no_whisper_time(gate
     assert len(heard) == 2
     for key in NON_SPEECH:
         details = library.show(speech_library[key])
-        assert details["transcript"] == [], key
-        assert details["language"] is None, key
-        assert details["speech_note"] is None, key
-        assert not [tag for tag in details["tags"] if tag["source"] == "speech"], (key, details["tags"])
+        assert details.transcript == (), key
+        assert details.item.language is None, key
+        assert details.speech_note is None, key
+        assert not [tag for tag in details.tags if tag.source == "speech"], (key, details.tags)
         item = library.store.item_by_path(str(speech_library[key]))
         assert library.store.item_segments(item.id, "speech") == [], key
 
@@ -228,20 +228,20 @@ def test_non_speech_files_get_no_transcript_no_language_and_no_whisper_time(gate
 def test_english_narration_is_transcribed(gated, speech_library):
     library, _, _ = gated
     details = library.show(speech_library["english"])
-    text = " ".join(line["text"] for line in details["transcript"]).lower()
+    text = " ".join(line.text for line in details.transcript).lower()
     assert "dog" in text and "beach" in text, text
-    assert details["language"] == "en"
-    assert "english" in {tag["name"] for tag in details["tags"] if tag["source"] == "speech"}
-    assert details["speech_note"] is None
+    assert details.item.language == "en"
+    assert "english" in {tag.name for tag in details.tags if tag.source == "speech"}
+    assert details.speech_note is None
 
 
 def test_chinese_narration_is_transcribed_in_chinese_with_the_offline_profile(gated, speech_library):
     library, _, _ = gated
     details = library.show(speech_library["chinese"])
-    text = "".join(line["text"] for line in details["transcript"])
-    assert details["language"] == "zh", (details["language"], text)
+    text = "".join(line.text for line in details.transcript)
+    assert details.item.language == "zh", (details.item.language, text)
     assert "名字" in text, text
-    assert "chinese" in {tag["name"] for tag in details["tags"] if tag["source"] == "speech"}
+    assert "chinese" in {tag.name for tag in details.tags if tag.source == "speech"}
 
 
 NOTE = "speech in zh was heard but the transcriber tiny.en only transcribes English"

@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from mediarec.app.item_report import ItemReport
 from mediarec.config import Settings
 from mediarec.errors import MediarecError
 from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, ItemRecord
@@ -252,46 +253,19 @@ class Library:
             raise LibraryError(f"{path} is not indexed yet. Run: mediarec index {Path(absolute).parent}")
         return item
 
-    def show(self, path: str | Path) -> dict:
+    def show(self, path: str | Path) -> ItemReport:
+        """All that is known about an indexed file (`mediarec show`; ItemReport.to_json() is its JSON)."""
         item = self.resolve(path)
-        return {
-            "path": item.path,
-            "title": item.display_title,
-            "kind": item.kind,
-            "duration": item.duration,
-            "status": item.status,
-            "language": item.language,
-            # Speech heard but not transcribed, or not surely ("speech in zh was heard but the transcriber
-            # tiny.en only transcribes English"); None when there is none (understand.item.untranscribed_speech).
-            "speech_note": (item.metadata.get("untranscribed_speech") or {}).get("note"),
-            "metadata": item.metadata,
-            "thumbnail": item.thumbnail,
-            "shots": [{"start": start, "end": end} for start, end in self.store.shots(item.id)],
-            "transcript": [
-                {"start": line.start, "end": line.end, "text": line.text}
-                for line in self.store.transcript(item.id)
-            ],
-            # Text shown on screen (the read channel): each line with when, and where as fractions of the picture.
-            "screen_text": [
-                {"start": line.start, "end": line.end, "text": line.text, "box": list(line.box)}
-                for line in self.store.screen_text(item.id)
-            ],
-            "tags": [
-                {
-                    "name": tag.name,
-                    "source": tag.source,
-                    "score": round(tag.score, 4),
-                    "start": tag.start,
-                    "end": tag.end,
-                }
-                for tag in self.store.tags(item.id)
-            ],
-            "chapters": [chapter.to_json() for chapter in self.chapters(item.path).chapters]
-            if item.kind == "video"
-            else [],
-            "plays": len(self.store.plays(item.id)),
-            "feedback": self.store.feedback().get(item.id, 0),
-        }
+        return ItemReport(
+            item=item,
+            shots=tuple(self.store.shots(item.id)),
+            transcript=tuple(self.store.transcript(item.id)),
+            screen_text=tuple(self.store.screen_text(item.id)),
+            tags=tuple(self.store.tags(item.id)),
+            chapters=tuple(self.chapters(item.path).chapters) if item.kind == "video" else (),
+            plays=len(self.store.plays(item.id)),
+            feedback=self.store.feedback().get(item.id, 0),
+        )
 
     def watch(
         self,

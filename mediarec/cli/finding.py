@@ -52,7 +52,7 @@ def cmd_similar(library, args) -> int:
 
 
 def cmd_show(library, args) -> int:
-    details = library.show(args.path)
+    details = library.show(args.path).to_json()
     if args.json:
         print_json(details)
         return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,10 +234,65 @@ class NewSegment:
 
 
 @dataclass(frozen=True)
+class ItemMetadata:
+    """What decoding read of one file: its streams, its tags, and the stem its title falls back to. Stored as
+    ``to_json()`` in metadata_json, merged with what understanding adds (ItemIndexResult.metadata); also what a
+    failed file keeps (mark_error)."""
+
+    kind: str
+    duration: float
+    width: int | None
+    height: int | None
+    fps: float | None
+    video_codec: str | None
+    audio_codec: str | None
+    sample_rate: int | None
+    channels: int | None
+    title: str | None
+    artist: str | None
+    album: str | None
+    date: str | None
+    genre: str | None
+    tags: Mapping[str, str]
+    file_stem: str
+    # The length its header declares where that is more than decodes: indexed for what it holds, marked truncated.
+    declared_duration: float | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.declared_duration is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form, key for key what libraries already hold (no migration): "truncated" and
+        "declared_duration" only for a truncated file."""
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "duration": self.duration,
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+            "video_codec": self.video_codec,
+            "audio_codec": self.audio_codec,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "date": self.date,
+            "genre": self.genre,
+            "tags": dict(self.tags),
+            "file_stem": self.file_stem,
+        }
+        if self.truncated:
+            data.update(truncated=True, declared_duration=self.declared_duration)
+        return data
+
+
+@dataclass(frozen=True)
 class ItemIndexResult:
     """Everything the pipeline learned about one file; written in one transaction."""
 
-    metadata: dict[str, Any]
+    metadata: dict[str, Any]  # as stored: ItemMetadata.to_json() with what understanding adds
     segments: list[NewSegment] = field(default_factory=list)
     shots: list[tuple[float, float]] = field(default_factory=list)
     transcript: list[TranscriptLine] = field(default_factory=list)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from mediarec.index.database import Connection, bump_counter
-from mediarec.index.records import METADATA_COLUMNS, ItemIndexResult, VectorSpace, words_json
+from mediarec.index.records import METADATA_COLUMNS, ItemIndexResult, ItemMetadata, VectorSpace, words_json
 from mediarec.index.tags import TagsMixin
 from mediarec.index.vectors import ITEM_SPACE_MODALITY, VECTOR_WRITES, VectorsMixin
 
@@ -157,13 +157,13 @@ class WriterMixin(VectorsMixin, TagsMixin):
         self,
         item_id: int,
         message: str,
-        metadata: dict[str, Any] | None = None,
+        metadata: ItemMetadata | None = None,
         *,
         failed_under: Mapping[str, str] | None = None,
     ) -> None:
         """The file cannot be indexed: `message` says why in user words. `failed_under` (the models and decoder it
         failed with) goes in its metadata as FAILED_UNDER, so that a change of either tries it again."""
-        recorded = dict(metadata or {})
+        recorded = metadata.to_json() if metadata is not None else {}
         if failed_under is not None:
             recorded[FAILED_UNDER] = dict(failed_under)
         with self.transaction() as connection:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mediarec.config import IndexSettings
-from mediarec.index.records import ItemRecord
+from mediarec.index.records import ItemMetadata, ItemRecord
 from mediarec.media.audio import BLOCK_SECONDS, iter_audio_blocks
 from mediarec.media.errors import (
     CORRUPT_HEADER,
@@ -139,22 +139,24 @@ def cover_index(visual: VisualSummary | None) -> int:
     return 0
 
 
-def item_metadata(info: MediaInfo, item: ItemRecord) -> dict:
-    return {
-        "kind": info.kind,
-        "duration": info.duration,
-        "width": info.width,
-        "height": info.height,
-        "fps": info.fps,
-        "video_codec": info.video_codec,
-        "audio_codec": info.audio_codec,
-        "sample_rate": info.sample_rate,
-        "channels": info.channels,
-        "title": info.title,
-        "artist": info.artist,
-        "album": info.album,
-        "date": info.date,
-        "genre": info.genre,
-        "tags": dict(info.tags),
-        "file_stem": display_text(Path(item.path).stem.replace("_", " ")),
-    }
+def item_metadata(info: MediaInfo, item: ItemRecord, declared_duration: float | None = None) -> ItemMetadata:
+    """What is stored of a file's streams and tags; `declared_duration` marks it truncated (check_declared_length)."""
+    return ItemMetadata(
+        kind=info.kind,
+        duration=info.duration,
+        width=info.width,
+        height=info.height,
+        fps=info.fps,
+        video_codec=info.video_codec,
+        audio_codec=info.audio_codec,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        title=info.title,
+        artist=info.artist,
+        album=info.album,
+        date=info.date,
+        genre=info.genre,
+        tags=dict(info.tags),
+        file_stem=display_text(Path(item.path).stem.replace("_", " ")),
+        declared_duration=declared_duration,
+    )

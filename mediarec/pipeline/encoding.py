@@ -135,14 +135,13 @@ class ItemEncoder:
             encoded_by["audio"] = (encoder.model_id, encoder.dim)
         layout = self._fusion_layout(encoded_by)
         item_vector = fuse_item_vector(layout, blocks)
-        metadata = item_metadata(decoded.info, decoded.item)
-        if decoded.declared is not None:  # indexed for what it holds; the header promised more
-            metadata.update(truncated=True, declared_duration=decoded.declared)
+        # Indexed for what it holds when the header promised more (decoded.declared): marked truncated.
+        metadata = item_metadata(decoded.info, decoded.item, declared_duration=decoded.declared)
         with self.timed("tagging"):  # tags from what was just computed: no decoding, few encoder calls
             understood = describe_item(
                 self.models,
                 display_text(decoded.item.path),
-                metadata,
+                metadata.to_json(),
                 segments,
                 transcript,
                 audio_scores,
@@ -150,7 +149,7 @@ class ItemEncoder:
                 labelled_frames=labelled,
             )
         return ItemIndexResult(
-            metadata={**metadata, **understood.metadata},
+            metadata={**metadata.to_json(), **understood.metadata},
             tags=understood.records(),
             segments=segments,
             shots=[(shot.start, shot.end) for shot in decoded.visual.shots] if decoded.visual else [],
