@@ -276,3 +276,22 @@ def test_the_config_switch_is_checked_and_turns_reading_off(tmp_path):
     config.write_text("[index]\nread_text = false\nseconds_per_text_frame = 0.5\n", encoding="utf-8")
     settings = load_settings(config_path=config, data_dir=tmp_path).index
     assert (settings.read_text, settings.seconds_per_text_frame) == (False, 0.5)
+
+
+def test_a_picture_moved_by_a_pixel_is_the_same_but_a_new_word_is_not():
+    import numpy as np
+
+    from mediarec.media.text_frames import differs
+
+    rng = np.random.default_rng(0)
+    gradient = np.linspace(20, 200, 256)[None, :] + rng.integers(-6, 7, (144, 256))
+    picture = gradient.clip(0, 255).astype(np.uint8)
+    picture[40:80, 60:120] = 250  # a bright square on a grainy gradient
+    moved = np.concatenate([picture[:, :1], picture[:, :-1]], axis=1)  # one pixel to the right
+    assert not differs(picture, moved)
+    noisy = np.clip(picture.astype(np.int16) + rng.integers(-10, 11, picture.shape), 0, 255).astype(np.uint8)
+    assert not differs(picture, noisy)
+    plain = np.full((144, 256), 30, np.uint8)
+    subtitled = plain.copy()
+    subtitled[120:124, 100:104] = 240  # a few strokes of a short subtitle
+    assert differs(plain, subtitled) and differs(subtitled, plain)

@@ -110,8 +110,26 @@ class TextFrameCollector:
 
 
 def differs(first: np.ndarray, second: np.ndarray) -> bool:
-    """Whether two signatures show different pictures (not only compression noise)."""
+    """Whether two signatures show different pictures, not only compression noise or the same picture moved by a
+    pixel (a drifting camera, a wobbling scan): a pixel has changed only when it is darker or lighter by
+    ``_CHANGED_LEVEL`` than every pixel around the same place in the other picture."""
     if first.shape != second.shape:
         return True
-    changed = np.abs(first.astype(np.int16) - second.astype(np.int16)) >= _CHANGED_LEVEL
-    return int(changed.sum()) >= _CHANGED_PIXELS
+    before, after = first.astype(np.int16), second.astype(np.int16)
+    # Both ways: text that appears is new in `second`, text that goes away was only in `first`.
+    return (
+        _changed_pixels(before, after) >= _CHANGED_PIXELS or _changed_pixels(after, before) >= _CHANGED_PIXELS
+    )
+
+
+def _changed_pixels(before: np.ndarray, after: np.ndarray) -> int:
+    lowest, highest = _neighbourhood_range(before)
+    return int(((after <= lowest - _CHANGED_LEVEL) | (after >= highest + _CHANGED_LEVEL)).sum())
+
+
+def _neighbourhood_range(picture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest value in each pixel's 3 x 3 neighbourhood."""
+    padded = np.pad(picture, 1, mode="edge")
+    height, width = picture.shape
+    shifted = [padded[row : row + height, column : column + width] for row in range(3) for column in range(3)]
+    return np.minimum.reduce(shifted), np.maximum.reduce(shifted)
