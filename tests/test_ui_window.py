@@ -101,7 +101,8 @@ def test_typing_a_query_shows_results_grouped_by_item_with_why_they_matched(qtbo
     assert title == "blue square speech"
     assert moments, "an item's matching moments are listed under it"
     said = [snippet for label, snippet in moments if "said" in label]
-    assert said and "bread" in said[0].lower()
+    # The clip's two sentences are chunks of their own: either is the baking one ("... bake it in a hot oven").
+    assert said and ("bread" in said[0].lower() or "oven" in said[0].lower())
 
 
 def test_debounce_runs_one_search_for_a_burst_of_keys(qtbot, window):

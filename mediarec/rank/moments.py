@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 # The player opens this long before the sentence, so its first word is not clipped.
 LEAD_IN_SECONDS = 0.5
 # A meaning hit marks the query's words it shares with the sentence, but only words this long (or CJK characters):
-# "a", "to", "of" would mark half of any sentence.
-MIN_MARKED_LETTERS = 3
+# "a", "of", "the" would mark half of any sentence.
+MIN_MARKED_LETTERS = 4
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+", re.UNICODE)
 _CJK_CHAR = re.compile(f"[{_CJK}]")
