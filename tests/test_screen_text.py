@@ -295,3 +295,22 @@ def test_a_picture_moved_by_a_pixel_is_the_same_but_a_new_word_is_not():
     subtitled = plain.copy()
     subtitled[120:124, 100:104] = 240  # a few strokes of a short subtitle
     assert differs(plain, subtitled) and differs(subtitled, plain)
+
+
+def test_loading_the_model_leaves_qt_where_it_was():
+    """cv2 (under rapidocr) points Qt at its own plugins when imported; a Qt application started after the model
+    loaded in the same process (the desktop app, a test session) must still find its own."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "from mediarec.models.ocr import RapidOcrReader\n"
+        "RapidOcrReader().load()\n"
+        "import cv2\n"
+        "print(os.environ.get('QT_QPA_PLATFORM_PLUGIN_PATH'))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert shown.stdout.strip() == "None"

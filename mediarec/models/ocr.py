@@ -12,8 +12,10 @@ On a GPU the sessions run through onnxruntime's CUDA provider when the installed
 from __future__ import annotations
 
 import logging
+import os
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,7 +132,8 @@ class RapidOcrReader(ScreenTextReader):
 
         quiet_onnxruntime()  # its telemetry off before any session (see models/offline.py)
         try:
-            from rapidocr_onnxruntime import RapidOCR
+            with _qt_environment_kept():
+                from rapidocr_onnxruntime import RapidOCR
         except ImportError as error:
             raise ModelError(
                 f"The OCR model needs rapidocr-onnxruntime ({error}); install it with "
@@ -181,6 +184,25 @@ class RapidOcrReader(ScreenTextReader):
 
     def read_all(self, images: Sequence[np.ndarray]) -> list[list[ReadLine]]:
         return [self.read(image) for image in images]
+
+
+# opencv-python (which rapidocr needs) points these at its own Qt plugins when cv2 is imported; a Qt application
+# started later in the same process (the desktop app, a test session) would then look for its platform plugin there
+# and fail. cv2 reads them only at import, so they are put back as they were.
+_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
+
+
+@contextmanager
+def _qt_environment_kept() -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in _QT_VARIABLES}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:
