@@ -175,20 +175,31 @@ class Library:
         """The heard and seen channels: queries compared with the names of the audio tags and of the image labels'
         visual tags through the text encoder."""
         from mediarec.rank.search import COHORT_QUERIES
-        from mediarec.rank.tag_channel import TagChannel
+        from mediarec.rank.tag_channel import TagChannel, TagChannels
         from mediarec.understand.image_label_tags import label_vocabulary
 
         text = cast(TextEncoder, self.query_models.get("text"))
-        return TagChannel(
-            self.store,
-            text.model_id,
-            text.encode_queries,
-            text.encode_passages,
-            COHORT_QUERIES,
-            cache=self._tag_vectors,
-            sources=("audio", "visual"),
-            names={"visual": label_vocabulary().tags},
+        labels = label_vocabulary()
+
+        def channel(source: str, **options) -> TagChannel:
+            return TagChannel(
+                self.store,
+                text.model_id,
+                text.encode_queries,
+                text.encode_passages,
+                COHORT_QUERIES,
+                cache=self._tag_vectors,
+                sources=(source,),
+                **options,
+            )
+
+        seen = channel(
+            "visual",
+            names={"visual": labels.tags},
+            texts={tag: f"{tag}, {zh}" for tag, zh in zip(labels.tags, labels.chinese, strict=True)},
+            channel="seen",
         )
+        return TagChannels(channel("audio"), seen)
 
     def search(
         self, query: str, limit: int = 10, *, min_score: float | None = None, include_weak: bool = False

@@ -2,8 +2,10 @@
 
 Its class probabilities become visual tags (understand.image_label_tags) and its pooled features join the item's
 "looks" block (rank.item_vector), which "more like this" and taught tags compare: the block is the image_text
-model's mean frame vector and the labeller's mean features, each unit length, side by side (renormalised), so its
-cosine is the mean of the two models' cosines. On real photos EfficientNet-Lite0's features tell a dog from a
+model's mean frame vector and the labeller's mean features, each unit length, side by side with weights
+IMAGE_TEXT_SHARE and 1 - IMAGE_TEXT_SHARE (renormalised), so its cosine is the weighted mean of the two models'
+cosines. On the photo devset's first frames, P@5 of "looks like" by groups: tiny CLIP 0.14, EfficientNet 0.72, side
+by side at 0.5 0.48 and at 0.2 0.67. On real photos EfficientNet-Lite0's features tell a dog from a
 landscape, which the offline profile's tiny CLIP (trained on drawn shapes) cannot; on drawn shapes the tiny CLIP
 tells a red circle from a blue one, which EfficientNet barely does; side by side, each keeps what it knows (the
 labeller's features alone lost the taught "red things" tag of tests/test_understand.py). The frame segments keep
@@ -26,6 +28,7 @@ from mediarec.rank.item_vector import modality_block
 from mediarec.understand.image_label_tags import LabelledFrame, looks_drawn
 
 ROLE = "image_labels"
+IMAGE_TEXT_SHARE = 0.2  # of the "looks" block's cosine (see the module docstring)
 
 
 def has_labeller(models: ModelSet) -> bool:
@@ -61,4 +64,9 @@ def label_keyframes(
         )
     ]
     looks = modality_block(labels.features)
-    return frames, modality_block(np.concatenate([frame_block, looks])[None]) if looks is not None else None
+    if looks is None:
+        return frames, None
+    side_by_side = np.concatenate(
+        [np.sqrt(IMAGE_TEXT_SHARE) * frame_block, np.sqrt(1 - IMAGE_TEXT_SHARE) * looks]
+    )
+    return frames, modality_block(side_by_side[None])

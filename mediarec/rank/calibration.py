@@ -47,8 +47,8 @@ RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
 QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
 CALIBRATION_FILE = RESOURCES / "search_calibration.json"
 # Channels of search, as named in the calibration file: the vector channels (pictures, speech, sounds, on-screen
-# text), the heard channel's tag names and the exact-words index.
-CHANNELS = ("frame", "speech", "audio", "read", "tags", "text")
+# text), the heard channel's tag names, the seen channel's image-label names and the exact-words index.
+CHANNELS = ("frame", "speech", "audio", "read", "tags", "seen", "text")
 STD_FLOOR = 0.02  # a spread below this is a constant: dividing by it would blow noise up
 COHORT_SIZE = (
     30  # bank queries nearest to the query that normalise its scores (10, 30, 60 and all were tried)

@@ -184,8 +184,10 @@ class SearchEngine:
         for channel in channels:
             self._collect(channel.modality, self._retrieve(channel, query, floor), candidates, allowed_items)
         self._collect("text", self._exact_words(query), candidates, allowed_items)
-        for item_id, moment in self._heard(query, allowed_items):  # sounds, and seen labels (rank/tag_channel.py)
-            self._collect("frame" if moment.modality == "frame" else "audio", [(item_id, moment)], candidates, None)
+        # Sounds and seen image labels (rank/tag_channel.py), each fused as the channel of its modality.
+        for item_id, moment in self._heard(query, allowed_items):
+            fused_as = "frame" if moment.modality == "frame" else "audio"
+            self._collect(fused_as, [(item_id, moment)], candidates, None)
         scores = {item_id: self.calibration.fuse(c.channels.values()) for item_id, c in candidates.items()}
         passing = [item_id for item_id, score in scores.items() if score >= threshold]
         items = self.store.items_by_ids(passing)
@@ -208,7 +210,9 @@ class SearchEngine:
         benchmarks/calibrate_search.py fits on)."""
         moments = {channel.modality: self._retrieve(channel, query, None) for channel in self._channels()}
         moments["text"] = self._exact_words(query)
-        moments["tags"] = self._heard(query, None, 0.0)
+        tagged = self._heard(query, None, 0.0)  # sounds ("tags") and image labels ("seen"), fitted apart
+        moments["tags"] = [(item, moment) for item, moment in tagged if moment.modality != "frame"]
+        moments["seen"] = [(item, moment) for item, moment in tagged if moment.modality == "frame"]
         return moments
 
     @staticmethod

@@ -144,13 +144,18 @@ class TagChannel:
         cohort: Sequence[str],
         *,
         cache: TagVectorCache | None = None,
-        sources: Iterable[str] = tuple(TAG_MODALITIES),
+        sources: Iterable[str] = ("audio",),
         calibration: SearchCalibration | None = None,
         min_probability: float = MIN_TAG_PROBABILITY,
         names: Mapping[str, Collection[str]] | None = None,
+        texts: Mapping[str, str] | None = None,
+        channel: str = "tags",
     ):
         """``names``: per source, the only tag names searched (visual tags: the image labels' names, not the tiny
-        CLIP's shapes); every name of a source not given."""
+        CLIP's shapes); every name of a source not given. ``texts``: what is embedded for a name, where not the
+        name itself (an image label with its Chinese name, "dog, 狗": a Chinese query then matches as surely as an
+        English one). ``channel``: the calibration's logistic for this channel's names ("tags" for sounds, "seen"
+        for image labels)."""
         self.store = store
         self.model_id = model_id
         self.encode_queries = encode_queries
@@ -161,6 +166,8 @@ class TagChannel:
         self.calibration = calibration if calibration is not None else search_calibration()
         self.min_probability = min_probability
         self.names = {source: frozenset(known) for source, known in (names or {}).items()}
+        self.texts = dict(texts or {})
+        self.channel = channel
 
     def search(
         self, query: str, allowed_items: set[int] | None = None, *, min_probability: float | None = None
@@ -187,11 +194,12 @@ class TagChannel:
     ) -> dict[str, TagMatch]:
         """The tag names whose match probability for the query reaches ``min_probability``."""
         floor = self.min_probability if min_probability is None else min_probability
-        vectors = self.cache.vectors(self.model_id, names, self.encode_passages)
+        texts = [self.texts.get(name, name) for name in names]
+        vectors = self.cache.vectors(self.model_id, texts, self.encode_passages)
         query_vector = np.asarray(self.encode_queries([query])[0], dtype=np.float32)
         similarities = vectors @ query_vector
-        zs = self.normalise(names, vectors, query_vector, similarities)
-        probabilities = self.calibration.probability("tags", zs)
+        zs = self.normalise(texts, vectors, query_vector, similarities)
+        probabilities = self.calibration.probability(self.channel, zs)
         return {
             name: TagMatch(name, float(similarity), float(z), float(probability))
             for name, similarity, z, probability in zip(names, similarities, zs, probabilities, strict=True)
@@ -220,6 +228,23 @@ class TagChannel:
             StoredTag(int(i), name, source, float(score), s, e)
             for i, name, source, score, s, e in rows
             if source not in self.names or name in self.names[source]
+        ]
+
+
+class TagChannels:
+    """Several tag channels searched as one (the heard and the seen channel): their hits, each channel's in its
+    own order; the search fuses them by their modality."""
+
+    def __init__(self, *channels: TagChannel) -> None:
+        self.channels = channels
+
+    def search(
+        self, query: str, allowed_items: set[int] | None = None, *, min_probability: float | None = None
+    ) -> list[HeardHit]:
+        return [
+            hit
+            for channel in self.channels
+            for hit in channel.search(query, allowed_items, min_probability=min_probability)
         ]
 
 
