@@ -4,11 +4,12 @@ Makes narrated clips (benchmarks/bench_indexing.py's), then indexes them into a 
 local indexer and with `local[N]` clusters for each N asked, all with the offline profile and one shared model
 cache (warmed first, so no run pays the one-time model assembly or CLIP's ONNX export). Prints JSON: media seconds
 per wall second for each, with and without the cluster's start-up (Ray itself and the encoders' first model
-loads), and the scaling efficiency (rate / (N x rate of local[1])). Then the head alone: files per second its
+loads), and the scaling efficiency (rate / (N x rate of local[1])). A run written `local[N]:T` gives each encoder T
+CPU slots and threads (`--cpus-per-encoder T`). Then the head alone: files per second its
 single writer sustains writing synthetic results of product-sized models (ViT-B-32 frames, 512-d speech, 1024-d
 YAMNet windows) through the cluster job's own write path, which bounds what any number of workers can reach.
 
-    .venv/bin/python benchmarks/bench_cluster.py [--clips 8] [--seconds 20] [--workers 1 2] [--writes 300]
+    .venv/bin/python benchmarks/bench_cluster.py [--clips 8] [--seconds 20] [--runs local[1] local[2]] [--writes 300]
 """
 
 from __future__ import annotations
@@ -41,8 +42,13 @@ def index_once(media: Path, data_dir: Path, environ: dict, cluster: str | None) 
         if cluster is None:
             job = library.indexer()
         else:
+            address, _, threads = cluster.partition(":")
             job = ClusterIndexer(
-                library.store, library.models, library.settings, parse_cluster_address(cluster)
+                library.store,
+                library.models,
+                library.settings,
+                parse_cluster_address(address),
+                cpus_per_encoder=int(threads or 1),
             )
         started = time.perf_counter()
         for _ in job.run([media]):
@@ -122,7 +128,7 @@ def main() -> None:
     )
     parser.add_argument("--clips", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--runs", nargs="+", default=["local[1]", "local[2]"])
     parser.add_argument("--writes", type=int, default=300)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
@@ -138,11 +144,12 @@ def main() -> None:
         make_clip(warm, 0, 5.0, rng)
         index_once(warm, workspace / "warm-data", environ, None)  # fills the model cache for every run
         runs = [index_once(media, workspace / "local", environ, None)]
-        for workers in args.workers:
-            runs.append(index_once(media, workspace / f"local{workers}", environ, f"local[{workers}]"))
+        for number, cluster in enumerate(args.runs):
+            runs.append(index_once(media, workspace / f"cluster{number}", environ, cluster))
         one = next((run for run in runs if run["run"] == "local[1]"), None)
-        for run, workers in zip(runs[1:], args.workers, strict=True):
-            if one is not None:
+        for run in runs[1:]:
+            workers = parse_cluster_address(run["run"].partition(":")[0]).local_workers or 1
+            if one is not None and ":" not in run["run"]:
                 run["scaling_efficiency"] = round(
                     run["after_start_up"] / (workers * one["after_start_up"]), 2
                 )
