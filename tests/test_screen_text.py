@@ -193,6 +193,10 @@ def test_the_lines_are_stored_with_their_times_and_the_blank_cards_give_none(rea
     )
     read_segments = library.store.item_segments(item.id, "read")
     assert sorted(s.text for s in read_segments) == sorted(line.text for line in lines)
+    frames = {s.thumbnail: s for s in library.store.item_segments(item.id, "frame")}
+    for segment in read_segments:  # a read moment shows the keyframe of its time
+        keyframe = frames[segment.thumbnail]
+        assert keyframe.start - 1.0 <= segment.start <= keyframe.end + 1.0
 
 
 @pytest.mark.parametrize(

@@ -104,8 +104,11 @@ class ItemEncoder:
                 blocks["frame"] = looks
         screen_text: list[ScreenTextLine] = []
         if decoded.text_frames and self.settings.read_text:  # on-screen text (pipeline.screen_text_stage)
+            keyframes = [
+                (s.start, s.end, s.thumbnail) for s in segments if s.modality == "frame" and s.thumbnail
+            ]
             screen_text, read_segments, encoded_by["read"] = read_screen_text(
-                self.models, decoded.text_frames, self.timed
+                self.models, decoded.text_frames, self.timed, keyframes
             )
             segments += read_segments
         heard_audio: np.ndarray | None = decoded.audio

@@ -20,9 +20,14 @@ from mediarec.understand.screen_text import ReadPicture, merge_screen_text
 
 
 def read_screen_text(
-    models: ModelSet, frames: Sequence[TextFrame], timed: StageTimer
+    models: ModelSet,
+    frames: Sequence[TextFrame],
+    timed: StageTimer,
+    keyframe_thumbnails: Sequence[tuple[float, float, str]] = (),
 ) -> tuple[list[ScreenTextLine], list[NewSegment], tuple[str, int]]:
-    """(the lines, their "read" segments, the read space's (model id, dim)); no lines for a video without text."""
+    """(the lines, their "read" segments, the read space's (model id, dim)); no lines for a video without text.
+    Each segment gets the thumbnail of the keyframe whose (start, end, thumbnail) holds the line's start, or the
+    nearest one, so that a "read" hit shows the picture of its moment."""
     reader = cast(ScreenTextReader, models.get("ocr"))
     text = cast(TextEncoder, models.get("text"))
     pictures = []
@@ -37,7 +42,17 @@ def read_screen_text(
         vectors = text.encode_passages([segment.text for segment in merged])
     lines = [ScreenTextLine(s.start, s.end, s.text, s.box) for s in merged]
     segments = [
-        NewSegment("read", line.start, line.end, vector, line.text)
+        NewSegment(
+            "read", line.start, line.end, vector, line.text, _thumbnail_at(line.start, keyframe_thumbnails)
+        )
         for line, vector in zip(lines, vectors, strict=True)
     ]
     return lines, segments, space
+
+
+def _thumbnail_at(time: float, keyframes: Sequence[tuple[float, float, str]]) -> str | None:
+    def distance(span: tuple[float, float, str]) -> float:
+        start, end, _ = span
+        return 0.0 if start <= time < end else min(abs(time - start), abs(time - end))
+
+    return min(keyframes, key=distance)[2] if keyframes else None
