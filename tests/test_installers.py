@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,6 +126,32 @@ def test_the_launcher_opens_the_window_with_a_real_command_and_the_installed_ico
     assert build_parser().parse_args(arguments).command == "gui"
     assert desktop["Icon"] == APP_ID
     assert f'<launchable type="desktop-id">{DESKTOP_FILE.name}</launchable>' in METAINFO.read_text("utf-8")
+
+
+def test_install_sh_puts_the_launcher_icons_and_metainfo_under_the_prefix_and_removes_them(tmp_path):
+    bundle, prefix = tmp_path / "bundle", tmp_path / "prefix"
+    bundle.mkdir()
+    (bundle / "mediarec").write_text("#!/bin/sh\necho mediarec from the bundle\n")
+    (bundle / "mediarec").chmod(0o755)
+    environment = {**os.environ, "PREFIX": str(prefix)}
+    script = str(LINUX / "install.sh")
+    subprocess.run(["bash", script, str(bundle)], env=environment, check=True, capture_output=True)
+
+    launcher = prefix / "share" / "applications" / DESKTOP_FILE.name
+    assert f"Exec={prefix}/bin/mediarec gui" in launcher.read_text("utf-8")
+    validate = subprocess.run(
+        [_validator("desktop-file-validate"), str(launcher)], capture_output=True, text=True
+    )
+    assert validate.returncode == 0, validate.stdout
+    ran = subprocess.run([str(prefix / "bin" / "mediarec")], capture_output=True, text=True, check=True)
+    assert ran.stdout == "mediarec from the bundle\n"
+    icons = prefix / "share" / "icons" / "hicolor"
+    assert all((icons / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file() for size in PNG_SIZES)
+    assert (prefix / "share" / "metainfo" / METAINFO.name).is_file()
+
+    subprocess.run(["bash", script, "--uninstall"], env=environment, check=True, capture_output=True)
+    assert not launcher.exists() and not (prefix / "lib" / "mediarec").exists()
+    assert not list(icons.glob(f"*/apps/{APP_ID}.*"))
 
 
 def test_every_icon_size_is_there_at_its_size_with_a_transparent_background():
