@@ -5,16 +5,17 @@ Two generated libraries, indexed with the real pipeline and models (each in its 
   * talk: narrated multi-shot videos and speech-only audio (espeak-ng narration over drawn shapes);
   * mixed: speech, music (chords), noise, silent shape clips with music, and narrated clips, in turn.
 
-Per library it prints media seconds per wall second (and per CPU second: the machine is shared, CPU time is the
-steadier figure), each stage's share of the wall time (the indexer's summary.stage_seconds; decoding runs ahead in
-its own thread, the encoders one after another in the encode loop), and the wall time over the busiest stage's busy
-time (target <= 1.2). For the talk library the transcriber alone then transcribes the same files' whole tracks in the
-same run: indexing throughput over that one's (target >= 0.8). ``--compare-whisper`` transcribes the same tracks
+Per library and per ``--files-in-flight`` setting (files the job encodes at once; each setting indexes the library
+into a fresh database, in this run) it prints media seconds per wall second (and per CPU second: the machine is
+shared, CPU time is the steadier figure), each stage's share of the wall time (the indexer's summary.stage_seconds;
+decoding runs ahead in its own thread, each file's encoders one after another), and the wall time over the busiest
+stage's busy time (summary.stage_busy_seconds; target <= 1.2). For the talk library the transcriber alone then
+transcribes the same files' whole tracks in the same run: indexing throughput over that one's (target >= 0.8). ``--compare-whisper`` transcribes the same tracks
 with faster-whisper's plain and batched pipelines (models.whisper: batch_size 1 and the default), with how well their
 words agree. One JSON object on stdout.
 
     .venv/bin/python benchmarks/bench_indexing.py [--libraries talk,mixed] [--clips 12] [--seconds 30] \
-        [--compare-whisper]
+        [--files-in-flight 1,2] [--compare-whisper]
 """
 
 from __future__ import annotations
@@ -153,15 +154,20 @@ def open_library(workspace: Path, name: str, config: Path | None = None) -> Libr
     return library
 
 
-def index_figures(library: Library, media: Path) -> dict[str, Any]:
+def index_figures(library: Library, media: Path, files_in_flight: int) -> dict[str, Any]:
     """Index ``media`` through the real job and return its throughput, stage shares and overlap."""
     indexer = library.indexer()
+    indexer.files_in_flight = files_in_flight
     _, wall, cpu = timed(lambda: [None for _ in indexer.run([media])])
     summary = indexer.summary
     stages = dict(summary.stage_seconds)
-    busy = {stage: seconds for stage, seconds in stages.items() if stage not in IDLE_STAGES}
+    # Busy: the wall time with at least one call of the stage running (files in flight overlap their calls).
+    busy = {
+        stage: seconds for stage, seconds in summary.stage_busy_seconds.items() if stage not in IDLE_STAGES
+    }
     busiest = max(busy, key=lambda stage: busy[stage])
     return {
+        "files_in_flight": files_in_flight,
         "files": len(summary.indexed),
         "failed": [reason for _, reason in summary.failed],
         "media_seconds": round(summary.media_seconds, 1),
@@ -174,6 +180,7 @@ def index_figures(library: Library, media: Path) -> dict[str, Any]:
             stage: round(seconds / wall, 3) for stage, seconds in sorted(stages.items(), key=lambda p: -p[1])
         },
         "busiest_stage": busiest,
+        "busiest_stage_busy_seconds": round(busy[busiest], 2),
         "wall_over_busiest_stage": round(wall / busy[busiest], 3),
     }
 
@@ -229,26 +236,37 @@ def compare_whisper(library: Library, tracks: list[np.ndarray]) -> dict[str, Any
 
 
 def run_library(workspace: Path, kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The library indexed once per files-in-flight setting (each into a fresh database), in this run."""
     media = workspace / f"media-{kind}"
     paths = make_library(media, kind, args.clips, args.seconds)
-    library = open_library(workspace, kind)
-    try:
-        figures = index_figures(library, media)
-        if kind == "talk":
-            tracks = [decode_audio(path) for path in paths]
-            alone = transcriber_alone(library, tracks)
-            figures["transcriber_alone"] = alone
-            figures["throughput_over_transcriber_alone"] = round(
-                figures["media_seconds_per_wall_second"] / alone["media_seconds_per_wall_second"], 3
-            )
-            figures["cpu_throughput_over_transcriber_alone"] = round(
-                figures["media_seconds_per_cpu_second"] / alone["media_seconds_per_cpu_second"], 3
-            )
-            if args.compare_whisper:
-                figures["whisper_plain_vs_batched"] = compare_whisper(library, tracks)
-    finally:
-        library.close()
+    figures: dict[str, Any] = {}
+    for in_flight in args.files_in_flight:
+        library = open_library(workspace, f"{kind}-{in_flight}")
+        try:
+            figures[f"files_in_flight_{in_flight}"] = index_figures(library, media, in_flight)
+            if kind == "talk" and in_flight == args.files_in_flight[-1]:
+                figures.update(compare_with_transcriber(library, paths, figures, args))
+        finally:
+            library.close()
     return figures
+
+
+def compare_with_transcriber(
+    library: Library, paths: list[Path], figures: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any]:
+    tracks = [decode_audio(path) for path in paths]
+    alone = transcriber_alone(library, tracks)
+    found: dict[str, Any] = {"transcriber_alone": alone}
+    for label, indexed in figures.items():
+        found[f"throughput_over_transcriber_alone_{label}"] = {
+            "wall": round(
+                indexed["media_seconds_per_wall_second"] / alone["media_seconds_per_wall_second"], 3
+            ),
+            "cpu": round(indexed["media_seconds_per_cpu_second"] / alone["media_seconds_per_cpu_second"], 3),
+        }
+    if args.compare_whisper:
+        found["whisper_plain_vs_batched"] = compare_whisper(library, tracks)
+    return found
 
 
 def machine() -> dict[str, Any]:
@@ -269,7 +287,11 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--compare-whisper", action="store_true", help="plain vs batched faster-whisper")
+    parser.add_argument(
+        "--files-in-flight", default="1,2", help="files the job encodes at once, each setting indexed in turn"
+    )
     args = parser.parse_args()
+    args.files_in_flight = [int(count) for count in args.files_in_flight.split(",")]
     kinds = [kind.strip() for kind in args.libraries.split(",") if kind.strip()]
     unknown = sorted(set(kinds) - set(LIBRARIES))
     if unknown:

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 
 class StageTimer:
-    def __init__(self, seconds: dict[str, float]):
+    def __init__(self, seconds: dict[str, float], busy: dict[str, float] | None = None):
         self.seconds = seconds  # the summary's stage_seconds (a defaultdict(float)), added to in place
-        self._lock = threading.Lock()  # the decode thread and the encode loop time stages at once
+        # Wall time with at least one call of the stage running: below the sum when files are encoded at once.
+        self.busy = busy if busy is not None else {}
+        self._running: dict[str, int] = defaultdict(int)
+        self._busy_since: dict[str, float] = {}
+        self._lock = threading.Lock()  # the decode thread and the encode threads time stages at once
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
         started = time.perf_counter()
+        with self._lock:
+            self._running[stage] += 1
+            self._busy_since.setdefault(stage, started)
         try:
             yield
         finally:
+            ended = time.perf_counter()
             with self._lock:
-                self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + ended - started
+                self._running[stage] -= 1
+                if self._running[stage] == 0:
+                    self.busy[stage] = self.busy.get(stage, 0.0) + ended - self._busy_since.pop(stage)
