@@ -205,13 +205,22 @@ def end_to_end(library: Library, workspace: Path, size: Size) -> dict[str, Any]:
     _, wall, cpu = timed(lambda: [None for _ in indexer.run([media])])
     summary = indexer.summary
     stages = dict(summary.stage_seconds)
+    busy = {
+        stage: seconds
+        for stage, seconds in summary.stage_busy_seconds.items()
+        if stage != "waiting_for_decode"
+    }
+    busiest = max(busy, key=lambda stage: busy[stage])
     return {
+        "files_in_flight": indexer.files_in_flight,
         "files": len(summary.indexed),
         "failed": [reason for _, reason in summary.failed],
         "media_seconds": round(summary.media_seconds, 1),
         "wall_seconds": round(wall, 2),
         "cpu_seconds": round(cpu, 2),
         "media_hours_per_hour": round(summary.media_seconds / wall, 1),
+        "busiest_stage": busiest,
+        "wall_over_busiest_stage": round(wall / busy[busiest], 3),
         "stage_share_of_wall": {
             stage: round(seconds / wall, 3) for stage, seconds in sorted(stages.items(), key=lambda p: -p[1])
         },
