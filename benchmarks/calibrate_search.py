@@ -313,7 +313,8 @@ def fit_rows(search_rows: list[dict], similar_rows: list[dict], sources: list[di
 def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: list[str]) -> dict:
     """The calibration file with only ``channels`` fitted again, on ``manifests``' rows (a new channel, such as
     on-screen text, gets its fit on a set made for it without moving the fits the other channels were chosen
-    with); the sets and the date of each such fit are recorded under source.channel_fits."""
+    with); the sets and the date of each such fit are recorded under source.channel_fits, the candidates it saw
+    in OUT/rows-channels.json."""
     fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
     rows, sets = [], []
     for manifest_path in manifests:
@@ -324,6 +325,7 @@ def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: 
                          "models": library.models.model_ids()})  # fmt: skip
         finally:
             library.close()
+    (out / "rows-channels.json").write_text(json.dumps({"search": rows, "sources": sets}))
     for channel in channels:
         chosen = [row for row in rows if row["channel"] == channel and not row["held_out"]]
         if not chosen:
