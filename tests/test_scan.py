@@ -199,3 +199,50 @@ def test_index_names_what_it_cannot_read_and_why(offline_env):
             with contextlib.suppress(OSError):
                 path.chmod(0o700)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_reconcile_follows_adds_moves_edits_and_vanished_files_in_one_pass(tmp_path):
+    """reconcile compares the files with the items it read up front: a move made during the scan must move the
+    item out of its old path, so a file that turns up there later is not taken for the moved item."""
+    from mediarec.index.store import LibraryStore
+    from mediarec.scan.sync import reconcile
+
+    media = tmp_path / "media"
+    media.mkdir()
+    for name, content in (
+        ("a.mp4", b"first"),
+        ("b.mp4", b"second"),
+        ("c.mp4", b"third"),
+        ("d.mp4", b"fourth"),
+    ):
+        (media / name).write_bytes(content)
+    store = LibraryStore(tmp_path / "library.sqlite")
+    try:
+        assert sorted(os.path.basename(p) for p in reconcile(store, [media]).added) == [
+            "a.mp4",
+            "b.mp4",
+            "c.mp4",
+            "d.mp4",
+        ]
+        second = reconcile(store, [media])
+        assert len(second.unchanged) == 4 and not (second.added or second.moved or second.missing)
+        first_id = store.item_by_path(str(media / "a.mp4")).id
+        (media / "a.mp4").rename(media / "e.mp4")  # moved
+        (media / "b.mp4").write_bytes(b"second, edited")  # changed
+        (media / "c.mp4").unlink()  # vanished
+        report = reconcile(store, [media])
+        assert report.moved == [(str(media / "a.mp4"), str(media / "e.mp4"))]
+        assert report.changed == [str(media / "b.mp4")]
+        assert report.missing == [str(media / "c.mp4")]
+        assert store.item_by_path(str(media / "e.mp4")).id == first_id
+        assert store.item_by_path(str(media / "c.mp4")).status == "missing"
+        # The vanished file's content turns up twice: under a new name found first (the missing item moves
+        # there), and at its old path again, found later, which is a new item, not the moved one moving back.
+        (media / "0.mp4").write_bytes(b"third")
+        (media / "c.mp4").write_bytes(b"third")
+        report = reconcile(store, [media])
+        assert report.moved == [(str(media / "c.mp4"), str(media / "0.mp4"))]
+        assert report.added == [str(media / "c.mp4")] and report.missing == []
+        assert store.item_by_path(str(media / "0.mp4")).status != "missing"
+    finally:
+        store.close()

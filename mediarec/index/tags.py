@@ -8,7 +8,7 @@ it is applied (or is the user's own), whichever source it has; the writer adds t
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from mediarec.index import fts
 from mediarec.index.database import Connection, Database
@@ -108,6 +108,25 @@ class TagsMixin(Database):
                 (APPLIED_TAG_SCORE,),
             )
         ]
+
+    def tag_counts(self, names: Iterable[str]) -> dict[str, int]:
+        """tag_names' counts for the given names only (it reads every tag of the library: ~100 ms at 10^5 items).
+        CROSS JOIN keeps tags as the outer loop (by the name index); SQLite's own choice, every indexed item first,
+        took 3x longer."""
+        wanted = sorted(set(names))
+        counts: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            counts.update(
+                (name, count)
+                for name, count in self.query(
+                    "SELECT t.name, count(DISTINCT t.item_id) FROM tags t CROSS JOIN items i ON i.id = t.item_id "
+                    f"WHERE i.status = 'indexed' AND t.score >= ? AND t.name IN ({','.join('?' * len(chunk))}) "
+                    "GROUP BY t.name",
+                    (APPLIED_TAG_SCORE, *chunk),
+                )
+            )
+        return counts
 
     def items_with_tag(self, name: str, min_score: float = APPLIED_TAG_SCORE) -> set[int]:
         rows = self.query(

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mediarec.rank.item_blocks import FEATURE_NAMES, MODALITIES, ItemBlocks
+from mediarec.rank.item_matrix import space_size
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 
 FUSION_VARIANTS = ("concat", "weighted", "gated")
@@ -113,7 +114,7 @@ def library_calibration(store, layout) -> ModalityCalibration | None:
     space has grown or shrunk by a quarter."""
     from mediarec.rank.item_blocks import load_blocks
 
-    size = store.space_size(layout.space)
+    size = space_size(store, layout.space)
     key = (str(store.path), layout.space.table_name, int(np.log(size + 1) / np.log(1.25)))
     if key not in _calibrations:
         sample = load_blocks(store, layout, limit=CALIBRATION_SAMPLE, features=False)

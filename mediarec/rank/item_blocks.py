@@ -25,6 +25,7 @@ from mediarec.errors import MediarecError
 from mediarec.index.records import VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vectors import ITEM_SPACE_MODALITY
+from mediarec.rank.item_matrix import item_matrix, space_size
 from mediarec.rank.item_vector import FUSED_MODALITIES, modality_block
 
 # Facts about an item's mix of modalities that the modality gate may lean on (see fusion_scoring.py).
@@ -102,7 +103,7 @@ def current_item_space(store: LibraryStore) -> VectorSpace | None:
     """The fused space that holds the most items (after a model change, the new one once most items moved)."""
     best, best_size = None, 0
     for space in store.spaces(ITEM_SPACE_MODALITY):
-        size = store.space_size(space)
+        size = space_size(store, space)
         if size > 0 and size >= best_size:
             best, best_size = space, size
     return best
@@ -238,7 +239,13 @@ def load_blocks(
     """Blocks of the given items (those without a vector in the space are left out), or of up to `limit` items
     spread over the space. `features=False` skips the per-item facts (three queries per item) and leaves them
     zero, for scorers that do not read them."""
-    ids, fused = store.item_vectors(layout.space, item_ids, limit=limit)
+    matrix = item_matrix(store, layout.space)  # in memory: reading from sqlite-vec costs ~5 ms an item
+    if item_ids is not None:
+        ids, fused = matrix.vectors_of(item_ids)
+    elif limit is not None:
+        ids, fused = matrix.sample(limit)
+    else:
+        ids, fused = matrix.item_ids.tolist(), matrix.vectors
     if item_ids is not None:  # keep the caller's order
         order = {item_id: row for row, item_id in enumerate(ids)}
         wanted = [item_id for item_id in dict.fromkeys(item_ids) if item_id in order]

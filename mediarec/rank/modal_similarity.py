@@ -40,6 +40,7 @@ from mediarec.rank.item_blocks import (
     item_space_of,
     load_blocks,
 )
+from mediarec.rank.item_matrix import item_matrix
 
 SIMILAR_MODALITIES = ("fused", "frame", "audio", "speech")
 ASPECTS = {"looks": "frame", "sounds": "audio", "talks": "speech", "all": "fused"}
@@ -204,7 +205,8 @@ class ModalSimilarity:
         exclude: set[int],
         features: bool,
     ) -> ItemBlocks:
-        size = self.store.space_size(layout.space)
+        matrix = item_matrix(self.store, layout.space)
+        size = matrix.size
         if size <= EXACT_SCORING_LIMIT:
             blocks = load_blocks(self.store, layout, features=features)
         else:
@@ -214,7 +216,7 @@ class ModalSimilarity:
                 if query.has(m)[0]:
                     start, end = layout.spans[m]
                     vector[start:end] = query.vectors[m][0]
-            neighbours = self.store.knn(layout.space, vector, min(size, limit * CANDIDATE_FACTOR + 20))
+            neighbours = matrix.knn(vector, min(size, limit * CANDIDATE_FACTOR + 20))
             blocks = load_blocks(
                 self.store, layout, [item_id for _, item_id, _ in neighbours], features=features
             )

@@ -105,12 +105,13 @@ class Explainer:
     def _tag_profile(self) -> dict[str, float]:
         """Tag -> weight: how much the user engages with items carrying it, times how rare it is (idf)."""
         if self._tag_weights is None:
-            counts = dict(self.store.tag_names())
             total = max(1, self.store.count_items())
             positive = sorted((e for e in self.engagements.values() if e.weight > 0), key=lambda e: -e.weight)
+            tagged = [(e, self.store.tags(e.item_id)) for e in positive[:TAG_PROFILE_ITEMS]]
+            counts = self.store.tag_counts(tag.name for _, tags in tagged for tag in tags)
             weights: dict[str, float] = defaultdict(float)
-            for engagement in positive[:TAG_PROFILE_ITEMS]:
-                for tag in self.store.tags(engagement.item_id):
+            for engagement, tags in tagged:
+                for tag in tags:
                     common = total >= 20 and counts.get(tag.name, 0) > MAX_TAG_SHARE * total
                     if tag.score >= APPLIED_TAG_SCORE and not common and not self._is_generic(tag.name):
                         rarity = math.log(1.0 + total / max(1, counts.get(tag.name, 1)))

@@ -40,6 +40,7 @@ from mediarec.rank.item_blocks import (
     current_item_space,
     load_blocks,
 )
+from mediarec.rank.item_matrix import item_matrix
 from mediarec.recommend.explain import Explainer, Reason
 from mediarec.recommend.profile import History, Profile, build_profile, feedback_pairs
 
@@ -227,19 +228,17 @@ class Recommender:
         return results
 
     def _candidate_ids(self, layout, profile: Profile, cohort: ItemBlocks, fresh) -> list[int]:
-        size = self.store.space_size(layout.space)
+        matrix = item_matrix(self.store, layout.space)
+        size = matrix.size
         if size <= EXACT_CANDIDATE_LIMIT:
-            ids, _ = self.store.item_vectors(layout.space, limit=size)
-            return ids
+            return matrix.item_ids.tolist()
         ids = list(cohort.ids) + list(fresh)
         for row in range(len(profile.interests)):
             centroids = profile.centroid_blocks()
             vector = np.zeros(layout.space.dim, dtype=np.float32)
             for modality, (start, end) in layout.spans.items():
                 vector[start:end] = centroids.vectors[modality][row]
-            neighbours = self.store.knn(
-                layout.space, vector, min(size, self.settings.neighbours_per_interest)
-            )
+            neighbours = matrix.knn(vector, min(size, self.settings.neighbours_per_interest))
             ids += [item_id for _, item_id, _ in neighbours]
         return list(dict.fromkeys(ids))
 

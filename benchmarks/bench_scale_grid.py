@@ -1,0 +1,205 @@
+"""The desktop grid with a large library: the longest event-loop stall while it loads, scrolls, sorts and filters.
+
+Opens the real library page (ui/library_page.py: the grid's QListView in icon mode with ui/library_model.py's model
+and card delegate, thumbnails decoded on their pool, the "For you" shelf) on an existing library, offscreen, and
+probes the event loop with a 5 ms QTimer: a stall is how late a tick comes. Phases:
+  * load: the page's reload (rows and tags on the search pool, For you beside them) until the grid has its rows;
+  * scroll: wheel-like steps every 16 ms with a jump of the scroll bar to a random place every second (thumb
+    drags), with the thumbnails of the cards shown loading meanwhile;
+  * scroll_with_for_you: the same while the For you shelf is asked again every 2 s (the variety slider);
+  * sort and kind: the user's sort and kind choices, each timed on the GUI thread.
+The target is a longest stall <= 50 ms while scrolling. The library comes from benchmarks/bench_scale.py, which
+runs this script; to run it alone on a library it kept:
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_scale_grid.py --data-dir DIR [--seconds 20]
+        [--icon-mode]   (the baseline: the grid as it was, in QListView's IconMode)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+TICK_MS = 5
+STEP_MS = 16
+STEP_PIXELS = 120
+
+
+class StallProbe:
+    """Records how late each tick of a TICK_MS timer runs, per named phase."""
+
+    def __init__(self, timer_class) -> None:
+        self.phase: str | None = None
+        self.stalls: dict[str, list[float]] = {}
+        self._last = time.perf_counter()
+        self.timer = timer_class()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.phase is not None:
+            self.stalls.setdefault(self.phase, []).append(max(0.0, 1000 * (now - self._last) - TICK_MS))
+        self._last = now
+
+    def start(self, phase: str) -> None:
+        self._last = time.perf_counter()
+        self.phase = phase
+
+    def summary(self, phase: str) -> dict:
+        values = sorted(self.stalls.get(phase, [0.0]))
+        return {
+            "longest_stall_ms": round(values[-1], 1),
+            "p99_stall_ms": round(values[int(0.99 * (len(values) - 1))], 1),
+            "ticks": len(values),
+        }
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def use_icon_mode(grid) -> None:
+    """The baseline: the grid as it was before it became a wrapping list (QListView's IconMode)."""
+    from PySide6.QtWidgets import QListView
+
+    grid.setViewMode(QListView.ViewMode.IconMode)
+    grid.setResizeMode(QListView.ResizeMode.Adjust)
+    grid.setMovement(QListView.Movement.Static)
+    grid.setUniformItemSizes(True)
+    grid.setLayoutMode(QListView.LayoutMode.Batched)
+    grid.setBatchSize(500)
+
+
+def run(data_dir: Path, seconds: float, icon_mode: bool = False) -> dict:
+    from mediarec.ui.main import create_application  # isort: skip
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.ui.app_window import THUMBNAIL_SIZE
+    from mediarec.ui.bridge import WorkerPools
+    from mediarec.ui.library_page import LibraryPage
+    from mediarec.ui.thumbnails import ThumbnailCache
+
+    application = create_application([sys.argv[0]])
+    library = Library(load_settings(data_dir=data_dir, profile="offline"))
+    pools = WorkerPools()
+    thumbnails = ThumbnailCache(pools.thumbnails, THUMBNAIL_SIZE)
+    page = LibraryPage(library, pools, thumbnails)
+    if icon_mode:
+        use_icon_mode(page.grid)
+    page.resize(1200, 800)
+    page.show()
+    probe = StallProbe(QTimer)
+    result: dict = {
+        "view": "icon mode (baseline)" if icon_mode else "as the app has it",
+        "load_average_before": [round(v, 2) for v in os.getloadavg()],
+    }
+
+    def wait_for(signal, limit_s: float) -> float:
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        QTimer.singleShot(int(1000 * limit_s), loop.quit)
+        started = time.perf_counter()
+        loop.exec()
+        return time.perf_counter() - started
+
+    def spin(duration_s: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(1000 * duration_s), loop.quit)
+        loop.exec()
+
+    probe.start("load")
+    cpu = cpu_seconds()
+    page.reload()
+    waited = wait_for(page.library_loaded, 600)
+    result["load"] = {
+        **probe.summary("load"),
+        "rows": page.model.rowCount(),
+        "wall_s": round(waited, 2),
+        "cpu_s": round(cpu_seconds() - cpu, 2),
+    }
+    wait_for(page.for_you_loaded, 120)
+    spin(0.5)
+
+    bar = page.grid.verticalScrollBar()
+    chooser = random.Random(0)
+    steps = {"count": 0}
+
+    def step() -> None:
+        steps["count"] += 1
+        if steps["count"] % (1000 // STEP_MS) == 0:
+            bar.setValue(chooser.randint(0, bar.maximum()))
+        else:
+            bar.setValue((bar.value() + STEP_PIXELS) % (bar.maximum() + 1))
+
+    scroller = QTimer()
+    scroller.setInterval(STEP_MS)
+    scroller.timeout.connect(step)
+    for phase in ("scroll", "scroll_with_for_you"):
+        asker = QTimer()
+        asker.setInterval(2000)
+        if phase == "scroll_with_for_you":
+            asker.timeout.connect(page.refresh_for_you)
+            asker.start()
+        steps["count"] = 0
+        cpu = cpu_seconds()
+        probe.start(phase)
+        scroller.start()
+        spin(seconds)
+        scroller.stop()
+        asker.stop()
+        probe.phase = None
+        result[phase] = {
+            **probe.summary(phase),
+            "steps": steps["count"],
+            "cpu_s": round(cpu_seconds() - cpu, 2),
+            "scroll_height_px": bar.maximum(),
+        }
+        spin(1.0)
+
+    for name, action in (
+        ("sort_by_name", lambda: page.set_sort_key("name")),
+        ("sort_by_added", lambda: page.set_sort_key("added")),
+        ("kind_audio", lambda: page.set_kind("audio")),
+        ("kind_all", lambda: page.set_kind("")),
+    ):
+        probe.start(name)
+        started = time.perf_counter()
+        action()
+        spin(0.3)  # the relayout that follows a reset runs in the loop
+        result[name] = {
+            **probe.summary(name),
+            "call_ms": round(1000 * (time.perf_counter() - started - 0.3), 1),
+        }
+    result["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
+    page.close()
+    pools.wait(30000)
+    library.close()
+    del application
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--icon-mode", action="store_true", help="the baseline: the grid in QListView's IconMode"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    print(json.dumps(run(args.data_dir, args.seconds, args.icon_mode)))
+
+
+if __name__ == "__main__":
+    main()

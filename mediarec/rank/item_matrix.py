@@ -1,0 +1,163 @@
+"""The fused item space in memory: what "more like this" and For you read their item vectors and neighbours from.
+
+Both used to ask SQLite on every call: a KNN over the item space (sqlite-vec's brute force, ~1.2 s at 10^5 items of
+2,048-d on the shared 2 cores) and the vectors of a few hundred items by rowid (sqlite-vec reads a row out of its
+8 MB chunk blob, ~5 ms a row). At 10^5 items that is seconds a call where the targets are 20 ms and 100 ms
+(benchmarks/bench_scale.py). Here the space is read once, chunk by chunk, into a float32 matrix (exact: the blocks
+read back are the stored ones; float16 moved them by ~1e-4, which tests/test_similar_modal.py does not allow)
+beside a 256-d random projection of it (the sketch). A KNN scores the sketch (an eighth of the work of the full
+matrix), keeps the best `OVERFETCH` x k rows (at least MIN_EXACT_ROWS) and ranks those exactly; a library no
+bigger than that is ranked exactly throughout.
+
+Memory at 10^5 items of 2,048-d: 820 MB of vectors and 102 MB of sketch, as much as the vectors take in the
+database; a float16 or memory-mapped copy would halve or page it, at the cost above. The copy follows the store's
+vector generation (index.vectors: writes, deletions): after appends only the newest chunks are read again, after
+a deletion everything is.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mediarec.index.records import VectorSpace
+from mediarec.index.store import LibraryStore
+
+SKETCH_DIM = 256
+OVERFETCH = 10  # rows ranked exactly per row asked for
+MIN_EXACT_ROWS = 2000  # at least this many rows are ranked exactly (so small libraries are ranked exactly)
+
+
+@dataclass
+class _Part:
+    """One sqlite-vec chunk of the space, as read."""
+
+    item_ids: np.ndarray  # int64
+    vectors: np.ndarray  # float32 [n, dim]
+    sketch: np.ndarray  # float32 [n, SKETCH_DIM]
+
+
+@dataclass
+class ItemMatrix:
+    space: VectorSpace
+    generation: tuple[int, int]
+    item_ids: np.ndarray  # int64, ascending
+    vectors: np.ndarray  # float32 [n, dim], rows in item_ids' order
+    sketch: np.ndarray  # float32 [n, SKETCH_DIM]
+    projection: np.ndarray  # float32 [dim, SKETCH_DIM]
+    parts: dict[int, _Part] = field(default_factory=dict)  # chunk id -> part; empty when read without chunks
+
+    @property
+    def size(self) -> int:
+        return len(self.item_ids)
+
+    def rows_of(self, item_ids: Sequence[int]) -> np.ndarray:
+        """Row numbers of the items that have a vector, in ascending item id order."""
+        wanted = np.unique(np.asarray(list(item_ids), dtype=np.int64))
+        rows = np.searchsorted(self.item_ids, wanted)
+        inside = rows < len(self.item_ids)
+        rows, wanted = rows[inside], wanted[inside]
+        return rows[self.item_ids[rows] == wanted]
+
+    def vectors_of(self, item_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """As LibraryStore.item_vectors(space, item_ids): (ids that have a vector, ascending; float32 matrix)."""
+        rows = self.rows_of(item_ids)
+        return self.item_ids[rows].tolist(), self.vectors[rows]
+
+    def sample(self, limit: int) -> tuple[list[int], np.ndarray]:
+        """As LibraryStore.item_vectors(space, limit=limit): the same random sample while the space keeps its
+        size (seeded by the size), ascending."""
+        if self.size <= limit:
+            return self.item_ids.tolist(), self.vectors.copy()
+        chosen = np.random.default_rng(self.size).choice(self.item_ids.tolist(), size=limit, replace=False)
+        return self.vectors_of(sorted(chosen.tolist()))
+
+    def knn(self, vector: np.ndarray, k: int) -> list[tuple[int, int, float]]:
+        """As LibraryStore.knn on an item space: (rowid, item id, cosine), best first."""
+        if self.size == 0 or k <= 0:
+            return []
+        query = np.asarray(vector, np.float32)
+        shortlist = min(self.size, max(OVERFETCH * k, MIN_EXACT_ROWS))
+        if shortlist >= self.size:
+            rows = np.arange(self.size)
+        else:
+            rough = self.sketch @ (query @ self.projection)
+            rows = np.argpartition(-rough, shortlist - 1)[:shortlist]
+        exact = self.vectors[rows] @ query
+        order = np.argsort(-exact, kind="stable")[: min(k, len(rows))]
+        return [(int(self.item_ids[rows[i]]), int(self.item_ids[rows[i]]), float(exact[i])) for i in order]
+
+
+_matrices: dict[tuple[str, str], ItemMatrix] = {}
+_sizes: dict[tuple[str, str], tuple[tuple[int, int], int]] = {}
+_lock = threading.Lock()
+
+
+def item_matrix(store: LibraryStore, space: VectorSpace) -> ItemMatrix:
+    """The space's matrix, brought up to the store's current vector generation."""
+    key = (str(store.path), space.table_name)
+    generation = store.vector_generation()
+    with _lock:
+        current = _matrices.get(key)
+        if current is None or current.generation != generation:
+            current = _read(store, space, generation, current)
+            _matrices[key] = current
+        return current
+
+
+def space_size(store: LibraryStore, space: VectorSpace) -> int:
+    """store.space_size (a count over the vec0 table: ~80 ms at 10^5 rows), asked again only when the store's
+    vectors changed."""
+    key = (str(store.path), space.table_name)
+    generation = store.vector_generation()
+    with _lock:
+        known = _sizes.get(key)
+        if known is not None and known[0] == generation:
+            return known[1]
+    size = store.space_size(space)
+    with _lock:
+        _sizes[key] = (generation, size)
+    return size
+
+
+def _projection(dim: int) -> np.ndarray:
+    # Gaussian, scaled so a sketch's dot product estimates the cosine; seeded, so every process agrees.
+    rng = np.random.default_rng(dim)
+    return (rng.standard_normal((dim, SKETCH_DIM)) / np.sqrt(SKETCH_DIM)).astype(np.float32)
+
+
+def _part(item_ids: np.ndarray, vectors: np.ndarray, projection: np.ndarray) -> _Part:
+    return _Part(np.asarray(item_ids, np.int64), np.array(vectors, np.float32), vectors @ projection)
+
+
+def _read(store, space: VectorSpace, generation: tuple[int, int], previous: ItemMatrix | None) -> ItemMatrix:
+    projection = previous.projection if previous is not None else _projection(space.dim)
+    parts: dict[int, _Part] = {}
+    if previous is not None and previous.parts and previous.generation[1] == generation[1]:
+        parts = dict(previous.parts)  # only appends since: the chunks read before hold, but the last may grow
+    first = max(parts) if parts else 0
+    chunks = store.vector_chunks(space, first)
+    if chunks is None:  # unknown sqlite-vec layout: the slow, always-correct read
+        _, item_ids, vectors = store.vectors_after(space, 0)
+        parts = {}
+        whole = [_part(item_ids, vectors, projection)]
+    else:
+        for chunk in chunks:
+            parts[chunk.chunk_id] = _part(chunk.item_ids, chunk.vectors, projection)
+        whole = [parts[key] for key in sorted(parts)]
+    item_ids = np.concatenate([p.item_ids for p in whole]) if whole else np.zeros(0, np.int64)
+    vectors = _stack([p.vectors for p in whole], (0, space.dim), np.float32)
+    sketch = _stack([p.sketch for p in whole], (0, SKETCH_DIM), np.float32)
+    if np.any(
+        np.diff(item_ids) <= 0
+    ):  # an item indexed late sits after higher ids: sort (a copy, so only then)
+        order = np.argsort(item_ids, kind="stable")
+        item_ids, vectors, sketch = item_ids[order], vectors[order], sketch[order]
+    return ItemMatrix(space, generation, item_ids, vectors, sketch, projection, parts)
+
+
+def _stack(blocks: list[np.ndarray], empty: tuple[int, int], dtype) -> np.ndarray:
+    return np.concatenate(blocks) if blocks else np.zeros(empty, dtype)
