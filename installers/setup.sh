@@ -11,10 +11,13 @@ python="${PYTHON:-python3}"
 # libraries Qt needs, CJK fonts so the Chinese interface renders.
 debian_packages=(espeak-ng libvlc5 vlc-plugin-base vlc-plugin-video-output xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3 fonts-noto-cjk
-  strace  # strace: only for tests/test_no_network.py (no network access on the offline profile)
-  gcompris-qt-data  # only for tests/test_image_labels.py: real named photos (public domain, CC) in its Qt bundles
-  appstream desktop-file-utils)  # validators of the Linux launcher and metainfo (tests/test_installers.py)
+  libfontconfig1 libdbus-1-3 fonts-noto-cjk)
+# Only for the tests (the dev extra): strace for tests/test_no_network.py (no network access on the offline
+# profile), real named photos (public domain, CC) for tests/test_image_labels.py, the validators of the Linux
+# launcher and metainfo for tests/test_installers.py.
+if [[ ",${extras}," == *",dev,"* ]]; then
+  debian_packages+=(strace gcompris-qt-data appstream desktop-file-utils)
+fi
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
   missing=()
   for package in "${debian_packages[@]}"; do
