@@ -380,6 +380,9 @@ class SqliteItemSpace:
     def knn(self, vector, k: int):
         return self.store.knn(self.space, vector, k)
 
+    def knn_many(self, vectors, k: int):
+        return [self.store.knn(self.space, vector, k) for vector in vectors]
+
 
 @contextlib.contextmanager
 def sqlite_item_space():

@@ -77,18 +77,28 @@ class ItemMatrix:
 
     def knn(self, vector: np.ndarray, k: int) -> list[tuple[int, int, float]]:
         """As LibraryStore.knn on an item space: (rowid, item id, cosine), best first."""
+        return self.knn_many(np.asarray(vector, np.float32)[None, :], k)[0]
+
+    def knn_many(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, int, float]]]:
+        """knn for each row of `vectors` [Q, dim], the sketch scored for all of them in one pass."""
+        queries = np.asarray(vectors, np.float32)
         if self.size == 0 or k <= 0:
-            return []
-        query = np.asarray(vector, np.float32)
+            return [[] for _ in queries]
         shortlist = min(self.size, max(OVERFETCH * k, MIN_EXACT_ROWS))
-        if shortlist >= self.size:
-            rows = np.arange(self.size)
-        else:
-            rough = self.sketch @ (query @ self.projection)
-            rows = np.argpartition(-rough, shortlist - 1)[:shortlist]
-        exact = self.vectors[rows] @ query
-        order = np.argsort(-exact, kind="stable")[: min(k, len(rows))]
-        return [(int(self.item_ids[rows[i]]), int(self.item_ids[rows[i]]), float(exact[i])) for i in order]
+        rough = self.sketch @ (queries @ self.projection).T if shortlist < self.size else None
+        results = []
+        for index, query in enumerate(queries):
+            if rough is None:
+                rows = np.arange(self.size)
+            else:
+                rows = np.argpartition(-rough[:, index], shortlist - 1)[:shortlist]
+            exact = self.vectors[rows] @ query
+            order = np.argsort(-exact, kind="stable")[: min(k, len(rows))]
+            found = self.item_ids[rows[order]].tolist()
+            results.append(
+                [(item_id, item_id, float(exact[i])) for item_id, i in zip(found, order, strict=True)]
+            )
+        return results
 
 
 _matrices: dict[tuple[str, str], ItemMatrix] = {}

@@ -233,12 +233,12 @@ class Recommender:
         if size <= EXACT_CANDIDATE_LIMIT:
             return matrix.item_ids.tolist()
         ids = list(cohort.ids) + list(fresh)
-        for row in range(len(profile.interests)):
-            centroids = profile.centroid_blocks()
-            vector = np.zeros(layout.space.dim, dtype=np.float32)
-            for modality, (start, end) in layout.spans.items():
-                vector[start:end] = centroids.vectors[modality][row]
-            neighbours = matrix.knn(vector, min(size, self.settings.neighbours_per_interest))
+        centroids = profile.centroid_blocks()
+        queries = np.zeros((len(profile.interests), layout.space.dim), dtype=np.float32)
+        for modality, (start, end) in layout.spans.items():
+            queries[:, start:end] = centroids.vectors[modality][: len(queries)]
+        # One pass over the library for all interests (matrix.knn_many), not one per interest.
+        for neighbours in matrix.knn_many(queries, min(size, self.settings.neighbours_per_interest)):
             ids += [item_id for _, item_id, _ in neighbours]
         return list(dict.fromkeys(ids))
 
