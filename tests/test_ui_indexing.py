@@ -149,7 +149,12 @@ def test_first_run_welcome_makes_a_sample_library_that_search_finds(qtbot, windo
     qtbot.waitUntil(lambda: getattr(window.setup_actions, "welcome_dialog", None) is not None, timeout=5000)
     dialog = window.setup_actions.welcome_dialog
     assert dialog.isVisible()
-    qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=10000)
+    # Every role of the offline profile, each with a plain name (not the role's id).
+    qtbot.waitUntil(lambda: len(dialog.statuses) >= 4, timeout=10000)
+    assert {"image_text", "transcriber", "text", "audio"} <= {status.role for status in dialog.statuses}
+    from mediarec.ui.formatting import role_label
+
+    assert all(role_label(status.role) != status.role for status in dialog.statuses)
     assert all(status.ready for status in dialog.statuses), "the offline profile needs no download"
     assert "nothing needs downloading" in dialog.models_note.text()
     with qtbot.waitSignal(window.indexing.finished, timeout=180000) as finished:

@@ -48,6 +48,7 @@ def role_label(role: str) -> str:
         "text": QCoreApplication.translate("Formatting", "Meaning of words"),
         "audio": QCoreApplication.translate("Formatting", "Sounds (what is heard)"),
         "ocr": QCoreApplication.translate("Formatting", "Text on screen (what is read)"),
+        "image_labels": QCoreApplication.translate("Formatting", "Objects in pictures (what is seen)"),
     }
     return labels.get(role, role)
 

@@ -424,188 +424,193 @@
         <translation>屏幕上的文字（读到的内容）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="57"/>
+        <location filename="../../mediarec/ui/formatting.py" line="51"/>
+        <source>Objects in pictures (what is seen)</source>
+        <translation>画面中的物体（看到的内容）</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="58"/>
         <source>%1 GB</source>
         <translation>%1 GB</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="58"/>
+        <location filename="../../mediarec/ui/formatting.py" line="59"/>
         <source>%1 MB</source>
         <translation>%1 MB</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="137"/>
+        <location filename="../../mediarec/ui/formatting.py" line="138"/>
         <source>PCM (uncompressed)</source>
         <translation>PCM（未压缩）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="147"/>
+        <location filename="../../mediarec/ui/formatting.py" line="148"/>
         <source>English</source>
         <translation>英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="148"/>
+        <location filename="../../mediarec/ui/formatting.py" line="149"/>
         <source>Chinese</source>
         <translation>汉语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="149"/>
+        <location filename="../../mediarec/ui/formatting.py" line="150"/>
         <source>Cantonese</source>
         <translation>粤语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="150"/>
+        <location filename="../../mediarec/ui/formatting.py" line="151"/>
         <source>Japanese</source>
         <translation>日语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="151"/>
+        <location filename="../../mediarec/ui/formatting.py" line="152"/>
         <source>Korean</source>
         <translation>韩语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="152"/>
+        <location filename="../../mediarec/ui/formatting.py" line="153"/>
         <source>Spanish</source>
         <translation>西班牙语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="153"/>
+        <location filename="../../mediarec/ui/formatting.py" line="154"/>
         <source>French</source>
         <translation>法语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="154"/>
+        <location filename="../../mediarec/ui/formatting.py" line="155"/>
         <source>German</source>
         <translation>德语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="155"/>
+        <location filename="../../mediarec/ui/formatting.py" line="156"/>
         <source>Italian</source>
         <translation>意大利语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="156"/>
+        <location filename="../../mediarec/ui/formatting.py" line="157"/>
         <source>Portuguese</source>
         <translation>葡萄牙语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="157"/>
+        <location filename="../../mediarec/ui/formatting.py" line="158"/>
         <source>Russian</source>
         <translation>俄语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="158"/>
+        <location filename="../../mediarec/ui/formatting.py" line="159"/>
         <source>Ukrainian</source>
         <translation>乌克兰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="159"/>
+        <location filename="../../mediarec/ui/formatting.py" line="160"/>
         <source>Polish</source>
         <translation>波兰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="160"/>
+        <location filename="../../mediarec/ui/formatting.py" line="161"/>
         <source>Dutch</source>
         <translation>荷兰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="161"/>
+        <location filename="../../mediarec/ui/formatting.py" line="162"/>
         <source>Swedish</source>
         <translation>瑞典语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="162"/>
+        <location filename="../../mediarec/ui/formatting.py" line="163"/>
         <source>Turkish</source>
         <translation>土耳其语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="163"/>
+        <location filename="../../mediarec/ui/formatting.py" line="164"/>
         <source>Arabic</source>
         <translation>阿拉伯语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="164"/>
+        <location filename="../../mediarec/ui/formatting.py" line="165"/>
         <source>Hindi</source>
         <translation>印地语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="165"/>
+        <location filename="../../mediarec/ui/formatting.py" line="166"/>
         <source>Vietnamese</source>
         <translation>越南语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="166"/>
+        <location filename="../../mediarec/ui/formatting.py" line="167"/>
         <source>Thai</source>
         <translation>泰语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="167"/>
+        <location filename="../../mediarec/ui/formatting.py" line="168"/>
         <source>Indonesian</source>
         <translation>印度尼西亚语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="183"/>
+        <location filename="../../mediarec/ui/formatting.py" line="184"/>
         <source>Sentence model (Hugging Face)</source>
         <translation>句子模型（Hugging Face）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="203"/>
+        <location filename="../../mediarec/ui/formatting.py" line="204"/>
         <source>Whisper %1, English only</source>
         <translation>Whisper %1，仅英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="206"/>
+        <location filename="../../mediarec/ui/formatting.py" line="207"/>
         <source>Whisper %1, many languages</source>
         <translation>Whisper %1，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="211"/>
         <location filename="../../mediarec/ui/formatting.py" line="212"/>
+        <location filename="../../mediarec/ui/formatting.py" line="213"/>
         <source>MiniLM, English</source>
         <translation>MiniLM，英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="213"/>
+        <location filename="../../mediarec/ui/formatting.py" line="214"/>
         <source>Universal Sentence Encoder, many languages</source>
         <translation>Universal Sentence Encoder，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="216"/>
+        <location filename="../../mediarec/ui/formatting.py" line="217"/>
         <source>YAMNet, 521 kinds of sound</source>
         <translation>YAMNet，521 种声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="217"/>
+        <location filename="../../mediarec/ui/formatting.py" line="218"/>
         <source>PP-OCRv4, Chinese and English</source>
         <translation>PP-OCRv4，中文和英文</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="220"/>
+        <location filename="../../mediarec/ui/formatting.py" line="221"/>
         <source>Tiny CLIP, shapes and colours only</source>
         <translation>Tiny CLIP，仅限形状和颜色</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="221"/>
+        <location filename="../../mediarec/ui/formatting.py" line="222"/>
         <source>CLIP ViT-B/32, pictures of every kind</source>
         <translation>CLIP ViT-B/32，适用于各种画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="224"/>
+        <location filename="../../mediarec/ui/formatting.py" line="225"/>
         <source>CLAP, sounds found by words</source>
         <translation>CLAP，用文字查找声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="225"/>
+        <location filename="../../mediarec/ui/formatting.py" line="226"/>
         <source>E5 small, many languages</source>
         <translation>E5 small，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="228"/>
+        <location filename="../../mediarec/ui/formatting.py" line="229"/>
         <source>E5 base, many languages</source>
         <translation>E5 base，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="238"/>
+        <location filename="../../mediarec/ui/formatting.py" line="239"/>
         <source>%1 (a folder on this computer)</source>
         <translation>%1（本机上的文件夹）</translation>
     </message>
@@ -661,12 +666,12 @@
 <context>
     <name>LibraryModel</name>
     <message>
-        <location filename="../../mediarec/ui/library_model.py" line="145"/>
+        <location filename="../../mediarec/ui/library_model.py" line="146"/>
         <source>Not indexed yet: it plays; search and “more like this” find it once it is.</source>
         <translation>尚未索引：可以播放；索引完成后，搜索和“更多类似内容”才能找到它。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_model.py" line="274"/>
+        <location filename="../../mediarec/ui/library_model.py" line="279"/>
         <source>not indexed yet</source>
         <translation>尚未索引</translation>
     </message>
@@ -674,18 +679,18 @@
 <context>
     <name>LibraryPage</name>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="124"/>
+        <location filename="../../mediarec/ui/library_page.py" line="129"/>
         <source>Library</source>
         <translation>媒体库</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="138"/>
-        <location filename="../../mediarec/ui/library_page.py" line="188"/>
+        <location filename="../../mediarec/ui/library_page.py" line="143"/>
+        <location filename="../../mediarec/ui/library_page.py" line="193"/>
         <source>All tags</source>
         <translation>所有标签</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/library_page.py" line="139"/>
+        <location filename="../../mediarec/ui/library_page.py" line="144"/>
         <source>Show only files with this tag</source>
         <translation>只显示带有此标签的文件</translation>
     </message>
@@ -954,7 +959,7 @@ To play files, %2.</source>
 <context>
     <name>PlayerView</name>
     <message>
-        <location filename="../../mediarec/ui/player_view.py" line="256"/>
+        <location filename="../../mediarec/ui/player_view.py" line="257"/>
         <source>Chapter %1</source>
         <translation>第 %1 章</translation>
     </message>
@@ -1395,14 +1400,14 @@ To play files, %2.</source>
 <context>
     <name>TranscriptList</name>
     <message>
-        <location filename="../../mediarec/ui/transcript_list.py" line="25"/>
-        <location filename="../../mediarec/ui/transcript_list.py" line="31"/>
-        <location filename="../../mediarec/ui/transcript_list.py" line="54"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="26"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="32"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="55"/>
         <source>Transcript</source>
         <translation>文字记录</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/transcript_list.py" line="62"/>
+        <location filename="../../mediarec/ui/transcript_list.py" line="63"/>
         <source>Chapters</source>
         <translation>章节</translation>
     </message>
