@@ -104,6 +104,12 @@ def test_every_released_schema_migrates_forward_keeping_history_tags_and_ratings
             assert [hit[0] for hit in store.text_search(name)] == [item_id]
         assert store.feedback() == fixtures.RATINGS
         assert store.integrity_check() == "ok"
+        # Each item's indexed text sits in its own rowid range (0005), so removing a tag removes its words.
+        for item_id, item_rowid in store.query("SELECT item_id, rowid FROM text_fts"):
+            assert item_rowid >> 20 == item_id
+        for item_id, name, source, _ in fixtures.TAGS:
+            store.remove_tag(item_id, name, source)
+            assert store.text_search(name) == []
         # And the library is usable as ever: a new play lands beside the old ones.
         store.record_play(fixtures.ITEMS[0][0], seconds=5.0)
         assert len(store.plays()) == len(fixtures.PLAYS) + 1

@@ -14,6 +14,17 @@ from mediarec.index import fts
 from mediarec.index.database import Connection, Database
 from mediarec.index.records import APPLIED_TAG_SCORE, KEPT_TAG_SOURCES, USER_TAG_SOURCES, TagRecord
 
+# An item's rows in the text index have rowids in [item_id << 20, (item_id + 1) << 20) (migration
+# 0005_text_index_by_item): FTS5 finds a rowid range by seeking, its UNINDEXED item_id column only by reading
+# every row. 2^20 lines of text (titles, tags, speech and on-screen lines) per file is far more than any file has.
+_ROWID_BITS_PER_ITEM = 20
+
+
+def item_text_rowids(item_id: int) -> tuple[int, int]:
+    """The first and last rowid of an item's rows in text_fts."""
+    first = int(item_id) << _ROWID_BITS_PER_ITEM
+    return first, first + (1 << _ROWID_BITS_PER_ITEM) - 1
+
 
 class TagsMixin(Database):
     # -- the text index ----------------------------------------------------------------------------------------
@@ -21,9 +32,17 @@ class TagsMixin(Database):
     def _index_text(
         self, connection: Connection, item_id: int, text: str, field: str, segment_id: int | None
     ) -> None:
+        first, last = item_text_rowids(item_id)
+        latest = connection.execute(
+            "SELECT rowid FROM text_fts WHERE rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT 1",
+            (first, last),
+        ).fetchone()
+        rowid = first if latest is None else int(latest[0]) + 1
+        if rowid > last:
+            raise ValueError(f"item {item_id} has more than {last - first + 1} lines of indexed text")
         connection.execute(
-            "INSERT INTO text_fts(body, item_id, segment_id, field) VALUES (?, ?, ?, ?)",
-            (fts.text_for_index(text), item_id, segment_id, field),
+            "INSERT INTO text_fts(rowid, body, item_id, segment_id, field) VALUES (?, ?, ?, ?, ?)",
+            (rowid, fts.text_for_index(text), item_id, segment_id, field),
         )
 
     def text_search(self, query: str, limit: int = 50) -> list[tuple[int, int | None, str, float]]:
@@ -56,8 +75,8 @@ class TagsMixin(Database):
 
     def _unindex_tag(self, connection: Connection, item_id: int, name: str) -> None:
         connection.execute(
-            "DELETE FROM text_fts WHERE item_id = ? AND field = 'tag' AND body = ?",
-            (item_id, fts.text_for_index(name)),
+            "DELETE FROM text_fts WHERE rowid BETWEEN ? AND ? AND field = 'tag' AND body = ?",
+            (*item_text_rowids(item_id), fts.text_for_index(name)),
         )
 
     def _delete_analysis_text(self, connection: Connection, item_id: int) -> None:
@@ -67,7 +86,7 @@ class TagsMixin(Database):
         connection.execute(
             f"DELETE FROM tags WHERE item_id = ? AND source NOT IN ({kept})", (item_id, *KEPT_TAG_SOURCES)
         )
-        connection.execute("DELETE FROM text_fts WHERE item_id = ?", (item_id,))
+        connection.execute("DELETE FROM text_fts WHERE rowid BETWEEN ? AND ?", item_text_rowids(item_id))
 
     def set_tags(self, tags: Sequence[TagRecord]) -> None:
         with self.transaction() as connection:
