@@ -249,7 +249,8 @@ def resolve_specs(
             )
         if not isinstance(override, Mapping):
             raise ModelError(f"[models.{role}] in the config must be a table of backend, name and options.")
-        if role in OPTIONAL_ROLES and override.get("enabled", True) is False:  # the switch of an optional role
+        # The switch of an optional role.
+        if role in OPTIONAL_ROLES and override.get("enabled", True) is False:
             specs.pop(role, None)
             continue
         if role not in specs:  # an optional role the profile leaves out: the config adds it
