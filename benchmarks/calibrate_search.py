@@ -18,7 +18,8 @@ what a query "a X" asks for (a narrated talk drawn over a red circle *is* a red 
 manifests' own relevance, through mediarec.evaluation.retrieval.evaluate_search.
 
 Fitting: per search channel, a logistic P(match | normalised score) on each query's ten best items of that channel
-(the decisions that matter are at the top); the fused-probability threshold is the one of THRESHOLDS that
+(the decisions that matter are at the top); for TWO_INPUT_CHANNELS (speech) P(match | normalised score, raw
+cosine), on the ten best by either; the fused-probability threshold is the one of THRESHOLDS that
 maximises, on the fitted queries, the mean of the negative queries' empty rate and the positive queries' R@5. "More
 like this": per modality, a logistic P(same group | similarity) on each item's ten most similar items; its cutoff
 (more alike than a random pair) is fixed, and its precision and recall over those pairs are printed.
@@ -59,6 +60,9 @@ AGREEMENT = (
     0.5  # 0 (the best channel alone), 0.5 and 1 (noisy-OR) gave the same figures on the fitted queries
 )
 MIN_SLOPE = 0.05
+# Channels whose logistic also weighs the raw cosine: on speech it tells paraphrases of a recording from "no match"
+# queries better than the normalised score (benchmarks/speech_overlap.py), which stays in to keep hubs out.
+TWO_INPUT_CHANNELS = ("speech",)
 EXTRA_NEGATIVES = {
     "en": (
         "a submarine under the ice", "a hot air balloon festival", "a tattoo artist at work",
@@ -287,12 +291,11 @@ def fit_rows(search_rows: list[dict], similar_rows: list[dict], sources: list[di
     channels = {}
     for channel in sorted({row["channel"] for row in search_rows if row["channel"] is not None}):
         fitted = [row for row in search_rows if row["channel"] == channel and not row["held_out"]]
-        slope, midpoint = fit_logistic([r["x"] for r in fitted], [r["match"] for r in fitted])
-        channels[channel] = {"slope": round(slope, 6), "midpoint": round(midpoint, 6)}
-        print(f"search {channel:7s} slope {slope:.3f} midpoint {midpoint:.3f} on {len(fitted)} candidates")
+        channels[channel] = fit_channel(channel, fitted)
     threshold, sweep = choose_threshold(search_rows, channels)
     modalities, similar_threshold = fit_similar(similar_rows)
     return {
+        "version": calibration_version(),
         "source": {
             "sets": sources,
             "date": datetime.date.today().isoformat(),
@@ -330,15 +333,34 @@ def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: 
         chosen = [row for row in rows if row["channel"] == channel and not row["held_out"]]
         if not chosen:
             raise SystemExit(f"no {channel!r} candidates in {', '.join(s['set'] for s in sets)}")
-        slope, midpoint = fit_logistic([r["x"] for r in chosen], [r["match"] for r in chosen])
-        fitted["search"]["channels"][channel] = {"slope": round(slope, 6), "midpoint": round(midpoint, 6)}
+        fitted["search"]["channels"][channel] = fit_channel(channel, chosen)
+        fitted["version"] = calibration_version()
         fitted["source"].setdefault("channel_fits", {})[channel] = {
             "sets": sets,
             "date": datetime.date.today().isoformat(),
             "candidates": len(chosen),
         }
-        print(f"search {channel:7s} slope {slope:.3f} midpoint {midpoint:.3f} on {len(chosen)} candidates")
     return fitted
+
+
+def calibration_version() -> int:
+    from mediarec.rank.calibration import CALIBRATION_VERSION
+
+    return CALIBRATION_VERSION
+
+
+def fit_channel(channel: str, rows: list[dict]) -> dict:
+    """The channel's logistic (Logistic.to_json) on its candidates: over the normalised score, and for
+    TWO_INPUT_CHANNELS over it and the raw cosine."""
+    from mediarec.rank.calibration import Logistic
+
+    xs, ys = [r["x"] for r in rows], [r["match"] for r in rows]
+    if channel in TWO_INPUT_CHANNELS and all("cosine" in r for r in rows):
+        logistic = fit_two_inputs(xs, [r["cosine"] for r in rows], ys)
+    else:
+        logistic = Logistic(*fit_logistic(xs, ys))
+    print(f"search {channel:7s} {logistic.to_json()} on {len(rows)} candidates")
+    return logistic.to_json()
 
 
 def _relative(path: Path) -> str:
@@ -379,10 +401,7 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
     rows = []
     for text in dict.fromkeys(query.text for query in manifest.queries):
         for channel, moments in engine.channel_moments(text).items():
-            best: dict[int, float] = {}
-            for item_id, moment in moments:
-                best[item_id] = max(best.get(item_id, -np.inf), moment.z)
-            ranked = sorted(best.items(), key=lambda pair: -pair[1])[:TOP]
+            ranked = top_candidates(moments, by_cosine_too=channel in TWO_INPUT_CHANNELS)
             rows += [
                 {
                     "set": name,
@@ -390,10 +409,11 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
                     "channel": channel,
                     "item": int(item_id),
                     "x": float(x),
+                    "cosine": float(cosine),
                     "match": bool(item_id in matches[text]),
                     "held_out": held_out(text),
                 }
-                for item_id, x in ranked
+                for item_id, (x, cosine) in ranked
             ]
     # the queries' own records, for choosing the threshold
     for query in manifest.queries:
@@ -408,6 +428,23 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def top_candidates(moments, by_cosine_too: bool) -> list[tuple[int, tuple[float, float]]]:
+    """The TOP items of best normalised score, each as its best moment's (z, cosine); with ``by_cosine_too`` also
+    the TOP of best raw cosine (their best-cosine moment's): a two-input fit must see the hubs, which a high cosine
+    would let through, among its non-matches."""
+    by_z: dict[int, tuple[float, float]] = {}
+    by_cosine: dict[int, tuple[float, float]] = {}
+    for item_id, moment in moments:
+        by_z[item_id] = max(by_z.get(item_id, (-np.inf, 0.0)), (moment.z, moment.similarity))
+        best = by_cosine.get(item_id, (0.0, -np.inf))
+        by_cosine[item_id] = max(best, (moment.z, moment.similarity), key=lambda pair: pair[1])
+    ranked = dict(sorted(by_z.items(), key=lambda pair: -pair[1][0])[:TOP])
+    if by_cosine_too:
+        for item_id, pair in sorted(by_cosine.items(), key=lambda pair: -pair[1][1])[:TOP]:
+            ranked.setdefault(item_id, pair)
+    return list(ranked.items())
 
 
 def fit_logistic(xs, ys, ridge: float = 1e-3) -> tuple[float, float]:
@@ -432,6 +469,38 @@ def fit_logistic(xs, ys, ridge: float = 1e-3) -> tuple[float, float]:
     return MIN_SLOPE, float(midpoints[int(np.argmin(losses))])
 
 
+def fit_two_inputs(zs, cosines, ys):
+    """Maximum-likelihood P(y | z, cosine) = sigmoid(a * z + b * (cosine - mean cosine) + c), as a Logistic. The
+    weight of z is held at MIN_SLOPE or more, for a likelihood that would drop it: it is what keeps hubs (high
+    cosine to everything) out, and the candidates hold too few hubs to show it. The one-input fit on z where the
+    cosine's weight comes out below MIN_SLOPE."""
+    from mediarec.rank.calibration import Logistic
+
+    z, cosine, y = (np.asarray(values, np.float64) for values in (zs, cosines, ys))
+    centre = float(cosine.mean())
+    weights = _newton(np.stack([z, cosine - centre, np.ones_like(z)], axis=1), y, np.zeros_like(z))
+    if weights[0] < MIN_SLOPE:
+        held = _newton(np.stack([cosine - centre, np.ones_like(z)], axis=1), y, MIN_SLOPE * z)
+        weights = np.array([MIN_SLOPE, *held])
+    if weights[1] < MIN_SLOPE:
+        return Logistic(*fit_logistic(zs, ys))
+    return Logistic(float(weights[0]), float(-weights[2] / weights[0]), float(weights[1]), centre)
+
+
+def _newton(design: np.ndarray, y: np.ndarray, offset: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
+    """The weights w of the maximum-likelihood logistic P(y) = sigmoid(design @ w + offset)."""
+    weights = np.zeros(design.shape[1])
+    for _ in range(200):
+        p = 1.0 / (1.0 + np.exp(-(design @ weights + offset)))
+        gradient = design.T @ (p - y) + ridge * weights
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge * np.eye(design.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return weights
+
+
 def _log_loss(x, y, slope, midpoint) -> float:
     z = slope * (x - midpoint)
     return float(np.sum(np.logaddexp(0, -z) * y + np.logaddexp(0, z) * (1 - y)))
@@ -440,13 +509,13 @@ def _log_loss(x, y, slope, midpoint) -> float:
 def choose_threshold(rows: list[dict], channels: dict) -> tuple[float, list]:
     from mediarec.rank.calibration import Logistic, fuse_probabilities
 
-    logistics = {name: Logistic(v["slope"], v["midpoint"]) for name, v in channels.items()}
+    logistics = {name: Logistic.from_json(v) for name, v in channels.items()}
     fusion_channel = {"tags": "audio"}  # the heard channel and the audio vectors are one channel
     per_query: dict[tuple[str, str], dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for row in rows:
         if row["channel"] is None:
             continue
-        probability = logistics[row["channel"]].probability(row["x"])
+        probability = logistics[row["channel"]].probability(row["x"], row.get("cosine"))
         channel = fusion_channel.get(row["channel"], row["channel"])
         found = per_query[(row["set"], row["query"])][row["item"]]
         found[channel] = max(found.get(channel, 0.0), probability)

@@ -20,7 +20,9 @@ Two things go wrong with raw cosine similarities (the "search you can trust" iss
   candidates only: a few hundred dot products.
 - No "no match". Every modality returns *something* for every query. Each channel's normalised score is mapped to a
   match probability by a logistic calibration whose two parameters per channel were fitted on development sets
-  (benchmarks/calibrate_search.py writes resources/search_calibration.json, naming the sets and the date); the
+  (benchmarks/calibrate_search.py writes resources/search_calibration.json, naming the sets and the date; the
+  speech channel's logistic also weighs the raw cosine, which tells paraphrases from "no match" queries better,
+  while its small weight on the normalised score still counts against hubs); the
   channels' probabilities are fused (the best one, raised by the others' agreement), and only hits whose fused
   probability reaches the match threshold are returned, so a query about something absent gets an empty list.
 
@@ -46,6 +48,8 @@ from mediarec.rank.text_vectors import QUERY, TextVectors
 RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
 QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
 CALIBRATION_FILE = RESOURCES / "search_calibration.json"
+# 2: a channel's fit may also weigh the raw cosine (Logistic.cosine_slope); files without a version are 1
+CALIBRATION_VERSION = 2
 # Channels of search, as named in the calibration file: the vector channels (pictures, speech, sounds, on-screen
 # text), the heard channel's tag names, the seen channel's image-label names and the exact-words index.
 CHANNELS = ("frame", "speech", "audio", "read", "tags", "seen", "text")
@@ -94,22 +98,41 @@ def cohort_z(similarities: np.ndarray, bank_rows: np.ndarray, cohort: np.ndarray
 
 @dataclass(frozen=True)
 class Logistic:
-    """P(match | x) = 1 / (1 + exp(-slope * (x - midpoint)))."""
+    """P(match | x) = 1 / (1 + exp(-(slope * (x - midpoint) + cosine_slope * (cosine - cosine_midpoint)))).
+
+    ``x`` is the channel's normalised score; a channel fitted on two inputs (the speech channel, whose raw cosine
+    tells a paraphrase of a recording from a "no match" query better than the normalised score does, while the
+    normalised score keeps hubs out) also weighs the raw cosine. ``cosine_midpoint`` is the mean cosine of the
+    candidates it was fitted on, so a caller without a cosine (a channel that borrows this fit) gets the z part
+    alone. A one-input fit has ``cosine_slope`` 0 and is written as before."""
 
     slope: float
     midpoint: float
+    cosine_slope: float = 0.0
+    cosine_midpoint: float = 0.0
 
-    def probability(self, x):
-        value = np.clip(self.slope * (np.asarray(x, dtype=np.float64) - self.midpoint), -60.0, 60.0)
-        result = 1.0 / (1.0 + np.exp(-value))
+    def probability(self, x, cosine=None):
+        value = self.slope * (np.asarray(x, dtype=np.float64) - self.midpoint)
+        if self.cosine_slope and cosine is not None:
+            value = value + self.cosine_slope * (np.asarray(cosine, dtype=np.float64) - self.cosine_midpoint)
+        result = 1.0 / (1.0 + np.exp(-np.clip(value, -60.0, 60.0)))
         return float(result) if np.ndim(result) == 0 else result
 
     def to_json(self) -> dict:
-        return {"slope": round(float(self.slope), 6), "midpoint": round(float(self.midpoint), 6)}
+        data = {"slope": round(float(self.slope), 6), "midpoint": round(float(self.midpoint), 6)}
+        if self.cosine_slope:
+            data["cosine_slope"] = round(float(self.cosine_slope), 6)
+            data["cosine_midpoint"] = round(float(self.cosine_midpoint), 6)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping) -> Logistic:
-        return cls(float(data["slope"]), float(data["midpoint"]))
+        return cls(
+            float(data["slope"]),
+            float(data["midpoint"]),
+            float(data.get("cosine_slope", 0.0)),
+            float(data.get("cosine_midpoint", 0.0)),
+        )
 
 
 # Used only where the calibration file lacks a channel (the audio-text channel of CLAP is not in the offline
@@ -125,9 +148,11 @@ class SearchCalibration:
     agreement: float  # how much a second channel's probability counts in the fusion
     source: Mapping[str, object] = field(default_factory=dict)
 
-    def probability(self, channel: str, x):
-        logistic = self.channels.get(channel) or self.channels[FALLBACK_CHANNEL]
-        return logistic.probability(x)
+    def probability(self, channel: str, x, cosine=None):
+        """``x``: normalised scores; ``cosine``: their raw cosines, for a channel fitted on both."""
+        if channel not in self.channels:  # the fallback's cosine weight is of another model's cosines
+            return self.channels[FALLBACK_CHANNEL].probability(x)
+        return self.channels[channel].probability(x, cosine)
 
     def fuse(self, probabilities: Iterable[float]) -> float:
         return fuse_probabilities(probabilities, self.agreement)
@@ -168,6 +193,8 @@ def _calibration_file(path: Path) -> dict:
 
 def search_calibration(path: Path = CALIBRATION_FILE) -> SearchCalibration:
     data = _calibration_file(path)
+    if int(data.get("version", 1)) > CALIBRATION_VERSION:
+        raise ValueError(f"{path} is of a newer mediarec (format {data['version']}); update mediarec")
     search = data["search"]
     return SearchCalibration(
         {name: Logistic.from_json(values) for name, values in search["channels"].items()},

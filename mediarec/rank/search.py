@@ -255,7 +255,8 @@ class SearchEngine:
         query_vector = channel.embed([query])[0]
         hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
         zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits)
-        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs))
+        cosines = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
+        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs, cosines))
         segments = self.store.segments([rowid for rowid, _, _ in hits])
         moments = []
         for (rowid, item_id, similarity), z, probability in zip(hits, zs, probabilities, strict=True):
