@@ -132,7 +132,7 @@ def prepare(folder: Path) -> dict:
     media = folder / "media"
     seconds = None
     if not (folder / "data").exists():
-        from mediarec.media.samples import build_sample_library
+        from mediarec.media.sample_library import build_sample_library
 
         clips = build_sample_library(media)
         started = time.perf_counter()

@@ -32,7 +32,7 @@ QUERIES = (
 def build(folder: Path):
     from mediarec.app import Library
     from mediarec.config import load_settings
-    from mediarec.media.samples import build_sample_library
+    from mediarec.media.sample_library import build_sample_library
 
     media = folder / "media"
     build_sample_library(media)

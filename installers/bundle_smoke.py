@@ -15,7 +15,7 @@ from pathlib import Path
 from mediarec.app import Library
 from mediarec.app.indexing_process import IndexJobProcess
 from mediarec.config import load_settings
-from mediarec.media.samples import build_sample_library
+from mediarec.media.sample_library import build_sample_library
 from mediarec.models.helper_process import python_command
 
 work = Path(sys.argv[1])

@@ -18,12 +18,10 @@ from mediarec.media.audio import decode_audio
 from mediarec.media.errors import CORRUPT, EMPTY, NOT_MEDIA, MediaError
 from mediarec.media.keyframes import VisualSummary, colour_histogram, extract_keyframes, histogram_change
 from mediarec.media.probe import probe
+from mediarec.media.sample_library import BAKER_TEXT, build_sample_library, load_manifest
 from mediarec.media.samples import (
-    BAKER_TEXT,
     MANIFEST_NAME,
     ShapeShot,
-    build_sample_library,
-    load_manifest,
     silence,
     synthesize_speech,
     tone,

@@ -46,7 +46,7 @@ def _build(tmp_path_factory, offline_env) -> SampleLibrary:
 
     from mediarec.app import Library
     from mediarec.config import load_settings
-    from mediarec.media.samples import build_sample_library
+    from mediarec.media.sample_library import build_sample_library
 
     require_command("espeak-ng")
     root = tmp_path_factory.mktemp("ui-library")

@@ -71,7 +71,7 @@ def sample_library_folder(settings: Settings) -> Path:
 
 def make_sample_library(library: Library) -> Path:
     """Generate the sample clips (a few seconds of work) and watch their folder."""
-    from mediarec.media.samples import build_sample_library
+    from mediarec.media.sample_library import build_sample_library
 
     folder = sample_library_folder(library.settings)
     build_sample_library(folder)
