@@ -66,7 +66,7 @@ def _welcome(qtbot, settings):
     dialog = WelcomeDialog(settings, pools, [])
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=20000)
+    qtbot.waitUntil(lambda: len(dialog.statuses) >= 4, timeout=20000)  # a row per role
     return dialog, pools
 
 
@@ -242,7 +242,7 @@ def test_the_offline_models_chosen_in_the_welcome_index_the_sample_library(qtbot
             lambda: getattr(first.setup_actions, "welcome_dialog", None) is not None, timeout=10000
         )
         dialog = first.setup_actions.welcome_dialog
-        qtbot.waitUntil(lambda: len(dialog.statuses) == 4, timeout=20000)
+        qtbot.waitUntil(lambda: len(dialog.statuses) >= 4, timeout=20000)  # a row per role
         dialog.offline_button.click()
         qtbot.waitUntil(lambda: all(status.ready for status in dialog.statuses), timeout=20000)
         dialog.sample_button.click()

@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> None:
     from mediarec.ui.app_window import MainWindow
     from mediarec.ui.i18n import install_translators
     from mediarec.ui.main import create_application
-    from mediarec.ui.search_panel import IS_MOMENT_ROLE
+    from mediarec.ui.search_panel import IS_MOMENT_ROLE, START_ROLE
     from mediarec.ui.settings_dialog import SettingsDialog
     from mediarec.ui.welcome_dialog import WelcomeDialog
 
@@ -372,6 +372,13 @@ def run(args: argparse.Namespace) -> None:
         save(window, out, "player")
         facts["video_centre"] = _colour_at_centre(window.player.surface)
         facts["transcript_row"] = window.player.current_transcript_row
+        # The line the hit landed on: the highlighted row should be the line holding the moment's start.
+        # START_ROLE is where the player opens: the sentence's start less a short lead-in (rank.moments).
+        opened_at = float(first_moment.data(START_ROLE))
+        lines = window.player.transcript_panel.lines
+        facts["moment_row"] = max(
+            (row for row, line in enumerate(lines) if line.start <= opened_at + 0.6), default=-1
+        )
         facts["player_title"] = window.player.title.text()
 
         facts.update(full_screen(window, out))
