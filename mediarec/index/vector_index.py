@@ -48,7 +48,7 @@ MAX_RETRY_SECONDS = 3600.0
 
 
 @dataclass
-class _Matrix:
+class ExactMatrix:
     rowids: np.ndarray
     item_ids: np.ndarray
     vectors: np.ndarray
@@ -56,7 +56,7 @@ class _Matrix:
     chunks: dict[int, VectorChunk] = field(default_factory=dict)
 
 
-def _read_matrix(store, space, generation: tuple[int, int], matrix: _Matrix | None) -> _Matrix:
+def read_matrix(store, space, generation: tuple[int, int], matrix: ExactMatrix | None) -> ExactMatrix:
     """The space's rows as an exact matrix, re-reading only the newest chunks of `matrix` after appends."""
     chunks: dict[int, VectorChunk] = {}
     if matrix is not None and matrix.generation[1] == generation[1]:
@@ -65,10 +65,10 @@ def _read_matrix(store, space, generation: tuple[int, int], matrix: _Matrix | No
     fresh = store.vector_chunks(space, first)
     if fresh is None:  # unknown sqlite-vec layout: the slow, always-correct path
         rowids, item_ids, vectors = store.vectors_after(space, 0)
-        return _Matrix(rowids, item_ids, vectors, generation)
+        return ExactMatrix(rowids, item_ids, vectors, generation)
     chunks.update({chunk.chunk_id: chunk for chunk in fresh})
     ordered = [chunks[key] for key in sorted(chunks)]
-    return _Matrix(
+    return ExactMatrix(
         np.concatenate([c.rowids for c in ordered]) if ordered else np.zeros(0, np.int64),
         np.concatenate([c.item_ids for c in ordered]) if ordered else np.zeros(0, np.int64),
         np.concatenate([c.vectors for c in ordered]) if ordered else np.zeros((0, space.dim), np.float32),
@@ -100,7 +100,7 @@ class VectorIndex:
         )
         self.update_rows = update_rows
         self.build_threads = build_threads
-        self._matrix: _Matrix | None = None
+        self._matrix: ExactMatrix | None = None
         self._ann: AnnState | None = None
         self._lock = threading.Lock()
         self._job: threading.Event | None = None  # set when the background job in flight is over
@@ -153,7 +153,7 @@ class VectorIndex:
         job = self._job
         return job is None or job.wait(timeout)
 
-    def _refresh(self) -> _Matrix | AnnState:
+    def _refresh(self) -> ExactMatrix | AnnState:
         generation = self.store.vector_generation()
         if self._ann is not None:
             state = ann_sidecar.sync(self.store, self.space, self._ann, generation)
@@ -175,7 +175,7 @@ class VectorIndex:
                 return state
         matrix = self._matrix
         if matrix is None or matrix.generation != generation:
-            matrix = self._matrix = _read_matrix(self.store, self.space, generation, matrix)
+            matrix = self._matrix = read_matrix(self.store, self.space, generation, matrix)
         if self._big_enough(len(matrix.rowids)) and self._job is None and now >= self._next_build:
             self._start_build(matrix)
         return matrix
@@ -202,7 +202,7 @@ class VectorIndex:
 
         self._submit(update)
 
-    def _start_build(self, matrix: _Matrix) -> None:
+    def _start_build(self, matrix: ExactMatrix) -> None:
         if self.store.read_only:
             self._next_build = float("inf")  # nowhere to keep it: stay exact
             return
@@ -223,7 +223,7 @@ class VectorIndex:
 
     def _rebuild_from_store(self) -> None:
         generation = self.store.vector_generation()
-        matrix = _read_matrix(self.store, self.space, generation, None)
+        matrix = read_matrix(self.store, self.space, generation, None)
         ann_build.build(
             self.space,
             self.sidecar_folder,

@@ -25,19 +25,11 @@ import numpy as np
 
 from mediarec.index.records import VectorSpace
 from mediarec.index.store import LibraryStore
+from mediarec.index.vector_index import ExactMatrix, read_matrix
 
 SKETCH_DIM = 256
 OVERFETCH = 10  # rows ranked exactly per row asked for
 MIN_EXACT_ROWS = 2000  # at least this many rows are ranked exactly (so small libraries are ranked exactly)
-
-
-@dataclass
-class _Part:
-    """One sqlite-vec chunk of the space, as read."""
-
-    item_ids: np.ndarray  # int64
-    vectors: np.ndarray  # float32 [n, dim]
-    sketch: np.ndarray  # float32 [n, SKETCH_DIM]
 
 
 @dataclass
@@ -48,7 +40,8 @@ class ItemMatrix:
     vectors: np.ndarray  # float32 [n, dim], rows in item_ids' order
     sketch: np.ndarray  # float32 [n, SKETCH_DIM]
     projection: np.ndarray  # float32 [dim, SKETCH_DIM]
-    parts: dict[int, _Part] = field(default_factory=dict)  # chunk id -> part; empty when read without chunks
+    exact: ExactMatrix  # the rows as read (index.vector_index), in the store's order: the next read starts from it
+    sketches: dict[int, np.ndarray] = field(default_factory=dict)  # chunk id -> its rows' sketch
 
     @property
     def size(self) -> int:
@@ -139,34 +132,30 @@ def _projection(dim: int) -> np.ndarray:
     return (rng.standard_normal((dim, SKETCH_DIM)) / np.sqrt(SKETCH_DIM)).astype(np.float32)
 
 
-def _part(item_ids: np.ndarray, vectors: np.ndarray, projection: np.ndarray) -> _Part:
-    return _Part(np.asarray(item_ids, np.int64), np.array(vectors, np.float32), vectors @ projection)
-
-
 def _read(store, space: VectorSpace, generation: tuple[int, int], previous: ItemMatrix | None) -> ItemMatrix:
+    """The space read as the exact search reads it (index.vector_index.read_matrix: after appends only the newest
+    chunks), each chunk's sketch kept while its rows are."""
     projection = previous.projection if previous is not None else _projection(space.dim)
-    parts: dict[int, _Part] = {}
-    if previous is not None and previous.parts and previous.generation[1] == generation[1]:
-        parts = dict(previous.parts)  # only appends since: the chunks read before hold, but the last may grow
-    first = max(parts) if parts else 0
-    chunks = store.vector_chunks(space, first)
-    if chunks is None:  # unknown sqlite-vec layout: the slow, always-correct read
-        _, item_ids, vectors = store.vectors_after(space, 0)
-        parts = {}
-        whole = [_part(item_ids, vectors, projection)]
-    else:
-        for chunk in chunks:
-            parts[chunk.chunk_id] = _part(chunk.item_ids, chunk.vectors, projection)
-        whole = [parts[key] for key in sorted(parts)]
-    item_ids = np.concatenate([p.item_ids for p in whole]) if whole else np.zeros(0, np.int64)
-    vectors = _stack([p.vectors for p in whole], (0, space.dim), np.float32)
-    sketch = _stack([p.sketch for p in whole], (0, SKETCH_DIM), np.float32)
+    exact = read_matrix(store, space, generation, previous.exact if previous is not None else None)
+    kept = previous.sketches if previous is not None and previous.generation[1] == generation[1] else {}
+    sketches: dict[int, np.ndarray] = {}
+    for chunk_id in sorted(exact.chunks):
+        chunk = exact.chunks[chunk_id]
+        sketch = kept.get(chunk_id)
+        if sketch is None or len(sketch) != len(chunk.rowids):  # new, or the last chunk grew
+            sketch = chunk.vectors @ projection
+        sketches[chunk_id] = sketch
+    item_ids, vectors = exact.item_ids, exact.vectors
+    if sketches:
+        sketch = _stack(list(sketches.values()), (0, SKETCH_DIM), np.float32)
+    else:  # read without chunks (an unknown sqlite-vec layout)
+        sketch = (vectors @ projection).astype(np.float32)
     if np.any(
         np.diff(item_ids) <= 0
     ):  # an item indexed late sits after higher ids: sort (a copy, so only then)
         order = np.argsort(item_ids, kind="stable")
         item_ids, vectors, sketch = item_ids[order], vectors[order], sketch[order]
-    return ItemMatrix(space, generation, item_ids, vectors, sketch, projection, parts)
+    return ItemMatrix(space, generation, item_ids, vectors, sketch, projection, exact, sketches)
 
 
 def _stack(blocks: list[np.ndarray], empty: tuple[int, int], dtype) -> np.ndarray:
