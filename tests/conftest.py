@@ -33,6 +33,14 @@ def require_command(name: str) -> None:
         pytest.skip(f"{name} is not installed")
 
 
+def require_installed(present: bool, what: str) -> None:
+    """Skip when a system package the test reads is missing, except in CI (as require_command)."""
+    if not present:
+        if IN_CI:
+            pytest.fail(f"{what} is not installed; installers/setup.sh should have installed it")
+        pytest.skip(f"{what} is not installed")
+
+
 @dataclass(frozen=True)
 class GeneratedLibrary:
     folder: Path

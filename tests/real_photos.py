@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
+from conftest import require_installed
 
 GCOMPRIS_RCC = Path("/usr/share/gcompris-qt/rcc")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "devsets"))
@@ -23,8 +23,7 @@ def gcompris_photo(bundle: str, name: str) -> np.ndarray:
     from PIL import Image
 
     path = GCOMPRIS_RCC / f"{bundle}.rcc"
-    if not path.is_file():
-        pytest.skip("gcompris-qt-data is not installed (installers/setup.sh dev installs it)")
+    require_installed(path.is_file(), "gcompris-qt-data (its photos)")
     for inner, content in rcc_files(path):
         if inner.rsplit("/", 1)[-1] == name:
             return np.asarray(Image.open(io.BytesIO(content)).convert("RGB"))
