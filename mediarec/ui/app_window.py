@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self.player.shutdown()
         self.indexing.shutdown()
-        self.pools.wait()
+        self.pools.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -139,8 +139,14 @@ def run_task(
     if pass_report:
         kwargs["report"] = _REPORT
     handle = TaskHandle(owner)
+    if pool.property(_CLOSED):  # the window is shutting down: no new work on a library about to close
+        handle.cancel()
+        return handle
     pool.start(_Task(function, args, kwargs, on_result, on_error, on_progress, handle))
     return handle
+
+
+_CLOSED = "mediarec_closed"  # a pool's dynamic property, set by WorkerPools.close
 
 
 class WorkerPools:
@@ -162,6 +168,13 @@ class WorkerPools:
 
     def wait(self, milliseconds: int = 30000) -> bool:
         return all(pool.waitForDone(milliseconds) for pool in self.all())
+
+    def close(self, milliseconds: int = 30000) -> bool:
+        """Refuse new tasks, then wait for those running: a signal delivered during shutdown (an indexing job's
+        last progress, a shelf refresh) would otherwise start work on a library about to be closed."""
+        for pool in self.all():
+            pool.setProperty(_CLOSED, True)
+        return self.wait(milliseconds)
 
 
 def _pool(name: str, threads: int) -> QThreadPool:
