@@ -372,6 +372,20 @@ def test_settings_name_models_by_what_they_are_and_offer_a_gpu_only_when_found(q
     assert "not found" in chosen.device.currentText()
 
 
+def test_settings_show_the_optional_image_labels_model_and_when_a_set_has_none(qtbot, fresh):
+    from mediarec.ui.settings_dialog import SettingsDialog
+
+    _library, settings = fresh
+    dialog = SettingsDialog(settings.with_updates(profile="offline"), [], gpu="")
+    qtbot.addWidget(dialog)
+    labels = dialog.model_names["image_labels"]
+    assert "EfficientNet" in labels.placeholderText(), labels.placeholderText()
+    # The default model set has no image_labels model: the row says so.
+    dialog.profile.setCurrentIndex(dialog.profile.findData("default"))
+    assert labels.placeholderText() == "None in this model set"
+    assert dialog.model_names["transcriber"].placeholderText().startswith("Whisper small")
+
+
 def test_the_gpu_probe_answers_what_models_device_finds(qtbot):
     from mediarec.app import setup
     from mediarec.models.device import choose_device

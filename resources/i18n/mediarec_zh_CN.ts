@@ -554,63 +554,68 @@
         <translation>句子模型（Hugging Face）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="204"/>
+        <location filename="../../mediarec/ui/formatting.py" line="205"/>
         <source>Whisper %1, English only</source>
         <translation>Whisper %1，仅英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="207"/>
+        <location filename="../../mediarec/ui/formatting.py" line="208"/>
         <source>Whisper %1, many languages</source>
         <translation>Whisper %1，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="212"/>
         <location filename="../../mediarec/ui/formatting.py" line="213"/>
+        <location filename="../../mediarec/ui/formatting.py" line="214"/>
         <source>MiniLM, English</source>
         <translation>MiniLM，英语</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="214"/>
+        <location filename="../../mediarec/ui/formatting.py" line="215"/>
         <source>Universal Sentence Encoder, many languages</source>
         <translation>Universal Sentence Encoder，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="217"/>
+        <location filename="../../mediarec/ui/formatting.py" line="218"/>
         <source>YAMNet, 521 kinds of sound</source>
         <translation>YAMNet，521 种声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="218"/>
+        <location filename="../../mediarec/ui/formatting.py" line="219"/>
         <source>PP-OCRv4, Chinese and English</source>
         <translation>PP-OCRv4，中文和英文</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="221"/>
+        <location filename="../../mediarec/ui/formatting.py" line="222"/>
+        <source>EfficientNet-Lite0, 1,000 kinds of object</source>
+        <translation>EfficientNet-Lite0，1000 种物体</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/formatting.py" line="225"/>
         <source>Tiny CLIP, shapes and colours only</source>
         <translation>Tiny CLIP，仅限形状和颜色</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="222"/>
+        <location filename="../../mediarec/ui/formatting.py" line="226"/>
         <source>CLIP ViT-B/32, pictures of every kind</source>
         <translation>CLIP ViT-B/32，适用于各种画面</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="225"/>
+        <location filename="../../mediarec/ui/formatting.py" line="229"/>
         <source>CLAP, sounds found by words</source>
         <translation>CLAP，用文字查找声音</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="226"/>
+        <location filename="../../mediarec/ui/formatting.py" line="230"/>
         <source>E5 small, many languages</source>
         <translation>E5 small，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="229"/>
+        <location filename="../../mediarec/ui/formatting.py" line="233"/>
         <source>E5 base, many languages</source>
         <translation>E5 base，多种语言</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/formatting.py" line="239"/>
+        <location filename="../../mediarec/ui/formatting.py" line="243"/>
         <source>%1 (a folder on this computer)</source>
         <translation>%1（本机上的文件夹）</translation>
     </message>
@@ -1215,27 +1220,32 @@ To play files, %2.</source>
         <translation>更改计算设备、模型或语言后，窗口会重新打开以应用更改（播放会停止，索引会从中断处继续）。</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="199"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="195"/>
+        <source>None in this model set</source>
+        <translation>此模型组没有</translation>
+    </message>
+    <message>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="202"/>
         <source>Choose the folder with the model for: %1</source>
         <translation>选择存放以下用途模型的文件夹：%1</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="222"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="225"/>
         <source>Graphics card (NVIDIA)</source>
         <translation>显卡（NVIDIA）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="222"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="225"/>
         <source>Graphics card (Apple)</source>
         <translation>显卡（Apple）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="224"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="227"/>
         <source>(not found on this computer)</source>
         <translation>（这台电脑上没有找到）</translation>
     </message>
     <message>
-        <location filename="../../mediarec/ui/settings_dialog.py" line="252"/>
+        <location filename="../../mediarec/ui/settings_dialog.py" line="255"/>
         <source>This model choice does not work</source>
         <translation>此模型选择无效</translation>
     </message>
