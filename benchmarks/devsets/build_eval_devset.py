@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/devsets/build_eval_devset.py [--out devsets/eval]
     .venv/bin/mediarec --profile offline eval all --manifest devsets/eval/manifest.jsonl --out benchmarks/_out/eval
 
-What goes in (every label comes from the package's makers or from what we generated; nothing is hand-judged):
+What goes in (every label comes from the package's makers or from what we generated; nothing is hand-judged; the
+"zh-about-en" queries are Chinese translations, written here, of the English prompts and talk sentences):
   media/p{en,fr}NNN.flac  real recorded telephone prompts (asterisk-core-sounds-en-wav / -fr-wav, CC-BY-SA-3.0);
                           the reference transcripts come from core-sounds-LANG.txt (asterisk-core-sounds-en/-fr).
                           Groups by prompt family (voicemail, conference, directory, agent/queue) and language.
@@ -162,6 +163,57 @@ TALK_QUERIES = {  # (type, language, text)
         ("cross-lingual", "fr", "une fusée dans l'espace"),
     ],
 }
+# Chinese queries about English speech ("zh-about-en"): each English prompt (by its asterisk name) and each talk
+# sentence translated into Chinese for this set by the project; the English recording is the one relevant item.
+# Prompts the seed does not choose are simply not asked.
+ZH_PROMPT_QUERIES = {
+    "vm-dialout": "请稍候，正在为您接通电话",
+    "vm-num-i-have": "我这里的号码是",
+    "vm-rec-temp": "听到提示音后，请说出您的临时留言，然后按井号键",
+    "vm-savefolder": "这条留言要保存到哪个文件夹",
+    "vm-saveoper": "接受这段录音请按1，否则请继续等待",
+    "vm-toenternumber": "输入号码请按1",
+    "conf-getconfno": "请输入您的会议号码，然后按井号键",
+    "conf-userwilljoin": "用户将加入会议",
+    "confbridge-begin-glorious-a": "等我们伟大的领袖到了，会议就开始",
+    "confbridge-inc-talk-vol-in": "调高其他与会者听到的您的说话音量",
+    "confbridge-pin-bad": "您输入无效的个人识别码次数过多",
+    "confbridge-unmuted": "您已解除静音",
+    "dir-last": "对方姓氏的字母",
+    "dir-nomore": "通讯录中没有更多匹配的条目",
+    "dir-pls-enter": "请输入前几个",
+    "privacy-incorrect": "抱歉，这个号码无效",
+    "privacy-prompt": "请输入您的电话号码，先输区号",
+    "privacy-unident": "您要联系的人不接听未显示号码的来电",
+    "agent-alreadyon": "该坐席已经登录，请输入您的坐席号码，然后按井号键",
+    "agent-newlocation": "请输入新的分机号，然后按井号键",
+    "agent-user": "坐席登录，请输入您的坐席号码，然后按井号键",
+    "queue-quantity2": "位来电者正在等待与客服代表通话",
+    "queue-thankyou": "感谢您的耐心等待",
+    "queue-youarenext": "您的来电现在排在第一位，下一位空闲的客服代表将为您接听",
+}
+ZH_TALK_QUERIES = {
+    TALKS["cooking"][0]: "今天我们烤一条面包：把面粉、水、盐和酵母混合，再揉面十分钟",
+    TALKS["cooking"][1]: "做一锅好汤：慢慢炒洋葱，加胡萝卜和高汤，小火炖一个小时",
+    TALKS["cooking"][2]: "酥脆披萨的秘诀是烤箱要很热，面饼要薄，番茄酱只放一点",
+    TALKS["cooking"][3]: "鸡蛋加糖打到发白，轻轻拌入面粉，把蛋糕烤到金黄",
+    TALKS["cooking"][4]: "蔬菜用橄榄油和大蒜调味，放进烤箱烤软",
+    TALKS["beach"][0]: "今天浪很高，正适合冲浪：划过碎浪区，等一组好浪",
+    TALKS["beach"][1]: "我们在海边待了一下午，堆沙堡，在温暖的海里游泳",
+    TALKS["beach"][2]: "去海滩别忘了防晒霜，阳光会被水面和沙子反射",
+    TALKS["beach"][3]: "傍晚退潮，湿沙滩上留下贝壳和小螃蟹",
+    TALKS["beach"][4]: "我的狗喜欢沿着海岸奔跑，跳进浪里追球",
+    TALKS["football"][0]: "前锋连过两名后卫，把球射进球门上角",
+    TALKS["football"][1]: "守门员在最后一分钟扑出点球，比赛以平局结束",
+    TALKS["football"][2]: "我们队每周有三个晚上在学校后面的球场训练",
+    TALKS["football"][3]: "裁判出示了红牌，体育场里的主场观众开始吹口哨",
+    TALKS["football"][4]: "教练在中场休息时改变了阵型，中场终于控制了比赛",
+    TALKS["space"][0]: "火箭在黎明发射，把一台新望远镜送入地球轨道",
+    TALKS["space"][1]: "空间站上的宇航员种植物，学习在去火星的长途旅行中怎样种地",
+    TALKS["space"][2]: "月球上没有空气，宇航员留下的脚印会保留几百万年",
+    TALKS["space"][3]: "木星是最大的行星，一个巨大的气体球，上面的风暴比地球还大",
+    TALKS["space"][4]: "晚上远离城市灯光，可以看到银河横跨整个天空",
+}
 VOICES = (("espeak", "en-us"), ("flite", "slt"), ("espeak", "en-gb"), ("flite", "kal"), ("flite", "rms"))
 PATTERN_SECONDS = 3.0
 MAX_SOUND_SECONDS = 8.0
@@ -300,7 +352,13 @@ def speech_prompts(roots, out: Path, per_group: int, rng) -> list[dict]:
                     "relevant": [written["fr"]],
                 },
             ]
+            if name in ZH_PROMPT_QUERIES:
+                lines.append(zh_query_about_english(ZH_PROMPT_QUERIES[name], written["en"]))
     return lines
+
+
+def zh_query_about_english(text: str, relative: str) -> dict:
+    return {"kind": "query", "type": "zh-about-en", "language": "zh", "text": text, "relevant": [relative]}
 
 
 # -- narrated talks -----------------------------------------------------------------------------------------------
@@ -350,6 +408,7 @@ def talks(roots, out: Path, rng) -> list[dict]:
                     "licence": "generated",
                 }
             )
+            lines.append(zh_query_about_english(ZH_TALK_QUERIES[sentence], relative))
         for query_type, language, text in TALK_QUERIES[topic]:
             lines.append(
                 {

@@ -40,7 +40,8 @@ neutral file names, so no label leaks into titles or tags):
 
 Queries: exact phrases from the transcripts ("exact": English and Chinese spans of the espeak sentences, the French,
 Italian and Russian prompts word for word), paraphrases ("paraphrase": the espeak sentences reworded in their own
-language, the prompts described in English), sound and instrument queries ("audio"), photo queries ("visual"),
+language, the prompts described in English), Chinese queries about the English sentences ("zh-about-en": each
+sentence translated into Chinese here, the recording of the English sentence the one relevant item), sound and instrument queries ("audio"), photo queries ("visual"),
 and 30 negative queries ("negative": true, no relevant item) in English and Chinese.
 
 Licences: every package's machine-readable /usr/share/doc/PKG/copyright is read (debian.licence_of) and the build
@@ -194,6 +195,22 @@ SENTENCES = {
             ("请在星期五之前把借的小说还到服务台。", "把借的小说还到服务台", "周末前归还借阅的书籍"),
         ],
     },
+}
+# English sentence -> a Chinese query about what it says ("zh-about-en": a Chinese speaker searching English
+# speech), translated for this set by the project (a faithful rendering of the sentence, not of its paraphrase).
+ZH_QUERIES_ABOUT_ENGLISH = {
+    "The night train to Vienna leaves from platform seven at ten past eleven.": "去维也纳的夜车十一点十分从七号站台出发",
+    "Our train was delayed for an hour because of a broken signal near the station.": (
+        "车站附近的信号坏了，我们的火车晚点了一个小时"
+    ),
+    "In spring we plant tomatoes and beans along the sunny wall of the garden.": "春天在花园向阳的墙边种西红柿和豆子",
+    "Water the roses early in the morning and pull out the weeds every week.": "一大早给玫瑰浇水，每周拔一次杂草",
+    "Tomorrow will be cloudy in the north, with strong wind and light snow in the mountains.": (
+        "明天北方多云，风很大，山里有小雪"
+    ),
+    "After a foggy morning, the afternoon turns sunny and warm across the south.": "南方早上有雾，下午转晴变暖",
+    "The library lends each reader up to ten books for three weeks.": "图书馆每位读者最多可以借十本书，借期三周",
+    "Please return the borrowed novels to the front desk before Friday.": "请在星期五之前把借的小说还到前台",
 }
 ESPEAK_VOICES = {"en": ("en-us", "en-gb"), "zh": ("cmn", "cmn")}
 
@@ -567,7 +584,17 @@ def espeak_sentences(out: Path) -> list[dict]:
                         "relevant": [relative],
                     },
                 ]
+                if language == "en":
+                    lines.append(zh_query_about_english(sentence, relative))
     return lines
+
+
+def zh_query_about_english(sentence: str, relative: str) -> dict:
+    """The Chinese query for an English sentence's recording; every English sentence must have one."""
+    if sentence not in ZH_QUERIES_ABOUT_ENGLISH:
+        raise SystemExit(f"no Chinese query in ZH_QUERIES_ABOUT_ENGLISH for {sentence!r}")
+    text = ZH_QUERIES_ABOUT_ENGLISH[sentence]
+    return {"kind": "query", "type": "zh-about-en", "language": "zh", "text": text, "relevant": [relative]}
 
 
 # -- music, effects, instruments ----------------------------------------------------------------------------------

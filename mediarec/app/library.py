@@ -110,9 +110,20 @@ class Library:
 
     @cached_property
     def search_engine(self) -> SearchEngine:
+        self._refresh_tag_text()
         return SearchEngine(
             self.store, self._query_channels, self._tag_channel, text_vectors=self._text_vectors
         )
+
+    def _refresh_tag_text(self) -> None:
+        """A library indexed before a tag's other names (its Chinese ones) were in the text index gets them now,
+        once; while another process holds the write lock it is left for the next search (nothing is lost)."""
+        from contextlib import suppress
+
+        from mediarec.index.sqlite_driver import StorageError
+
+        with suppress(StorageError):
+            self.store.refresh_tag_text()
 
     def _query_channels(self) -> list[QueryChannel]:
         models = self.query_models

@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from mediarec.index import fts
+from mediarec.index import fts, tag_names
 from mediarec.index.database import Connection, Database
 from mediarec.index.records import APPLIED_TAG_SCORE, KEPT_TAG_SOURCES, USER_TAG_SOURCES, TagRecord
 
+# The table of other names (index.tag_names) the library's tag rows were last written with.
+TAG_NAMES_META_KEY = "tag_names_version"
 # An item's rows in the text index have rowids in [item_id << 20, (item_id + 1) << 20) (migration
 # 0005_text_index_by_item): FTS5 finds a rowid range by seeking, its UNINDEXED item_id column only by reading
 # every row. 2^20 lines of text (titles, tags, speech and on-screen lines) per file is far more than any file has.
@@ -69,15 +71,74 @@ class TagsMixin(Database):
             "end = excluded.end",
             (tag.item_id, tag.name, tag.source, tag.score, tag.start, tag.end, time.time()),
         )
-        self._unindex_tag(connection, tag.item_id, tag.name)
-        if tag.source in USER_TAG_SOURCES or tag.score >= APPLIED_TAG_SCORE:
-            self._index_text(connection, tag.item_id, tag.name, "tag", None)
+        self._reindex_tag_name(connection, tag.item_id, tag.name)
+
+    def _reindex_tag_name(self, connection: Connection, item_id: int, name: str) -> None:
+        """One text-index row per tag name of an item, there while some source applies the name (a faint tag
+        of another source must not take the applied one's row away)."""
+        self._unindex_tag(connection, item_id, name)
+        marks = ", ".join("?" * len(USER_TAG_SOURCES))
+        applied = connection.execute(
+            f"SELECT 1 FROM tags WHERE item_id = ? AND name = ? AND (source IN ({marks}) OR score >= ?) LIMIT 1",
+            (item_id, name, *USER_TAG_SOURCES, APPLIED_TAG_SCORE),
+        ).fetchone()
+        if applied is not None:
+            self._index_tag_text(connection, item_id, name)
+
+    def _index_tag_text(self, connection: Connection, item_id: int, name: str) -> None:
+        # Every name the tag is known by (its Chinese ones too), so a plain query finds it as `tag:` does.
+        self._index_text(connection, item_id, tag_names.indexed_text(name), "tag", None)
 
     def _unindex_tag(self, connection: Connection, item_id: int, name: str) -> None:
+        """Forget the tag's row, written with any table of other names: its first line is the name."""
+        own = fts.text_for_index(name)
+        first_line = own + tag_names.OTHER_NAMES_SEPARATOR
         connection.execute(
-            "DELETE FROM text_fts WHERE rowid BETWEEN ? AND ? AND field = 'tag' AND body = ?",
-            (*item_text_rowids(item_id), fts.text_for_index(name)),
+            "DELETE FROM text_fts WHERE rowid BETWEEN ? AND ? AND field = 'tag' "
+            "AND (body = ? OR substr(body, 1, ?) = ?)",
+            (*item_text_rowids(item_id), own, len(first_line), first_line),
         )
+
+    def refresh_tag_text(self) -> int:
+        """Rewrite the text index's tag rows when they were written with another table of other names (an older
+        mediarec, or a vocabulary that changed since); returns the rows rewritten, 0 when they are current. Only
+        the body changes: rowids, and so the item ranges, stay."""
+        version = tag_names.names_version()
+        if self.read_only or self.get_meta(TAG_NAMES_META_KEY) == version:
+            return 0
+        with self.transaction() as connection:
+            names = _tag_names_by_index_text(connection)
+            rows = connection.execute("SELECT rowid, body FROM text_fts WHERE field = 'tag'").fetchall()
+            rewritten = 0
+            for rowid, body in rows:
+                name = names.get((int(rowid) >> _ROWID_BITS_PER_ITEM, _first_line(body)))
+                new_body = fts.text_for_index(tag_names.indexed_text(name)) if name is not None else body
+                if new_body != body:
+                    connection.execute("UPDATE text_fts SET body = ? WHERE rowid = ?", (new_body, rowid))
+                    rewritten += 1
+            connection.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (TAG_NAMES_META_KEY, version),
+            )
+        return rewritten
+
+    def tag_at_text_row(self, item_id: int, query: str) -> TagRecord | None:
+        """The item's tag whose text-index row matches ``query`` best (what an exact-words hit on a tag found:
+        狗 finds "dog" before "bark", 狗叫), with the finest moment among its sources (a sound tag's window rather
+        than a whole-file tag); None when no tag row of the item matches."""
+        expression = fts.match_expression(query)
+        if expression is None:
+            return None
+        best = self.query(
+            "SELECT body FROM text_fts WHERE text_fts MATCH ? AND rowid BETWEEN ? AND ? AND field = 'tag' "
+            "ORDER BY bm25(text_fts) LIMIT 1",
+            (expression, *item_text_rowids(item_id)),
+        )
+        if not best:
+            return None
+        name = _first_line(best[0][0])
+        tags = [tag for tag in self.tags(item_id) if fts.text_for_index(tag.name) == name and _applied(tag)]
+        return min(tags, key=_finest_first, default=None)
 
     def _delete_analysis_text(self, connection: Connection, item_id: int) -> None:
         """Forget what the item's analysis said: its tags but the kept sources, and all of its indexed text (the
@@ -103,11 +164,7 @@ class TagsMixin(Database):
                 cursor = connection.execute(
                     "DELETE FROM tags WHERE item_id = ? AND name = ?", (item_id, name)
                 )
-            remaining = connection.execute(
-                "SELECT count(*) FROM tags WHERE item_id = ? AND name = ?", (item_id, name)
-            ).fetchone()[0]
-            if not remaining:
-                self._unindex_tag(connection, item_id, name)
+            self._reindex_tag_name(connection, item_id, name)
             return cursor.rowcount
 
     def tags(self, item_id: int) -> list[TagRecord]:
@@ -152,3 +209,25 @@ class TagsMixin(Database):
             "SELECT DISTINCT item_id FROM tags WHERE name = ? AND score >= ?", (name, min_score)
         )
         return {row[0] for row in rows}
+
+
+def _applied(tag: TagRecord) -> bool:
+    """Whether the tag is in the text index: the user's own, or a found tag sure enough to be applied."""
+    return tag.source in USER_TAG_SOURCES or tag.score >= APPLIED_TAG_SCORE
+
+
+def _first_line(body: str) -> str:
+    return body.split(tag_names.OTHER_NAMES_SEPARATOR, 1)[0]
+
+
+def _tag_names_by_index_text(connection: Connection) -> dict[tuple[int, str], str]:
+    """(item id, a tag name as the text index spells it) -> the tag's name, for every tag of the library."""
+    rows = connection.execute("SELECT DISTINCT item_id, name FROM tags").fetchall()
+    return {(int(item_id), fts.text_for_index(name)): str(name) for item_id, name in rows}
+
+
+def _finest_first(tag: TagRecord) -> tuple[int, float, float]:
+    """Tags with a moment before those about the whole file, the shortest moment first, then the surest."""
+    if tag.start is None or tag.end is None:
+        return (1, 0.0, -tag.score)
+    return (0, float(tag.end) - float(tag.start), -tag.score)

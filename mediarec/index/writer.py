@@ -33,7 +33,7 @@ class WriterMixin(VectorsMixin, TagsMixin):
             for (name,) in connection.execute(  # the kept tags stay findable by their words
                 "SELECT DISTINCT name FROM tags WHERE item_id = ?", (item_id,)
             ).fetchall():
-                self._index_text(connection, item_id, name, "tag", None)
+                self._index_tag_text(connection, item_id, name)
             now = time.time()
             self._write_segments(connection, item_id, result, now)
             if result.item_vector is not None and result.item_vector_model is not None:

@@ -279,11 +279,20 @@ class SearchEngine:
             if segment is not None:  # words spoken at a known moment
                 moments.append((item_id, _moment(segment, segment.modality, 1.0, float(bm25), probability)))
             else:
-                snippet = f"{field_name}: {query}"
                 moments.append(
-                    (item_id, Moment(0.0, 0.0, "text", 1.0, float(bm25), snippet, None, probability))
+                    (item_id, self._text_moment(item_id, field_name, query, float(bm25), probability))
                 )
         return moments
+
+    def _text_moment(
+        self, item_id: int, field_name: str, query: str, bm25: float, probability: float
+    ) -> Moment:
+        """A title's words stand for the whole item; a tag's land where the tag was found (index.tags)."""
+        tag = self.store.tag_at_text_row(item_id, query) if field_name == "tag" else None
+        if tag is None or tag.start is None:
+            return Moment(0.0, 0.0, "text", 1.0, bm25, f"{field_name}: {query}", None, probability)
+        end = tag.start if tag.end is None else tag.end
+        return Moment(tag.start, end, "text", 1.0, bm25, f"tag: {tag.name}", None, probability)
 
 
 @dataclass(frozen=True)

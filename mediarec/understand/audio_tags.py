@@ -4,7 +4,9 @@ and the share of an item's time that is speech, music or silence.
 YAMNet scores ~1 s windows every 0.48 s. A class's item score is its best run of ``SMOOTHING_WINDOWS``
 consecutive windows (averaged), so one noisy window of a long file does not make a tag but a short event
 still does; an item keeps its ``MAX_AUDIO_TAGS`` best classes that reach ``MIN_AUDIO_SCORE``, and a tag's
-moments are the windows where its class reaches it.
+moments are the windows where its class reaches it (merged into runs). The stored tag's own moment, where a
+search hit on it lands, is the one window where its class scored highest (0.96 s for YAMNet, 4.8 s for CLAP):
+a search for a bark opens where the bark is surest, not at the start of a minute of dog sounds.
 
 The threshold and the cap were chosen by benchmarks/calibrate_audio_tags.py on half of the development set
 built by benchmarks/devsets/build_tags_devset.py (153 labelled sounds from Debian packages; best micro-F1 on
@@ -20,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mediarec.index.tag_names import sound_tag_name
 from mediarec.understand import zero_shot_audio
 from mediarec.understand.found import FoundTag, best_first, merge_moments
 
@@ -51,7 +54,7 @@ class AudioScores:
 
 def tag_name(class_name: str) -> str:
     """The tag for an AudioSet class: its display name in lower case ("Beep, bleep" -> "beep, bleep")."""
-    return class_name.strip().lower()
+    return sound_tag_name(class_name)
 
 
 def smoothed_peaks(scores: np.ndarray, windows: int = SMOOTHING_WINDOWS) -> np.ndarray:
@@ -87,7 +90,7 @@ def audio_tags(
         best = _window_span(analysis, int(np.argmax(column)), duration)
         moments = best_first(merge_moments(spans), best) if spans else (best,)
         score = applied_score(float(peaks[index]), min_score)
-        found.append(FoundTag(tag_name(analysis.names[index]), "audio", score, moments))
+        found.append(FoundTag(tag_name(analysis.names[index]), "audio", score, moments, peak=best))
     return found
 
 

@@ -20,10 +20,14 @@ class FoundTag:
     score: float
     # (start, end) in seconds, best first; empty for tags about the whole file (metadata, language).
     moments: tuple[tuple[float, float], ...] = ()
+    # The single window where the tag scored best, when it is finer than the best moment (a sound tag: one
+    # 0.96 s YAMNet or 4.8 s CLAP window inside a run of windows that merged into one long moment).
+    peak: tuple[float, float] | None = None
 
     def record(self, item_id: int = 0) -> TagRecord:
-        """The row to store: the best moment goes into start/end (all moments go into the item metadata)."""
-        start, end = self.moments[0] if self.moments else (None, None)
+        """The row to store: the peak window, else the best moment, goes into start/end (where a search hit on
+        the tag lands; all moments go into the item metadata)."""
+        start, end = self.peak or (self.moments[0] if self.moments else (None, None))
         return TagRecord(item_id, self.name, self.source, float(self.score), start, end)
 
     @property

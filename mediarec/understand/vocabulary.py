@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import mediarec
+from mediarec.index import tag_names
 from mediarec.models.base import ModelError
 from mediarec.understand.audio_tags import tag_name
 
-VOCABULARY_DIR = Path(mediarec.__file__).resolve().parent.parent / "resources" / "vocabulary"
+VOCABULARY_DIR = tag_names.VOCABULARY_DIR
 DEFAULT_VOCABULARY = "visual"
-AUDIO_CHINESE_NAMES = VOCABULARY_DIR / "audioset_zh.json"
+AUDIO_CHINESE_NAMES = tag_names.AUDIO_CHINESE_NAMES
 
 
 class VocabularyError(ModelError):
@@ -132,29 +132,24 @@ def _parse(document: dict, path: Path) -> Vocabulary:
 # -- tag names in Chinese ----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def audio_chinese_names() -> dict[str, str]:
     """AudioSet class display name ("Beep, bleep") -> its Simplified Chinese name (audioset_zh.json)."""
-    try:
-        document = json.loads(AUDIO_CHINESE_NAMES.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    names = tag_names.audio_class_chinese_names()
+    if not names:
         raise VocabularyError(
-            f"Cannot read the Chinese names of the sound tags {AUDIO_CHINESE_NAMES}: {error}"
-        ) from error
-    return {name: zh.strip() for name, zh in document.get("names", {}).items() if zh.strip()}
+            f"Cannot read the Chinese names of the sound tags {AUDIO_CHINESE_NAMES}: the file is missing, not "
+            "JSON, or names nothing; restore it from the mediarec source."
+        )
+    return names
 
 
 @lru_cache(maxsize=1)
 def chinese_tag_names() -> dict[str, str]:
     """Tag name (lower case, as tags are stored) -> Simplified Chinese name, from every vocabulary and the sound
-    tags; a vocabulary's name wins over a sound tag's of the same English name ("rain": 雨 rather than 雨声)."""
+    tags (index.tag_names reads them); a vocabulary's name wins over a sound tag's of the same English name
+    ("rain": 雨 rather than 雨声)."""
     names = {tag_name(display): zh for display, zh in audio_chinese_names().items()}
-    for path in sorted(VOCABULARY_DIR.glob("*.json")):
-        try:
-            vocabulary = load_vocabulary(path.stem)
-        except VocabularyError:
-            continue  # not a vocabulary (stopwords.json, audioset_zh.json) or a broken one
-        names.update({term.name: term.zh for term in vocabulary.terms if term.zh})
+    names.update(tag_names.vocabulary_chinese_names())
     return names
 
 
@@ -170,5 +165,4 @@ def english_tag_names(words: str) -> tuple[str, ...]:
 
 def _all_chinese_names() -> list[tuple[str, str]]:
     """Every (tag name, Chinese name) pair, including those that chinese_tag_names overrides."""
-    pairs = [(tag_name(display), zh) for display, zh in audio_chinese_names().items()]
-    return pairs + [(name, zh) for name, zh in chinese_tag_names().items()]
+    return list(tag_names.all_chinese_names())
