@@ -108,3 +108,15 @@ def test_a_sound_tag_is_stored_at_the_window_where_it_peaked():
     assert tag.moments[0] == (1.44, 4.8)  # where it was heard, merged, for chapters and the details
     record = tag.record(7)
     assert (record.start, record.end) == (3.36, 4.32)  # where a search hit on it lands
+
+
+def test_a_long_window_is_narrowed_to_the_half_its_silent_neighbour_does_not_share():
+    # CLAP-sized windows: 10 s every 5 s. The class is heard in the windows at 10 s and 15 s, best at 15 s; the
+    # window at 20 s (sharing 20-25 s with the best) heard nothing, so the sound was in 15-20 s.
+    starts = np.arange(0.0, 40.0, 5.0)
+    column = np.array([0.0, 0.0, 0.6, 0.9, 0.02, 0.0, 0.0, 0.0], np.float32)
+    scores = AudioScores(starts, column[:, None], ("Applause",), 10.0)
+    (tag,) = audio_tags(scores, duration=45.0)
+    assert tag.moments[0] == (10.0, 25.0)
+    record = tag.record(3)
+    assert (record.start, record.end) == (15.0, 20.0)

@@ -5,8 +5,9 @@ YAMNet scores ~1 s windows every 0.48 s. A class's item score is its best run of
 consecutive windows (averaged), so one noisy window of a long file does not make a tag but a short event
 still does; an item keeps its ``MAX_AUDIO_TAGS`` best classes that reach ``MIN_AUDIO_SCORE``, and a tag's
 moments are the windows where its class reaches it (merged into runs). The stored tag's own moment, where a
-search hit on it lands, is the one window where its class scored highest (0.96 s for YAMNet, 4.8 s for CLAP):
-a search for a bark opens where the bark is surest, not at the start of a minute of dog sounds.
+search hit on it lands, is the one window where its class scored highest (YAMNet's 0.96 s; CLAP's 10 s window
+narrowed to 5 s where the half-overlapping window beside it did not hear the class): a search for a bark opens
+where the bark is surest, not at the start of a minute of dog sounds.
 
 The threshold and the cap were chosen by benchmarks/calibrate_audio_tags.py on half of the development set
 built by benchmarks/devsets/build_tags_devset.py (153 labelled sounds from Debian packages; best micro-F1 on
@@ -31,6 +32,8 @@ SAMPLE_RATE = 16_000
 MIN_AUDIO_SCORE = 0.10
 SMOOTHING_WINDOWS = 2
 MAX_AUDIO_TAGS = 6
+# A tag's stored moment is its best window; a window longer than this is narrowed by its neighbours (_peak_span).
+FINE_WINDOW_SECONDS = 1.0
 # Shares: a window is silent below this loudness, and speech or music when that class reaches SHARE_SCORE.
 SILENCE_DBFS = -50.0
 SHARE_SCORE = 0.3
@@ -90,8 +93,29 @@ def audio_tags(
         best = _window_span(analysis, int(np.argmax(column)), duration)
         moments = best_first(merge_moments(spans), best) if spans else (best,)
         score = applied_score(float(peaks[index]), min_score)
-        found.append(FoundTag(tag_name(analysis.names[index]), "audio", score, moments, peak=best))
+        peak = _peak_span(analysis, column, int(np.argmax(column)), min_score, duration)
+        found.append(FoundTag(tag_name(analysis.names[index]), "audio", score, moments, peak=peak))
     return found
+
+
+def _peak_span(
+    analysis: AudioScores, column: np.ndarray, window: int, threshold: float, duration: float
+) -> tuple[float, float]:
+    """Where the class was heard best: its best window, less the part it shares with a neighbouring window that
+    did not hear the class (the sound cannot be there, or that window would have heard it). Only for windows longer
+    than FINE_WINDOW_SECONDS (CLAP's 10 s windows, hop 5 s: 5 s then); YAMNet's 0.96 s window is kept whole."""
+    start, end = whole = _window_span(analysis, window, duration)
+    if analysis.window_seconds <= FINE_WINDOW_SECONDS:
+        return whole
+    for neighbour in (window - 1, window + 1):
+        if not 0 <= neighbour < analysis.windows or column[neighbour] >= threshold:
+            continue
+        other_start, other_end = _window_span(analysis, neighbour, duration)
+        if other_start <= start < other_end < end:  # the window before heard nothing: after its end
+            start = other_end
+        elif start < other_start < end <= other_end:  # the window after heard nothing: before its start
+            end = other_start
+    return (start, end) if end > start else whole
 
 
 def applied_score(peak: float, threshold: float) -> float:

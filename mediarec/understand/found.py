@@ -21,7 +21,7 @@ class FoundTag:
     # (start, end) in seconds, best first; empty for tags about the whole file (metadata, language).
     moments: tuple[tuple[float, float], ...] = ()
     # The single window where the tag scored best, when it is finer than the best moment (a sound tag: one
-    # 0.96 s YAMNet or 4.8 s CLAP window inside a run of windows that merged into one long moment).
+    # 0.96 s YAMNet window, or 5-10 s of CLAP's, inside a run of windows that merged into one long moment).
     peak: tuple[float, float] | None = None
 
     def record(self, item_id: int = 0) -> TagRecord:
