@@ -208,6 +208,7 @@ def test_more_like_this_precision_per_kind_of_item():
     assert "by_kind" not in summarise_similar(per_item, with_kinds=False)
     assert similarity_kind("effect") == similarity_kind("instrument") == "instrument/effect"
     assert similarity_kind(None) is None and similarity_kind("speech") == "speech"
+    assert similarity_kind(None, ("sound", "organ")) == "instrument/effect"  # an untyped manifest's labels
 
 
 def test_word_error_rate_normalises_case_punctuation_and_small_numbers():
@@ -263,6 +264,7 @@ def test_similar_precision_and_the_fusion_ablation_report_every_variant(syntheti
     assert set(ablation["similar_fold_b"]) == {
         "concat",
         "weighted",
+        "attention",
         "gated",
         "weighted, raw cosines",
         "indexer vector",

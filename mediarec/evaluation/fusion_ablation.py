@@ -1,6 +1,8 @@
-"""Fusion ablation: (a) concatenation, (b) fixed-weight mean of calibrated similarities, (c) gated fusion learned
-from feedback, and, for reference, (b) on raw cosines and the indexer's stored fused vector (weighted
-concatenation) — on "more like this" and on "For you".
+"""Fusion ablation: (a) concatenation, (b) fixed-weight mean of calibrated similarities, (c) the per-item
+attention (each block weighed by how much it has to say) with its gate untrained and learned from feedback, and,
+for reference, (b) on raw cosines and the indexer's stored fused vector (weighted concatenation) — on "more like
+this" and on "For you". With the kinds of items, each "more like this" variant is also set against every single
+modality per kind (evaluation/similar.py, versus_single).
 
 "More like this" is measured on held-out items: the items are split in two folds by id; the gate learns from the
 simulated users' feedback pairs among fold-A items only (watched in one session and both liked or mostly
@@ -28,6 +30,7 @@ from mediarec.rank.fusion_scoring import (
 from mediarec.rank.gate_training import train_gate, triplets_from_pairs
 from mediarec.rank.item_blocks import ItemBlocks, load_blocks
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
+from mediarec.rank.modal_similarity import SIMILAR_MODALITIES
 from mediarec.recommend.profile import feedback_pairs
 
 NEGATIVE_SAMPLE = 200
@@ -64,12 +67,19 @@ def pooled_gate(store, users: Sequence[SimulatedUser], allowed: set[int], *, see
     rng = np.random.default_rng(seed)
     negatives += [int(i) for i in rng.permutation(sorted(allowed))[:NEGATIVE_SAMPLE]]
     ids = list(dict.fromkeys([item for pair in pairs for item in pair] + negatives))
-    blocks = load_blocks(store, layout, ids)
+    blocks = load_blocks(store, layout, ids, evidence=True)
     triplets = triplets_from_pairs(blocks, sorted(set(pairs)), negatives, seed=seed)
     return train_gate(blocks, triplets, calibration=calibration, seed=seed)
 
 
-def evaluate_fusion(store, groups: dict[int, str], users: Sequence[SimulatedUser], *, now: float) -> dict:
+def evaluate_fusion(
+    store,
+    groups: dict[int, str],
+    users: Sequence[SimulatedUser],
+    *,
+    now: float,
+    kinds: dict[int, str] | None = None,
+) -> dict:
     fold_a = {item for item in groups if fold_of(item) == "A"}
     fold_b = set(groups) - fold_a
     gate = pooled_gate(store, users, fold_a)
@@ -77,12 +87,16 @@ def evaluate_fusion(store, groups: dict[int, str], users: Sequence[SimulatedUser
     variants = {
         "concat": ConcatFusion(),
         "weighted": WeightedFusion(dict(DEFAULT_WEIGHTS), calibration),
+        "attention": GatedFusion.fallback(DEFAULT_WEIGHTS, "the untrained gate", calibration),
         "gated": gate,
         "weighted, raw cosines": WeightedFusion(dict(DEFAULT_WEIGHTS)),
         "indexer vector": IndexerVectorFusion(),
     }
+    modalities = SIMILAR_MODALITIES if kinds else ("fused",)
     similar = {
-        name: evaluate_similar(store, groups, fusion, queries=fold_b, modalities=("fused",))["fused"]
+        name: evaluate_similar(store, groups, fusion, queries=fold_b, modalities=modalities, kinds=kinds)[
+            "fused"
+        ]
         for name, fusion in variants.items()
     }
     recommend = {

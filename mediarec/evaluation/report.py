@@ -220,7 +220,31 @@ def _similar(similar: dict) -> str:
         text += "\n\nItems asking, by kind:\n\n" + table(
             ("kind", *(SIMILAR_LABELS.get(m, m) for m in modalities)), asking
         )
+    versus = similar.get("fused", {}).get("versus_single")
+    if versus:
+        text += "\n\n" + _versus_single(versus)
     return text + "\n\n" + table(header, by_group) + "\n"
+
+
+def _versus_single(versus: dict) -> str:
+    """Fused against each single modality on the same asking items and the same right answers."""
+    rows = [
+        (
+            kind,
+            SIMILAR_LABELS.get(m, m),
+            v["items"],
+            v["single"],
+            v["fused"],
+            "fused" if v["fused"] >= v["single"] else "single",
+        )
+        for kind, by_modality in versus.items()
+        for m, v in by_modality.items()
+    ]
+    header = ("kind", "single modality", "items asking", "single P@5", "fused P@5", "better")
+    return (
+        "Fused against each single modality, same items asking, every other group member right:\n\n"
+        + table(header, rows)
+    )
 
 
 def _asr(asr: dict) -> str:
@@ -288,6 +312,9 @@ def _fusion(fusion: dict) -> str:
     header = ("fusion", "more like this P@5 (fold B)", "For you hit rate@10", "nDCG@10", "ILD")
     gate = fusion["gate"]
     lines = [table(header, rows), "", f"Default: `{fusion.get('default')}`.", ""]
+    for name, similar in fusion["similar_fold_b"].items():
+        if similar.get("versus_single"):
+            lines += [f"`{name}` (fold B). " + _versus_single(similar["versus_single"]), ""]
     lines.append(f"Gate trained: {gate['trained']}; report: `{json.dumps(gate['report'])}`.")
     lines.append(f"Gate biases: `{json.dumps(gate['biases'])}`; theta: `{json.dumps(gate['theta'])}`.")
     gates = fusion["recommend"].get("gated", {}).get("gate")

@@ -131,7 +131,7 @@ class _Context:
 
         kinds = {}
         for item in self.manifest.items:
-            kind = similarity_kind(item.type)
+            kind = similarity_kind(item.type, item.labels)
             if kind is not None and item.path in self.item_ids:
                 kinds[self.item_ids[item.path]] = kind
         return kinds
@@ -202,7 +202,7 @@ def _fusion(context: _Context) -> dict:
     users = context.simulated_users()
     if not users:
         return {"skipped": "fewer than two label groups with two or more items"}
-    return evaluate_fusion(context.store, context.groups(), users, now=context.now)
+    return evaluate_fusion(context.store, context.groups(), users, now=context.now, kinds=context.kinds())
 
 
 def _tags(context: _Context) -> dict:

@@ -3,7 +3,11 @@ share its group, fused and per modality (looks like, sounds like, talks about).
 
 Precision is over min(5, other items of the group that have the modality), so a group of three can score 1.0.
 With `kinds` (item id -> kind of item: speech, music, instrument/effect, video) each modality is also averaged
-per kind, so fused similarity can be set against every single modality for each kind of item.
+per kind, and fused similarity is set against every single modality for each kind of item on the same footing
+(``versus_single``): the same asking items (those that have the modality) and the same right answers (every
+other item of the group, also those the single modality cannot see, which it therefore misses, as a user asking
+"sounds like" would). The plain per-modality figures instead leave out what a modality cannot see, so for speech
+items they compare "talks about" on the items with a transcript against fused on all of them.
 """
 
 from __future__ import annotations
@@ -28,7 +32,14 @@ SIMILARITY_KINDS = {
 }
 
 
-def similarity_kind(item_type: str | None) -> str | None:
+# Manifests without types (devsets/eval) say what an item is in its labels.
+LABEL_TYPES = {"speech": "speech", "music": "music", "sound": "effect", "video": "video"}
+
+
+def similarity_kind(item_type: str | None, labels: Iterable[str] = ()) -> str | None:
+    """The kind an item is reported under: its manifest type, else the first label that names a type."""
+    if item_type is None:
+        item_type = next((LABEL_TYPES[label] for label in labels if label in LABEL_TYPES), None)
     return SIMILARITY_KINDS.get(item_type or "")
 
 
@@ -65,20 +76,49 @@ def evaluate_similar(
     for item_id, group in groups.items():
         members[group].add(item_id)
     asking = set(groups if queries is None else queries)
-    results = {}
+    results: dict[str, dict] = {}
+    ranked: dict[str, dict[int, list[int]]] = {}
     for modality in modalities or SIMILAR_MODALITIES:
         per_item = []
+        ranked[modality] = {}
         for item_id in sorted(asking & has[modality]):
             group = groups[item_id]
+            if not members[group] - {item_id}:
+                continue
+            hits = engine.similar(store.item(item_id), TOP, modality)
+            ranked[modality][item_id] = [hit.item.id for hit in hits]
             relevant = (members[group] & has[modality]) - {item_id}
             if not relevant:
                 continue
-            hits = engine.similar(store.item(item_id), TOP, modality)
-            ranked = [hit.item.id for hit in hits]
             kind = kinds.get(item_id) if kinds else None
-            per_item.append((group, kind, precision_at(ranked, relevant, TOP)))
+            per_item.append((group, kind, precision_at(ranked[modality][item_id], relevant, TOP)))
         results[modality] = summarise_similar(per_item, with_kinds=kinds is not None)
+    if kinds is not None and "fused" in ranked:
+        results["fused"]["versus_single"] = versus_single(ranked, groups, members, kinds)
     return results
+
+
+def versus_single(ranked: dict, groups: dict[int, str], members: dict, kinds: dict[int, str]) -> dict:
+    """Per kind and single modality: P@5 of that modality and of fused on the items that have the modality,
+    counting every other item of the group as a right answer."""
+    table: dict[str, dict] = defaultdict(dict)
+    for modality, lists in ranked.items():
+        if modality == "fused":
+            continue
+        pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for item_id, single in lists.items():
+            kind, fused = kinds.get(item_id), ranked["fused"].get(item_id)
+            if kind is None or fused is None:
+                continue
+            right = members[groups[item_id]] - {item_id}
+            pairs[kind].append((precision_at(single, right, TOP), precision_at(fused, right, TOP)))
+        for kind, values in pairs.items():
+            table[kind][modality] = {
+                "items": len(values),
+                "single": round(mean([single for single, _ in values]), 4),
+                "fused": round(mean([fused for _, fused in values]), 4),
+            }
+    return {kind: dict(sorted(by_modality.items())) for kind, by_modality in sorted(table.items())}
 
 
 def summarise_similar(per_item: list[tuple[str, str | None, float]], *, with_kinds: bool = True) -> dict:

@@ -5,10 +5,16 @@ fusion variants, the calibration that puts the modalities on one scale, and the 
     modality is simply less similar to everything.
 (b) ``weighted``: the weighted mean (frame 1, speech 1, audio 0.5) of per-modality similarities over the
     modalities either item has, where a modality only one of them has counts as a mismatch.
-(c) ``gated``: like (b), but the weights come from a modality gate that looks at both items (how much is speech,
-    how musical, how varied the picture, whether it is sound only): softmax over the modalities either has of
-    b_m + theta_m . (phi_a + phi_b) / 2. The gate is learned from the user's own feedback (gate_training.py) when
-    there is enough of it, is kept only if it beats (b) on held-out pairs, and otherwise *is* (b).
+(c) ``gated``: like (b), but each item's weights follow how much each of its blocks has to say (the item's
+    attention, ItemBlocks.attention: a long transcript, a changing picture, sound that is not silence), with a
+    modality gate on top that looks at both items (how much is speech, how musical, how varied the picture,
+    whether it is sound only): softmax over the modalities either has of b_m + theta_m . (phi_a + phi_b) / 2.
+    Two items' attentions meet per modality as agreement min(a_m, b_m), where the cosine counts, and
+    difference |a_m - b_m|, which counts as a mismatch: a talk and a silent clip of the same picture share only
+    the talk's small attention to its picture. The gate is learned from the user's own feedback
+    (gate_training.py) when there is enough of it, is kept only if it beats the untrained gate on held-out
+    pairs, and otherwise holds the fixed weights of (b). Without the items' evidence (a profile's interests)
+    every present block counts fully, and (c) untrained *is* (b).
 
 Every scorer maps two ItemBlocks to a matrix of similarities. (b) and (c) first put each modality's cosine on a
 common scale: standard deviations above the mean cosine of random pairs of this library in that modality
@@ -94,6 +100,29 @@ def modality_values(
     cos, shared = cosines(left, right, calibration)
     union = left.present.T[:, :, None] | right.present.T[:, None, :]
     return np.where(shared, cos, mismatch(calibration)).astype(np.float32), union
+
+
+def attention_values(
+    left: ItemBlocks, right: ItemBlocks, calibration: ModalityCalibration | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """modality_values weighed by both items' attention: per modality [M, n_left, n_right] the similarity
+    (agreement * cosine + difference * mismatch) / mass and the mass max(a_m, b_m) it carries. Without the
+    attention of both sides, modality_values with mass 1 over the modalities either has."""
+    values, union = modality_values(left, right, calibration)
+    first, second = left.attention(), right.attention()
+    if first is None or second is None:
+        return values, union.astype(np.float32)
+    a, b = first.T[:, :, None], second.T[:, None, :]
+    agreement, mass = np.minimum(a, b), np.maximum(a, b)
+    cos, _ = cosines(left, right, calibration)
+    mixed = agreement * cos + (mass - agreement) * mismatch(calibration)
+    return np.divide(mixed, mass, out=np.zeros_like(mixed), where=mass > 0).astype(np.float32), mass
+
+
+def gate_softmax(logits: np.ndarray, mass: np.ndarray) -> np.ndarray:
+    """The gate's weights scaled by each modality's mass and renormalised: softmax of logits + log(mass) over
+    the modalities with mass (so gate_training's gradients hold as they are)."""
+    return masked_softmax(logits + np.log(np.maximum(mass, 1e-12)), mass > 0)
 
 
 def mismatch(calibration: ModalityCalibration | None) -> float:
@@ -188,13 +217,13 @@ class GatedFusion:
 
     def modality_weights(self, left: ItemBlocks, right: ItemBlocks) -> np.ndarray:
         """[M, n_left, n_right] weights over the modalities either item has (sum 1, or all 0)."""
-        _, union = modality_values(left, right)
-        return masked_softmax(self.logits(left, right), union)
+        _, mass = attention_values(left, right)
+        return gate_softmax(self.logits(left, right), mass)
 
     def pairwise(self, left: ItemBlocks, right: ItemBlocks) -> np.ndarray:
-        values, union = modality_values(left, right, self.calibration)
-        fused = (masked_softmax(self.logits(left, right), union) * values).sum(0)
-        return np.where(union.any(0), fused, no_overlap(self.calibration)).astype(np.float32)
+        values, mass = attention_values(left, right, self.calibration)
+        fused = (gate_softmax(self.logits(left, right), mass) * values).sum(0)
+        return np.where((mass > 0).any(0), fused, no_overlap(self.calibration)).astype(np.float32)
 
     def describe(self) -> dict:
         return {
@@ -244,6 +273,11 @@ def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def needs_features(fusion) -> bool:
     """Whether a scorer reads the items' features (only a gate that learned to lean on them)."""
     return isinstance(fusion, GatedFusion) and bool(np.any(fusion.theta))
+
+
+def needs_evidence(fusion) -> bool:
+    """Whether a scorer weighs each item's blocks by their evidence (the gated variant, trained or not)."""
+    return isinstance(fusion, GatedFusion)
 
 
 def make_fusion(

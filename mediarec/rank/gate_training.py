@@ -3,7 +3,9 @@
 Feedback becomes triplets: an anchor item is more like a positive (watched together with it, or both liked) than
 like a negative (disliked, skipped, or a random item). The gate's biases and feature weights are fitted with a
 pairwise logistic loss, L2-pulled towards the fixed weights, and kept only when they rank held-out triplets better
-than the fixed weights do; otherwise the "gate" is the fixed-weight mean, so learning can only help.
+than the fixed weights do; otherwise the "gate" is the fixed-weight mean, so learning can only help. When the
+blocks carry their evidence, the gate learns on top of the items' attention (fusion_scoring.attention_values), as
+"more like this" then applies it.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ class Triplets:
 @dataclass(frozen=True)
 class _PairData:
     cos: np.ndarray  # [T, M]
-    mask: np.ndarray  # [T, M] modalities either item has
+    mask: np.ndarray  # [T, M] modalities either item has (with attention: those with mass)
     features: np.ndarray  # [T, F] mean of both items' features
+    log_mass: np.ndarray  # [T, M] log of each modality's attention mass (0 without attention)
 
 
 def _pair_data(blocks: ItemBlocks, first: np.ndarray, second: np.ndarray, calibration) -> _PairData:
@@ -57,11 +60,19 @@ def _pair_data(blocks: ItemBlocks, first: np.ndarray, second: np.ndarray, calibr
     shared = blocks.present[first] & blocks.present[second]
     union = blocks.present[first] | blocks.present[second]
     values = np.where(shared, cos, mismatch(calibration))
-    return _PairData(values, union, 0.5 * (blocks.features[first] + blocks.features[second]))
+    features = 0.5 * (blocks.features[first] + blocks.features[second])
+    attention = blocks.attention()
+    if attention is None:
+        return _PairData(values, union, features, np.zeros(values.shape))
+    agreement = np.minimum(attention[first], attention[second])
+    mass = np.maximum(attention[first], attention[second])
+    mixed = agreement * np.where(shared, cos, 0.0) + (mass - agreement) * mismatch(calibration)
+    values = np.divide(mixed, mass, out=np.zeros_like(mixed), where=mass > 0)
+    return _PairData(values, mass > 0, features, np.log(np.maximum(mass, 1e-12)))
 
 
 def _scores(biases: np.ndarray, theta: np.ndarray, pairs: _PairData) -> tuple[np.ndarray, np.ndarray]:
-    logits = biases[None, :] + pairs.features @ theta.T  # [T, M]
+    logits = biases[None, :] + pairs.features @ theta.T + pairs.log_mass  # [T, M]
     weights = masked_softmax(logits.T, pairs.mask.T).T
     return (weights * pairs.cos).sum(1), weights
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.errors import MediarecError
+from mediarec.index.block_evidence import BlockFacts, block_facts
 from mediarec.index.records import VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vectors import ITEM_SPACE_MODALITY
@@ -33,6 +34,12 @@ FEATURE_NAMES = ("speech_share", "music", "visual_variety", "sound_only")
 # Audio tag names (any source) that say "this is music"; YAMNet's class names and the tagger's.
 MUSIC_TAG_WORDS = ("music", "song", "singing", "instrument", "guitar", "piano", "drum", "orchestra")
 _ZERO_BLOCK = 1e-6
+# How much a block has to say (block_evidence), each in [0, 1]. A transcript of a short sentence or more counts fully;
+# one word ("you", what speech-to-text writes for a cough) counts 3/20. A picture that never changes counts half
+# what a scene of VARIED_SHOTS shots does (as the gate's visual_variety feature); silent audio counts nothing.
+FULL_TRANSCRIPT_CHARACTERS = 20
+STILL_PICTURE = 0.5
+VARIED_SHOTS = 5
 
 
 class BlockLayoutError(MediarecError):
@@ -56,13 +63,15 @@ class ItemBlocks:
     """Per-modality unit vectors of a set of items, in one order.
 
     ``vectors[m]`` is [n, dim_m] (zero rows where the item lacks the modality), ``present`` is [n, M] booleans
-    over MODALITIES, ``features`` is [n, len(FEATURE_NAMES)].
+    over MODALITIES, ``features`` is [n, len(FEATURE_NAMES)]. ``evidence`` [n, M] says how much each block has
+    to say (block_evidence; 0 where absent), or is None where not read (then every present block counts fully).
     """
 
     ids: tuple[int, ...]
     vectors: Mapping[str, np.ndarray]
     present: np.ndarray
     features: np.ndarray
+    evidence: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -77,10 +86,23 @@ class ItemBlocks:
             {m: v[rows] for m, v in self.vectors.items()},
             self.present[rows],
             self.features[rows],
+            None if self.evidence is None else self.evidence[rows],
         )
 
     def has(self, modality: str) -> np.ndarray:
         return self.present[:, MODALITIES.index(modality)]
+
+    def attention(self) -> np.ndarray | None:
+        """[n, M]: each item's share of attention per modality, its blocks' evidence normalised to sum 1 (None
+        without evidence). An item whose every block has no evidence (a silent clip with nothing else) spreads it
+        evenly over the blocks it has."""
+        if self.evidence is None:
+            return None
+        evidence = np.where(self.present, self.evidence, 0.0)
+        empty = evidence.sum(1) <= 0
+        evidence[empty] = self.present[empty]
+        total = evidence.sum(1, keepdims=True)
+        return np.divide(evidence, total, out=np.zeros_like(evidence), where=total > 0).astype(np.float32)
 
     @staticmethod
     def concatenate(parts: Sequence[ItemBlocks]) -> ItemBlocks:
@@ -90,6 +112,9 @@ class ItemBlocks:
             {m: np.concatenate([part.vectors[m] for part in parts]) for m in first.vectors},
             np.concatenate([part.present for part in parts]),
             np.concatenate([part.features for part in parts]),
+            None
+            if any(part.evidence is None for part in parts)
+            else np.concatenate([part.evidence for part in parts]),
         )
 
 
@@ -235,10 +260,12 @@ def load_blocks(
     *,
     limit: int | None = None,
     features: bool = True,
+    evidence: bool = False,
 ) -> ItemBlocks:
     """Blocks of the given items (those without a vector in the space are left out), or of up to `limit` items
     spread over the space. `features=False` skips the per-item facts (three queries per item) and leaves them
-    zero, for scorers that do not read them."""
+    zero, for scorers that do not read them; `evidence=True` reads how much each block has to say (three
+    queries per 500 items) for the fusion's per-item weights."""
     matrix = item_matrix(store, layout.space)  # in memory: reading from sqlite-vec costs ~5 ms an item
     if item_ids is not None:
         ids, fused = matrix.vectors_of(item_ids)
@@ -257,7 +284,29 @@ def load_blocks(
         if features
         else np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float32)
     )
-    return ItemBlocks(tuple(ids), vectors, present, facts)
+    weights = block_evidence(present, block_facts(store, ids), ids) if evidence else None
+    return ItemBlocks(tuple(ids), vectors, present, facts, weights)
+
+
+def block_evidence(present: np.ndarray, facts: Mapping[int, BlockFacts], ids: Sequence[int]) -> np.ndarray:
+    """[n, M] in [0, 1]: how much each present block of the items has to say, from what indexing found.
+
+    Speech by the length of the accepted transcript, the picture by how much it changes (a still picture counts
+    STILL_PICTURE), the sound by the share of it that is not silent. A block whose facts are missing (a library
+    indexed before they were recorded) counts fully, as before."""
+    evidence = present.astype(np.float32)
+    frame, speech, audio = (MODALITIES.index(m) for m in ("frame", "speech", "audio"))
+    for row, item_id in enumerate(ids):
+        fact = facts.get(item_id)
+        if fact is None:
+            continue
+        variety = min(1.0, max(0, fact.shots - 1) / (VARIED_SHOTS - 1))
+        evidence[row, frame] *= STILL_PICTURE + (1.0 - STILL_PICTURE) * variety
+        if fact.transcript_characters > 0:  # speech vectors without transcript rows: nothing to judge by
+            evidence[row, speech] *= min(1.0, fact.transcript_characters / FULL_TRANSCRIPT_CHARACTERS)
+        if fact.silence_share is not None:
+            evidence[row, audio] *= 1.0 - min(1.0, max(0.0, fact.silence_share))
+    return evidence
 
 
 def item_features(store: LibraryStore, ids: Sequence[int], present: np.ndarray) -> np.ndarray:

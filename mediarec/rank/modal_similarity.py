@@ -30,6 +30,7 @@ from mediarec.rank.fusion_scoring import (
     ModalityCalibration,
     fusion_for_library,
     library_calibration,
+    needs_evidence,
     needs_features,
 )
 from mediarec.rank.item_blocks import (
@@ -153,10 +154,11 @@ class ModalSimilarity:
             return []
         fusion = self.fusion if self.fusion is not None else fusion_for_library(self.store, layout)
         features = modality == "fused" and needs_features(fusion)
-        query = load_blocks(self.store, layout, [item.id], features=features)
+        evidence = modality == "fused" and needs_evidence(fusion)
+        query = load_blocks(self.store, layout, [item.id], features=features, evidence=evidence)
         if modality != "fused" and not query.has(modality)[0]:
             raise ModalityMissing(f"{item.display_title} has no {_NOUNS[modality]} to compare.")
-        candidates = self._candidates(layout, query, modality, limit, {item.id, *exclude}, features)
+        candidates = self._candidates(layout, query, modality, limit, {item.id, *exclude}, features, evidence)
         if len(candidates) == 0:
             return []
         raw = self.score(query, candidates, modality, fusion)[0]
@@ -204,11 +206,13 @@ class ModalSimilarity:
         limit: int,
         exclude: set[int],
         features: bool,
+        evidence: bool = False,
     ) -> ItemBlocks:
+        """`features`, `evidence`: what load_blocks reads besides the vectors (what the scorer needs)."""
         matrix = item_matrix(self.store, layout.space)
         size = matrix.size
         if size <= EXACT_SCORING_LIMIT:
-            blocks = load_blocks(self.store, layout, features=features)
+            blocks = load_blocks(self.store, layout, features=features, evidence=evidence)
         else:
             vector = np.zeros(layout.space.dim, dtype=np.float32)
             wanted = [m for m in MODALITIES if m in layout.spans and (modality in ("fused", m))]
@@ -218,7 +222,11 @@ class ModalSimilarity:
                     vector[start:end] = query.vectors[m][0]
             neighbours = matrix.knn(vector, min(size, limit * CANDIDATE_FACTOR + 20))
             blocks = load_blocks(
-                self.store, layout, [item_id for _, item_id, _ in neighbours], features=features
+                self.store,
+                layout,
+                [item_id for _, item_id, _ in neighbours],
+                features=features,
+                evidence=evidence,
             )
         keep = [row for row, item_id in enumerate(blocks.ids) if item_id not in exclude]
         if modality != "fused":
