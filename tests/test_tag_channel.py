@@ -132,3 +132,24 @@ def test_tag_names_are_embedded_once_per_model_and_only_new_ones_later(store, en
     hits = engine.search("an ambulance siren")
     assert passages.texts[first:] == ["siren"]
     assert hits and store.item(hits[0].item_id).path == "/media/siren.ogg"
+
+
+def test_a_chinese_query_matches_a_sound_by_its_chinese_name(store, encoder):
+    """Each of a tag's other names (index.tag_names: bark is 狗叫) is embedded and matched on its own."""
+    from mediarec.index.tag_names import other_names
+
+    ids = sound_library(store)
+    english_only = channel(store, encoder).search("狗在叫")
+    named = TagChannel(
+        store,
+        encoder.model_id,
+        encoder.encode_queries,
+        encoder.encode_passages,
+        COHORT_QUERIES,
+        other_names=other_names,
+    )
+    hits = named.search("狗在叫")
+    assert hits and hits[0].item_id == ids["dog"] and hits[0].probability >= 0.5
+    assert all(hit.probability < 0.3 for hit in english_only)  # "dog" and "bark" alone hardly match it
+    assert named.search("哔哔声")[0].item_id == ids["tone"]
+    assert named.search("古典音乐会") == [] and named.search("股市新闻") == []

@@ -41,7 +41,8 @@ neutral file names, so no label leaks into titles or tags):
 Queries: exact phrases from the transcripts ("exact": English and Chinese spans of the espeak sentences, the French,
 Italian and Russian prompts word for word), paraphrases ("paraphrase": the espeak sentences reworded in their own
 language, the prompts described in English), Chinese queries about the English sentences ("zh-about-en": each
-sentence translated into Chinese here, the recording of the English sentence the one relevant item), sound and instrument queries ("audio"), photo queries ("visual"),
+sentence translated into Chinese here, the recording of the English sentence the one relevant item), the sound
+and photo queries asked in Chinese ("zh-tags"), sound and instrument queries ("audio"), photo queries ("visual"),
 and 30 negative queries ("negative": true, no relevant item) in English and Chinese.
 
 Licences: every package's machine-readable /usr/share/doc/PKG/copyright is read (debian.licence_of) and the build
@@ -325,6 +326,29 @@ SOUND_QUERIES = {  # group -> queries (type "audio")
     "instrument/drums": ["a drum beat", "a kick drum"],
 }
 MUSIC_QUERIES = ["music", "video game music"]
+# The sound and photo queries asked in Chinese (type "zh-tags"), translated here from the English ones above as a
+# Chinese user would type them, not from the tags' names: what the tags' Chinese names are searched for.
+ZH_TAG_QUERIES = {
+    "effect/explosion": ["爆炸", "巨大的爆炸声"],
+    "effect/menu click": ["短促的咔哒声"],
+    "effect/applause": ["人们在鼓掌"],
+    "effect/snoring": ["有人在打鼾"],
+    "effect/typewriter": ["打字机打字"],
+    "effect/birds": ["鸟叫"],
+    "effect/telephone": ["电话铃响"],
+    "instrument/piano": ["钢琴曲"],
+    "instrument/bells": ["钟声"],
+    "instrument/flutes": ["长笛"],
+    "instrument/brass": ["小号或圆号"],
+    "instrument/plucked strings": ["有人在弹吉他"],
+    "instrument/drums": ["鼓点", "底鼓"],
+    "photo/castle": ["城堡"],
+    "photo/bridge": ["夜晚的桥"],
+    "photo/citrus": ["切开的橙子和柠檬"],
+    "photo/bee": ["花上的蜜蜂"],
+    "photo/chameleon": ["树枝上的蜥蜴"],
+    "photo/world map": ["世界地图"],
+}
 VISUAL_QUERIES = {
     "photo/castle": ["a castle"],
     "photo/bridge": ["a bridge at night"],
@@ -849,7 +873,12 @@ def write_still_video(target: Path, picture: Image.Image, seconds: float, audio:
 def sound_and_picture_queries(lines: list[dict]) -> list[dict]:
     groups = {line["group"] for line in lines if line["kind"] == "item" and line.get("group")}
     queries = []
-    for table, query_type in ((SOUND_QUERIES, "audio"), (VISUAL_QUERIES, "visual")):
+    tables = (
+        (SOUND_QUERIES, "audio", "en"),
+        (VISUAL_QUERIES, "visual", "en"),
+        (ZH_TAG_QUERIES, "zh-tags", "zh"),
+    )
+    for table, query_type, language in tables:
         for group, texts in table.items():
             if group not in groups:
                 raise SystemExit(f"no item has the group {group!r}")
@@ -857,7 +886,7 @@ def sound_and_picture_queries(lines: list[dict]) -> list[dict]:
                 {
                     "kind": "query",
                     "type": query_type,
-                    "language": "en",
+                    "language": language,
                     "text": text,
                     "relevant_groups": [group],
                 }

@@ -185,6 +185,7 @@ class Library:
     def _tag_channel(self):
         """The heard and seen channels: queries compared with the names of the audio tags and of the image labels'
         visual tags through the text encoder."""
+        from mediarec.index.tag_names import other_names
         from mediarec.rank.search import COHORT_QUERIES
         from mediarec.rank.tag_channel import TagChannel, TagChannels
         from mediarec.understand.image_label_tags import label_vocabulary
@@ -210,7 +211,7 @@ class Library:
             texts={tag: f"{tag}, {zh}" for tag, zh in zip(labels.tags, labels.chinese, strict=True)},
             channel="seen",
         )
-        return TagChannels(channel("audio"), seen)
+        return TagChannels(channel("audio", other_names=other_names), seen)
 
     def search(
         self, query: str, limit: int = 10, *, min_score: float | None = None, include_weak: bool = False

@@ -2,7 +2,9 @@
 
 The offline profile's audio encoder (YAMNet) has no text tower, so "a dog barking" cannot be compared with its
 vectors, and the exact-words channel needs every query word inside one tag. But the audio tags are words ("dog",
-"bark", "beep, bleep"), so the text encoder can compare the query with each distinct tag name of the library.
+"bark", "beep, bleep"), so the text encoder can compare the query with each distinct tag name of the library, and
+with each of its Chinese names (狗叫) on its own: a Chinese query matches a Chinese name far better than it matches
+the English one or the two run together.
 With CLAP (the default profile) the query is also compared with the audio vectors (rank/search.py); this channel
 stays beside it, since the text encoder is multilingual and CLAP's text tower reads English only.
 
@@ -149,13 +151,16 @@ class TagChannel:
         min_probability: float = MIN_TAG_PROBABILITY,
         names: Mapping[str, Collection[str]] | None = None,
         texts: Mapping[str, str] | None = None,
+        other_names: Callable[[str], Sequence[str]] | None = None,
         channel: str = "tags",
     ):
         """``names``: per source, the only tag names searched (visual tags: the image labels' names, not the tiny
         CLIP's shapes); every name of a source not given. ``texts``: what is embedded for a name, where not the
         name itself (an image label with its Chinese name, "dog, 狗": a Chinese query then matches as surely as an
-        English one). ``channel``: the calibration's logistic for this channel's names ("tags" for sounds, "seen"
-        for image labels)."""
+        English one). ``other_names``: a name's other names (its Chinese ones, index.tag_names.other_names), each
+        embedded and matched on its own, the name matching as well as its best one does: 打鼾 is 0.45 from "snoring,
+        打鼾" but 1.0 from "打鼾". ``channel``: the calibration's logistic for this channel's names ("tags" for sounds,
+        "seen" for image labels)."""
         self.store = store
         self.model_id = model_id
         self.encode_queries = encode_queries
@@ -167,6 +172,7 @@ class TagChannel:
         self.min_probability = min_probability
         self.names = {source: frozenset(known) for source, known in (names or {}).items()}
         self.texts = dict(texts or {})
+        self.other_names = other_names
         self.channel = channel
 
     def search(
@@ -194,17 +200,29 @@ class TagChannel:
     ) -> dict[str, TagMatch]:
         """The tag names whose match probability for the query reaches ``min_probability``."""
         floor = self.min_probability if min_probability is None else min_probability
-        texts = [self.texts.get(name, name) for name in names]
+        owners, texts = self._texts(names)
         vectors = self.cache.vectors(self.model_id, texts, self.encode_passages)
         query_vector = np.asarray(self.encode_queries([query])[0], dtype=np.float32)
         similarities = vectors @ query_vector
         zs = self.normalise(texts, vectors, query_vector, similarities)
-        probabilities = self.calibration.probability(self.channel, zs)
-        return {
-            name: TagMatch(name, float(similarity), float(z), float(probability))
-            for name, similarity, z, probability in zip(names, similarities, zs, probabilities, strict=True)
-            if probability >= floor
-        }
+        probabilities = np.atleast_1d(self.calibration.probability(self.channel, zs))
+        best: dict[str, TagMatch] = {}
+        for owner, similarity, z, probability in zip(owners, similarities, zs, probabilities, strict=True):
+            name = names[owner]
+            if probability >= floor and (name not in best or probability > best[name].probability):
+                best[name] = TagMatch(name, float(similarity), float(z), float(probability))
+        return best
+
+    def _texts(self, names: Sequence[str]) -> tuple[list[int], list[str]]:
+        """What is embedded for the names: each name's text, then its other names; with the index of the name
+        each text stands for."""
+        owners, texts = [], []
+        for index, name in enumerate(names):
+            alternatives = (self.texts.get(name, name), *(self.other_names(name) if self.other_names else ()))
+            for text in dict.fromkeys(alternatives):
+                owners.append(index)
+                texts.append(text)
+        return owners, texts
 
     def normalise(
         self, names: Sequence[str], vectors: np.ndarray, query_vector: np.ndarray, similarities: np.ndarray
