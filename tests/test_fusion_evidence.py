@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediarec.index.block_evidence import BlockFacts, block_facts
+from mediarec.index.block_evidence import BlockFacts, block_facts, cached_block_facts
 from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
 from mediarec.media.samples import tone, write_audio
 from mediarec.models.model_set import speech_space_model_id
@@ -120,6 +120,10 @@ def test_evidence_reads_what_indexing_found(tones_with_a_made_up_word):
     speech, audio = MODALITIES.index("speech"), MODALITIES.index("audio")
     assert attention[0, speech] < 0.2 < 0.8 < attention[0, audio]  # one word says little beside the sound
     assert attention[1, audio] == pytest.approx(1.0)
+    # The copy in memory follows a re-indexed item (its vectors deleted and written again).
+    assert cached_block_facts(store, [ids["sibling"]])[ids["sibling"]].transcript_characters == 0
+    _give_transcript(library, ids["sibling"], "a steady tone at one kilohertz")
+    assert cached_block_facts(store, [ids["sibling"]])[ids["sibling"]].transcript_characters == 30
 
 
 def test_evidence_of_known_facts_and_the_fusion_without_it():

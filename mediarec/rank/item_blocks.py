@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediarec.errors import MediarecError
-from mediarec.index.block_evidence import BlockFacts, block_facts
+from mediarec.index.block_evidence import BlockFacts, cached_block_facts
 from mediarec.index.records import VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vectors import ITEM_SPACE_MODALITY
@@ -264,8 +264,8 @@ def load_blocks(
 ) -> ItemBlocks:
     """Blocks of the given items (those without a vector in the space are left out), or of up to `limit` items
     spread over the space. `features=False` skips the per-item facts (three queries per item) and leaves them
-    zero, for scorers that do not read them; `evidence=True` reads how much each block has to say (three
-    queries per 500 items) for the fusion's per-item weights."""
+    zero, for scorers that do not read them; `evidence=True` reads how much each block has to say (kept in
+    memory, index.block_evidence) for the fusion's per-item weights."""
     matrix = item_matrix(store, layout.space)  # in memory: reading from sqlite-vec costs ~5 ms an item
     if item_ids is not None:
         ids, fused = matrix.vectors_of(item_ids)
@@ -284,7 +284,7 @@ def load_blocks(
         if features
         else np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float32)
     )
-    weights = block_evidence(present, block_facts(store, ids), ids) if evidence else None
+    weights = block_evidence(present, cached_block_facts(store, ids), ids) if evidence else None
     return ItemBlocks(tuple(ids), vectors, present, facts, weights)
 
 
