@@ -129,12 +129,12 @@ def test_evidence_reads_what_indexing_found(tones_with_a_made_up_word):
 def test_evidence_of_known_facts_and_the_fusion_without_it():
     present = np.array([[True, True, True], [True, False, True], [False, False, True]])
     facts = {
-        1: BlockFacts(transcript_characters=5, shots=1, silence_share=0.0),  # a word, a still picture
-        2: BlockFacts(transcript_characters=0, shots=9, silence_share=1.0),  # a changing silent scene
-        3: BlockFacts(transcript_characters=0, shots=0, silence_share=None),  # sound, never measured
+        1: BlockFacts(5, 0.5, shots=1, silence_share=0.0),  # a word said over half of a still picture
+        2: BlockFacts(0, 0.0, shots=9, silence_share=1.0),  # a changing silent scene
+        3: BlockFacts(0, 0.0, shots=0, silence_share=None),  # sound, never measured
     }
     evidence = block_evidence(present, facts, [1, 2, 3])
-    np.testing.assert_allclose(evidence, [[0.5, 0.25, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(evidence, [[0.375, 0.25, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     # Blocks without evidence (a profile's interests) fuse exactly as the fixed-weight mean.
     vectors = {m: np.eye(3, dtype=np.float32)[:, :2] + 0.1 for m in MODALITIES}
     blocks = synthetic_blocks([1, 2, 3], vectors, present, np.zeros((3, 4), np.float32))

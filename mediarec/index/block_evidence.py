@@ -21,6 +21,7 @@ class BlockFacts:
     """Facts about one indexed item's blocks."""
 
     transcript_characters: int  # of its accepted transcript (0 without speech)
+    spoken_share: float  # share of its duration the accepted transcript covers (0 without speech)
     shots: int  # distinct shots found in its picture (0 without a picture)
     silence_share: float | None  # share of its audio windows that are silent; None when not measured
 
@@ -62,23 +63,28 @@ def cached_block_facts(store, item_ids: Sequence[int]) -> dict[int, BlockFacts]:
 def _read_facts(store, id_test: str, ids: list[int]) -> dict[int, BlockFacts]:
     """Facts of the indexed items whose id passes `id_test` ("IN (?, ...)" over `ids`), or of all of them."""
     by_item = f"WHERE item_id {id_test}" if id_test else ""
-    characters = dict(
-        store.query(
-            f"SELECT item_id, sum(length(trim(text))) FROM transcript_segments {by_item} GROUP BY item_id",
+    transcripts = {
+        item_id: (characters, seconds)
+        for item_id, characters, seconds in store.query(
+            "SELECT item_id, sum(length(trim(text))), sum(end - start) FROM transcript_segments "
+            f"{by_item} GROUP BY item_id",
             ids,
         )
-    )
+    }
     shots = dict(store.query(f"SELECT item_id, count(*) FROM shots {by_item} GROUP BY item_id", ids))
-    silence = store.query(
-        "SELECT id, json_extract(metadata_json, '$.audio_shares.silence') FROM items "
+    items = store.query(
+        "SELECT id, duration, json_extract(metadata_json, '$.audio_shares.silence') FROM items "
         f"WHERE status = 'indexed' {f'AND id {id_test}' if id_test else ''}",
         ids,
     )
-    return {
-        item_id: BlockFacts(
-            int(characters.get(item_id) or 0),
+    facts = {}
+    for item_id, duration, silence in items:
+        characters, seconds = transcripts.get(item_id, (0, 0.0))
+        spoken = min(1.0, float(seconds or 0.0) / duration) if duration else 0.0
+        facts[item_id] = BlockFacts(
+            int(characters or 0),
+            spoken,
             int(shots.get(item_id) or 0),
-            None if share is None else float(share),
+            None if silence is None else float(silence),
         )
-        for item_id, share in silence
-    }
+    return facts

@@ -36,10 +36,13 @@ MUSIC_TAG_WORDS = ("music", "song", "singing", "instrument", "guitar", "piano", 
 _ZERO_BLOCK = 1e-6
 # How much a block has to say (block_evidence), each in [0, 1]. A transcript of a short sentence or more counts fully;
 # one word ("you", what speech-to-text writes for a cough) counts 3/20. A picture that never changes counts half
-# what a scene of VARIED_SHOTS shots does (as the gate's visual_variety feature); silent audio counts nothing.
+# what a scene of VARIED_SHOTS shots does (as the gate's visual_variety feature), and while someone talks it is the
+# backdrop of the talk (DESIGN.md: "a talk leans on speech"): under speech all the way through it counts
+# TALK_BACKDROP of that. Silent audio counts nothing.
 FULL_TRANSCRIPT_CHARACTERS = 20
 STILL_PICTURE = 0.5
 VARIED_SHOTS = 5
+TALK_BACKDROP = 0.5
 
 
 class BlockLayoutError(MediarecError):
@@ -292,7 +295,8 @@ def block_evidence(present: np.ndarray, facts: Mapping[int, BlockFacts], ids: Se
     """[n, M] in [0, 1]: how much each present block of the items has to say, from what indexing found.
 
     Speech by the length of the accepted transcript, the picture by how much it changes (a still picture counts
-    STILL_PICTURE), the sound by the share of it that is not silent. A block whose facts are missing (a library
+    STILL_PICTURE) and how much of the time someone talks over it, the sound by the share of it that is not
+    silent. A block whose facts are missing (a library
     indexed before they were recorded) counts fully, as before."""
     evidence = present.astype(np.float32)
     frame, speech, audio = (MODALITIES.index(m) for m in ("frame", "speech", "audio"))
@@ -301,7 +305,9 @@ def block_evidence(present: np.ndarray, facts: Mapping[int, BlockFacts], ids: Se
         if fact is None:
             continue
         variety = min(1.0, max(0, fact.shots - 1) / (VARIED_SHOTS - 1))
-        evidence[row, frame] *= STILL_PICTURE + (1.0 - STILL_PICTURE) * variety
+        talk = fact.spoken_share if present[row, speech] else 0.0
+        backdrop = 1.0 - (1.0 - TALK_BACKDROP) * talk
+        evidence[row, frame] *= (STILL_PICTURE + (1.0 - STILL_PICTURE) * variety) * backdrop
         if fact.transcript_characters > 0:  # speech vectors without transcript rows: nothing to judge by
             evidence[row, speech] *= min(1.0, fact.transcript_characters / FULL_TRANSCRIPT_CHARACTERS)
         if fact.silence_share is not None:
