@@ -16,12 +16,13 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mediarec.models.base import AudioEncoder, ModelError, batches, l2_normalise
+from mediarec.models.base import AudioEncoder, ModelError, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.offline import quiet_onnxruntime
 from mediarec.models.weights import content_hash, package_or_folder
@@ -127,22 +128,23 @@ class YamnetAudioEncoder(AudioEncoder):
     def embed_and_tag(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
         """One pass for both: (window starts [W], vectors [W, dim], scores [W, 521], class names)."""
         self._ensure_loaded()
-        starts, patches = log_mel_patches(audio)
-        if len(patches) == 0:
-            empty = np.zeros((0,), dtype=np.float32)
+        starts, logits, embeddings = [], [], []
+        # The patches of one batch at a time, each from its own stretch of the audio: a 10-minute block's whole
+        # spectrogram would take ~500 MB of STFT intermediates at once (benchmarks/bench_memory.py --per-model).
+        for batch_starts, batch in log_mel_patch_batches(audio, self._max_batch):
+            batch_logits, batch_embeddings = self._run(batch)
+            starts.append(batch_starts)
+            logits.append(batch_logits)
+            embeddings.append(batch_embeddings)
+        if not starts:
             return (
-                empty,
+                np.zeros((0,), dtype=np.float32),
                 np.zeros((0, self._embedding_dim), np.float32),
                 np.zeros((0, len(self._class_names)), np.float32),
                 self._class_names,
             )
-        logits, embeddings = [], []
-        for batch in batches(patches, self._max_batch):
-            batch_logits, batch_embeddings = self._run(batch)
-            logits.append(batch_logits)
-            embeddings.append(batch_embeddings)
         scores = _sigmoid(np.concatenate(logits))
-        return starts, l2_normalise(np.concatenate(embeddings)), scores, self._class_names
+        return np.concatenate(starts), l2_normalise(np.concatenate(embeddings)), scores, self._class_names
 
     def _run(self, patches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Quantise the patches as the model expects and dequantise its class logits."""
@@ -163,20 +165,44 @@ def log_mel_patches(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Audio shorter than one window is padded with silence to one window; the last window is padded so
     the tail of the audio is covered too. Empty audio gives zero windows.
     """
+    parts = list(log_mel_patch_batches(audio, max(1, patch_count(np.asarray(audio).size))))
+    if not parts:
+        return np.zeros((0,), np.float32), np.zeros((0, PATCH_FRAMES, MEL_BANDS), np.float32)
+    return parts[0]
+
+
+def patch_count(samples: int) -> int:
+    """How many windows log_mel_patches gives for this many samples."""
+    if samples == 0:
+        return 0
+    frames = (max(samples, STFT_WINDOW) - STFT_WINDOW) // STFT_HOP + 1
+    return max(1, math.ceil((frames - PATCH_FRAMES) / PATCH_HOP_FRAMES) + 1)
+
+
+def log_mel_patch_batches(audio: np.ndarray, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """log_mel_patches, ``batch_size`` windows at a time: each batch's spectrogram is computed from the stretch of
+    audio its windows cover (STFT frames are independent), so memory follows the batch, not the audio's length."""
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1:
         raise ValueError(f"Audio must be mono (one dimension) at 16 kHz, got shape {audio.shape}")
-    if audio.size == 0:
-        return np.zeros((0,), np.float32), np.zeros((0, PATCH_FRAMES, MEL_BANDS), np.float32)
-    log_mel = log_mel_spectrogram(audio)
-    count = max(1, math.ceil((len(log_mel) - PATCH_FRAMES) / PATCH_HOP_FRAMES) + 1)
-    needed = (count - 1) * PATCH_HOP_FRAMES + PATCH_FRAMES
-    if len(log_mel) < needed:
-        silence = np.full((needed - len(log_mel), MEL_BANDS), np.log(LOG_OFFSET), np.float32)
-        log_mel = np.concatenate([log_mel, silence])
-    offsets = np.arange(count) * PATCH_HOP_FRAMES
-    patches = np.stack([log_mel[offset : offset + PATCH_FRAMES] for offset in offsets])
-    return (offsets * STFT_HOP / SAMPLE_RATE).astype(np.float32), patches
+    if 0 < audio.size < STFT_WINDOW:
+        audio = np.pad(audio, (0, STFT_WINDOW - audio.size))
+    count = patch_count(audio.size)
+    frames = (audio.size - STFT_WINDOW) // STFT_HOP + 1 if count else 0
+    for first in range(0, count, max(1, batch_size)):
+        last = min(count, first + max(1, batch_size))  # windows [first, last)
+        frame_from = first * PATCH_HOP_FRAMES
+        frame_to = min(frames, (last - 1) * PATCH_HOP_FRAMES + PATCH_FRAMES)
+        stretch = audio[frame_from * STFT_HOP : (frame_to - 1) * STFT_HOP + STFT_WINDOW]
+        log_mel = log_mel_spectrogram(stretch)
+        needed = (last - first - 1) * PATCH_HOP_FRAMES + PATCH_FRAMES
+        if len(log_mel) < needed:
+            silence = np.full((needed - len(log_mel), MEL_BANDS), np.log(LOG_OFFSET), np.float32)
+            log_mel = np.concatenate([log_mel, silence])
+        offsets = np.arange(last - first) * PATCH_HOP_FRAMES
+        patches = np.stack([log_mel[offset : offset + PATCH_FRAMES] for offset in offsets])
+        starts = (np.arange(first, last) * PATCH_HOP_FRAMES * STFT_HOP / SAMPLE_RATE).astype(np.float32)
+        yield starts, patches
 
 
 def log_mel_spectrogram(audio: np.ndarray) -> np.ndarray:

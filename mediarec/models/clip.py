@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from mediarec.models.base import ImageTextEncoder, ModelError, batches, l2_normalise
+from mediarec.models.clip_image_onnx import clip_pixels, image_tower, plain_preprocessing
 from mediarec.models.clip_text_onnx import (
     ClipTextRunner,
     export_failed,
@@ -34,6 +35,14 @@ from mediarec.models.clip_text_onnx import (
 )
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
+from mediarec.models.image_onnx import (
+    ImageNetworkRunner,
+    export_network,
+    open_or_export,
+    probe_pictures,
+    wants_onnx,
+)
+from mediarec.models.image_onnx import export_folder as image_export_folder
 from mediarec.models.weights import local_model_id, require_folder
 
 HUB_CONFIG_NAME = "open_clip_config.json"
@@ -74,6 +83,9 @@ class OpenClipEncoder(ImageTextEncoder):
         self._weights: Path | None = None
         self._text_runner: ClipTextRunner | None = None
         self._dim: int | None = None
+        # The image tower's ONNX export on the CPU (models.image_onnx), opened on the first picture.
+        self._image_runner: ImageNetworkRunner | None = None
+        self._image_runner_tried = False
 
     # ---- identity --------------------------------------------------------------------------------
 
@@ -137,6 +149,7 @@ class OpenClipEncoder(ImageTextEncoder):
     def _unload(self) -> None:
         had_torch = self._model is not None
         self._model = self._preprocess = self._tokenizer = self._text_runner = None
+        self._image_runner, self._image_runner_tried = None, False
         if had_torch:
             _free_torch_memory(self.device)
 
@@ -239,12 +252,20 @@ class OpenClipEncoder(ImageTextEncoder):
     # ---- encoding --------------------------------------------------------------------------------
 
     def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        if len(images) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        runner = self._image_export()
+        if runner is not None:  # on the CPU, without torch (models.image_onnx)
+            size, mean, std = runner.info["size"], runner.info["mean"], runner.info["std"]
+            parts = [
+                runner.run(clip_pixels([_checked_rgb(image) for image in batch], size, mean, std))[0]
+                for batch in batches(list(images), self.batch_size)
+            ]
+            return l2_normalise(np.concatenate(parts))
         import torch
         from PIL import Image
 
         self._ensure_torch_model()
-        if len(images) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
         dtype = _torch_dtype(self.device)
         parts = []
         for batch in batches(list(images), self.batch_size):
@@ -253,6 +274,35 @@ class OpenClipEncoder(ImageTextEncoder):
                 features = self._model.encode_image(pixels.to(self.device.device, dtype=dtype))
             parts.append(features.float().cpu().numpy())
         return l2_normalise(np.concatenate(parts))
+
+    def _image_export(self) -> ImageNetworkRunner | None:
+        with self._load_lock:
+            if not self._image_runner_tried and self._model is None and wants_onnx(self.device):
+                self._image_runner = open_or_export(self)
+            self._image_runner_tried = True
+            return self._image_runner
+
+    def export_image_network(self) -> Path:
+        """Export the image tower (and the text tower, models.clip_text_onnx) to ONNX, each checked against torch;
+        the image_onnx child calls it, so that the process that indexes never imports torch."""
+        import torch
+        from PIL import Image
+
+        self._ensure_torch_model()
+        self.export_text_tower()  # on its own: a text tower that exports is kept if the image tower does not
+        size, mean, std = plain_preprocessing(self._preprocess)
+        probes = probe_pictures()
+
+        def reference() -> list[np.ndarray]:
+            pixels = torch.stack([self._preprocess(Image.fromarray(picture)) for picture in probes])
+            return [self._model.encode_image(pixels).float().numpy()]
+
+        folder = export_network(
+            image_tower(self._model), clip_pixels(probes, size, mean, std),
+            image_export_folder(self.cache_dir, self.model_id), model_id=self.model_id, output_names=("features",),
+            torch_reference=reference, recorded={"size": size, "mean": mean, "std": std},
+        )  # fmt: skip
+        return folder
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         self._ensure_loaded()

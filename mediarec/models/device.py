@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +104,15 @@ def _pick(preference: str, cuda_available: bool, mps_available: bool) -> str:
     return "mps" if mps_available else "cpu"
 
 
+# What a GPU that torch could use leaves on Linux: NVIDIA's driver, WSL's GPU bridge, AMD's ROCm driver.
+_LINUX_GPU_NODES = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg", "/dev/kfd")
+
+
 def _torch_cuda_available() -> bool:
+    # Importing torch only to hear "no" costs ~500 MB of resident memory and seconds; on Linux without any GPU
+    # driver the answer is known without it (an index run on the CPU then never imports torch, models.image_onnx).
+    if sys.platform.startswith("linux") and not any(os.path.exists(node) for node in _LINUX_GPU_NODES):
+        return False
     try:
         import torch
     except ImportError:
@@ -111,6 +121,8 @@ def _torch_cuda_available() -> bool:
 
 
 def _torch_mps_available() -> bool:
+    if sys.platform != "darwin":  # Apple's Metal backend exists only on macOS
+        return False
     try:
         import torch
     except ImportError:

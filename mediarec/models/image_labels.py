@@ -22,6 +22,14 @@ import numpy as np
 
 from mediarec.models.base import Encoder, ModelError, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
+from mediarec.models.image_onnx import (
+    ImageNetworkRunner,
+    export_folder,
+    export_network,
+    open_or_export,
+    probe_pictures,
+    wants_onnx,
+)
 from mediarec.models.weights import content_hash, package_path
 
 WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"
@@ -153,6 +161,7 @@ class EfficientNetLabeller(Encoder):
         super().__init__(name, device, cache_dir, batch_size=batch_size)
         self.threads = threads
         self._network: Any = None
+        self._runner: ImageNetworkRunner | None = None  # the ONNX export, on the CPU (models.image_onnx)
 
     def weights_file(self) -> Path:
         """The .pth file: in the package's models folder, or a file (or a folder holding it) the user named."""
@@ -182,9 +191,25 @@ class EfficientNetLabeller(Encoder):
 
     @property
     def is_loaded(self) -> bool:
-        return self._network is not None
+        return self._network is not None or self._runner is not None
 
     def _load(self) -> None:
+        # On the CPU the ONNX export answers, so that an index run never imports torch (models.image_onnx).
+        if wants_onnx(self.device):
+            self._runner = open_or_export(self, threads=self.threads or 0)
+        if self._runner is None:
+            self._load_torch()
+
+    def export_image_network(self) -> Path:
+        """Export the network to ONNX (in the model cache, checked against torch); the image_onnx child calls it."""
+        self._load_torch()
+        probe = np.stack([preprocess(picture) for picture in probe_pictures()])
+        folder = export_folder(self.cache_dir, self.model_id)
+        return export_network(
+            self._network, probe, folder, model_id=self.model_id, output_names=("logits", "pooled")
+        )
+
+    def _load_torch(self) -> None:
         import torch
 
         network = build_lite0()
@@ -201,31 +226,43 @@ class EfficientNetLabeller(Encoder):
         self._network = network.eval().to(self._device_name())
 
     def _unload(self) -> None:
-        self._network = None
+        self._network = self._runner = None
 
     def _device_name(self) -> str:
         return self.device.device if self.device is not None else "cpu"
 
     def classify(self, images: Sequence[np.ndarray]) -> ImageLabels:
         """uint8 RGB HxWx3 images -> class probabilities and pooled features (see ImageLabels)."""
-        import torch
-
         self._ensure_loaded()
         if len(images) == 0:
             return ImageLabels(np.zeros((0, CLASS_COUNT), np.float32), np.zeros((0, FEATURE_DIM), np.float32))
         probabilities, features = [], []
         for batch in batches(list(images), self.batch_size):
-            pixels = torch.from_numpy(np.stack([preprocess(image) for image in batch]))
-            with torch.inference_mode():
-                logits, pooled = self._network(pixels.to(self._device_name()))
-            probabilities.append(torch.softmax(logits.float(), dim=1).cpu().numpy())
-            features.append(pooled.float().cpu().numpy())
+            batch_probabilities, batch_features = self._run(np.stack([preprocess(image) for image in batch]))
+            probabilities.append(batch_probabilities)
+            features.append(batch_features)
         pooled = np.concatenate(features)
         # Centred per vector: ReLU6 features share a large positive part that makes every pair of pictures look
         # alike (on the photo devset "looks like" P@5 0.65 raw, 0.72 centred; benchmarks/bench_image_labels.py).
         return ImageLabels(
             np.concatenate(probabilities), l2_normalise(pooled - pooled.mean(axis=1, keepdims=True))
         )
+
+    def _run(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """[N, 3, 224, 224] normalised pixels -> (class probabilities, raw pooled features), by ONNX or torch."""
+        if self._runner is not None:
+            logits, pooled = self._runner.run(pixels)
+            return _softmax(logits), pooled
+        import torch
+
+        with torch.inference_mode():
+            logits, pooled = self._network(torch.from_numpy(pixels).to(self._device_name()))
+        return torch.softmax(logits.float(), dim=1).cpu().numpy(), pooled.float().cpu().numpy()
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (shifted / shifted.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def preprocess(image: np.ndarray) -> np.ndarray:

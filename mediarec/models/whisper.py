@@ -79,8 +79,12 @@ HUB_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.
 # faster-whisper's batched pipeline (BatchedInferencePipeline) decodes the speech regions its VAD finds in chunks of
 # up to 30 s, this many at once. It wins on the CPU too (base int8, 2 cores, twelve 30 s narrations: 22.5 s CPU
 # instead of 24.3 s, 55 s wall instead of 72 s, 98 % the same words; benchmarks/bench_indexing.py --compare-whisper).
+# Two at once, not eight: each chunk in the batch holds its beams' decoder caches, so a 10-minute block of speech
+# (an audio block, pipeline.decoding) took 976 MB above the loaded model at 8, 684 at 4, 437 at 2 and 277 at 1, for
+# the same words at 2, 4 and 8 and CPU 35.5, 31.9, 33.9 and 42.8 s (the plain pipeline: 672 MB, 46.8 s; it holds the
+# whole block's spectrogram; benchmarks/bench_memory.py --whisper-batches).
 # ``batch_size = 1``, or ``vad = false`` (the pipeline needs the VAD's regions), decodes with the plain one.
-DEFAULT_BATCH_SIZE = 8
+DEFAULT_BATCH_SIZE = 2
 # A word that ends with one of these ends its sentence (a segment is split there into sentences).
 SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", "؟", "।")
 

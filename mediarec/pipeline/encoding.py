@@ -8,6 +8,7 @@ than one audio block is encoded block by block and never held whole (pipeline.au
 
 from __future__ import annotations
 
+import threading
 from typing import cast
 
 import numpy as np
@@ -24,6 +25,7 @@ from mediarec.models.base import (
     Transcript,
     TranscriptSegment,
 )
+from mediarec.models.image_onnx import prepare_exports
 from mediarec.models.model_set import ModelSet, speech_space_model_id
 from mediarec.models.ocr import read_space_model_id
 from mediarec.pipeline.audio_windows import PooledWindows, WindowLevels, chain_first, pool_windows, window_rms
@@ -54,6 +56,17 @@ class ItemEncoder:
         self.settings = settings
         self.timed = timed
         self.fusion_weights = fusion_weights
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+
+    def _prepare(self) -> None:
+        """Once, before the first file: the image networks' ONNX exports (made in a child process the first time),
+        so that the pictures are encoded without importing torch here, ~720 MB of resident memory on its own."""
+        with self._prepare_lock:
+            if not self._prepared:
+                with self.timed("model_export"):
+                    prepare_exports(self.models)
+                self._prepared = True
 
     def speech_model_id(self) -> str:
         return speech_space_model_id(self.models)
@@ -86,6 +99,7 @@ class ItemEncoder:
     def encode(self, decoded: Decoded) -> ItemIndexResult:
         if decoded.info is None:  # the indexer encodes only files that decoded (so were probed) without error
             raise RuntimeError(f"{decoded.item.path} reached encoding without being probed")
+        self._prepare()
         segments: list[NewSegment] = []
         encoded_by: dict[str, tuple[str, int]] = {}
         blocks: dict[str, np.ndarray | None] = {}
