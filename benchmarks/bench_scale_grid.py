@@ -32,25 +32,30 @@ STEP_PIXELS = 120
 
 
 class StallProbe:
-    """Records how late each tick of a TICK_MS timer runs, per named phase."""
+    """Records how late each tick of a TICK_MS timer runs, per named phase, and how much CPU the GUI thread used
+    meanwhile: a late tick with little GUI CPU waited for the GIL (a worker holding it) or for a CPU (a busy
+    machine), one with much of it was the GUI thread's own work."""
 
     def __init__(self, timer_class) -> None:
         self.phase: str | None = None
         self.stalls: dict[str, list[float]] = {}
+        self.gui_cpu: dict[str, list[float]] = {}
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self.timer = timer_class()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if self.phase is not None:
             self.stalls.setdefault(self.phase, []).append(max(0.0, 1000 * (now - self._last) - TICK_MS))
-        self._last = now
+            self.gui_cpu.setdefault(self.phase, []).append(1000 * (cpu - self._last_cpu))
+        self._last, self._last_cpu = now, cpu
 
     def start(self, phase: str) -> None:
-        self._last = time.perf_counter()
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self.phase = phase
 
     def summary(self, phase: str) -> dict:
@@ -58,6 +63,7 @@ class StallProbe:
         return {
             "longest_stall_ms": round(values[-1], 1),
             "p99_stall_ms": round(values[int(0.99 * (len(values) - 1))], 1),
+            "longest_gui_cpu_ms": round(max(self.gui_cpu.get(phase, [0.0])), 1),
             "ticks": len(values),
         }
 

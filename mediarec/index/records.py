@@ -60,9 +60,7 @@ class ItemRecord:
 
     @property
     def display_title(self) -> str:
-        from pathlib import PurePath
-
-        return self.title or PurePath(self.path).stem.replace("_", " ")
+        return display_title_of(self.title, self.path)
 
     def summary_json(self) -> dict[str, Any]:
         """The fields every JSON result about an item starts with (search, similar, recommend)."""
@@ -78,6 +76,13 @@ class ItemRecord:
         values = dict(zip(ITEM_COLUMNS, row, strict=True))
         values["metadata"] = json.loads(values.pop("metadata_json") or "{}")
         return cls(**values)
+
+
+def display_title_of(title: str | None, path: str) -> str:
+    """An item's title as shown: its own, or the file name without extension (underscores read as spaces)."""
+    from pathlib import PurePath
+
+    return title or PurePath(path).stem.replace("_", " ")
 
 
 # Metadata values that also get a column of their own (for filters and listings without parsing metadata_json).

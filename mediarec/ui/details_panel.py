@@ -31,7 +31,13 @@ from mediarec.app.shelf import kind_from_name, row_for_item
 from mediarec.index.records import TagRecord
 from mediarec.ui.bridge import WorkerPools, run_task
 from mediarec.ui.formatting import clock, codec_label, kind_label, language_name, tag_label
-from mediarec.ui.library_model import COMPACT_ROW_HEIGHT, ITEM_ID_ROLE, CompactDelegate, LibraryModel
+from mediarec.ui.library_model import (
+    COMPACT_ROW_HEIGHT,
+    ITEM_ID_ROLE,
+    CompactDelegate,
+    LibraryModel,
+    repaint_when_pictures_arrive,
+)
 from mediarec.ui.screen_text_list import ScreenTextList
 from mediarec.ui.thumbnails import ThumbnailCache
 
@@ -122,6 +128,7 @@ class DetailsPanel(QWidget):
         self.similar_view = QListView(content)
         self.similar_view.setModel(self.similar_model)
         self.similar_view.setItemDelegate(CompactDelegate(self.similar_view))
+        repaint_when_pictures_arrive(self.similar_view, thumbnails)
         self.similar_view.setUniformItemSizes(True)
         self.similar_view.setMouseTracking(True)
         self.similar_view.setFrameShape(QListView.Shape.NoFrame)

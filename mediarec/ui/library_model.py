@@ -1,6 +1,7 @@
-"""The library grid: a list model of cards (sorted and filtered in Python, which stays fast for 10^5 rows) and
-the delegate that paints each card with its lazily loaded thumbnail, and a "not indexed yet" badge on a file that
-is listed but waits for indexing.
+"""The library grid: a list model of cards over the library's listing (app/library_listing.py: columns with each
+sort order computed on a worker, so a sort or filter here only picks an index array), and the delegate that paints
+each card with its lazily loaded thumbnail, and a "not indexed yet" badge on a file that is listed but waits for
+indexing.
 
 While files are being indexed the cards keep their places (``hold_order``): the grid reloads every second or two
 then, and a card that jumped ahead of the one under the pointer would make the user click the wrong file. New
@@ -8,8 +9,10 @@ cards go after the others, and the sort order applies again once indexing is ove
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+import numpy as np
+import shiboken6
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
@@ -22,8 +25,9 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from mediarec.app.library_listing import SORT_KEYS, LibraryListing, listing_from_rows
 from mediarec.app.shelf import LibraryRow
 from mediarec.ui.formatting import clock, kind_label
 from mediarec.ui.thumbnails import ThumbnailCache
@@ -31,42 +35,24 @@ from mediarec.ui.thumbnails import ThumbnailCache
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
-SORT_KEYS = ("added", "name", "duration", "played", "given")  # "given": the order the rows came in
-KINDS = ("", "video", "audio")  # "" shows both
-
-
-def sort_rows(rows: Iterable[LibraryRow], key: str) -> list[LibraryRow]:
-    if key == "given":
-        return list(rows)
-    if key == "name":
-        return sorted(rows, key=lambda row: (row.title.casefold(), row.id))
-    if key == "duration":
-        return sorted(rows, key=lambda row: (-row.duration, row.title.casefold()))
-    if key == "played":
-        # Recently played first; never played after them, newest first.
-        return sorted(rows, key=lambda row: (-row.last_played, -row.added_at))
-    return sorted(rows, key=lambda row: (-row.added_at, -row.id))
-
 
 class LibraryModel(QAbstractListModel):
     def __init__(self, thumbnails: ThumbnailCache, parent: QObject | None = None, sort_key: str = "added"):
         super().__init__(parent)
         self._thumbnails = thumbnails
-        self._all: list[LibraryRow] = []
-        self._visible: list[LibraryRow] = []
-        self._sorted: dict[str, list[LibraryRow]] = {}  # sort key -> every row in that order, until new rows
+        self._listing = listing_from_rows([])
+        self._shown = np.empty(0, dtype=np.int64)  # the listing's row numbers, in the grid's order
         self._sort_key = sort_key
         self._kind = ""
-        self._tagged: set[int] | None = None
+        self._tagged: np.ndarray | None = None  # sorted item ids
         self._hold_order = False
-        self._rank: dict[int, int] = {}  # item id -> its place in the last order of every row
-        thumbnails.loaded.connect(self._thumbnail_loaded)
+        self._placed_ids: np.ndarray | None = None  # each row's item id in the last order (kept when held)
 
     # -- what is shown -----------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[LibraryRow]) -> None:
-        self._all = list(rows)
-        self._sorted = {}
+    def set_rows(self, rows: LibraryListing | Sequence[LibraryRow]) -> None:
+        """Show these rows: a listing built on a worker (app.library_listing.load_listing), or a few rows."""
+        self._listing = rows if isinstance(rows, LibraryListing) else listing_from_rows(rows)
         self._refresh(resort=not self._hold_order)
 
     def hold_order(self, hold: bool) -> None:
@@ -89,80 +75,73 @@ class LibraryModel(QAbstractListModel):
 
     def set_tagged_items(self, item_ids: set[int] | None) -> None:
         """Show only these items (a tag filter); None shows all."""
-        self._tagged = item_ids
+        self._tagged = None if item_ids is None else np.sort(np.fromiter(item_ids, np.int64, len(item_ids)))
         self._refresh()
 
     @property
     def total_count(self) -> int:
-        return len(self._all)
+        return len(self._listing)
 
     def index_of_item(self, item_id: int) -> QModelIndex:
-        for row, entry in enumerate(self._visible):
-            if entry.id == item_id:
-                return self.index(row)
-        return QModelIndex()
+        place = self._listing.place_of(self._shown, item_id)
+        return QModelIndex() if place is None else self.index(place)
 
     def _refresh(self, resort: bool = True) -> None:
         """Filter and order the rows; ``resort=False`` keeps the known rows in their last order (new ones last).
         A choice of the user (sort, kind, tag) always sorts."""
-        if resort or not self._rank:
-            # Each order is sorted once per set of rows: a kind or tag filter, or going back to an order seen
-            # before, costs no sort of 10^5 rows on the GUI thread.
-            if self._sort_key not in self._sorted:
-                self._sorted[self._sort_key] = sort_rows(self._all, self._sort_key)
-            ordered = self._sorted[self._sort_key]
+        listing = self._listing
+        if resort or self._placed_ids is None:
+            ordered = listing.order(self._sort_key)
         else:
-            rank = self._rank
-            known = sorted((row for row in self._all if row.id in rank), key=lambda row: rank[row.id])
-            ordered = known + sort_rows([row for row in self._all if row.id not in rank], self._sort_key)
-        self._rank = {row.id: place for place, row in enumerate(ordered)}
-        rows: Iterable[LibraryRow] = ordered
-        if self._kind:
-            rows = [row for row in rows if row.kind == self._kind]
-        if self._tagged is not None:
-            rows = [row for row in rows if row.id in self._tagged]
+            ordered = listing.keep_places(self._placed_ids, self._sort_key)
+        self._placed_ids = listing.ids[ordered]
         self.beginResetModel()
-        self._visible = list(rows)
+        self._shown = listing.narrowed(ordered, self._kind, self._tagged)
         self.endResetModel()
 
     # -- Qt model API ------------------------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
+        return 0 if parent.isValid() else len(self._shown)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._visible):
+        if not index.isValid() or index.row() >= len(self._shown):
             return None
-        row = self._visible[index.row()]
+        number = int(self._shown[index.row()])
+        listing = self._listing
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.title
+            return listing.titles[number]
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbnails.get(row.thumbnail)
+            return self._thumbnails.get(listing.thumbnails[number])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if not row.indexed:
+            if not listing.indexed[number]:
                 return (
-                    row.path
+                    listing.paths[number]
                     + "\n"
                     + QCoreApplication.translate(
                         "LibraryModel",
                         "Not indexed yet: it plays; search and “more like this” find it once it is.",
                     )
                 )
-            return row.path
+            return listing.paths[number]
         if role == ITEM_ID_ROLE:
-            return row.id
+            return int(listing.ids[number])
         if role == ROW_ROLE:
-            return row
+            return listing.row(number)  # made when asked: 10^5 kept row objects slowed the garbage collector
         return None
 
-    def _thumbnail_loaded(self, _path: str) -> None:
-        # One signal over every row: a view answers a span with one repaint of what it shows (coalesced with the
-        # other pictures that arrive before it paints), so no map from picture to rows has to be rebuilt on
-        # every sort or filter (~0.2 s with 10^5 rows, on the GUI thread).
-        if self._visible:
-            self.dataChanged.emit(
-                self.index(0), self.index(len(self._visible) - 1), [Qt.ItemDataRole.DecorationRole]
-            )
+
+def repaint_when_pictures_arrive(view: QAbstractItemView, thumbnails: ThumbnailCache) -> None:
+    """Repaint what ``view`` shows when a thumbnail is decoded (a paint asked for it; coalesced with the others that
+    arrive before the next paint). Not a dataChanged from the model: QListView (Qt 6.11) lays out every card again
+    on any dataChanged, a second or more of batched layout at 10^5 cards for each picture that arrived."""
+    viewport = view.viewport()
+
+    def repaint(_path: str) -> None:
+        if shiboken6.isValid(viewport):  # the view may be gone before the cache
+            viewport.update()
+
+    thumbnails.loaded.connect(repaint)
 
 
 CARD_SIZE = QSize(200, 168)

@@ -18,12 +18,19 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.app import shelf
+from mediarec.app.library_listing import LibraryListing, load_listing
 from mediarec.app.shelf import LibraryRow
 from mediarec.errors import MediarecError
 from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
 from mediarec.ui.for_you import ForYouShelf
 from mediarec.ui.formatting import tag_label
-from mediarec.ui.library_model import ITEM_ID_ROLE, ROW_ROLE, CardDelegate, LibraryModel
+from mediarec.ui.library_model import (
+    ITEM_ID_ROLE,
+    ROW_ROLE,
+    CardDelegate,
+    LibraryModel,
+    repaint_when_pictures_arrive,
+)
 from mediarec.ui.player_view import OpenRequest
 from mediarec.ui.shelf_stats_view import open_shelf_stats, record_shelf_shown
 from mediarec.ui.thumbnails import ThumbnailCache
@@ -110,6 +117,7 @@ class LibraryPage(QWidget):
         self.grid = QListView(self)
         self.grid.setModel(self.model)
         self.grid.setItemDelegate(CardDelegate(self.grid))
+        repaint_when_pictures_arrive(self.grid, thumbnails)
         # A wrapping list rather than IconMode: IconMode keeps every card in a spatial tree that it rebuilds on each
         # reset (1-2 s with 10^5 cards: sorting or filtering froze the window); a list of uniform cards is laid out
         # by arithmetic (benchmarks/bench_scale_grid.py).
@@ -169,14 +177,15 @@ class LibraryPage(QWidget):
         )
 
     def reload_rows(self) -> None:
-        run_task(self.pools.search, shelf.library_rows, self.library, on_result=self._rows_loaded, owner=self)
+        # The listing and its sort orders are built on the pool: the GUI thread only swaps them in.
+        run_task(self.pools.search, load_listing, self.library, on_result=self._rows_loaded, owner=self)
         run_task(self.pools.search, shelf.tag_choices, self.library, on_result=self._tags_loaded, owner=self)
 
     def schedule_reload(self) -> None:
         if not self._reload_timer.isActive():
             self._reload_timer.start()
 
-    def _rows_loaded(self, rows: list[LibraryRow]) -> None:
+    def _rows_loaded(self, rows: LibraryListing) -> None:
         current = self.grid.currentIndex().data(ITEM_ID_ROLE)
         self._loaded_once = True
         self.model.set_rows(rows)
