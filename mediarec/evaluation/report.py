@@ -235,7 +235,7 @@ def _versus_single(versus: dict) -> str:
             v["items"],
             v["single"],
             v["fused"],
-            "fused" if v["fused"] >= v["single"] else "single",
+            "fused" if v["fused"] > v["single"] else "single" if v["fused"] < v["single"] else "same",
         )
         for kind, by_modality in versus.items()
         for m, v in by_modality.items()
