@@ -19,7 +19,9 @@ manifests' own relevance, through mediarec.evaluation.retrieval.evaluate_search.
 
 Fitting: per search channel, a logistic P(match | normalised score) on each query's ten best items of that channel
 (the decisions that matter are at the top); for TWO_INPUT_CHANNELS (speech) P(match | normalised score, raw
-cosine), on the ten best by either; the fused-probability threshold is the one of THRESHOLDS that
+cosine), on the ten best by either; for the words-said channel (rank/search.py) P(exact words | lexical overlap),
+where only a query's own recordings count as matches, and only for a query of their words (words_matches_of);
+the fused-probability threshold is the one of THRESHOLDS that
 maximises, on the fitted queries, the mean of the negative queries' empty rate and the positive queries' R@5. "More
 like this": per modality, a logistic P(same group | similarity) on each item's ten most similar items; its cutoff
 (more alike than a random pair) is fixed, and its precision and recall over those pairs are printed.
@@ -35,7 +37,7 @@ import os
 import subprocess
 import sys
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,14 @@ AGREEMENT = (
     0.5  # 0 (the best channel alone), 0.5 and 1 (noisy-OR) gave the same figures on the fitted queries
 )
 MIN_SLOPE = 0.05
+# --operating-point: the logit shifts tried on a channel's fit, and the share of negative queries (fitted part) that
+# must stay empty. A likelihood fit on each query's ten best candidates says how often such a candidate matches; the
+# threshold is one for every channel; so a channel whose matches sit just under it is moved by the shift that best
+# serves the threshold's objective, never past these guards (nor raising the hub share above the larger of
+# MAX_HUB_SHARE and its share unshifted).
+OPERATING_SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)
+MIN_NEGATIVES_EMPTY = 0.9
+MAX_HUB_SHARE = 0.03
 # Channels whose logistic also weighs the raw cosine: on speech it tells paraphrases of a recording from "no match"
 # queries better than the normalised score (benchmarks/speech_overlap.py), which stays in to keep hubs out.
 TWO_INPUT_CHANNELS = ("speech",)
@@ -96,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         help="fit again on the scores the last run collected (OUT/rows.json)",
     )
     parser.add_argument(
+        "--operating-point",
+        default="",
+        help="with --channels: comma-separated channels (e.g. words,speech) whose fits are then moved, in turn, by "
+        "the logit shift of OPERATING_SHIFTS that best serves the threshold's objective on the fitted queries while "
+        "negatives stay empty",
+    )
+    parser.add_argument(
         "--channels",
         default="",
         help="comma-separated channels (e.g. read) to fit on the given sets alone; every other figure of the "
@@ -119,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         fitted = fit_channels_only(
             manifests, out, args.profile, [c.strip() for c in args.channels.split(",")]
         )
+        rows = json.loads((out / "rows-channels.json").read_text())["search"]
+        for channel in filter(None, (c.strip() for c in args.operating_point.split(","))):
+            move_operating_point(fitted, rows, channel)  # one after the other, each with the last one moved
     elif args.reuse_rows:
         saved = json.loads((out / "rows.json").read_text())
         fitted = fit_rows(saved["search"], saved["similar"], saved["sources"])
@@ -343,6 +363,38 @@ def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: 
     return fitted
 
 
+def move_operating_point(fitted: dict, rows: list[dict], channel: str) -> None:
+    """Shift ``channel``'s logistic in ``fitted`` (a calibration file's content) by the OPERATING_SHIFTS logit shift
+    whose objective (choose_threshold's, at the file's threshold, on the fitted queries) is best while at least
+    MIN_NEGATIVES_EMPTY of the negative queries stay empty and the hub share does not rise (see MAX_HUB_SHARE); the
+    sweep is recorded under source.operating_points."""
+    from mediarec.rank.calibration import Logistic
+
+    channels = fitted["search"]["channels"]
+    base = Logistic.from_json(channels[channel])
+    threshold = fitted["search"]["threshold"]
+    sweep = []
+    for shift in OPERATING_SHIFTS:
+        moved = dataclasses.replace(base, midpoint=base.midpoint - shift / base.slope)
+        figures = threshold_figures(rows, {**channels, channel: moved.to_json()}, threshold)
+        sweep.append({"shift": shift, **figures})
+        print(f"{channel} shifted by {shift:+.2f}: {figures}")
+    hubs = max(MAX_HUB_SHARE, next(entry["hub_share"] for entry in sweep if entry["shift"] == 0.0))
+    allowed = [
+        entry
+        for entry in sweep
+        if entry["negative_empty_rate"] >= MIN_NEGATIVES_EMPTY and entry["hub_share"] <= hubs
+    ] or [entry for entry in sweep if entry["shift"] == 0.0]
+    best = max(allowed, key=lambda entry: (entry["objective"], -abs(entry["shift"])))
+    channels[channel] = dataclasses.replace(
+        base, midpoint=base.midpoint - best["shift"] / base.slope
+    ).to_json()
+    fitted["source"].setdefault("operating_points", {})[channel] = {
+        "shift": best["shift"], "threshold": threshold, "date": datetime.date.today().isoformat(),
+        "min_negatives_empty": MIN_NEGATIVES_EMPTY, "sweep_on_fitted_queries": sweep,
+    }  # fmt: skip
+
+
 def calibration_version() -> int:
     from mediarec.rank.calibration import CALIBRATION_VERSION
 
@@ -394,10 +446,24 @@ def matches_of(manifest, item_ids: dict) -> dict[str, set[int]]:
     return matches
 
 
+def words_matches_of(manifest, item_ids: dict) -> dict[str, set[int]]:
+    """Query text -> the items that match it for the words-said channel: a query's relevant items when the query
+    is their transcript's words (query_kind "exact"); nothing for the others. That channel says the query's words
+    were said in the recording, so the same prompt in another language, or a paraphrase, is not its match (with
+    them as matches its fit rated a sentence sharing one long word with a "no match" query as likely as not)."""
+    transcripts = {item.path: (item.transcript or "").strip().casefold() for item in manifest.items}
+    said: dict[str, set[int]] = defaultdict(set)
+    for query in manifest.queries:
+        if query_kind(query.type, query.text, query.relevant, transcripts) == "exact":
+            said[query.text] |= {item_ids[path] for path in query.relevant if path in item_ids}
+    return said
+
+
 def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
     """Each query's TOP best items per channel, with their best normalised score and whether they match."""
     engine = library.search_engine
     matches = matches_of(manifest, item_ids)
+    said = words_matches_of(manifest, item_ids)
     rows = []
     for text in dict.fromkeys(query.text for query in manifest.queries):
         for channel, moments in engine.channel_moments(text).items():
@@ -410,7 +476,7 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
                     "item": int(item_id),
                     "x": float(x),
                     "cosine": float(cosine),
-                    "match": bool(item_id in matches[text]),
+                    "match": bool(item_id in (said if channel == "words" else matches)[text]),
                     "held_out": held_out(text),
                 }
                 for item_id, (x, cosine) in ranked
@@ -507,42 +573,58 @@ def _log_loss(x, y, slope, midpoint) -> float:
 
 
 def choose_threshold(rows: list[dict], channels: dict) -> tuple[float, list]:
+    sweep = []
+    for threshold in THRESHOLDS:
+        figures = threshold_figures(rows, channels, threshold)
+        sweep.append({"threshold": threshold, **figures})
+        print(
+            f"threshold {threshold:.2f}: negatives empty {figures['negative_empty_rate']:.3f}, "
+            f"positives R@5 {figures['positive_r@5']:.3f}"
+        )
+    best = max(sweep, key=lambda entry: (entry["objective"], entry["threshold"]))
+    return best["threshold"], sweep
+
+
+def threshold_figures(rows: list[dict], channels: dict, threshold: float) -> dict:
+    """On the fitted queries' candidates, with these channel fits and this fused-probability threshold: the
+    negative queries' empty rate, the positive queries' R@5, their mean (the objective) and the hub share (in the
+    set where it is largest: the share of its queries, negatives too, whose first item is one same item)."""
     from mediarec.rank.calibration import Logistic, fuse_probabilities
 
     logistics = {name: Logistic.from_json(v) for name, v in channels.items()}
     fusion_channel = {"tags": "audio"}  # the heard channel and the audio vectors are one channel
     per_query: dict[tuple[str, str], dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for row in rows:
-        if row["channel"] is None:
+        if row["channel"] not in logistics:  # a query's own record, or a channel the file has no fit of
             continue
         probability = logistics[row["channel"]].probability(row["x"], row.get("cosine"))
         channel = fusion_channel.get(row["channel"], row["channel"])
         found = per_query[(row["set"], row["query"])][row["item"]]
         found[channel] = max(found.get(channel, 0.0), probability)
     queries = [row for row in rows if row["channel"] is None and not row["held_out"]]
-    sweep = []
-    for threshold in THRESHOLDS:
-        empty, recall = [], []
-        for query in queries:
-            fused = {
-                item: fuse_probabilities(found.values(), AGREEMENT)
-                for item, found in per_query[(query["set"], query["query"])].items()
-            }
-            shown = [item for item, p in sorted(fused.items(), key=lambda pair: -pair[1]) if p >= threshold]
-            if query["negative"]:
-                empty.append(not shown)
-            elif query["relevant"]:
-                recall.append(len(set(shown[:5]) & set(query["relevant"])) / len(query["relevant"]))
-        objective = (np.mean(empty) + np.mean(recall)) / 2
-        sweep.append(
-            {"threshold": threshold, "negative_empty_rate": round(float(np.mean(empty)), 4),
-             "positive_r@5": round(float(np.mean(recall)), 4), "objective": round(float(objective), 4)}
-        )  # fmt: skip
-        print(
-            f"threshold {threshold:.2f}: negatives empty {np.mean(empty):.3f}, positives R@5 {np.mean(recall):.3f}"
-        )
-    best = max(sweep, key=lambda entry: (entry["objective"], entry["threshold"]))
-    return best["threshold"], sweep
+    empty, recall = [], []
+    tops: dict[str, Counter] = defaultdict(Counter)
+    asked: Counter = Counter()
+    for query in queries:
+        fused = {
+            item: fuse_probabilities(found.values(), AGREEMENT)
+            for item, found in per_query[(query["set"], query["query"])].items()
+        }
+        shown = [item for item, p in sorted(fused.items(), key=lambda pair: -pair[1]) if p >= threshold]
+        asked[query["set"]] += 1
+        if shown:
+            tops[query["set"]][shown[0]] += 1
+        if query["negative"]:
+            empty.append(not shown)
+        elif query["relevant"]:
+            recall.append(len(set(shown[:5]) & set(query["relevant"])) / len(query["relevant"]))
+    objective = (np.mean(empty) + np.mean(recall)) / 2
+    hub_share = max(
+        (max(tops[name].values(), default=0) / count for name, count in asked.items()), default=0.0
+    )
+    return {"negative_empty_rate": round(float(np.mean(empty)), 4),
+            "positive_r@5": round(float(np.mean(recall)), 4), "objective": round(float(objective), 4),
+            "hub_share": round(float(hub_share), 4)}  # fmt: skip
 
 
 # -- fitting "more like this" -------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ Two things go wrong with raw cosine similarities (the "search you can trust" iss
   match probability by a logistic calibration whose two parameters per channel were fitted on development sets
   (benchmarks/calibrate_search.py writes resources/search_calibration.json, naming the sets and the date; the
   speech channel's logistic also weighs the raw cosine, which tells paraphrases from "no match" queries better,
-  while its small weight on the normalised score still counts against hubs); the
+  while its small weight on the normalised score still counts against hubs; the words-said channel's maps the
+  query's lexical overlap with a transcript chunk; a fit may be moved to the operating point that serves the
+  threshold best, recorded in the file's source); the
   channels' probabilities are fused (the best one, raised by the others' agreement), and only hits whose fused
   probability reaches the match threshold are returned, so a query about something absent gets an empty list.
 
@@ -51,8 +53,9 @@ CALIBRATION_FILE = RESOURCES / "search_calibration.json"
 # 2: a channel's fit may also weigh the raw cosine (Logistic.cosine_slope); files without a version are 1
 CALIBRATION_VERSION = 2
 # Channels of search, as named in the calibration file: the vector channels (pictures, speech, sounds, on-screen
-# text), the heard channel's tag names, the seen channel's image-label names and the exact-words index.
-CHANNELS = ("frame", "speech", "audio", "read", "tags", "seen", "text")
+# text), the heard channel's tag names, the seen channel's image-label names, the exact-words index and the words
+# said (the query's lexical overlap with a transcript chunk, rank/lexical.py).
+CHANNELS = ("frame", "speech", "audio", "read", "tags", "seen", "text", "words")
 STD_FLOOR = 0.02  # a spread below this is a constant: dividing by it would blow noise up
 COHORT_SIZE = (
     30  # bank queries nearest to the query that normalise its scores (10, 30, 60 and all were tried)

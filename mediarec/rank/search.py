@@ -9,6 +9,11 @@ fitted on development sets, an item's probability is its channels' fused (the be
 others), and only items whose probability reaches the match threshold are returned. A query about something the
 library does not hold therefore returns nothing, and the score every hit carries is a confidence in [0, 1].
 
+What was said is found three ways: by meaning (the speech channel: transcript chunks against the query with the
+text encoder), by the exact words (FTS5, every word spelt as transcribed), and by the words said (WORDS_CHANNEL: the
+share of the query's character n-grams a chunk holds, rank/lexical.py, calibrated on its own), so that a recording
+the transcriber got a word or two wrong still comes before the same prompt in another language.
+
 Sounds are found two ways: through their tags (the heard channel, rank/tag_channel.py, always) and, when the audio
 model has a text tower (CLAP in the default profile), by comparing the query with the audio vectors themselves.
 The two are one "audio" channel in the fusion (the better of the two probabilities), so that a sound counts once
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +32,7 @@ from mediarec.index.records import ItemRecord, SegmentRecord, VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vector_index import VectorIndex
 from mediarec.rank.calibration import BankStatistics, SearchCalibration, query_bank, search_calibration
+from mediarec.rank.lexical import overlaps
 from mediarec.rank.moments import play_from, refine_spoken_moments
 from mediarec.rank.rank_fusion import reciprocal_rank_fusion
 from mediarec.rank.tag_channel import HeardHit, TagChannel
@@ -45,6 +51,13 @@ WEAK_MATCH_THRESHOLD = CALIBRATION.weak_threshold
 MIN_Z = 0.0
 MIN_MOMENT_PROBABILITY = 0.01
 CANDIDATES_PER_MODALITY = 200
+# Channels whose moments carry the query's lexical overlap with their text (rank/lexical.py): the transcript chunks,
+# where a word the transcriber got a letter wrong still says which recording it is. That overlap is a channel of
+# its own in the fusion, WORDS_CHANNEL ("words said"), calibrated like the others (only when the calibration file
+# has it): the exact-words index wants every word spelt as transcribed, and meaning alone ranks the same prompt in
+# another language as high.
+LEXICAL_CHANNELS = ("speech",)
+WORDS_CHANNEL = "words"
 RRF_K = 60.0
 
 
@@ -62,6 +75,7 @@ class Moment:
     # transcript chunk it was found in (start, end, text).
     sentence: tuple[float, float] | None = None
     context: tuple[float, float, str] | None = None
+    overlap: float = 0.0  # the share of the query's n-grams its text holds (rank/lexical.py), speech only
 
     @property
     def timeline_span(self) -> tuple[float, float]:
@@ -182,7 +196,9 @@ class SearchEngine:
         candidates: dict[int, _Candidate] = {}
         channels = self._channels()
         for channel in channels:
-            self._collect(channel.modality, self._retrieve(channel, query, floor), candidates, allowed_items)
+            found = self._retrieve(channel, query, floor)
+            self._collect(channel.modality, found, candidates, allowed_items)
+            self._collect(WORDS_CHANNEL, self._words_said(found, floor), candidates, allowed_items)
         self._collect("text", self._exact_words(query), candidates, allowed_items)
         # Sounds and seen image labels (rank/tag_channel.py), each fused as the channel of its modality.
         for item_id, moment in self._heard(query, allowed_items):
@@ -209,6 +225,7 @@ class SearchEngine:
         """Every channel's moments for a query before fusion, none left out by the gates (what
         benchmarks/calibrate_search.py fits on)."""
         moments = {channel.modality: self._retrieve(channel, query, None) for channel in self._channels()}
+        moments[WORDS_CHANNEL] = self._words_said(moments.get("speech", []), None)
         moments["text"] = self._exact_words(query)
         tagged = self._heard(query, None, 0.0)  # sounds ("tags") and image labels ("seen"), fitted apart
         moments["tags"] = [(item, moment) for item, moment in tagged if moment.modality != "frame"]
@@ -248,7 +265,7 @@ class SearchEngine:
 
     def _retrieve(self, channel: QueryChannel, query: str, floor: float | None) -> list[tuple[int, Moment]]:
         """The channel's moments for the query: those above chance (``MIN_Z``) whose probability reaches
-        ``floor``; every candidate when ``floor`` is None."""
+        ``floor``, or whose words-said probability does; every candidate when ``floor`` is None."""
         index = self._index(channel.space)
         if index.size() == 0:
             return []
@@ -256,16 +273,43 @@ class SearchEngine:
         hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
         zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits)
         cosines = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
-        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs, cosines))
         segments = self.store.segments([rowid for rowid, _, _ in hits])
+        lexical = np.zeros(len(hits), np.float32)
+        if channel.modality in LEXICAL_CHANNELS:
+            texts = [segment.text if (segment := segments.get(rowid)) else None for rowid, _, _ in hits]
+            lexical = np.array(overlaps(query, texts), np.float32)
+        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs, cosines))
+        said = self._words_probabilities(lexical)
         moments = []
-        for (rowid, item_id, similarity), z, probability in zip(hits, zs, probabilities, strict=True):
+        for (rowid, item_id, similarity), z, probability, overlap, words in zip(
+            hits, zs, probabilities, lexical, said, strict=True
+        ):
             segment = segments.get(rowid)
-            if segment is None or (floor is not None and (z < MIN_Z or probability < floor)):
+            passes = z >= MIN_Z and probability >= floor if floor is not None else True
+            if segment is None or not (passes or (floor is not None and words >= floor)):
                 continue
-            moment = _moment(segment, channel.modality, similarity, float(z), float(probability))
+            moment = _moment(
+                segment, channel.modality, similarity, float(z), float(probability), float(overlap)
+            )
             moments.append((item_id, moment))
         return moments
+
+    def _words_probabilities(self, overlaps: np.ndarray) -> np.ndarray:
+        """The words-said channel's probability of each overlap; 0 where the calibration has no such channel."""
+        if WORDS_CHANNEL not in self.calibration.channels:
+            return np.zeros(len(overlaps))
+        return np.atleast_1d(self.calibration.probability(WORDS_CHANNEL, overlaps))
+
+    def _words_said(self, moments: list[tuple[int, Moment]], floor: float | None) -> list[tuple[int, Moment]]:
+        """The spoken moments as the words-said channel sees them: normalised score the overlap, probability its
+        calibration's; those below ``floor`` left out (none when ``floor`` is None, for fitting)."""
+        spoken = [(item_id, moment) for item_id, moment in moments if moment.modality == "speech"]
+        said = self._words_probabilities(np.array([moment.overlap for _, moment in spoken], np.float32))
+        return [
+            (item_id, replace(moment, z=moment.overlap, score=float(probability)))
+            for (item_id, moment), probability in zip(spoken, said, strict=True)
+            if floor is None or probability >= floor
+        ]
 
     def _exact_words(self, query: str) -> list[tuple[int, Moment]]:
         matches = self.store.text_search(query, limit=100)
@@ -330,9 +374,24 @@ def _sentence_encoder(channels: list[QueryChannel]) -> Callable[[list[str]], np.
     return lambda texts: np.vstack([queries(texts[:1]), passages(texts[1:])])
 
 
-def _moment(segment: SegmentRecord, modality: str, similarity: float, z: float, probability: float) -> Moment:
+def _moment(
+    segment: SegmentRecord,
+    modality: str,
+    similarity: float,
+    z: float,
+    probability: float,
+    overlap: float = 0.0,
+) -> Moment:
     return Moment(
-        segment.start, segment.end, modality, similarity, z, segment.text, segment.thumbnail, probability
+        segment.start,
+        segment.end,
+        modality,
+        similarity,
+        z,
+        segment.text,
+        segment.thumbnail,
+        probability,
+        overlap=overlap,
     )
 
 

