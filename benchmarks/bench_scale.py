@@ -289,7 +289,42 @@ def measure_rescan(store: LibraryStore, media: Path, items: int, repeats: int) -
     return {
         "reconcile": timed_seconds(rescan, repeats),
         "baseline_per_file": timed_seconds(baseline, repeats),
+        **measure_needing_indexing(store, roots, items, repeats),
     }
+
+
+def measure_needing_indexing(store: LibraryStore, roots: list[str], items: int, repeats: int) -> dict:
+    """What the indexer asks next (pipeline.indexer: scan.sync.needing_indexing over every item of its folders),
+    against the bench's own models (so every item is up to date), beside the per-item baseline."""
+    from mediarec.scan.sync import needing_indexing
+
+    wanted = {modality: model_id for modality, (model_id, _) in MODELS.items()}
+    folders = [str(Path(root).absolute()) for root in roots]  # as the indexer has them
+    candidates = [
+        item for root in folders for item in store.items(statuses=("pending", "indexed"), under=root)
+    ]
+    assert len(candidates) == items
+
+    def batched():
+        assert not needing_indexing(store, candidates, lambda: wanted)
+
+    def baseline():
+        assert not [item for item in candidates if needs_indexing_per_item(store, item, wanted)]
+
+    return {
+        "needing_indexing": timed_seconds(batched, repeats),
+        "needing_indexing_baseline_per_item": timed_seconds(baseline, repeats),
+    }
+
+
+def needs_indexing_per_item(store: LibraryStore, item, wanted: dict) -> bool:
+    """The baseline: pipeline.indexer's needs_indexing as it was, two queries per indexed item."""
+    if item.status != "indexed":
+        return item.status == "pending"
+    ids = store.encoded_spaces(item.id)
+    encoded = {(space.modality, space.model_id) for space in store.spaces() if space.id in ids}
+    seen = {modality for modality, _ in encoded}
+    return any((modality, wanted[modality]) not in encoded for modality in seen if modality in wanted)
 
 
 def timed_seconds(work: Callable[[], object], repeats: int) -> dict:
@@ -352,7 +387,143 @@ def measure_for_you(library, repeats: int) -> dict:
         "first_ms": round(first_ms, 1),
         "cards": len(cards),
         "sources": sorted({c.source for c in cards}),
+        "items": [c.row.id for c in cards],
     }
+
+
+def measure_for_you_beside_previous(library, repeats: int) -> dict:
+    """For you now (its candidate cache kept, as when the shelf is shown again or the variety changes), now after
+    a history change (the cache made again, as on the first refresh after a play) and as it was
+    (previous_for_you), alternating call by call so that all see the same load; and whether now and before give
+    the same cards in the same order (asked with one fixed time: the recommender's clock moves between calls)."""
+    from mediarec.app.shelf import for_you
+    from mediarec.recommend.candidate_cache import CANDIDATES
+
+    names = ("now", "now_history_changed", "previous")
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(repeats):
+        for name in names:
+            if name == "now_history_changed":
+                CANDIDATES.forget(library.store)
+            with previous_for_you(library.store) if name == "previous" else contextlib.nullcontext():
+                cpu, wall = cpu_seconds(), time.perf_counter()
+                for_you(library, 12, 0.3)
+                walls[name].append(1000 * (time.perf_counter() - wall))
+                cpus[name].append(1000 * (cpu_seconds() - cpu))
+    figures = {name: _percentiles(walls[name], cpus[name]) for name in walls}
+    fixed = time.time()
+    now_list = _recommended_ids(library, fixed)
+    with previous_for_you(library.store):
+        previous_list = _recommended_ids(library, fixed)
+    return {**figures, "same_items_and_order": now_list == previous_list}
+
+
+def _recommended_ids(library, now: float) -> list[tuple[int, str]]:
+    from mediarec.recommend.recommender import Recommender
+
+    return [(rec.item.id, rec.source) for rec in Recommender(library.store).recommend(14, 0.3, now=now)]
+
+
+def _percentiles(walls: list[float], cpus: list[float]) -> dict:
+    return {
+        "p50_ms": round(float(np.percentile(walls, 50)), 2),
+        "p95_ms": round(float(np.percentile(walls, 95)), 2),
+        "cpu_p50_ms": round(float(np.percentile(cpus, 50)), 2),
+        "cpu_p95_ms": round(float(np.percentile(cpus, 95)), 2),
+    }
+
+
+@contextlib.contextmanager
+def previous_for_you(store: LibraryStore):
+    """Run For you as it was before the shelf indexes and the candidate cache (the baseline): the newest items
+    sorted from the status index, tag counts joined to items through tags_name, the interests' neighbours and the
+    cohort read on every call, every pair of the MMR pool ranked by scipy and the silhouette item by item. (One
+    change is not undone here: the engaged item a reason names is found for the listed items only, where it was
+    found for the whole pool, a few ms more; so the baseline is a little faster than the code was.)"""
+    import mediarec.recommend.profile as profile
+    import mediarec.recommend.recommender as recommender
+    from mediarec.index.items import _ITEM_SELECT, _item
+    from mediarec.index.records import APPLIED_TAG_SCORE
+
+    def recently_added(limit: int):
+        rows = store.query(
+            f"{_ITEM_SELECT} INDEXED BY items_status WHERE status = 'indexed' "
+            "ORDER BY added_at DESC, id DESC LIMIT ?",
+            (int(limit),),
+        )
+        return [_item(row) for row in rows]
+
+    def tag_counts(names):
+        wanted = sorted(set(names))
+        marks = ",".join("?" * len(wanted))
+        return (
+            dict(
+                store.query(
+                    "SELECT t.name, count(DISTINCT t.item_id) FROM tags t INDEXED BY tags_name CROSS JOIN items i "
+                    f"ON i.id = t.item_id WHERE i.status = 'indexed' AND t.score >= ? AND t.name IN ({marks}) "
+                    "GROUP BY t.name",
+                    (APPLIED_TAG_SCORE, *wanted),
+                )
+            )
+            if wanted
+            else {}
+        )
+
+    saved = [
+        (recommender, "PairRanks", recommender.PairRanks),
+        (profile, "silhouette", profile.silhouette),
+        (recommender, "CANDIDATES", recommender.CANDIDATES),
+    ]
+    store.recently_added, store.tag_counts = recently_added, tag_counts  # type: ignore[method-assign]
+    recommender.PairRanks = RankedAllPairs
+    profile.silhouette = silhouette_per_item
+    recommender.CANDIDATES = NoCandidateCache()
+    try:
+        yield
+    finally:
+        del store.recently_added, store.tag_counts
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+class NoCandidateCache:
+    """The baseline of recommend.candidate_cache: every call reads the library again."""
+
+    def remembered(self, store, key, name, make):
+        return make()
+
+
+class RankedAllPairs:
+    """The baseline of recommender.PairRanks: every off-diagonal pair ranked up front (scipy's rankdata)."""
+
+    def __init__(self, similarity: np.ndarray):
+        from scipy.stats import rankdata
+
+        self.ranks = np.zeros_like(similarity, dtype=np.float64)
+        off_diagonal = ~np.eye(len(similarity), dtype=bool)
+        values = similarity[off_diagonal]
+        if len(values) >= 2:
+            self.ranks[off_diagonal] = (rankdata(values, method="average") - 1.0) / (len(values) - 1.0)
+        elif len(values):
+            self.ranks[off_diagonal] = 1.0
+
+    def row(self, index: int) -> np.ndarray:
+        return self.ranks[index]
+
+
+def silhouette_per_item(distance: np.ndarray, labels: np.ndarray) -> float:
+    """The baseline of profile.silhouette: a loop over the items."""
+    values = []
+    for row, label in enumerate(labels):
+        same = labels == label
+        if same.sum() <= 1:
+            values.append(0.0)
+            continue
+        inside = distance[row, same].sum() / (same.sum() - 1)
+        outside = min(distance[row, labels == other].mean() for other in set(labels) if other != label)
+        values.append((outside - inside) / max(inside, outside, 1e-9))
+    return float(np.mean(values))
 
 
 class SqliteItemSpace:
@@ -465,6 +636,7 @@ def main() -> None:
         result["similar"] = measure_similar(library, args.repeats)
         result["for_you"] = measure_for_you(library, args.repeats)
         if not args.no_baseline:
+            result["for_you_beside_previous"] = measure_for_you_beside_previous(library, args.repeats)
             with sqlite_item_space():
                 result["similar_baseline_sqlite"] = measure_similar(library, args.baseline_repeats)
                 result["for_you_baseline_sqlite"] = measure_for_you(library, args.baseline_repeats)

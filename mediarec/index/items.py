@@ -6,7 +6,7 @@ import dataclasses
 import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from mediarec.index.database import Database
 from mediarec.index.records import (
@@ -20,6 +20,7 @@ from mediarec.index.records import (
 
 _ITEM_SELECT = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
 _SEGMENT_COLUMNS = "id, item_id, modality, start, end, text, thumbnail, shot_index"
+ENCODED_BATCH = 10_000  # item ids per query of items_missing_models (one JSON array parameter)
 
 # -- paths as stored -----------------------------------------------------------------------------------------------
 # A file name that is not valid UTF-8 (common on old drives) reaches Python as a str with lone surrogates
@@ -127,7 +128,9 @@ class ItemsMixin(Database):
             "p.played FROM items i LEFT JOIN (SELECT item_id, max(started_at) AS played FROM plays "
             "GROUP BY item_id) p ON p.item_id = i.id WHERE i.status IN ('indexed', 'pending') ORDER BY i.id"
         )
-        return [row if _ESCAPE not in row[1] else (row[0], path_from_stored(row[1]), *row[2:]) for row in rows]
+        return [
+            row if _ESCAPE not in row[1] else (row[0], path_from_stored(row[1]), *row[2:]) for row in rows
+        ]
 
     def recently_added(self, limit: int) -> list[ItemRecord]:
         """The newest indexed items, newest first (the "fresh" shelf and the cold start of recommendations)."""
@@ -135,6 +138,23 @@ class ItemsMixin(Database):
             f"{_ITEM_SELECT} WHERE status = 'indexed' ORDER BY added_at DESC, id DESC LIMIT ?", (int(limit),)
         )
         return [_item(row) for row in rows]
+
+    def items_missing_models(self, item_ids: Sequence[int], wanted: Mapping[str, str]) -> set[int]:
+        """Of these items, those with vectors of a modality of `wanted` (modality -> model id) but none made by
+        that model: a model changed, so they are to be encoded again. Answered in SQL, one query per
+        ENCODED_BATCH items, so that a run over 10^5 up-to-date items reads no row per item into Python."""
+        outdated: set[int] = set()
+        ids = list(item_ids)
+        for start in range(0, len(ids), ENCODED_BATCH):
+            rows = self.query(
+                "SELECT e.item_id FROM item_encodings e JOIN vector_spaces s ON s.id = e.space_id "
+                "JOIN json_each(?) w ON w.key = s.modality "
+                "WHERE e.item_id IN (SELECT value FROM json_each(?)) "
+                "GROUP BY e.item_id, s.modality HAVING max(s.model_id = w.value) = 0",
+                (json.dumps(dict(wanted)), json.dumps(ids[start : start + ENCODED_BATCH])),
+            )
+            outdated.update(row[0] for row in rows)
+        return outdated
 
     def add_item(self, path: str, fingerprint: str, size: int, mtime: float) -> int:
         with self.transaction() as connection:

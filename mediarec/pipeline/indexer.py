@@ -40,7 +40,7 @@ from mediarec.pipeline.failures import UNEXPECTED, failure_reason, stops_the_job
 from mediarec.pipeline.stage_timer import StageTimer
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 from mediarec.scan.paths import display_text
-from mediarec.scan.sync import ScanReport, reconcile, requeue_stale_failures
+from mediarec.scan.sync import ScanReport, needing_indexing, reconcile, requeue_stale_failures
 
 __all__ = ["UNEXPECTED", "IndexProgress", "IndexSummary", "Indexer"]
 
@@ -126,20 +126,7 @@ class Indexer:
         return self._signature
 
     def needs_indexing(self, item: ItemRecord) -> bool:
-        if item.status == "pending":
-            return True
-        if item.status != "indexed":
-            return False  # errors are retried when the file changes, not on every run
-        encoded = {(space.modality, space.model_id) for space in self._encoded_spaces(item.id)}
-        modalities_seen = {modality for modality, _ in encoded}
-        wanted = self.current_model_ids()
-        return any(
-            (modality, wanted[modality]) not in encoded for modality in modalities_seen if modality in wanted
-        )
-
-    def _encoded_spaces(self, item_id: int):
-        ids = self.store.encoded_spaces(item_id)
-        return [space for space in self.store.spaces() if space.id in ids]
+        return bool(needing_indexing(self.store, [item], self.current_model_ids))
 
     # -- the job -----------------------------------------------------------------------------------------------
 
@@ -156,7 +143,7 @@ class Indexer:
         with self._timed("scan"):
             requeue_stale_failures(self.store, root_list, self.failure_signature)
         candidates = self._items_under(root_list)
-        work = [item for item in candidates if self.needs_indexing(item)]
+        work = needing_indexing(self.store, candidates, self.current_model_ids)
         self.summary.up_to_date = len(candidates) - len(work)
         yield from self._index_items(work)
         if self.summary.indexed:

@@ -66,7 +66,9 @@ class Explainer:
     def shared_tags(self, item_id: int) -> Reason | None:
         weights = self._tag_profile()
         names = {tag.name for tag in self.store.tags(item_id) if tag.score >= APPLIED_TAG_SCORE}
-        shared = sorted((name for name in names if name in weights), key=lambda name: -weights[name])
+        # Ties by name: a set's order changes from one process to the next (string hashing), and the shown tags
+        # with it.
+        shared = sorted((name for name in names if name in weights), key=lambda name: (-weights[name], name))
         if not shared:
             return None
         chosen = tuple(shared[:MAX_TAGS])

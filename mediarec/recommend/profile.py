@@ -219,17 +219,24 @@ def cluster(similarity: np.ndarray) -> np.ndarray:
 
 
 def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of a clustering given pairwise distances (singletons count 0, as in scikit-learn)."""
-    values = []
-    for row, label in enumerate(labels):
-        same = labels == label
-        if same.sum() <= 1:
-            values.append(0.0)
-            continue
-        inside = distance[row, same].sum() / (same.sum() - 1)
-        outside = min(distance[row, labels == other].mean() for other in set(labels) if other != label)
-        values.append((outside - inside) / max(inside, outside, 1e-9))
-    return float(np.mean(values))
+    """Mean silhouette of a clustering given pairwise distances (singletons count 0, as in scikit-learn). One
+    product for every item's summed distance to every cluster instead of a loop over items (200 items and 5
+    candidate k cost ~50 ms that way)."""
+    names, column = np.unique(labels, return_inverse=True)
+    if len(names) < 2:
+        return 0.0  # no other cluster to compare with
+    member = np.zeros((len(labels), len(names)))
+    member[np.arange(len(labels)), column] = 1.0
+    sizes = member.sum(0)
+    totals = distance @ member  # [n, clusters]: each item's summed distance to each cluster (0 to itself)
+    rows = np.arange(len(labels))
+    own_size = sizes[column]
+    inside = totals[rows, column] / np.maximum(own_size - 1, 1)
+    means = totals / sizes
+    means[rows, column] = np.inf
+    outside = means.min(1)
+    values = (outside - inside) / np.maximum(np.maximum(inside, outside), 1e-9)
+    return float(np.where(own_size > 1, values, 0.0).mean())
 
 
 def _interests(members: ItemBlocks, weights: np.ndarray, labels: np.ndarray):
