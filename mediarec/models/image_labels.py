@@ -155,7 +155,9 @@ class EfficientNetLabeller(Encoder):
         device: DeviceChoice | None = None,
         cache_dir: Path | None = None,
         *,
-        batch_size: int = 16,
+        # Four pictures at a time: 48 keyframes (384 px) took 284 MB above the loaded network at 16, 137 at 8, 39 at
+        # 4, with the same labels and CPU 1.6, 1.4, 1.35 s (ONNX on 2 cores; benchmarks/bench_memory.py --per-model).
+        batch_size: int = 4,
         threads: int | None = None,
     ) -> None:
         super().__init__(name, device, cache_dir, batch_size=batch_size)
