@@ -6,9 +6,14 @@ iter_audio_blocks, or --old-ref), and the long/short ratio of each.
 
 The files are 8 kHz mono 16-bit WAVs of one-second tone bursts every 30 s and silence (sparse in content, dense on
 disk), written with numpy block by block; the speech gate keeps whisper off them, so the audio model and decoding
-dominate. Usage:
+dominate. A mixed library (a 10-minute narration, 2 minutes of 720p slides, a 1-minute narrated shapes clip) has every
+offline model work (whisper, OCR, image labels, CLIP), indexed by both checkouts too. Each checkout first indexes
+a 2-second file into a library of its own, so that one-time work (assembling whisper base, ONNX exports in a
+child process) is done before the measured runs. ``--per-model`` instead loads each offline model alone in a fresh
+process and prints its resident memory once imported, loaded and after one typical call. Usage:
 
-    .venv/bin/python benchmarks/bench_memory.py [--short-minutes 10] [--long-minutes 600] [--old-long-minutes 120]
+    .venv/bin/python benchmarks/bench_memory.py [--short-minutes 10] [--long-minutes 600] [--old-long-minutes 120] \
+        [--old-ref REF] [--no-mixed] [--per-model]
 """
 
 from __future__ import annotations
@@ -75,6 +80,119 @@ def peak_rss_mib(code_root: Path, media: Path, work: Path) -> dict:
     return result
 
 
+SENTENCES = (
+    "Today we look at how rivers shape the valleys they run through over thousands of years.",
+    "The recipe needs flour, water, salt and a little patience while the dough rises.",
+    "Our team scored twice in the second half and won the match in front of a happy crowd.",
+    "Remember to back up your photos before you update the operating system on your laptop.",
+)
+
+
+def write_mixed_library(folder: Path) -> Path:
+    """Narration (10 min), slides with text (2 min, 1280x720), a narrated shapes clip (1 min)."""
+    from PIL import Image, ImageDraw
+
+    from mediarec.media.samples import (
+        ShapeShot,
+        silence,
+        synthesize_speech,
+        write_audio,
+        write_pictures_video,
+        write_shapes_video,
+    )
+
+    folder.mkdir(parents=True)
+    parts = [part for k in range(12) for part in (synthesize_speech(SENTENCES[k % 4]), silence(0.6))]
+    speech = np.concatenate(parts)
+    write_audio(folder / "talk_10min.m4a", np.resize(speech, 600 * 16000).astype(np.float32))
+    slides = []
+    for index in range(24):
+        picture = Image.new("RGB", (1280, 720), (20 + 5 * index, 30, 70))
+        draw = ImageDraw.Draw(picture)
+        for top in range(60, 660, 90):
+            draw.text(
+                (60, top), f"Slide {index}: rivers shape valleys {top}", fill=(255, 255, 255), font_size=44
+            )
+        slides.append((np.asarray(picture), 5.0))
+    write_pictures_video(folder / "slides_2min.mp4", slides, width=1280, height=720, fps=2)
+    shots = [
+        ShapeShot(shape, colour, 20.0)
+        for shape, colour in (("circle", "red"), ("square", "blue"), ("triangle", "green"))
+    ]
+    write_shapes_video(folder / "clip_1min.mp4", shots, size=320, fps=25, audio=np.resize(speech, 60 * 16000))
+    return folder
+
+
+def warm_up(code_root: Path, work: Path) -> None:
+    """Index a 2-second file with this checkout, so that the measured runs find the model cache ready."""
+    folder = work / "warm_up_media"
+    folder.mkdir(parents=True)
+    write_sparse_wav(folder / "two_seconds.wav", 2)
+    (work / "warm_up").mkdir()
+    peak_rss_mib(code_root, folder / "two_seconds.wav", work / "warm_up")
+
+
+_PER_MODEL = """
+import json, sys, time
+import numpy as np
+
+def resident():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return {name: int(fields[name].split()[0]) // 1024 for name in ("VmRSS", "VmHWM")}
+
+role = sys.argv[1]
+from mediarec.models.model_set import ModelSet
+models = ModelSet("offline")
+encoder = models.get(role)
+report = {"imported": resident()}
+encoder.load()
+report["loaded"] = resident()
+rng = np.random.default_rng(0)
+pictures = [rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8) for _ in range(16)]
+if role == "transcriber":
+    from mediarec.media.samples import synthesize_speech
+    speech = synthesize_speech("Today we look at how rivers shape the valleys they run through over thousands of years.")
+    encoder.transcribe(np.resize(np.concatenate([speech, np.zeros(8000, np.float32)]), 120 * 16000))
+    report["call"] = "transcribe 120 s of speech"
+elif role == "audio":
+    encoder.embed_and_tag((0.1 * rng.standard_normal(600 * 16000)).astype(np.float32))
+    report["call"] = "embed_and_tag one 600 s block"
+elif role == "text":
+    encoder.encode_passages(["the quick brown fox jumps over the lazy dog " * 6] * 64)
+    report["call"] = "64 passages"
+elif role == "image_text":
+    encoder.encode_images(pictures)
+    report["call"] = "16 pictures 1280x720"
+elif role == "image_labels":
+    encoder.classify(pictures)
+    report["call"] = "16 pictures 1280x720"
+elif role == "ocr":
+    from PIL import Image, ImageDraw
+    picture = Image.new("RGB", (1280, 720), (20, 20, 60))
+    for top in range(40, 700, 60):
+        ImageDraw.Draw(picture).text((40, top), f"Line {top} of some slide text", fill=(255, 255, 255), font_size=40)
+    encoder.read(np.asarray(picture))
+    report["call"] = "read one 1280x720 slide"
+report["after_call"] = resident()
+report["torch_imported"] = "torch" in sys.modules
+print(json.dumps(report))
+"""
+ROLES = ("image_text", "image_labels", "transcriber", "text", "audio", "ocr")
+
+
+def per_model() -> dict:
+    """Each offline model alone in a fresh process (this checkout, the model cache of the environment)."""
+    table = {}
+    for role in ROLES:
+        run = subprocess.run(
+            [sys.executable, "-c", _PER_MODEL, role], cwd=ROOT, capture_output=True, text=True
+        )
+        table[role] = (
+            json.loads(run.stdout.splitlines()[-1]) if run.returncode == 0 else {"error": run.stderr[-300:]}
+        )
+    return table
+
+
 def old_ref() -> str:
     """The commit before the one that added iter_audio_blocks (HEAD while it is not committed)."""
     added = subprocess.run(
@@ -95,8 +213,13 @@ def main() -> int:
         "--old-ref", default=None, help="commit of the whole-track decoder (default: found by git)"
     )
     parser.add_argument("--no-old", action="store_true")
+    parser.add_argument("--no-mixed", action="store_true", help="only the sparse short and long files")
+    parser.add_argument("--per-model", action="store_true", help="each model alone instead (see above)")
     args = parser.parse_args()
-    report: dict = {"sample_rate_of_files": RATE}
+    if args.per_model:
+        print(json.dumps({"per_model_mib": per_model(), "load_average": os.getloadavg()}))
+        return 0
+    report: dict = {"sample_rate_of_files": RATE, "load_average_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="bench_memory_") as temp:
         temp_dir = Path(temp)
         lengths = {"short": args.short_minutes, "long": args.long_minutes, "old_long": args.old_long_minutes}
@@ -115,9 +238,11 @@ def main() -> int:
             report["old_ref"] = subprocess.run(
                 ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True
             ).stdout.strip()
+        mixed = None if args.no_mixed else write_mixed_library(temp_dir / "media_mixed")
         try:
             for name, code_root in runs.items():
                 long_minutes = lengths["long"] if name == "new" else lengths["old_long"]
+                warm_up(code_root, temp_dir / f"{name}_warm")
                 entry: dict = {}
                 for label, minutes in (("short", lengths["short"]), ("long", long_minutes)):
                     work = temp_dir / f"{name}_{minutes}m"
@@ -125,11 +250,17 @@ def main() -> int:
                     entry[f"{label}_{minutes}min"] = peak_rss_mib(code_root, files[minutes], work)
                 short, long_ = (entry[key]["peak_rss_mib"] for key in entry)
                 entry["ratio_long_over_short"] = round(long_ / short, 3) if short else None
+                if mixed is not None:
+                    (temp_dir / f"{name}_mixed").mkdir()
+                    entry["mixed_library"] = peak_rss_mib(
+                        code_root, mixed / "talk_10min.m4a", temp_dir / f"{name}_mixed"
+                    )
                 report[name] = entry
         finally:
             if "old" in runs:
                 subprocess.run(["git", "worktree", "remove", "--force", str(runs["old"])], cwd=ROOT,
                                capture_output=True)  # fmt: skip
+    report["load_average_after"] = os.getloadavg()
     print(json.dumps(report))
     return 0
 
