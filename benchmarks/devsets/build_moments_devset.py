@@ -4,9 +4,10 @@
     .venv/bin/mediarec --profile offline eval search --manifest devsets/moments/manifest.jsonl \\
         --out devsets/moments/report --json
 
-Five recordings (about 42 s each, three and a half minutes in all), each of eight sentences on unrelated subjects
-read by espeak-ng (mediarec.media.narration) with pauses of 1.5 to 2.5 s between them over a low noise floor: two
-in English (en-us, en-gb), one each in Spanish, German and Italian. No subject is said twice, in any language, so
+Nine recordings (about 40 s each, six minutes in all, as the moments issue asks), each of eight sentences on
+unrelated subjects read by espeak-ng (mediarec.media.narration) with pauses of 1.5 to 2.5 s between them over a
+low noise floor: four in English (two en-us, two en-gb), two each in Spanish and German, one in Italian (the first
+five are the set as it was, unchanged: the others are appended). No subject is said twice, in any language, so
 each query has one right file (a multilingual text encoder rightly finds a sentence's translation too). French is
 left out: whisper base hears espeak-ng's French voices as Thai or Hungarian. Sentence times come from the synthesizer's
 own samples, so they are exact. Queries, each with the relevant recording and the span of its sentence ("span":
@@ -83,6 +84,46 @@ RECORDINGS = [
         ("Domani c'è lo sciopero dei trasporti.", "niente autobus e metropolitana"),
         ("Il telefono squilla ma nessuno risponde.", "una chiamata senza risposta"),
     ]),
+    ("podcast-en-us", "en-us", "en", [
+        ("My cousin is learning to drive a big red truck.", "someone in the family taking lessons on a lorry"),
+        ("The coffee shop on our street opens at six every day.", "an early cafe near home"),
+        ("Our team finished the science project before the deadline.", "schoolwork handed in on time"),
+        ("The hotel room had a view of the old lighthouse.", "where we stayed you could see the tower by the coast"),
+        ("He lost his wallet at the crowded shopping mall.", "money gone missing in a busy store"),
+        ("The farmer milks twenty cows before breakfast.", "early work in the dairy barn"),
+        ("A strong wind knocked the tall tree onto the road.", "a storm blocked the street with a fallen trunk"),
+        ("My laptop battery runs out after two hours.", "the computer needs charging often"),
+    ]),
+    ("lesson-en-gb", "en-gb", "en", [
+        ("The chess club meets in the hall on Thursday evenings.", "a weekly board game group"),
+        ("Grandfather repaired the clock that stopped last winter.", "an old man fixing a timepiece"),
+        ("The post office lost my parcel from Canada.", "a package that never arrived"),
+        ("We watched the eclipse through special dark glasses.", "looking at the sun safely"),
+        ("The baby laughed when the puppet appeared.", "an infant amused by a toy show"),
+        ("Our village holds a kite festival every June.", "flying toys in the sky at a summer fair"),
+        ("The tailor shortened my trousers in ten minutes.", "quick clothing alterations"),
+        ("Heavy traffic made us miss the start of the film.", "late to the cinema because of the roads"),
+    ]),
+    ("noticias-es", "es", "es", [
+        ("Mi abuela teje bufandas de lana para el invierno.", "ropa de abrigo hecha a mano"),
+        ("Los vecinos celebran una fiesta en la terraza.", "una reunión alegre en el edificio"),
+        ("Perdí mi paraguas en el restaurante anoche.", "olvidé algo para la lluvia donde cenamos"),
+        ("Mi hija ganó una medalla en la carrera del colegio.", "un premio deportivo en la escuela"),
+        ("El ascensor del edificio está roto otra vez.", "hay que subir por las escaleras"),
+        ("Vendimos la moto vieja a un amigo.", "nos deshicimos de un vehículo de dos ruedas"),
+        ("Hoy hace mucho calor en la ciudad.", "una jornada sofocante en la capital"),
+        ("La impresora de la oficina no tiene papel.", "no se pueden imprimir documentos en el trabajo"),
+    ]),
+    ("bericht-de", "de", "de", [
+        ("Der Kühlschrank ist kaputt und die Milch ist sauer.", "ein defektes Küchengerät"),
+        ("Wir haben im Wald viele Pilze gefunden.", "Sammeln im Forst"),
+        ("Der Fernseher im Wohnzimmer ist zu laut.", "das Gerät im Wohnraum stört mit Lärm"),
+        ("Morgen schreibe ich eine wichtige Prüfung.", "ein Test steht bevor"),
+        ("Meine Brille ist auf den Boden gefallen.", "die Sehhilfe ist heruntergefallen"),
+        ("Der Chor singt am Sonntag in der Kirche.", "ein Gesangsauftritt im Gotteshaus"),
+        ("Die Polizei hat den Dieb gefangen.", "ein Einbrecher wurde festgenommen"),
+        ("Wir fahren im Sommer nach Spanien.", "Urlaub im Süden Europas"),
+    ]),
 ]  # fmt: skip
 
 
@@ -102,6 +143,7 @@ def build(out: Path) -> Path:
                 "group": f"talk/{language}",
                 "language": language,
                 "transcript": " ".join(sentence for sentence, _ in pairs),
+                "duration": round(recording.duration, 3),
                 "sentences": [[s.start, s.end, s.text] for s in recording.sentences],
             }
         )
