@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,18 @@ def test_the_spectrogram_of_a_ten_minute_block_is_made_a_batch_at_a_time():
     assert measured["windows"] == 1249
     # The whole block's STFT at once took ~550 MB (complex128 spectra of 60,000 frames); one batch is ~25 MB.
     assert measured["growth_kib"] < 80 * 1024, measured
+
+
+def _glibc() -> bool:
+    confstr = getattr(os, "confstr", None)
+    try:
+        return confstr is not None and "glibc" in (confstr("CS_GNU_LIBC_VERSION") or "")
+    except (ValueError, OSError):
+        return False
+
+
+@pytest.mark.skipif(not _glibc(), reason="glibc's mallopt")
+def test_glibc_takes_the_arena_limit_of_an_index_run():
+    from mediarec.pipeline.malloc_arenas import limit_malloc_arenas
+
+    assert limit_malloc_arenas() is True

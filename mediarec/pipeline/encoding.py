@@ -31,6 +31,7 @@ from mediarec.models.ocr import read_space_model_id
 from mediarec.pipeline.audio_windows import PooledWindows, WindowLevels, chain_first, pool_windows, window_rms
 from mediarec.pipeline.decoding import Decoded, check_declared_length, cover_index, item_metadata
 from mediarec.pipeline.image_label_stage import label_keyframes, looks_model
+from mediarec.pipeline.malloc_arenas import limit_malloc_arenas
 from mediarec.pipeline.screen_text_stage import read_screen_text
 from mediarec.pipeline.stage_timer import StageTimer
 from mediarec.rank.item_blocks import remember_layout
@@ -58,6 +59,7 @@ class ItemEncoder:
         self.fusion_weights = fusion_weights
         self._prepared = False
         self._prepare_lock = threading.Lock()
+        limit_malloc_arenas()  # before the job's threads start (pipeline.malloc_arenas)
 
     def _prepare(self) -> None:
         """Once, before the first file: the image networks' ONNX exports (made in a child process the first time),
