@@ -152,6 +152,17 @@ def test_hub_share_counts_empty_results_in_the_denominator_and_breaks_ties_by_fi
     ]
 
 
+def test_the_unrelated_hub_share_counts_only_queries_an_item_is_not_an_answer_to():
+    # "x" tops 3 of 6 queries but answers two of them; "y" tops 2 and answers neither
+    tops = ["x", "y", "x", "x", None, "y"]
+    unrelated = [None, "y", None, "x", None, "y"]
+    summary = hubs(tops, unrelated)
+    assert summary["share"] == 0.5 and summary["item"] == "x"
+    assert summary["unrelated_share"] == pytest.approx(0.3333) and summary["unrelated_item"] == "y"
+    assert summary["unrelated_count"] == 2
+    assert "unrelated_share" not in hubs(tops)
+
+
 def test_negative_queries_empty_rate_and_mean_top_score():
     assert empty_rate([0, 3, 0, 1]) == 0.5 and empty_rate([2]) == 0.0
     negatives = [

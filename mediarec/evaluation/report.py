@@ -149,8 +149,19 @@ def _hubs(hubs: dict) -> str:
     rows = [(h["item"], h["queries"], h["share"]) for h in hubs["top_items"]]
     return (
         f"Hub share: {_cell(float(hubs['share']))} of all {hubs['queries']} queries have "
-        f"`{hubs['item']}` first ({hubs['distinct_tops']} distinct first results).\n\n"
+        f"`{hubs['item']}` first ({hubs['distinct_tops']} distinct first results).{_unrelated_hub(hubs)}\n\n"
         + table(("item first for the most queries", "queries", "share"), rows)
+    )
+
+
+def _unrelated_hub(hubs: dict) -> str:
+    if "unrelated_share" not in hubs:
+        return ""
+    if not hubs["unrelated_count"]:
+        return " No item tops a query it is not an answer to."
+    return (
+        f" Counting only queries an item is not an answer to: {_cell(float(hubs['unrelated_share']))} "
+        f"(`{hubs['unrelated_item']}`, {hubs['unrelated_count']} queries)."
     )
 
 

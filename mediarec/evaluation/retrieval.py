@@ -26,11 +26,14 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
     their queries count as misses, not as skipped)."""
     written = {item_ids[item.path]: item.written_path for item in manifest.items if item.path in item_ids}
     per_query, negatives, tops = [], [], []
+    unrelated_tops: list = []  # each query's first result where it is not one of the query's answers, else None
     moments: list[MomentOutcome] = []
     for query in manifest.queries:
         hits = library.search(query.text, SEARCH_DEPTH)
         top = hits[0] if hits else None
         tops.append(written.get(top.item.id, top.item.path) if top is not None else None)
+        answers = set() if query.negative else {item_ids[path] for path in query.relevant if path in item_ids}
+        unrelated_tops.append(tops[-1] if top is not None and top.item.id not in answers else None)
         if query.negative:
             negatives.append(
                 {
@@ -85,7 +88,7 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
         "by_type_and_language": by_language,
         "queries": per_query,
         "negatives": summarise_negatives(negatives, per_query),
-        "hubs": hubs(tops),
+        "hubs": hubs(tops, unrelated_tops),
         "moments": summarise_moments(moments),
     }
 
@@ -119,9 +122,12 @@ def summarise_negatives(negatives: list[dict], positives: list[dict] | None = No
     return summary
 
 
-def hubs(tops: list) -> dict:
+def hubs(tops: list, unrelated_tops: list | None = None) -> dict:
     """The hub share over all queries (`tops`: each query's first result, None where it got nothing) and the items
-    that top the most queries."""
+    that top the most queries. With `unrelated_tops` (each query's first result only where it is not an answer to
+    that query), also the unrelated share: the largest share of all queries one item tops *wrongly*. An item that
+    is the answer to many queries (the same sentence asked in three languages) raises the plain share without
+    being a hub; the unrelated share counts only what a hub does."""
     share, item, count = hub_share(tops)
     counts: dict = defaultdict(int)
     for top in tops:
@@ -135,7 +141,13 @@ def hubs(tops: list) -> dict:
         "count": count,
         "distinct_tops": len(counts),
         "top_items": [{"item": name, "queries": n, "share": round(n / len(tops), 4)} for name, n in ranked],
+        **(_unrelated(unrelated_tops) if unrelated_tops is not None else {}),
     }
+
+
+def _unrelated(unrelated_tops: list) -> dict:
+    share, item, count = hub_share(unrelated_tops)
+    return {"unrelated_share": round(share, 4), "unrelated_item": item, "unrelated_count": count}
 
 
 def summarise(per_query: list[dict], key=lambda outcome: outcome["type"], *, overall: bool = True) -> dict:
