@@ -46,6 +46,7 @@ def test_chinese_counts_by_character_bigrams():
     assert containment(grams("火车晚点了"), "昨天火车晚点了半个小时") == 1.0
     assert containment(grams("火车晚点了"), "晚点的火车") == pytest.approx(0.5)  # 火车, 晚点 of four
     assert containment(grams(""), "text") == 0.0
+    assert containment(grams("开往上海的高铁"), "開往上海的高鐵早上八點出發") == 1.0  # either script
 
 
 def _candidate(query: str, item: int, x: float) -> dict:

@@ -116,6 +116,19 @@ def test_cjk_text_is_indexed_per_character(store):
     assert match_expression("  ") is None
 
 
+def test_chinese_in_traditional_characters_matches_a_query_in_simplified_and_the_reverse(store):
+    # whisper often writes Mandarin in Traditional characters; a user in mainland China types Simplified
+    spoken = store.add_item("/media/t.mp4", "fp-t", 10, 1.0)
+    store.write_index_result(spoken, _result(text="開往上海的高鐵早上八點出發"))
+    assert [match[0] for match in store.text_search("开往上海的高铁")] == [spoken]
+    assert [match[0] for match in store.text_search("高鐵")] == [
+        spoken
+    ]  # the script it was said in matches too
+    assert store.text_search("高山") == []
+    assert text_for_index("頭髮").split() == ["头", "发"]
+    assert match_expression("高鐵 train") == '("高 鐵" OR "高 铁") AND "train"'
+
+
 def test_history_records_completion_skips_and_finishes(store):
     item_id = store.add_item("/media/c.mp4", "fp-c", 10, 1.0)
     store.write_index_result(item_id, _result())

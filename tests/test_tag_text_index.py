@@ -97,6 +97,27 @@ def test_a_library_indexed_before_gets_its_tag_rows_rewritten_once(store):
     assert [body for (body,) in rows] == [fts.text_for_index("red circle\n红色圆形")]
 
 
+def test_a_tag_in_traditional_characters_written_before_the_folding_is_found_and_forgotten(store):
+    item = add_item(store, "trip.mp4", [TagRecord(0, "奶奶的生日", "user", 1.0, None, None)])
+    add_item(store, "other.mp4", [TagRecord(0, "高鐵", "user", 1.0, 1.0, 2.0)])
+    first, last = item_text_rowids(item)
+    with store.transaction() as connection:  # the row as a mediarec without the folding wrote it
+        connection.execute("DELETE FROM text_fts WHERE rowid BETWEEN ? AND ?", (first, last))
+        connection.execute(
+            "INSERT INTO text_fts(rowid, body, item_id, segment_id, field) VALUES (?, ?, ?, NULL, 'tag')",
+            (first, " 高  鐵 ", item),
+        )
+        connection.execute(
+            "INSERT INTO tags(item_id, name, source, score, created_at) VALUES (?, '高鐵', 'user', 1, 0)",
+            (item,),
+        )
+    assert item in found(store, "高鐵")
+    assert store.tag_at_text_row(item, "高鐵").name == "高鐵"
+    store.remove_tag(item, "高鐵")
+    assert item not in found(store, "高鐵") and item not in found(store, "高铁")
+    assert len(found(store, "高铁")) == 1  # the other item's, written now: found in Simplified too
+
+
 def test_a_sound_tag_is_stored_at_the_window_where_it_peaked():
     # 0.96 s windows every 0.48 s; the class is heard from 1.44 s to 4.8 s and peaks in the window at 3.36 s.
     starts = np.arange(0.0, 9.6, 0.48)

@@ -90,14 +90,15 @@ class TagsMixin(Database):
         self._index_text(connection, item_id, tag_names.indexed_text(name), "tag", None)
 
     def _unindex_tag(self, connection: Connection, item_id: int, name: str) -> None:
-        """Forget the tag's row, written with any table of other names: its first line is the name."""
-        own = fts.text_for_index(name)
-        first_line = own + tag_names.OTHER_NAMES_SEPARATOR
-        connection.execute(
-            "DELETE FROM text_fts WHERE rowid BETWEEN ? AND ? AND field = 'tag' "
-            "AND (body = ? OR substr(body, 1, ?) = ?)",
-            (*item_text_rowids(item_id), own, len(first_line), first_line),
-        )
+        """Forget the tag's row, written with any table of other names (its first line is the name) and in
+        either Chinese script (fts.index_spellings)."""
+        for own in fts.index_spellings(name):
+            first_line = own + tag_names.OTHER_NAMES_SEPARATOR
+            connection.execute(
+                "DELETE FROM text_fts WHERE rowid BETWEEN ? AND ? AND field = 'tag' "
+                "AND (body = ? OR substr(body, 1, ?) = ?)",
+                (*item_text_rowids(item_id), own, len(first_line), first_line),
+            )
 
     def refresh_tag_text(self) -> int:
         """Rewrite the text index's tag rows when they were written with another table of other names (an older
@@ -137,7 +138,7 @@ class TagsMixin(Database):
         if not best:
             return None
         name = _first_line(best[0][0])
-        tags = [tag for tag in self.tags(item_id) if fts.text_for_index(tag.name) == name and _applied(tag)]
+        tags = [tag for tag in self.tags(item_id) if name in fts.index_spellings(tag.name) and _applied(tag)]
         return min(tags, key=_finest_first, default=None)
 
     def _delete_analysis_text(self, connection: Connection, item_id: int) -> None:
@@ -223,7 +224,11 @@ def _first_line(body: str) -> str:
 def _tag_names_by_index_text(connection: Connection) -> dict[tuple[int, str], str]:
     """(item id, a tag name as the text index spells it) -> the tag's name, for every tag of the library."""
     rows = connection.execute("SELECT DISTINCT item_id, name FROM tags").fetchall()
-    return {(int(item_id), fts.text_for_index(name)): str(name) for item_id, name in rows}
+    return {
+        (int(item_id), spelling): str(name)
+        for item_id, name in rows
+        for spelling in fts.index_spellings(name)
+    }
 
 
 def _finest_first(tag: TagRecord) -> tuple[int, float, float]:

@@ -8,7 +8,8 @@ character n-grams that the chunk holds (its containment in the chunk): a word wi
 its trigrams, a word split in two keeps all but the ones across the gap, and a translation keeps almost none.
 
 - Words are folded first: Unicode compatibility forms, accents and case ("réponse" = "reponse" = "RÉPONSE"; "ё" =
-  "е"), so a diacritic the transcriber dropped or added costs nothing.
+  "е"), so a diacritic the transcriber dropped or added costs nothing; Chinese in Simplified characters ("開" =
+  "开": whisper writes Mandarin in either script).
 - A word counts by its trigrams with a space on either side (" train", "ain "), so a word's start and end weigh
   like its middle. Words of one or two letters ("a", "to", "de", "su") do not count: every language says them,
   and a "no match" query of four such words and a noun half-matched any sentence holding them.
@@ -22,6 +23,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from mediarec.index.chinese_script import simplified
+
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(f"[^\\W{_CJK}]+", re.UNICODE)
@@ -29,8 +32,8 @@ MIN_WORD_LETTERS = 3  # shorter words are left out (see the module's docstring);
 
 
 def folded(text: str) -> str:
-    """Compatibility forms unified, accents dropped, case folded."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Compatibility forms unified, accents dropped, case folded, Chinese in Simplified characters."""
+    decomposed = unicodedata.normalize("NFKD", simplified(text))
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
