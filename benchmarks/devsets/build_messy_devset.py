@@ -20,7 +20,7 @@ neutral file names, so no label leaks into titles or tags):
                                   (asterisk-core-sounds-{fr,it,ru}-wav), ten prompts of five subjects (call
                                   forwarding, blocked numbers, dictation, follow-me, jokes), each in all three
                                   languages; exact transcripts from core-sounds-LANG.txt (asterisk-core-sounds-LANG).
-  media/eLLNN.mp3   [speech]      English (en-us, en-gb) and Mandarin (cmn) sentences written here and read by
+  media/eLLNN.mp3   [speech]      English (en-us, en-gb) and Mandarin (cmn-latn-pinyin) sentences written here and read by
                                   espeak-ng (the installed program): four subjects (trains, gardens, weather,
                                   the library), two sentences per subject and language.
   media/mNN.mp3     [music]       12 s excerpts of game music: frozen-bubble-data, funnyboat, pangzero (two
@@ -213,7 +213,13 @@ ZH_QUERIES_ABOUT_ENGLISH = {
     "The library lends each reader up to ten books for three weeks.": "图书馆每位读者最多可以借十本书，借期三周",
     "Please return the borrowed novels to the front desk before Friday.": "请在星期五之前把借的小说还到前台",
 }
-ESPEAK_VOICES = {"en": ("en-us", "en-gb"), "zh": ("cmn", "cmn")}
+# (voice, words per minute, pitch). espeak-ng 1.51's plain "cmn" voice reads Chinese characters out as English
+# letters and digits (whisper base hears "King Free May 4, Ming 1..."), which no search can answer; its pinyin voice
+# reads them as Mandarin, and a little slower and higher it is heard as Mandarin (tests/test_speech_gate.py).
+ESPEAK_VOICES = {
+    "en": (("en-us", 150, None), ("en-gb", 150, None)),
+    "zh": (("cmn-latn-pinyin", 120, 70), ("cmn-latn-pinyin", 120, 75)),
+}
 
 FROZEN = "usr/share/games/frozen-bubble/snd"
 CHROMIUM = "usr/share/games/chromium-bsu/wav"
@@ -576,8 +582,10 @@ def espeak_sentences(out: Path) -> list[dict]:
             for index, (sentence, span, paraphrase) in enumerate(sentences):
                 assert span.lower() in sentence.lower(), (span, sentence)
                 counters[language] = counters.get(language, 0) + 1
-                voice = ESPEAK_VOICES[language][index % 2]
-                speech = synthesize_speech(sentence, voice=voice, words_per_minute=150)
+                voice, words_per_minute, pitch = ESPEAK_VOICES[language][index % 2]
+                speech = synthesize_speech(
+                    sentence, voice=voice, words_per_minute=words_per_minute, pitch=pitch
+                )
                 relative = f"media/e{language}{counters[language]:02d}.mp3"
                 write_audio(out / relative, np.concatenate([silence(0.4), speech, silence(0.6)]))
                 lines.append(

@@ -113,9 +113,15 @@ def espeak_available() -> bool:
 
 
 def synthesize_speech(
-    text: str, *, voice: str = "en-us", sample_rate: int = SPEECH_RATE, words_per_minute: int = 150
+    text: str,
+    *,
+    voice: str = "en-us",
+    sample_rate: int = SPEECH_RATE,
+    words_per_minute: int = 150,
+    pitch: int | None = None,
 ) -> np.ndarray:
-    """Speak ``text`` with espeak-ng; float32 mono at ``sample_rate``. MediaError if espeak-ng is missing."""
+    """Speak ``text`` with espeak-ng; float32 mono at ``sample_rate``; ``pitch`` 0-99 (espeak's -p; its default
+    50 when None). MediaError if espeak-ng is missing."""
     if not text.strip():
         raise ValueError("text to speak is empty")
     program = shutil.which(ESPEAK_PROGRAM)
@@ -123,6 +129,8 @@ def synthesize_speech(
         raise MediaError(None, MISSING_TOOL, f"speech needs {ESPEAK_PROGRAM}; {ESPEAK_INSTALL_HINT}")
     # The text goes through stdin (as UTF-8, "-b 1") so a text starting with "-" is never an option.
     command = [program, "--stdout", "-b", "1", "-v", voice, "-s", str(words_per_minute)]
+    if pitch is not None:
+        command += ["-p", str(pitch)]
     try:
         result = subprocess.run(
             command, input=text.encode("utf-8"), capture_output=True, timeout=_SPEECH_TIMEOUT_SECONDS
