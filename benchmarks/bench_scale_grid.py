@@ -3,7 +3,8 @@
 Opens the real library page (ui/library_page.py: the grid's QListView in icon mode with ui/library_model.py's model
 and card delegate, thumbnails decoded on their pool, the "For you" shelf) on an existing library, offscreen, and
 probes the event loop with a 5 ms QTimer: a stall is how late a tick comes. Phases:
-  * load: the page's reload (rows and tags on the search pool, For you beside them) until the grid has its rows;
+  * load: the page's reload (rows and tags on the search pool, For you beside them) until the grid has its rows,
+    and one second more (the tick after the rows landed is the one their arrival delayed);
   * scroll: wheel-like steps every 16 ms with a jump of the scroll bar to a random place every second (thumb
     drags), with the thumbnails of the cards shown loading meanwhile;
   * scroll_with_for_you: the same while the For you shelf is asked again every 2 s (the variety slider);
@@ -13,6 +14,12 @@ runs this script; to run it alone on a library it kept:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_scale_grid.py --data-dir DIR [--seconds 20]
         [--icon-mode]   (the baseline: the grid as it was, in QListView's IconMode)
+
+Each phase also reports longest_gui_cpu_ms, the most CPU the GUI thread used between two ticks, and the CPU all the
+process's threads used during its longest stall: a stall far above the first waited for the GIL (a worker holding
+it) or, on a machine shared with other jobs, for a CPU (then the second is near 0 too). To compare with
+the code of an earlier commit, run this same script with PYTHONPATH pointing at a copy of that tree, on the same
+library, one run after the other (under the same `nice`, on a busy machine).
 """
 
 from __future__ import annotations
@@ -40,28 +47,39 @@ class StallProbe:
         self.phase: str | None = None
         self.stalls: dict[str, list[float]] = {}
         self.gui_cpu: dict[str, list[float]] = {}
+        self.process_cpu: dict[str, list[float]] = {}
         self._last = time.perf_counter()
         self._last_cpu = time.thread_time()
+        self._last_process_cpu = time.process_time()
         self.timer = timer_class()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
 
     def _tick(self) -> None:
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
         if self.phase is not None:
             self.stalls.setdefault(self.phase, []).append(max(0.0, 1000 * (now - self._last) - TICK_MS))
             self.gui_cpu.setdefault(self.phase, []).append(1000 * (cpu - self._last_cpu))
-        self._last, self._last_cpu = now, cpu
+            self.process_cpu.setdefault(self.phase, []).append(1000 * (process_cpu - self._last_process_cpu))
+        self._last, self._last_cpu, self._last_process_cpu = now, cpu, process_cpu
 
     def start(self, phase: str) -> None:
-        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self._last, self._last_cpu, self._last_process_cpu = (
+            time.perf_counter(),
+            time.thread_time(),
+            time.process_time(),
+        )
         self.phase = phase
 
     def summary(self, phase: str) -> dict:
-        values = sorted(self.stalls.get(phase, [0.0]))
+        stalls = self.stalls.get(phase, [0.0])
+        values = sorted(stalls)
+        longest = stalls.index(values[-1])
         return {
             "longest_stall_ms": round(values[-1], 1),
+            # What every thread of this process ran during that stall: near 0, the process waited for a CPU.
+            "longest_stall_process_cpu_ms": round(self.process_cpu.get(phase, [0.0])[longest], 1),
             "p99_stall_ms": round(values[int(0.99 * (len(values) - 1))], 1),
             "longest_gui_cpu_ms": round(max(self.gui_cpu.get(phase, [0.0])), 1),
             "ticks": len(values),
@@ -128,6 +146,7 @@ def run(data_dir: Path, seconds: float, icon_mode: bool = False) -> dict:
     cpu = cpu_seconds()
     page.reload()
     waited = wait_for(page.library_loaded, 600)
+    spin(1.0)  # the tick after the rows landed (their own stall) and the first batches of the grid's layout
     result["load"] = {
         **probe.summary("load"),
         "rows": page.model.rowCount(),
