@@ -19,6 +19,7 @@ from mediarec.cli.viewing import VIEWING_COMMANDS
 from mediarec.config import ENV_CONFIG, ENV_DATA_DIR, ENV_PROFILE, ConfigError, load_settings
 from mediarec.errors import MediarecError
 from mediarec.models.offline import keep_offline
+from mediarec.rank.blas_threads import one_blas_thread_for_queries
 
 DESCRIPTION = """\
 mediarec: an offline media library that indexes your audio and video with neural encoders and finds the
@@ -144,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each subject's module holds its handlers; the parser above is the one place the commands and options are named.
+# Commands that answer queries on small matrices, where one BLAS thread is faster on busy cores (rank.blas_threads);
+# index and eval keep the default.
+QUERY_COMMANDS = frozenset({"gui", "search", "similar", "show", "recommend"})
+
 LIBRARY_COMMANDS: dict[str, Callable] = {
     **INDEXING_COMMANDS,
     **FINDING_COMMANDS,
@@ -163,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         keep_offline(settings)  # before any model library is imported: no telemetry, no hub unless needed
+        if command in QUERY_COMMANDS:
+            one_blas_thread_for_queries()
         if command in SETTINGS_COMMANDS:
             return SETTINGS_COMMANDS[command](settings, args)
         return _run_library_command(settings, command, args)
