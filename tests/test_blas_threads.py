@@ -40,6 +40,13 @@ def test_a_thread_count_the_user_set_is_kept():
     assert 1 not in probed["blas"] or os.cpu_count() == 1
 
 
+def test_mediarec_blas_threads_sets_the_count_and_nonsense_keeps_the_default():
+    assert (
+        set(_probe(MEDIAREC_BLAS_THREADS="2")["blas"]) == {min(2, os.cpu_count() or 1)} or os.cpu_count() == 1
+    )
+    assert _probe(MEDIAREC_BLAS_THREADS="many")["applied"] is False
+
+
 def test_the_query_commands_are_real_commands_and_indexing_is_not_one():
     from mediarec.cli.main import QUERY_COMMANDS, build_parser
 

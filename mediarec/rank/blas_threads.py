@@ -15,19 +15,25 @@ import os
 
 _log = logging.getLogger(__name__)
 
-# A user's own setting wins: the one-thread limit is applied only when none of these is set.
-_USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MEDIAREC_BLAS_THREADS")
+# A user's own setting for the libraries wins: then nothing is limited here.
+_LIBRARY_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+THREADS_SETTING = "MEDIAREC_BLAS_THREADS"  # the query processes' thread count, when not 1
 
 
 def one_blas_thread_for_queries() -> bool:
-    """Limit numpy's BLAS to one thread for the rest of this process; False when the user set a thread count (or
-    threadpoolctl is missing), which is then kept."""
-    if any(os.environ.get(name) for name in _USER_SETTINGS):
+    """Limit numpy's BLAS to one thread (MEDIAREC_BLAS_THREADS: that many) for the rest of this process; False
+    when a library's own thread count is set (it is kept), or the setting is not a whole number above 0, or
+    threadpoolctl is missing."""
+    if any(os.environ.get(name) for name in _LIBRARY_SETTINGS):
+        return False
+    wanted = os.environ.get(THREADS_SETTING, "1").strip()
+    if not wanted.isdigit() or int(wanted) < 1:
+        _log.warning("%s=%r is not a thread count; numpy's BLAS keeps its default", THREADS_SETTING, wanted)
         return False
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         _log.info("threadpoolctl is not installed; numpy's BLAS keeps its default threads")
         return False
-    threadpool_limits(limits=1, user_api="blas")  # not a context: it holds until the process ends
+    threadpool_limits(limits=int(wanted), user_api="blas")  # not a context: it holds until the process ends
     return True
