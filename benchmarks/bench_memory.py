@@ -123,13 +123,16 @@ def write_mixed_library(folder: Path) -> Path:
     return folder
 
 
-def warm_up(code_root: Path, work: Path) -> None:
-    """Index a 2-second file with this checkout, so that the measured runs find the model cache ready."""
-    folder = work / "warm_up_media"
-    folder.mkdir(parents=True)
+def warm_up(code_root: Path, temp_dir: Path, name: str) -> dict:
+    """Index a 2-second file with this checkout into a library of its own and the model cache the measured runs
+    use (peak_rss_mib's, beside the work folders), so that they find it ready: the ONNX export children, which
+    import torch, would otherwise count in the first run's peak (wait4 reports the largest of a process and its
+    children)."""
+    folder = temp_dir / f"{name}_warm_media"
+    folder.mkdir()
     write_sparse_wav(folder / "two_seconds.wav", 2)
-    (work / "warm_up").mkdir()
-    peak_rss_mib(code_root, folder / "two_seconds.wav", work / "warm_up")
+    (temp_dir / f"{name}_warm").mkdir()
+    return peak_rss_mib(code_root, folder / "two_seconds.wav", temp_dir / f"{name}_warm")
 
 
 _PER_MODEL = """
@@ -242,13 +245,12 @@ def main() -> int:
         try:
             for name, code_root in runs.items():
                 long_minutes = lengths["long"] if name == "new" else lengths["old_long"]
-                warm_up(code_root, temp_dir / f"{name}_warm")
-                entry: dict = {}
+                entry: dict = {"warm_up_2s": warm_up(code_root, temp_dir, name)}
                 for label, minutes in (("short", lengths["short"]), ("long", long_minutes)):
                     work = temp_dir / f"{name}_{minutes}m"
                     work.mkdir()
                     entry[f"{label}_{minutes}min"] = peak_rss_mib(code_root, files[minutes], work)
-                short, long_ = (entry[key]["peak_rss_mib"] for key in entry)
+                short, long_ = (entry[key]["peak_rss_mib"] for key in entry if key != "warm_up_2s")
                 entry["ratio_long_over_short"] = round(long_ / short, 3) if short else None
                 if mixed is not None:
                     (temp_dir / f"{name}_mixed").mkdir()
