@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from mediarec.models.base import ImageTextEncoder, ModelError, batches, l2_normalise
-from mediarec.models.clip_image_onnx import clip_pixels, image_tower, plain_preprocessing
+from mediarec.models.clip_image_onnx import clip_pixels, export_image_tower
 from mediarec.models.clip_text_onnx import (
     ClipTextRunner,
     export_failed,
@@ -35,13 +35,7 @@ from mediarec.models.clip_text_onnx import (
 )
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
-from mediarec.models.image_onnx import (
-    ImageNetworkRunner,
-    export_network,
-    open_or_export,
-    probe_pictures,
-    wants_onnx,
-)
+from mediarec.models.image_onnx import ImageNetworkRunner, open_or_export, wants_onnx
 from mediarec.models.image_onnx import export_folder as image_export_folder
 from mediarec.models.weights import local_model_id, require_folder
 
@@ -285,24 +279,10 @@ class OpenClipEncoder(ImageTextEncoder):
     def export_image_network(self) -> Path:
         """Export the image tower (and the text tower, models.clip_text_onnx) to ONNX, each checked against torch;
         the image_onnx child calls it, so that the process that indexes never imports torch."""
-        import torch
-        from PIL import Image
-
         self._ensure_torch_model()
         self.export_text_tower()  # on its own: a text tower that exports is kept if the image tower does not
-        size, mean, std = plain_preprocessing(self._preprocess)
-        probes = probe_pictures()
-
-        def reference() -> list[np.ndarray]:
-            pixels = torch.stack([self._preprocess(Image.fromarray(picture)) for picture in probes])
-            return [self._model.encode_image(pixels).float().numpy()]
-
-        folder = export_network(
-            image_tower(self._model), clip_pixels(probes, size, mean, std),
-            image_export_folder(self.cache_dir, self.model_id), model_id=self.model_id, output_names=("features",),
-            torch_reference=reference, recorded={"size": size, "mean": mean, "std": std},
-        )  # fmt: skip
-        return folder
+        return export_image_tower(self._model, self._preprocess, image_export_folder(self.cache_dir, self.model_id),
+                                  model_id=self.model_id)  # fmt: skip
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         self._ensure_loaded()

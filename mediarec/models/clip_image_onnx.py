@@ -6,11 +6,13 @@ crop, normalise) is reproduced; the export is checked against torch's own prepro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mediarec.models.base import ModelError
+from mediarec.models.image_onnx import export_network, probe_pictures
 
 
 def plain_preprocessing(preprocess: Any) -> tuple[int, list[float], list[float]]:
@@ -68,3 +70,22 @@ def image_tower(model: Any) -> Any:
             return self.model.encode_image(pixels)
 
     return ImageTower(model).eval()
+
+
+def export_image_tower(model: Any, preprocess: Any, folder: Path, *, model_id: str) -> Path:
+    """Export an open_clip model's image tower (float32, CPU) to ``folder``, checked on probe pictures against torch's
+    own preprocessing and tower (models.image_onnx.export_network); records the preprocessing clip_pixels needs."""
+    import torch
+    from PIL import Image
+
+    size, mean, std = plain_preprocessing(preprocess)
+    probes = probe_pictures()
+
+    def reference() -> list[np.ndarray]:
+        pixels = torch.stack([preprocess(Image.fromarray(picture)) for picture in probes])
+        return [model.encode_image(pixels).float().numpy()]
+
+    return export_network(
+        image_tower(model), clip_pixels(probes, size, mean, std), folder, model_id=model_id,
+        output_names=("features",), torch_reference=reference, recorded={"size": size, "mean": mean, "std": std},
+    )  # fmt: skip
