@@ -94,6 +94,10 @@ def test_the_seen_channel_finds_the_dog_in_english_and_chinese_and_no_castle(pho
     for query in ("a dog", "狗"):
         hits = library.search(query)
         assert hits and Path(hits[0].item.path).name in ("dog.mp4", "another_dog.mp4"), query
-        assert hits[0].best.modality == "frame" and hits[0].best.snippet.startswith("seen: Dog")
+        # The seen channel found it; the dog tag the labels gave is found by its names too (index.tag_names), and
+        # either may be the best moment: both are the picture the label came from.
+        seen = [m for m in hits[0].moments if m.modality == "frame" and m.snippet.startswith("seen: Dog")]
+        assert seen, (query, [(m.modality, m.snippet) for m in hits[0].moments])
+        assert hits[0].best in seen or hits[0].best.snippet == "tag: dog", (query, hits[0].best)
     assert "dam.mp4" not in [Path(hit.item.path).name for hit in library.search("a dog")]
     assert library.search("a castle on a hill") == []
