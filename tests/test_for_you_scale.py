@@ -3,7 +3,9 @@ on libraries written through the real store (SQLite + sqlite-vec), against the r
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,9 @@ from mediarec.recommend.candidate_cache import CANDIDATES
 from mediarec.recommend.profile import silhouette
 from mediarec.recommend.recommender import PairRanks, Recommender, RecommendSettings, mmr
 from mediarec.scan.sync import needing_indexing
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bench_scale import silhouette_per_item  # noqa: E402  (the loop profile.silhouette replaced, kept there)
 
 
 @pytest.fixture()
@@ -65,27 +70,12 @@ def test_mmr_picks_what_it_picked_with_every_pair_ranked():
         assert mmr(relevance, similarity, 12, diversity) == expected
 
 
-def silhouette_item_by_item(distance: np.ndarray, labels: np.ndarray) -> float:
-    values = []
-    for row, label in enumerate(labels):
-        same = labels == label
-        if same.sum() <= 1:
-            values.append(0.0)
-            continue
-        inside = distance[row, same].sum() / (same.sum() - 1)
-        outside = min(distance[row, labels == other].mean() for other in set(labels) if other != label)
-        values.append((outside - inside) / max(inside, outside, 1e-9))
-    return float(np.mean(values))
-
-
 def test_silhouette_is_the_item_by_item_one_singletons_included():
     rng = np.random.default_rng(3)
     points = rng.normal(size=(30, 5))
     distance = np.linalg.norm(points[:, None] - points[None, :], axis=-1)
     for labels in (rng.integers(0, 4, size=30), np.array([0] * 29 + [1]), np.arange(30) % 2):
-        assert silhouette(distance, labels) == pytest.approx(
-            silhouette_item_by_item(distance, labels), abs=1e-12
-        )
+        assert silhouette(distance, labels) == pytest.approx(silhouette_per_item(distance, labels), abs=1e-12)
     assert silhouette(distance, np.zeros(30, dtype=int)) == 0.0
 
 
