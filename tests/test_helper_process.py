@@ -109,6 +109,23 @@ def test_pause_holds_the_helper_and_cancel_stops_it_between_files(generated_libr
     assert longest_quiet >= PAUSE_SECONDS - 2.0
 
 
+def test_a_pause_and_cancel_given_before_the_helper_starts_hold_it_when_it_starts(
+    generated_library, fresh_settings
+):
+    # The desktop lists the files before it starts the helper: a Pause clicked meanwhile used to be dropped.
+    job = IndexJobProcess(fresh_settings)
+    job.pause()
+    job.cancel()
+    assert not job._helper.running
+    progress, summary = _run(job, [str(generated_library.folder)])
+    assert summary.cancelled
+    done = [
+        value.done for value in progress if isinstance(value, IndexProgress) and value.stage == "indexing"
+    ]
+    assert max(done, default=0) <= 2, "at most the files in flight when the pause arrived"
+    assert len(summary.indexed) < len(generated_library.good_files)
+
+
 def test_a_model_error_in_the_helper_reaches_the_parent_as_a_model_error(
     generated_library, tmp_path, offline_env
 ):

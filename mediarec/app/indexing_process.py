@@ -56,6 +56,10 @@ class IndexJobProcess:
         self.download_models = download_models
         self._helper = HelperProcess(MODULE, "indexing helper")
         self._lock = threading.Lock()  # commands come from the GUI thread while the job thread reads
+        # The last pause/resume and a cancel, kept for a child that has not started yet (the job lists the files
+        # first): a Pause clicked meanwhile must hold the job once it starts, not be lost.
+        self._paused = False
+        self._cancelled = False
 
     @property
     def pid(self) -> int | None:
@@ -69,6 +73,10 @@ class IndexJobProcess:
         }
         with self._lock:
             self._helper.start(hello)
+            if self._paused:
+                self._helper.send({"command": "pause"})
+            if self._cancelled:
+                self._helper.send({"command": "cancel"})
         try:
             while True:
                 message = self._helper.receive()
@@ -86,21 +94,24 @@ class IndexJobProcess:
                 self._helper.close()
 
     def pause(self) -> None:
-        self._command("pause")
+        self._command("pause", paused=True)
 
     def resume(self) -> None:
-        self._command("resume")
+        self._command("resume", paused=False)
 
     def cancel(self) -> None:
         """Stop after the file being indexed (everything indexed so far stays)."""
-        self._command("cancel")
+        self._command("cancel", cancelled=True)
 
     def kill(self) -> None:
         """Stop now. Safe for the library (one transaction per file); the file in progress is indexed next time."""
         self._helper.kill()
 
-    def _command(self, command: str) -> None:
+    def _command(self, command: str, *, paused: bool | None = None, cancelled: bool = False) -> None:
         with self._lock:
+            if paused is not None:
+                self._paused = paused
+            self._cancelled = self._cancelled or cancelled
             if self._helper.running:
                 with contextlib.suppress(RuntimeError):  # it ended meanwhile; run() reports how
                     self._helper.send({"command": command})
