@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="with --channels: comma-separated channels (e.g. words,speech) whose fits are then moved, in turn, by "
         "the logit shift of OPERATING_SHIFTS that best serves the threshold's objective on the fitted queries while "
-        "negatives stay empty",
+        "negatives stay empty; with --reuse-rows: the shipped fits moved on the rows the last --channels run "
+        "collected (OUT/rows-channels.json)",
     )
     parser.add_argument(
         "--channels",
@@ -139,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = json.loads((out / "rows-channels.json").read_text())["search"]
         for channel in filter(None, (c.strip() for c in args.operating_point.split(","))):
             move_operating_point(fitted, rows, channel)  # one after the other, each with the last one moved
+    elif args.reuse_rows and args.operating_point:  # move the shipped fits on the rows --channels collected
+        fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+        rows = json.loads((out / "rows-channels.json").read_text())["search"]
+        for channel in filter(None, (c.strip() for c in args.operating_point.split(","))):
+            move_operating_point(fitted, rows, channel)
     elif args.reuse_rows:
         saved = json.loads((out / "rows.json").read_text())
         fitted = fit_rows(saved["search"], saved["similar"], saved["sources"])
@@ -366,12 +372,17 @@ def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: 
 def move_operating_point(fitted: dict, rows: list[dict], channel: str) -> None:
     """Shift ``channel``'s logistic in ``fitted`` (a calibration file's content) by the OPERATING_SHIFTS logit shift
     whose objective (choose_threshold's, at the file's threshold, on the fitted queries) is best while at least
-    MIN_NEGATIVES_EMPTY of the negative queries stay empty and the hub share does not rise (see MAX_HUB_SHARE); the
-    sweep is recorded under source.operating_points."""
+    MIN_NEGATIVES_EMPTY of the negative queries stay empty and the unrelated hub share (the largest share of queries
+    one item tops while not an answer to them: an item that answers a sentence asked in three languages is not a
+    hub) does not rise (see MAX_HUB_SHARE); the sweep is recorded under source.operating_points. A shift the file
+    already holds is undone first, so that running it again does not add up."""
     from mediarec.rank.calibration import Logistic
 
     channels = fitted["search"]["channels"]
     base = Logistic.from_json(channels[channel])
+    earlier = fitted["source"].get("operating_points", {}).get(channel)
+    if earlier is not None:
+        base = dataclasses.replace(base, midpoint=base.midpoint + earlier["shift"] / base.slope)
     threshold = fitted["search"]["threshold"]
     sweep = []
     for shift in OPERATING_SHIFTS:
@@ -379,11 +390,11 @@ def move_operating_point(fitted: dict, rows: list[dict], channel: str) -> None:
         figures = threshold_figures(rows, {**channels, channel: moved.to_json()}, threshold)
         sweep.append({"shift": shift, **figures})
         print(f"{channel} shifted by {shift:+.2f}: {figures}")
-    hubs = max(MAX_HUB_SHARE, next(entry["hub_share"] for entry in sweep if entry["shift"] == 0.0))
+    hubs = max(MAX_HUB_SHARE, next(entry["unrelated_hub_share"] for entry in sweep if entry["shift"] == 0.0))
     allowed = [
         entry
         for entry in sweep
-        if entry["negative_empty_rate"] >= MIN_NEGATIVES_EMPTY and entry["hub_share"] <= hubs
+        if entry["negative_empty_rate"] >= MIN_NEGATIVES_EMPTY and entry["unrelated_hub_share"] <= hubs
     ] or [entry for entry in sweep if entry["shift"] == 0.0]
     best = max(allowed, key=lambda entry: (entry["objective"], -abs(entry["shift"])))
     channels[channel] = dataclasses.replace(
@@ -604,6 +615,7 @@ def threshold_figures(rows: list[dict], channels: dict, threshold: float) -> dic
     queries = [row for row in rows if row["channel"] is None and not row["held_out"]]
     empty, recall = [], []
     tops: dict[str, Counter] = defaultdict(Counter)
+    wrong_tops: dict[str, Counter] = defaultdict(Counter)  # first items that are not an answer to the query
     asked: Counter = Counter()
     for query in queries:
         fused = {
@@ -614,17 +626,21 @@ def threshold_figures(rows: list[dict], channels: dict, threshold: float) -> dic
         asked[query["set"]] += 1
         if shown:
             tops[query["set"]][shown[0]] += 1
+            if shown[0] not in query["relevant"]:
+                wrong_tops[query["set"]][shown[0]] += 1
         if query["negative"]:
             empty.append(not shown)
         elif query["relevant"]:
             recall.append(len(set(shown[:5]) & set(query["relevant"])) / len(query["relevant"]))
     objective = (np.mean(empty) + np.mean(recall)) / 2
-    hub_share = max(
-        (max(tops[name].values(), default=0) / count for name, count in asked.items()), default=0.0
-    )
+
+    def largest_share(counts: dict[str, Counter]) -> float:
+        return max((max(counts[name].values(), default=0) / n for name, n in asked.items()), default=0.0)
+
     return {"negative_empty_rate": round(float(np.mean(empty)), 4),
             "positive_r@5": round(float(np.mean(recall)), 4), "objective": round(float(objective), 4),
-            "hub_share": round(float(hub_share), 4)}  # fmt: skip
+            "hub_share": round(float(largest_share(tops)), 4),
+            "unrelated_hub_share": round(float(largest_share(wrong_tops)), 4)}  # fmt: skip
 
 
 # -- fitting "more like this" -------------------------------------------------------------------------------------

@@ -77,6 +77,27 @@ def test_the_operating_point_moves_a_fit_only_as_far_as_negatives_and_hubs_allow
     assert fitted["search"]["channels"]["speech"] == speech  # item 7 would top every paraphrase
 
 
+def test_an_item_that_answers_many_queries_is_not_a_hub_to_the_operating_point():
+    """Item 7 is the right answer of all 40 queries (one sentence asked many ways): topping them is no hub, so the
+    shift that lets them through is taken; a shift held in the file already is undone first, not added to."""
+    speech = {"slope": 1.0, "midpoint": 5.0}
+    rows = [_candidate(f"asked {n}", 7, 3.0) for n in range(40)] + [
+        _query(f"asked {n}", [7]) for n in range(40)
+    ]
+    rows += [_candidate("negative", 99, 2.4), _query("negative", [])]
+    figures = calibrate_search.threshold_figures(rows, {"speech": {"slope": 1.0, "midpoint": 4.5}}, 0.15)
+    assert figures["hub_share"] > 0.9 and figures["unrelated_hub_share"] == 0.0
+    fitted = {"search": {"channels": {"speech": speech}, "threshold": 0.15}, "source": {}}
+    calibrate_search.move_operating_point(fitted, rows, "speech")
+    shift = fitted["source"]["operating_points"]["speech"]["shift"]
+    assert shift > 0 and Logistic.from_json(fitted["search"]["channels"]["speech"]).probability(3.0) >= 0.15
+    calibrate_search.move_operating_point(
+        fitted, rows, "speech"
+    )  # again: the same shift, from the unshifted fit
+    assert fitted["source"]["operating_points"]["speech"]["shift"] == shift
+    assert Logistic.from_json(fitted["search"]["channels"]["speech"]).midpoint == pytest.approx(5.0 - shift)
+
+
 # The same telephone prompt in three languages, as the transcriber heard them (the Italian with two words wrong).
 PROMPTS = {
     "inoltro.flac": ("it", "Inoltre ho chiamata su un risposta."),
