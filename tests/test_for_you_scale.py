@@ -20,7 +20,7 @@ from mediarec.recommend.recommender import PairRanks, Recommender, RecommendSett
 from mediarec.scan.sync import needing_indexing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_scale import silhouette_per_item  # noqa: E402  (the loop profile.silhouette replaced, kept there)
+from bench_scale import needs_indexing_per_item, silhouette_per_item  # noqa: E402  (the baselines, kept there)
 
 
 @pytest.fixture()
@@ -163,16 +163,6 @@ def test_tag_counts_count_indexed_items_with_the_tag_applied(synthetic):
 # -- what a re-run indexes -------------------------------------------------------------------------------------
 
 
-def needs_indexing_item_by_item(store, item, wanted) -> bool:
-    """pipeline.indexer's needs_indexing as it was: two queries per item."""
-    if item.status != "indexed":
-        return item.status == "pending"
-    ids = store.encoded_spaces(item.id)
-    encoded = {(space.modality, space.model_id) for space in store.spaces() if space.id in ids}
-    seen = {modality for modality, _ in encoded}
-    return any((modality, wanted[modality]) not in encoded for modality in seen if modality in wanted)
-
-
 def test_needing_indexing_picks_what_the_item_by_item_rule_picked(synthetic):
     store = synthetic.store
     models = {modality: model_id for modality, (model_id, _) in synthetic.layout.models.items()}
@@ -193,7 +183,7 @@ def test_needing_indexing_picks_what_the_item_by_item_rule_picked(synthetic):
         dict(models, frame="x", audio="y"),
         {},
     ):
-        expected = [item.id for item in items if needs_indexing_item_by_item(store, item, wanted)]
+        expected = [item.id for item in items if needs_indexing_per_item(store, item, wanted)]
         assert [item.id for item in needing_indexing(store, items, current)] == expected
     assert [item.id for item in needing_indexing(store, items, lambda: models)] == [pending]
     speaking = set(synthetic.ids_of("beach") + synthetic.ids_of("cooking")) - {ids[0], ids[1]}
