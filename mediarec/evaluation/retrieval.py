@@ -32,8 +32,10 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
         hits = library.search(query.text, SEARCH_DEPTH)
         top = hits[0] if hits else None
         tops.append(written.get(top.item.id, top.item.path) if top is not None else None)
-        answers = set() if query.negative else {item_ids[path] for path in query.relevant if path in item_ids}
-        unrelated_tops.append(tops[-1] if top is not None and top.item.id not in answers else None)
+        relevant = (
+            set() if query.negative else {item_ids[path] for path in query.relevant if path in item_ids}
+        )
+        unrelated_tops.append(tops[-1] if top is not None and top.item.id not in relevant else None)
         if query.negative:
             negatives.append(
                 {
@@ -47,7 +49,6 @@ def evaluate_search(library, manifest: Manifest, item_ids: dict) -> dict:
                 }
             )
             continue
-        relevant = {item_ids[path] for path in query.relevant if path in item_ids}
         ranked = [hit.item.id for hit in hits]
         wanted = relevant or {-1}
         per_query.append(
