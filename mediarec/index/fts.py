@@ -27,13 +27,17 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def text_for_index(text: str) -> str:
     """Space out CJK characters so each becomes a token, Chinese in Simplified characters."""
-    return _CJK_CHAR.sub(r" \1 ", simplified(text))
+    return _spaced(simplified(text))
+
+
+def _spaced(text: str) -> str:
+    return _CJK_CHAR.sub(r" \1 ", text)
 
 
 def index_spellings(text: str) -> tuple[str, ...]:
     """How the index may hold ``text``: as written now (Simplified) and, where that differs, as written before the
     Chinese folding; for finding and forgetting a row written by either."""
-    return tuple(dict.fromkeys((text_for_index(text), _CJK_CHAR.sub(r" \1 ", text))))
+    return tuple(dict.fromkeys((text_for_index(text), _spaced(text))))
 
 
 def match_expression(query: str) -> str | None:
