@@ -69,6 +69,15 @@ def test_segment_filter(text, no_speech_prob, avg_logprob, compression_ratio, re
     assert segment_rejection(text, no_speech_prob, avg_logprob, compression_ratio) == reason
 
 
+@pytest.mark.parametrize(
+    ("best_word_probability", "reason"),
+    [(0.018, "unsure words"), (0.09, "unsure words"), (0.63, None), (None, None)],
+)
+def test_a_segment_without_one_sure_word_is_not_speech(best_word_probability, reason):
+    # whisper base's "Bye!" for a game's losing sound (devsets/messy f10.ogg) had one word at p 0.018
+    assert segment_rejection("Bye!", 0.44, -0.9, 1.0, best_word_probability) == reason
+
+
 def test_normalised_text_folds_case_width_and_punctuation():
     assert normalised_text("  ＭＵＳＩＣ！ ") == "music"
     assert normalised_text("♪ Thank   you. ♪") == "thank you"
