@@ -392,31 +392,76 @@ def measure_for_you(library, repeats: int) -> dict:
 
 
 def measure_for_you_beside_previous(library, repeats: int) -> dict:
-    """For you now (its candidate cache kept, as when the shelf is shown again or the variety changes), now after
-    a history change (the cache made again, as on the first refresh after a play) and as it was
-    (previous_for_you), alternating call by call so that all see the same load; and whether now and before give
-    the same cards in the same order (asked with one fixed time: the recommender's clock moves between calls)."""
+    """For you in five states, alternating call by call so that all see the same load:
+      * now: the history as at the call before (the shelf shown again, the variety changed: candidates kept);
+      * now_after_play: just after a play (a finished viewing of one of the shelf's cards, recorded before the
+        call and removed after it, as on the desktop's refresh when the player closes): the cohort and the
+        neighbours of the interests the play did not change are kept, the rest made again;
+      * now_history_changed: every kept candidate dropped first (a new library, new vectors);
+      * before_after_play: after a play, the code as it was before per-interest neighbours and the fixed-gate
+        pairwise (before_per_interest);
+      * previous: the code as it was before the shelf indexes and the candidate cache (previous_for_you).
+    And whether they give the same cards in the same order after a play, against a from-scratch call (asked with
+    one fixed time: the recommender's clock moves between calls)."""
     from mediarec.app.shelf import for_you
     from mediarec.recommend.candidate_cache import CANDIDATES
 
-    names = ("now", "now_history_changed", "previous")
+    names = ("now", "now_after_play", "now_history_changed", "before_after_play", "previous")
     walls: dict[str, list[float]] = {name: [] for name in names}
     cpus: dict[str, list[float]] = {name: [] for name in names}
+    plays = itertools.cycle([card.row.id for card in for_you(library, 12, 0.3) if card.source != "continue"])
     for _ in range(repeats):
         for name in names:
             if name == "now_history_changed":
                 CANDIDATES.forget(library.store)
-            with previous_for_you(library.store) if name == "previous" else contextlib.nullcontext():
+            with contextlib.ExitStack() as state:
+                if name.endswith("after_play"):
+                    state.enter_context(one_more_play(library.store, next(plays)))
+                if name == "before_after_play":
+                    state.enter_context(before_per_interest())
+                if name == "previous":
+                    state.enter_context(previous_for_you(library.store))
                 cpu, wall = cpu_seconds(), time.perf_counter()
                 for_you(library, 12, 0.3)
                 walls[name].append(1000 * (time.perf_counter() - wall))
                 cpus[name].append(1000 * (cpu_seconds() - cpu))
     figures = {name: _percentiles(walls[name], cpus[name]) for name in walls}
+    return {**figures, **same_lists_after_play(library, next(plays))}
+
+
+def same_lists_after_play(library, item_id: int) -> dict:
+    """The lists after a play: now (with what the history before it left in the cache), from scratch (nothing
+    kept), before_per_interest and previous_for_you, all at one fixed time."""
+    from mediarec.recommend.candidate_cache import CANDIDATES
+
     fixed = time.time()
-    now_list = _recommended_ids(library, fixed)
-    with previous_for_you(library.store):
-        previous_list = _recommended_ids(library, fixed)
-    return {**figures, "same_items_and_order": now_list == previous_list}
+    before_play = _recommended_ids(library, fixed)  # fills the cache with the history before the play
+    with one_more_play(library.store, item_id, fixed):
+        now_list = _recommended_ids(library, fixed)
+        CANDIDATES.forget(library.store)
+        scratch_list = _recommended_ids(library, fixed)
+        with before_per_interest():
+            before_list = _recommended_ids(library, fixed)
+        with previous_for_you(library.store):
+            previous_list = _recommended_ids(library, fixed)
+    return {
+        "same_items_and_order": now_list == scratch_list == before_list == previous_list,
+        "play_changed_the_list": now_list != before_play,
+    }
+
+
+@contextlib.contextmanager
+def one_more_play(store: LibraryStore, item_id: int, at: float | None = None):
+    """A finished viewing of the item recorded for the time of the block, then removed (so every measured call
+    sees the bench's history plus one play)."""
+    item = store.item(item_id)
+    store.record_play(item_id, seconds=(item.duration or 60.0) if item else 60.0, started_at=at)
+    (rowid,) = store.query("SELECT max(rowid) FROM plays")[0]
+    try:
+        yield
+    finally:
+        with store.transaction() as connection:
+            connection.execute("DELETE FROM plays WHERE rowid = ?", (rowid,))
 
 
 def _recommended_ids(library, now: float) -> list[tuple[int, str]]:
@@ -432,6 +477,52 @@ def _percentiles(walls: list[float], cpus: list[float]) -> dict:
         "cpu_p50_ms": round(float(np.percentile(cpus, 50)), 2),
         "cpu_p95_ms": round(float(np.percentile(cpus, 95)), 2),
     }
+
+
+@contextlib.contextmanager
+def before_per_interest():
+    """Run For you as it was before each interest's neighbours were kept apart and the fixed gate got its own
+    pairwise (the baseline): every call after a history change looks up every interest again (one batch through
+    ItemMatrix.knn_many) and makes the cohort again, and the gated fusion computes [M, n, n] weights per pair."""
+    import mediarec.rank.fusion_scoring as fusion_scoring
+    import mediarec.recommend.recommender as recommender
+
+    saved = [
+        (fusion_scoring, "fixed_gate_pairwise", fusion_scoring.fixed_gate_pairwise),
+        (recommender.Recommender, "_interest_neighbours", recommender.Recommender._interest_neighbours),
+        (recommender, "CANDIDATES", recommender.CANDIDATES),
+    ]
+    fusion_scoring.fixed_gate_pairwise = gate_pairwise_per_pair
+    recommender.Recommender._interest_neighbours = interest_neighbours_in_one_batch  # type: ignore[method-assign]
+    recommender.CANDIDATES = NoCandidateCache()
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
+def gate_pairwise_per_pair(biases, left, right, calibration):
+    """The baseline of fusion_scoring.fixed_gate_pairwise: GatedFusion.pairwise's general path, the softmax
+    over [M, n_left, n_right] logits."""
+    from mediarec.rank.fusion_scoring import GatedFusion, attention_values, gate_softmax, no_overlap
+
+    gate = GatedFusion(biases, np.zeros((len(biases), left.features.shape[1]), np.float32))
+    values, mass = attention_values(left, right, calibration)
+    fused = (gate_softmax(gate.logits(left, right), mass) * values).sum(0)
+    return np.where((mass > 0).any(0), fused, no_overlap(calibration)).astype(np.float32)
+
+
+def interest_neighbours_in_one_batch(self, matrix, layout, profile, key) -> list[int]:
+    """The baseline of Recommender._interest_neighbours: every interest looked up, in one batch."""
+    centroids = profile.centroid_blocks()
+    queries = np.zeros((len(profile.interests), layout.space.dim), dtype=np.float32)
+    for modality, (start, end) in layout.spans.items():
+        queries[:, start:end] = centroids.vectors[modality][: len(queries)]
+    ids: list[int] = []
+    for neighbours in matrix.knn_many(queries, min(matrix.size, self.settings.neighbours_per_interest)):
+        ids += [item_id for _, item_id, _ in neighbours]
+    return ids
 
 
 @contextlib.contextmanager
@@ -480,7 +571,8 @@ def previous_for_you(store: LibraryStore):
     profile.silhouette = silhouette_per_item
     recommender.CANDIDATES = NoCandidateCache()
     try:
-        yield
+        with before_per_interest():
+            yield
     finally:
         del store.recently_added, store.tag_counts
         for module, name, value in saved:
@@ -607,10 +699,14 @@ def main() -> None:
         "--keep", type=Path, help="build the library in this folder, or reuse the one built there"
     )
     args = parser.parse_args()
+    from mediarec.rank.blas_threads import one_blas_thread_for_queries
+
     result = {
         "items": args.items,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_before": load(),
+        # As in the processes that answer queries (cli.main; rank.blas_threads), unless OPENBLAS_NUM_THREADS & co.
+        "one_blas_thread": one_blas_thread_for_queries(),
     }
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.keep or Path(scratch)

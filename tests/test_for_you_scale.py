@@ -13,14 +13,23 @@ from scipy.stats import rankdata
 from synthetic_items import build_synthetic_library
 
 import mediarec.recommend.recommender as recommender
+from mediarec.app import Library
+from mediarec.config import load_settings
 from mediarec.index.records import APPLIED_TAG_SCORE, TagRecord
+from mediarec.rank.fusion_scoring import GatedFusion, ModalityCalibration
+from mediarec.rank.item_blocks import FEATURE_NAMES, MODALITIES, ItemBlocks
+from mediarec.rank.item_matrix import ItemMatrix
 from mediarec.recommend.candidate_cache import CANDIDATES
 from mediarec.recommend.profile import silhouette
 from mediarec.recommend.recommender import PairRanks, Recommender, RecommendSettings, mmr
 from mediarec.scan.sync import needing_indexing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_scale import needs_indexing_per_item, silhouette_per_item  # noqa: E402  (the baselines, kept there)
+from bench_scale import (  # noqa: E402  (the baselines, kept there)
+    gate_pairwise_per_pair,
+    needs_indexing_per_item,
+    silhouette_per_item,
+)
 
 
 @pytest.fixture()
@@ -79,6 +88,33 @@ def test_silhouette_is_the_item_by_item_one_singletons_included():
     assert silhouette(distance, np.zeros(30, dtype=int)) == 0.0
 
 
+def random_blocks(rng, count: int, dims=(8, 12, 6)) -> ItemBlocks:
+    """Unit blocks with modalities missing here and there (every 7th item has none at all)."""
+    present = rng.random((count, len(MODALITIES))) < 0.7
+    present[::7] = False
+    vectors = {}
+    for column, (modality, dim) in enumerate(zip(MODALITIES, dims, strict=True)):
+        rows = rng.normal(size=(count, dim)).astype(np.float32)
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        rows[~present[:, column]] = 0.0
+        vectors[modality] = rows
+    features = rng.random((count, len(FEATURE_NAMES))).astype(np.float32)
+    return ItemBlocks(tuple(range(count)), vectors, present, features)
+
+
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_the_fixed_gate_pairwise_gives_the_bits_of_the_per_pair_softmax(calibrated):
+    rng = np.random.default_rng(5)
+    calibration = ModalityCalibration((0.01, 0.2, 0.6), (0.08, 0.05, 0.1)) if calibrated else None
+    gate = GatedFusion.fallback(calibration=calibration)
+    pool, other = random_blocks(rng, 40), random_blocks(rng, 9)
+    for left, right in ((pool, pool), (other, pool), (pool.take([3]), other)):
+        fast = gate.pairwise(left, right)
+        per_pair = gate_pairwise_per_pair(gate.biases, left, right, calibration)
+        assert fast.dtype == per_pair.dtype == np.float32 and fast.shape == (len(left), len(right))
+        assert np.array_equal(fast.view(np.int32), per_pair.view(np.int32))
+
+
 # -- For you: the candidate cache -----------------------------------------------------------------------------
 
 
@@ -109,6 +145,76 @@ def test_the_candidate_cache_gives_what_a_fresh_call_gives_and_follows_the_histo
     CANDIDATES.forget(store)
     assert after == listed(Recommender(store, settings=settings).recommend(8, 0.0, now=now + 7200))
     assert "piano" in {synthetic.groups[item_id] for item_id, *_ in after}
+
+
+def test_after_a_play_only_the_interest_it_joined_is_looked_up_again_and_the_list_is_made_from_scratch(
+    synthetic, monkeypatch
+):
+    monkeypatch.setattr(recommender, "EXACT_CANDIDATE_LIMIT", 10)
+    store = synthetic.store
+    settings = RecommendSettings(neighbours_per_interest=6, cohort_size=8)
+    beach, cooking = synthetic.ids_of("beach"), synthetic.ids_of("cooking")
+    for item_id in beach[:3] + cooking[:3]:
+        store.record_play(item_id, seconds=60.0)
+    lookups = []
+    knn = ItemMatrix.knn
+    monkeypatch.setattr(
+        ItemMatrix, "knn", lambda matrix, vector, k: lookups.append(k) or knn(matrix, vector, k)
+    )
+    now = time.time()
+    CANDIDATES.forget(store)
+    first = Recommender(store, settings=settings)
+    first.recommend(8, 0.3, now=now)
+    assert len(first.last_profile.interests) == 2 and len(lookups) == 2  # beach and cooking
+
+    store.record_play(beach[3], seconds=60.0)  # joins the beach interest; cooking keeps its members
+    lookups.clear()
+    after_play = Recommender(store, settings=settings)
+    kept = listed(after_play.recommend(8, 0.3, now=now + 60))
+    assert len(lookups) == 1
+    assert (
+        beach[3]
+        in after_play.last_profile.interests[0].item_ids + after_play.last_profile.interests[1].item_ids
+    )
+    CANDIDATES.forget(store)
+    assert kept == listed(Recommender(store, settings=settings).recommend(8, 0.3, now=now + 60))
+    assert len(lookups) == 3
+
+
+@pytest.fixture()
+def copied_library(indexed, offline_env, tmp_path):
+    """A writable copy of the session's indexed library (real media, real models; that one must not change)."""
+    import sqlite3
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings = load_settings(data_dir=data_dir, environ=offline_env)
+    source, target = (
+        sqlite3.connect(indexed.library.settings.database_path),
+        sqlite3.connect(settings.database_path),
+    )
+    source.backup(target)
+    source.close()
+    target.close()
+    library = Library(settings)
+    yield library, indexed.media
+    library.close()
+
+
+def test_on_a_real_library_the_shelf_after_a_play_is_the_one_made_from_scratch(copied_library):
+    from mediarec.app.shelf import for_you
+
+    library, media = copied_library
+    store = library.store
+    ids = {Path(item.path).name: item.id for item in store.items(statuses=("indexed",))}
+    store.record_play(ids[media.red_circle_video.name], seconds=7.0)
+    store.record_play(ids[media.bread_speech_video.name], seconds=5.0)
+    shown = [(card.row.id, card.source, card.reasons) for card in for_you(library, 6, 0.3)]
+    store.record_play(ids[media.red_circle_sibling.name], seconds=5.0)  # what the shelf shows next
+    after_play = [(card.row.id, card.source, card.reasons) for card in for_you(library, 6, 0.3)]
+    CANDIDATES.forget(store)
+    from_scratch = [(card.row.id, card.source, card.reasons) for card in for_you(library, 6, 0.3)]
+    assert after_play == from_scratch and shown and after_play != shown
 
 
 # -- the store's faster queries -------------------------------------------------------------------------------

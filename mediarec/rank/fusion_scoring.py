@@ -221,6 +221,8 @@ class GatedFusion:
         return gate_softmax(self.logits(left, right), mass)
 
     def pairwise(self, left: ItemBlocks, right: ItemBlocks) -> np.ndarray:
+        if not np.any(self.theta) and (left.evidence is None or right.evidence is None):
+            return fixed_gate_pairwise(self.biases, left, right, self.calibration)
         values, mass = attention_values(left, right, self.calibration)
         fused = (gate_softmax(self.logits(left, right), mass) * values).sum(0)
         return np.where((mass > 0).any(0), fused, no_overlap(self.calibration)).astype(np.float32)
@@ -258,6 +260,34 @@ class GatedFusion:
             data.get("report", {}),
             calibration,
         )
+
+
+def fixed_gate_pairwise(
+    biases: np.ndarray, left: ItemBlocks, right: ItemBlocks, calibration: ModalityCalibration | None
+) -> np.ndarray:
+    """GatedFusion.pairwise where a pair's weights depend only on which modalities either item has (a gate that
+    reads no features, items without attention): the softmax once per presence pattern instead of per pair, and
+    one modality at a time instead of [M, n, n] temporaries. The same arithmetic element by element, so the same
+    bits (tests/test_for_you_scale.py); 4x faster on For you's 500 x 500 MMR pool (~50 -> 12 ms)."""
+    bits = (1 << np.arange(len(MODALITIES))).astype(np.uint8)
+    pattern = np.bitwise_or.outer((left.present * bits).sum(1), (right.present * bits).sum(1))  # [n, n]
+    patterns = np.arange(2 ** len(MODALITIES))
+    has = ((patterns[None, :] >> np.arange(len(MODALITIES))[:, None]) & 1).astype(np.float32)  # [M, patterns]
+    weights = gate_softmax(np.broadcast_to(biases[:, None], has.shape), has)
+    terms = []
+    for index, modality in enumerate(MODALITIES):
+        cos = left.vectors[modality] @ right.vectors[modality].T
+        if calibration is not None:  # in float64, as ModalityCalibration.apply computes it
+            scaled = (cos.astype(np.float64) - calibration.mean[index]) / calibration.std[index]
+            cos = scaled.astype(np.float32)
+        shared = np.logical_and.outer(left.present[:, index], right.present[:, index])
+        terms.append(
+            weights[index][pattern] * np.where(shared, cos, mismatch(calibration)).astype(np.float32)
+        )
+    fused = terms[0]
+    for term in terms[1:]:  # added in modality order, as sum(0) over [M, n, n] adds them
+        fused = fused + term
+    return np.where(pattern > 0, fused, no_overlap(calibration)).astype(np.float32)
 
 
 def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
