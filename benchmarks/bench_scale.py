@@ -391,42 +391,65 @@ def measure_for_you(library, repeats: int) -> dict:
     }
 
 
+# For you's states: (a play just before the call, in a session, the code, every kept candidate dropped first)
+FOR_YOU_STATES = {
+    "now": (False, False, "now", False),
+    "now_after_play": (True, False, "now", False),
+    "now_after_play_in_session": (True, True, "now", False),
+    "now_history_changed": (False, False, "now", True),
+    "before_after_play": (True, False, "before", False),
+    "before_after_play_in_session": (True, True, "before", False),
+    "previous": (False, False, "previous", False),
+}
+
+
 def measure_for_you_beside_previous(library, repeats: int) -> dict:
-    """For you in five states, alternating call by call so that all see the same load:
+    """For you in the FOR_YOU_STATES, alternating call by call so that all see the same load:
       * now: the history as at the call before (the shelf shown again, the variety changed: candidates kept);
       * now_after_play: just after a play (a finished viewing of one of the shelf's cards, recorded before the
         call and removed after it, as on the desktop's refresh when the player closes): the cohort and the
         neighbours of the interests the play did not change are kept, the rest made again;
+      * now_after_play_in_session: the same after two other cards watched in the last 20 minutes (the shelf
+        refreshed after them, unmeasured): the plays make pairs, and the learned gate is trained again;
       * now_history_changed: every kept candidate dropped first (a new library, new vectors);
-      * before_after_play: after a play, the code as it was before per-interest neighbours and the fixed-gate
-        pairwise (before_per_interest);
+      * before_after_play(_in_session): the same plays, the code as it was before per-interest neighbours, the
+        fixed-gate pairwise and the kept cohort in the gate's training (before_per_interest);
       * previous: the code as it was before the shelf indexes and the candidate cache (previous_for_you).
     And whether they give the same cards in the same order after a play, against a from-scratch call (asked with
     one fixed time: the recommender's clock moves between calls)."""
     from mediarec.app.shelf import for_you
     from mediarec.recommend.candidate_cache import CANDIDATES
 
-    names = ("now", "now_after_play", "now_history_changed", "before_after_play", "previous")
-    walls: dict[str, list[float]] = {name: [] for name in names}
-    cpus: dict[str, list[float]] = {name: [] for name in names}
-    plays = itertools.cycle([card.row.id for card in for_you(library, 12, 0.3) if card.source != "continue"])
+    walls: dict[str, list[float]] = {name: [] for name in FOR_YOU_STATES}
+    cpus: dict[str, list[float]] = {name: [] for name in FOR_YOU_STATES}
+    cards = [card.row.id for card in for_you(library, 12, 0.3) if card.source != "continue"]
+    session, plays = cards[:2], itertools.cycle(cards[2:])
     for _ in range(repeats):
-        for name in names:
-            if name == "now_history_changed":
+        for name, (play, in_session, code, forget) in FOR_YOU_STATES.items():
+            if forget:
                 CANDIDATES.forget(library.store)
             with contextlib.ExitStack() as state:
-                if name.endswith("after_play"):
-                    state.enter_context(one_more_play(library.store, next(plays)))
-                if name == "before_after_play":
+                if code == "before":
                     state.enter_context(before_per_interest())
-                if name == "previous":
+                if code == "previous":
                     state.enter_context(previous_for_you(library.store))
+                if in_session:
+                    for minutes, item_id in zip((20, 10), session, strict=True):
+                        state.enter_context(one_more_play(library.store, item_id, time.time() - 60 * minutes))
+                    for_you(library, 12, 0.3)  # the refresh after them
+                if play:
+                    state.enter_context(one_more_play(library.store, next(plays)))
                 cpu, wall = cpu_seconds(), time.perf_counter()
                 for_you(library, 12, 0.3)
                 walls[name].append(1000 * (time.perf_counter() - wall))
                 cpus[name].append(1000 * (cpu_seconds() - cpu))
     figures = {name: _percentiles(walls[name], cpus[name]) for name in walls}
-    return {**figures, **same_lists_after_play(library, next(plays))}
+    same = same_lists_after_play(library, next(plays))
+    with contextlib.ExitStack() as earlier:
+        for minutes, item_id in zip((20, 10), session, strict=True):
+            earlier.enter_context(one_more_play(library.store, item_id, time.time() - 60 * minutes))
+        in_session = same_lists_after_play(library, next(plays))
+    return {**figures, **same, **{f"{name}_in_session": value for name, value in in_session.items()}}
 
 
 def same_lists_after_play(library, item_id: int) -> dict:
@@ -487,13 +510,16 @@ def before_per_interest():
     import mediarec.rank.fusion_scoring as fusion_scoring
     import mediarec.recommend.recommender as recommender
 
+    chooser = recommender.Recommender
     saved = [
         (fusion_scoring, "fixed_gate_pairwise", fusion_scoring.fixed_gate_pairwise),
-        (recommender.Recommender, "_interest_neighbours", recommender.Recommender._interest_neighbours),
+        (chooser, "_interest_neighbours", chooser._interest_neighbours),
+        (chooser, "train_gate", chooser.train_gate),
         (recommender, "CANDIDATES", recommender.CANDIDATES),
     ]
     fusion_scoring.fixed_gate_pairwise = gate_pairwise_per_pair
-    recommender.Recommender._interest_neighbours = interest_neighbours_in_one_batch  # type: ignore[method-assign]
+    chooser._interest_neighbours = interest_neighbours_in_one_batch  # type: ignore[method-assign]
+    chooser.train_gate = train_gate_reading_every_item  # type: ignore[method-assign]
     recommender.CANDIDATES = NoCandidateCache()
     try:
         yield
@@ -511,6 +537,25 @@ def gate_pairwise_per_pair(biases, left, right, calibration):
     values, mass = attention_values(left, right, calibration)
     fused = (gate_softmax(gate.logits(left, right), mass) * values).sum(0)
     return np.where((mass > 0).any(0), fused, no_overlap(calibration)).astype(np.float32)
+
+
+def train_gate_reading_every_item(self, layout, history, now: float, calibration=None):
+    """The baseline of Recommender.train_gate: the cohort sampled again and every item's features read, even
+    when there are too few triplets to learn from."""
+    from mediarec.rank.fusion_scoring import GatedFusion
+    from mediarec.rank.gate_training import train_gate, triplets_from_pairs
+    from mediarec.rank.item_blocks import load_blocks
+    from mediarec.recommend.profile import feedback_pairs
+
+    pairs, turned_away = feedback_pairs(history, now)
+    if not pairs:
+        return GatedFusion.fallback(reason="no items watched together yet", calibration=calibration)
+    engaged = history.item_ids()
+    sample = load_blocks(self.store, layout, limit=self.settings.cohort_size, features=False)
+    negatives = list(turned_away) + [item_id for item_id in sample.ids if item_id not in engaged]
+    ids = list(dict.fromkeys([item for pair in pairs for item in pair] + negatives))
+    blocks = load_blocks(self.store, layout, ids)
+    return train_gate(blocks, triplets_from_pairs(blocks, pairs, negatives), calibration=calibration)
 
 
 def interest_neighbours_in_one_batch(self, matrix, layout, profile, key) -> list[int]:
@@ -532,6 +577,7 @@ def previous_for_you(store: LibraryStore):
     cohort read on every call, every pair of the MMR pool ranked by scipy and the silhouette item by item. (One
     change is not undone here: the engaged item a reason names is found for the listed items only, where it was
     found for the whole pool, a few ms more; so the baseline is a little faster than the code was.)"""
+    import mediarec.recommend.diversity as diversity
     import mediarec.recommend.profile as profile
     import mediarec.recommend.recommender as recommender
     from mediarec.index.items import _ITEM_SELECT, _item
@@ -562,12 +608,12 @@ def previous_for_you(store: LibraryStore):
         )
 
     saved = [
-        (recommender, "PairRanks", recommender.PairRanks),
+        (diversity, "PairRanks", diversity.PairRanks),
         (profile, "silhouette", profile.silhouette),
         (recommender, "CANDIDATES", recommender.CANDIDATES),
     ]
     store.recently_added, store.tag_counts = recently_added, tag_counts  # type: ignore[method-assign]
-    recommender.PairRanks = RankedAllPairs
+    diversity.PairRanks = RankedAllPairs
     profile.silhouette = silhouette_per_item
     recommender.CANDIDATES = NoCandidateCache()
     try:
@@ -587,7 +633,7 @@ class NoCandidateCache:
 
 
 class RankedAllPairs:
-    """The baseline of recommender.PairRanks: every off-diagonal pair ranked up front (scipy's rankdata)."""
+    """The baseline of diversity.PairRanks: every off-diagonal pair ranked up front (scipy's rankdata)."""
 
     def __init__(self, similarity: np.ndarray):
         from scipy.stats import rankdata

@@ -17,11 +17,19 @@ from mediarec.app import Library
 from mediarec.config import load_settings
 from mediarec.index.records import APPLIED_TAG_SCORE, TagRecord
 from mediarec.rank.fusion_scoring import GatedFusion, ModalityCalibration
-from mediarec.rank.item_blocks import FEATURE_NAMES, MODALITIES, ItemBlocks
+from mediarec.rank.item_blocks import (
+    FEATURE_NAMES,
+    MODALITIES,
+    ItemBlocks,
+    block_layout,
+    current_item_space,
+    load_blocks,
+)
 from mediarec.rank.item_matrix import ItemMatrix
-from mediarec.recommend.candidate_cache import CANDIDATES
+from mediarec.recommend.candidate_cache import CANDIDATES, candidate_key
+from mediarec.recommend.diversity import PairRanks, mmr
 from mediarec.recommend.profile import silhouette
-from mediarec.recommend.recommender import PairRanks, Recommender, RecommendSettings, mmr
+from mediarec.recommend.recommender import Recommender, RecommendSettings
 from mediarec.scan.sync import needing_indexing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -179,6 +187,21 @@ def test_after_a_play_only_the_interest_it_joined_is_looked_up_again_and_the_lis
     CANDIDATES.forget(store)
     assert kept == listed(Recommender(store, settings=settings).recommend(8, 0.3, now=now + 60))
     assert len(lookups) == 3
+
+
+def test_the_gate_learns_from_the_blocks_load_blocks_reads_with_the_cohort_kept(synthetic):
+    store = synthetic.store
+    layout = block_layout(store, current_item_space(store))
+    key = candidate_key(store, layout.space.table_name)
+    CANDIDATES.forget(store)
+    chooser = Recommender(store, settings=RecommendSettings(cohort_size=8))
+    cohort = chooser._cohort(layout, key, features=True)
+    pending = store.add_item("/synthetic/new.mp4", "fp-new", 10, 1.0)  # no vector: left out by both
+    ids = synthetic.ids_of("beach")[:5] + [pending] + list(cohort.ids[:4]) + synthetic.ids_of("piano")[:2]
+    built, read = chooser._training_blocks(layout, key, ids), load_blocks(store, layout, ids)
+    assert built.ids == read.ids and pending not in built.ids and set(cohort.ids[:4]) <= set(built.ids)
+    assert np.array_equal(built.present, read.present) and np.array_equal(built.features, read.features)
+    assert all(np.array_equal(built.vectors[m], read.vectors[m]) for m in MODALITIES)
 
 
 @pytest.fixture()

@@ -33,7 +33,7 @@ from mediarec.rank.fusion_scoring import (
     remember_gate,
     remembered_gate,
 )
-from mediarec.rank.gate_training import train_gate, triplets_from_pairs
+from mediarec.rank.gate_training import MIN_TRAINING_PAIRS, train_gate, triplets_from_pairs
 from mediarec.rank.item_blocks import (
     BlockLayout,
     ItemBlocks,
@@ -43,6 +43,7 @@ from mediarec.rank.item_blocks import (
 )
 from mediarec.rank.item_matrix import item_matrix
 from mediarec.recommend.candidate_cache import CANDIDATES, CandidateKey, candidate_key, interest_key
+from mediarec.recommend.diversity import mmr
 from mediarec.recommend.explain import Explainer, Reason
 from mediarec.recommend.profile import History, Profile, build_profile, feedback_pairs
 
@@ -168,11 +169,37 @@ class Recommender:
         if not pairs:
             return GatedFusion.fallback(reason="no items watched together yet", calibration=calibration)
         engaged = history.item_ids()
-        sample = load_blocks(self.store, layout, limit=self.settings.cohort_size, features=False)
+        key = candidate_key(self.store, layout.space.table_name)
+        sample = self._cohort(layout, key, features=False)
         negatives = list(turned_away) + [item_id for item_id in sample.ids if item_id not in engaged]
         ids = list(dict.fromkeys([item for pair in pairs for item in pair] + negatives))
-        blocks = load_blocks(self.store, layout, ids)
-        return train_gate(blocks, triplets_from_pairs(blocks, pairs, negatives), calibration=calibration)
+        # Triplets need only which items have vectors; too few, and train_gate falls back before it reads the
+        # items' features (three queries an item, ~11 ms for the cohort at 10^5 items).
+        present = load_blocks(self.store, layout, ids, features=False)
+        triplets = triplets_from_pairs(present, pairs, negatives)
+        if len(triplets) < MIN_TRAINING_PAIRS:
+            return train_gate(present, triplets, calibration=calibration)
+        return train_gate(self._training_blocks(layout, key, ids), triplets, calibration=calibration)
+
+    def _training_blocks(self, layout: BlockLayout, key: CandidateKey, ids: list[int]) -> ItemBlocks:
+        """load_blocks(ids) with features, the cohort's rows (most of them) taken from the kept cohort."""
+        cohort = self._cohort(layout, key, features=True)
+        kept = set(cohort.ids)
+        merged = ItemBlocks.concatenate(
+            [cohort, load_blocks(self.store, layout, [item_id for item_id in ids if item_id not in kept])]
+        )
+        row_of = {item_id: row for row, item_id in enumerate(merged.ids)}
+        return merged.take([row_of[item_id] for item_id in dict.fromkeys(ids) if item_id in row_of])
+
+    def _cohort(self, layout: BlockLayout, key: CandidateKey, *, features: bool) -> ItemBlocks:
+        """The random sample of the library that calibrates scores (and gives the gate its negatives), kept."""
+        size = self.settings.cohort_size
+        return CANDIDATES.remembered(
+            self.store,
+            key,
+            ("cohort", size, features),
+            lambda: load_blocks(self.store, layout, limit=size, features=features),
+        )
 
     # -- with a profile -----------------------------------------------------------------------------------------
 
@@ -189,12 +216,7 @@ class Recommender:
         results = self._continue_watching(resumable, explainer, limit)
         taken = {result.item.id for result in results}
         excluded = {item_id for item_id, e in profile.engagements.items() if e.excluded} | taken
-        cohort = CANDIDATES.remembered(
-            self.store,
-            key,
-            ("cohort", settings.cohort_size, self._features),
-            lambda: load_blocks(self.store, layout, limit=settings.cohort_size, features=self._features),
-        )
+        cohort = self._cohort(layout, key, features=self._features)
         history_start = history.started_at()
         # "New" means new since the user started watching, not everything a first scan just added.
         fresh = {
@@ -373,57 +395,6 @@ def _closest_members(fusion, profile: Profile, candidates: ItemBlocks) -> list[i
     member_ids = list(members.ids)
     best = similarity.argmax(0)
     return [member_ids[row] for row in best]
-
-
-def mmr(relevance: np.ndarray, similarity: np.ndarray, count: int, diversity: float) -> list[int]:
-    """Maximal marginal relevance: repeatedly take the candidate with the best
-    (1 - diversity) * relevance - diversity * (similarity to the closest one already taken).
-
-    `relevance` is in [0, 1]; similarities become percentile ranks among all pairs of the pool, so the knob means
-    the same for every library and model. At 0 only relevance counts; at 1 only being different does."""
-    count = min(count, len(relevance))
-    if count <= 0:
-        return []
-    scaled = np.asarray(relevance, dtype=np.float64)
-    ranks = PairRanks(similarity)
-    chosen: list[int] = []
-    closest = np.zeros(len(relevance))
-    available = np.ones(len(relevance), dtype=bool)
-    for _ in range(count):
-        value = (1.0 - diversity) * scaled - diversity * closest
-        value[~available] = -np.inf
-        pick = int(np.argmax(value))
-        chosen.append(pick)
-        available[pick] = False
-        closest = np.maximum(closest, ranks.row(pick))
-    return chosen
-
-
-class PairRanks:
-    """The percentile rank of each off-diagonal similarity among all of them (ties share their average rank), 0 on
-    the diagonal; row by row, as MMR asks for them. Ranking all n^2 pairs up front (scipy's rankdata) cost ~25 ms
-    at a pool of 500 where MMR reads a dozen rows: one sort, then each row is two binary searches."""
-
-    def __init__(self, similarity: np.ndarray):
-        self.similarity = np.asarray(similarity)
-        off_diagonal = ~np.eye(len(self.similarity), dtype=bool)
-        self.sorted = np.sort(self.similarity[off_diagonal])
-
-    def row(self, index: int) -> np.ndarray:
-        ranks = np.zeros(len(self.similarity))
-        count = len(self.sorted)
-        if count == 0:
-            return ranks
-        values = self.similarity[index]
-        if count < 2:
-            ranks[:] = 1.0
-        else:
-            # 0-based average rank of a value: its ties sit at positions first .. after - 1.
-            first = np.searchsorted(self.sorted, values, side="left")
-            after = np.searchsorted(self.sorted, values, side="right")
-            ranks[:] = (first + after - 1) / 2.0 / (count - 1.0)
-        ranks[index] = 0.0
-        return ranks
 
 
 def _shortlist(by_interest: np.ndarray, ids, spread: set[int], size: int) -> list[int]:
