@@ -12,10 +12,14 @@ decoding runs ahead in its own thread, each file's encoders one after another), 
 stage's busy time (summary.stage_busy_seconds; target <= 1.2). For the talk library the transcriber alone then
 transcribes the same files' whole tracks in the same run: indexing throughput over that one's (target >= 0.8). ``--compare-whisper`` transcribes the same tracks
 with faster-whisper's plain and batched pipelines (models.whisper: batch_size 1 and the default), with how well their
-words agree. One JSON object on stdout.
+words agree. ``--stages-alone`` also runs each file's stages one at a time in one thread and reports each stage's
+CPU time (the process's, so the models' own threads count), which overlap hides in the job. ``--variants`` indexes
+each library once per config file (e.g. models' thread counts), ``--repeat`` rounds of all runs, alternating, since
+a shared machine's load changes within minutes. The models' ONNX exports are made first, in a child process, as a
+user's first run makes them once. One JSON object on stdout.
 
     .venv/bin/python benchmarks/bench_indexing.py [--libraries talk,mixed] [--clips 12] [--seconds 30] \
-        [--files-in-flight 1,2] [--compare-whisper]
+        [--files-in-flight 1,2] [--compare-whisper] [--stages-alone] [--variants a=,b=threads.toml] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,6 +45,7 @@ from mediarec.config import load_settings
 from mediarec.media.audio import decode_audio
 from mediarec.media.samples import ShapeShot, synthesize_speech, tone, write_audio, write_shapes_video
 from mediarec.media.shapes import COLOURS, SHAPES
+from mediarec.models.image_onnx import prepare_exports
 from mediarec.models.whisper import DEFAULT_BATCH_SIZE, FasterWhisperTranscriber
 
 SENTENCES = [
@@ -141,23 +148,43 @@ def timed(work: Callable[[], Any]) -> tuple[Any, float, float]:
 
 
 def open_library(workspace: Path, name: str, config: Path | None = None) -> Library:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAREC_")}
+    # One model cache for the run's libraries, warmed by warm_model_cache: a user's exports are made once.
+    environ["MEDIAREC_CACHE_DIR"] = str(workspace / "model-cache")
     settings = load_settings(
         data_dir=workspace / f"data-{name}",
         config_path=config or workspace / "no-config.toml",
         profile="offline",
-        environ={k: v for k, v in os.environ.items() if not k.startswith("MEDIAREC_")},
+        environ=environ,
     )
     library = Library(settings)
-    # Load the models first: a user pays this once per session, not per file.
+    # The picture networks' ONNX exports, as an index run makes them first (made once per weights, here by the
+    # warm-up: warm_model_cache), then the models loaded: a user pays this once per session, not per file.
+    prepare_exports(library.models)
     for role in library.models.specs:
         library.models.get(role).load()
+    # And the CLIP text tower's export, which an index run makes once per weights (not per run) when missing.
+    text_tower_export = getattr(library.models.get("image_text"), "export_text_tower", None)
+    if text_tower_export is not None:
+        text_tower_export()
     return library
+
+
+def warm_model_cache(workspace: Path) -> None:
+    """The models' ONNX exports made in a child process before anything is measured, as a user's first run makes
+    them once: the export imports torch, which an index run on the CPU otherwise never does (models.image_onnx)."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import bench_indexing as b; from pathlib import Path; "
+        "b.open_library(Path(sys.argv[2]), 'warm-up').close()"
+    )
+    subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(workspace)], check=True)
 
 
 def index_figures(library: Library, media: Path, files_in_flight: int) -> dict[str, Any]:
     """Index ``media`` through the real job and return its throughput, stage shares and overlap."""
     indexer = library.indexer()
     indexer.files_in_flight = files_in_flight
+    load_before = round(os.getloadavg()[0], 2)
     _, wall, cpu = timed(lambda: [None for _ in indexer.run([media])])
     summary = indexer.summary
     stages = dict(summary.stage_seconds)
@@ -168,6 +195,7 @@ def index_figures(library: Library, media: Path, files_in_flight: int) -> dict[s
     busiest = max(busy, key=lambda stage: busy[stage])
     return {
         "files_in_flight": files_in_flight,
+        "load_average_1_before_after": [load_before, round(os.getloadavg()[0], 2)],
         "files": len(summary.indexed),
         "failed": [reason for _, reason in summary.failed],
         "media_seconds": round(summary.media_seconds, 1),
@@ -182,6 +210,49 @@ def index_figures(library: Library, media: Path, files_in_flight: int) -> dict[s
         "busiest_stage": busiest,
         "busiest_stage_busy_seconds": round(busy[busiest], 2),
         "wall_over_busiest_stage": round(wall / busy[busiest], 3),
+    }
+
+
+def stages_alone(library: Library, media: Path) -> dict[str, Any]:
+    """Each file's stages one after another in this thread (no decode thread, one file at a time), so that the
+    process's CPU time while a stage runs is that stage's own, its models' thread pools included (StageTimer's cpu).
+    The same calls the job makes: decode_item, ItemEncoder.encode, one transaction per file."""
+    from mediarec.pipeline.decoding import decode_item
+    from mediarec.pipeline.encoding import ItemEncoder
+    from mediarec.pipeline.stage_timer import StageTimer
+    from mediarec.scan.sync import reconcile
+
+    seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    timer = StageTimer(seconds, cpu=cpu)
+    settings = library.settings
+    encoder = ItemEncoder(library.store, library.models, settings.index, timer)
+    reconcile(library.store, [media])
+    counts = {"keyframes": 0, "text_frames": 0}
+    for item in library.store.items(statuses=("pending",), under=str(media)):
+        with timer("decode"):
+            decoded = decode_item(item, settings.index, settings.thumbnail_dir)
+        if decoded.error is not None:
+            raise decoded.error
+        counts["keyframes"] += len(decoded.visual.keyframes) if decoded.visual else 0
+        counts["text_frames"] += len(decoded.text_frames)
+        result = encoder.encode(decoded)
+        with timer("database"):
+            library.store.write_index_result(item.id, result)
+    total = sum(cpu.values())
+    work = {stage: value for stage, value in cpu.items() if stage != "model_export"}
+    return {
+        **counts,
+        "cpu_seconds": round(total, 2),
+        "stage_cpu_seconds": {
+            stage: round(value, 2) for stage, value in sorted(work.items(), key=lambda p: -p[1])
+        },
+        "stage_share_of_cpu": {
+            stage: round(value / total, 3) for stage, value in sorted(work.items(), key=lambda p: -p[1])
+        },
+        "stage_wall_seconds": {
+            stage: round(seconds[stage], 2) for stage in sorted(work, key=lambda s: -work[s])
+        },
     }
 
 
@@ -240,11 +311,25 @@ def run_library(workspace: Path, kind: str, args: argparse.Namespace) -> dict[st
     media = workspace / f"media-{kind}"
     paths = make_library(media, kind, args.clips, args.seconds)
     figures: dict[str, Any] = {}
-    for in_flight in args.files_in_flight:
-        library = open_library(workspace, f"{kind}-{in_flight}")
+    if args.stages_alone:
+        library = open_library(workspace, f"{kind}-alone")
         try:
-            figures[f"files_in_flight_{in_flight}"] = index_figures(library, media, in_flight)
-            if kind == "talk" and in_flight == args.files_in_flight[-1]:
+            figures["stages_alone"] = stages_alone(library, media)
+        finally:
+            library.close()
+    runs = [
+        (repeat, variant, in_flight)
+        for repeat in range(args.repeat)
+        for variant in args.variants
+        for in_flight in args.files_in_flight
+    ]
+    for number, (repeat, variant, in_flight) in enumerate(runs):
+        label = f"files_in_flight_{in_flight}" + (f"_{variant}" if variant != "default" else "")
+        label += f"_run{repeat + 1}" if args.repeat > 1 else ""
+        library = open_library(workspace, f"{kind}-{number}", args.variants[variant])
+        try:
+            figures[label] = index_figures(library, media, in_flight)
+            if kind == "talk" and number == len(runs) - 1:
                 figures.update(compare_with_transcriber(library, paths, figures, args))
         finally:
             library.close()
@@ -258,6 +343,8 @@ def compare_with_transcriber(
     alone = transcriber_alone(library, tracks)
     found: dict[str, Any] = {"transcriber_alone": alone}
     for label, indexed in figures.items():
+        if not label.startswith("files_in_flight"):
+            continue
         found[f"throughput_over_transcriber_alone_{label}"] = {
             "wall": round(
                 indexed["media_seconds_per_wall_second"] / alone["media_seconds_per_wall_second"], 3
@@ -288,19 +375,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--compare-whisper", action="store_true", help="plain vs batched faster-whisper")
     parser.add_argument(
+        "--variants",
+        default="default=",
+        help="NAME=CONFIG.toml,... indexed in turn (an empty file name: no config), e.g. thread budgets",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of all runs, alternating (load is noisy)"
+    )
+    parser.add_argument(
+        "--stages-alone", action="store_true", help="also each stage's CPU time, the stages run one at a time"
+    )
+    parser.add_argument(
         "--files-in-flight", default="1,2", help="files the job encodes at once, each setting indexed in turn"
     )
     args = parser.parse_args()
     args.files_in_flight = [int(count) for count in args.files_in_flight.split(",")]
+    args.variants = {
+        name.strip(): Path(file) if file.strip() else None
+        for name, _, file in (variant.partition("=") for variant in args.variants.split(","))
+    }
     kinds = [kind.strip() for kind in args.libraries.split(",") if kind.strip()]
     unknown = sorted(set(kinds) - set(LIBRARIES))
     if unknown:
         parser.error(f"unknown library {', '.join(unknown)}; choose from {', '.join(LIBRARIES)}")
     report: dict[str, Any] = {"profile": "offline", "machine_before": machine(), "libraries": {}}
     with tempfile.TemporaryDirectory() as folder:
+        warm_model_cache(Path(folder))
         for kind in kinds:
             report["libraries"][kind] = run_library(Path(folder), kind, args)
     report["machine_after"] = machine()
+    report["torch_imported"] = "torch" in sys.modules  # an index run on the CPU should not need it
     print(json.dumps(report, indent=2))
 
 
