@@ -302,6 +302,24 @@ def test_a_picture_moved_by_a_pixel_is_the_same_but_a_new_word_is_not():
     assert differs(plain, subtitled) and differs(subtitled, plain)
 
 
+def test_a_picture_drifted_by_a_few_pixels_is_the_same_but_a_subtitle_on_it_or_a_pan_is_not():
+    import numpy as np
+
+    from mediarec.media.text_frames import differs, whole_picture_shift
+
+    rng = np.random.default_rng(1)
+    scene = np.linspace(20, 200, 300)[None, :] + rng.integers(-6, 7, (180, 300))
+    scene[60:110, 80:150] = 250  # a bright shape on a grainy gradient
+    view = lambda rows, columns: scene[10 + rows : 154 + rows, 20 + columns : 276 + columns].astype(np.uint8)  # noqa: E731
+    still, drifted = view(0, 0), view(3, -4)  # a shaking camera: 3 pixels down, 4 left
+    assert whole_picture_shift(still.astype(np.int16), drifted.astype(np.int16)) == (-3, 4)
+    assert not differs(still, drifted) and not differs(drifted, still)
+    subtitled = drifted.copy()
+    subtitled[120:124, 100:104] = 0  # a few strokes of a short subtitle on the drifted picture
+    assert differs(still, subtitled) and differs(subtitled, still)
+    assert differs(still, view(0, 20))  # a pan: read again
+
+
 def test_loading_the_model_leaves_qt_where_it_was():
     """cv2 (under rapidocr) points Qt at its own plugins when imported; a Qt application started after the model
     loaded in the same process (the desktop app, a test session) must still find its own."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -23,7 +23,7 @@ from av.video.reformatter import VideoReformatter
 
 from mediarec.media.errors import CORRUPT, MediaError
 from mediarec.media.probe import container_duration, open_media, primary_video_stream, start_offset
-from mediarec.media.text_frames import TextFrameCollector
+from mediarec.media.text_frames import SIGNATURE_WIDTH, TextFrameCollector, differs
 
 # Share of the colour distribution that must change between two samples for a certain cut.
 DEFAULT_SHOT_THRESHOLD = 0.35
@@ -58,11 +58,15 @@ class Shot:
 
 @dataclass(frozen=True)
 class Keyframe:
-    """A representative picture (uint8 RGB, H x W x 3) at ``time`` seconds inside shot ``shot_index``."""
+    """A representative picture (uint8 RGB, H x W x 3) at ``time`` seconds inside shot ``shot_index``.
+
+    ``repeats``: the index of the keyframe before it that shows the same picture (a still shot longer than
+    ``seconds_per_keyframe``: a slide, a photo, a static camera), whose model results it takes (see shows_again)."""
 
     time: float
     shot_index: int
     image: np.ndarray = field(repr=False, compare=False)
+    repeats: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,47 @@ def extract_keyframes(
         if not tracker.has_samples:
             raise MediaError(path, CORRUPT, "no video frame could be decoded")
         return tracker.finish(sampler.end_time)
+
+
+def shows_again(images: list[np.ndarray]) -> list[int | None]:
+    """For each picture, the index of the earlier one it shows again, or None: consecutive pictures that are the
+    same but for compression noise and a shift of a few pixels (the test on-screen text uses, media.text_frames)
+    are one picture, so the picture models run on it once (pipeline.encoding, pipeline.image_label_stage)."""
+    repeats: list[int | None] = []
+    shown: tuple[int, np.ndarray] | None = None  # the picture the models see: its index and signature
+    for index, image in enumerate(images):
+        signature = picture_signature(image)
+        if shown is not None and not differs(shown[1], signature):
+            repeats.append(shown[0])
+        else:
+            repeats.append(None)
+            shown = (index, signature)
+    return repeats
+
+
+def distinct_pictures(keyframes: Sequence[Keyframe]) -> tuple[list[np.ndarray], list[int]]:
+    """The pictures the models see (a keyframe that shows an earlier one again is left out) and, per keyframe, the
+    position of its picture among them: ``results[positions]`` gives each keyframe its picture's results."""
+    pictures: list[np.ndarray] = []
+    positions: list[int] = []
+    position_of: dict[int, int] = {}
+    for index, keyframe in enumerate(keyframes):
+        # A keyframe whose original is not in the list (a caller's own selection) is a picture of its own.
+        shown = keyframe.repeats if keyframe.repeats in position_of else index
+        if shown == index:
+            position_of[index] = len(pictures)
+            pictures.append(keyframe.image)
+        positions.append(position_of[shown])
+    return pictures, positions
+
+
+def picture_signature(image: np.ndarray) -> np.ndarray:
+    """A picture (RGB) as the grey signature media.text_frames compares: 256 pixels wide, area-averaged."""
+    from PIL import Image
+
+    grey = Image.fromarray(np.ascontiguousarray(image[..., :3]), "RGB").convert("L")
+    height = max(2, round(SIGNATURE_WIDTH * grey.height / max(grey.width, 1)))
+    return np.asarray(grey.resize((SIGNATURE_WIDTH, height), Image.Resampling.BOX))
 
 
 def colour_histogram(rgb: np.ndarray, bins: int = _HISTOGRAM_BINS) -> np.ndarray:
@@ -296,7 +341,11 @@ class _ShotTracker:
         self._close_window(window_end=end_time, shot_ends=True)
         self._shots.append(Shot(len(self._shots), self._shot_start, end_time))
         chosen = _select_keyframes(self._pool, self._shot_lengths(), self._max_keyframes)
-        keyframes = tuple(Keyframe(c.time, c.shot_index, np.ascontiguousarray(c.image)) for c in chosen)
+        images = [np.ascontiguousarray(c.image) for c in chosen]
+        keyframes = tuple(
+            Keyframe(c.time, c.shot_index, image, repeats)
+            for c, image, repeats in zip(chosen, images, shows_again(images), strict=True)
+        )
         return VisualSummary(shots=tuple(self._shots), keyframes=keyframes, duration=end_time)
 
     def _is_cut(self, histogram: np.ndarray, time: float) -> bool:

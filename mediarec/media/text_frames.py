@@ -18,12 +18,15 @@ from av.video.reformatter import VideoReformatter
 
 # Samples are compared at this width: enough that the strokes of a 24 px subtitle line on a 1280 px frame still
 # change whole pixels, few enough that the comparison costs microseconds.
-_SIGNATURE_WIDTH = 256
+SIGNATURE_WIDTH = 256
 # A pixel has changed when its grey level moved this much (compression noise on a still picture stays below) ...
 _CHANGED_LEVEL = 24
 # ... and a picture differs from the last kept one when at least this many of its signature pixels changed (a
 # two-letter subtitle changes about ten).
 _CHANGED_PIXELS = 8
+# Pictures moved by at most this many signature pixels (2.3 % of its width) as a whole are compared aligned; a larger
+# move is a pan, and the picture is read again.
+_MAX_SHIFT = 6
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,9 @@ class TextFrameCollector:
         return tuple(frames)
 
     def _signature(self, frame: av.VideoFrame) -> np.ndarray:
-        height = max(2, round(_SIGNATURE_WIDTH * frame.height / max(frame.width, 1)))
+        height = max(2, round(SIGNATURE_WIDTH * frame.height / max(frame.width, 1)))
         small = self._signature_scaler.reformat(
-            frame, width=_SIGNATURE_WIDTH, height=height, format="gray", interpolation="AREA"
+            frame, width=SIGNATURE_WIDTH, height=height, format="gray", interpolation="AREA"
         )
         return small.to_ndarray()
 
@@ -111,15 +114,41 @@ class TextFrameCollector:
 
 def differs(first: np.ndarray, second: np.ndarray) -> bool:
     """Whether two signatures show different pictures, not only compression noise or the same picture moved by a
-    pixel (a drifting camera, a wobbling scan): a pixel has changed only when it is darker or lighter by
-    ``_CHANGED_LEVEL`` than every pixel around the same place in the other picture."""
+    few pixels (a drifting or shaking camera, a wobbling scan): a pixel has changed only when it is darker or
+    lighter by ``_CHANGED_LEVEL`` than every pixel around the same place in the other picture, once the two are
+    aligned by the whole picture's shift (phase correlation, at most ``_MAX_SHIFT`` pixels)."""
     if first.shape != second.shape:
         return True
     before, after = first.astype(np.int16), second.astype(np.int16)
-    # Both ways: text that appears is new in `second`, text that goes away was only in `first`.
+    if not _changed(before, after):
+        return False
+    rows, columns = whole_picture_shift(before, after)
+    if (rows, columns) == (0, 0) or max(abs(rows), abs(columns)) > _MAX_SHIFT:
+        return True
+    height, width = before.shape
+    # The parts both pictures show: `after` is `before` moved down by `rows` and right by `columns`.
+    kept_before = before[max(0, -rows) : height - max(0, rows), max(0, -columns) : width - max(0, columns)]
+    kept_after = after[max(0, rows) : height - max(0, -rows), max(0, columns) : width - max(0, -columns)]
+    return _changed(kept_before, kept_after)
+
+
+def _changed(before: np.ndarray, after: np.ndarray) -> bool:
+    # Both ways: text that appears is new in `after`, text that goes away was only in `before`.
     return (
         _changed_pixels(before, after) >= _CHANGED_PIXELS or _changed_pixels(after, before) >= _CHANGED_PIXELS
     )
+
+
+def whole_picture_shift(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
+    """(rows, columns) that ``after`` is ``before`` moved by, as a whole: the peak of their phase correlation (two
+    FFTs of a 256-pixel-wide signature, about a millisecond)."""
+    spectrum = np.fft.rfft2(after - after.mean()) * np.conj(np.fft.rfft2(before - before.mean()))
+    correlation = np.fft.irfft2(spectrum / (np.abs(spectrum) + 1e-9), s=before.shape)
+    row, column = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
+    height, width = before.shape
+    # Past half the size the peak is a shift the other way (the correlation wraps around).
+    rows = int(row - height if row > height // 2 else row)
+    return rows, int(column - width if column > width // 2 else column)
 
 
 def _changed_pixels(before: np.ndarray, after: np.ndarray) -> int:

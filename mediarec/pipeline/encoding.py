@@ -16,7 +16,7 @@ import numpy as np
 from mediarec.config import IndexSettings
 from mediarec.index.records import ItemIndexResult, NewSegment, ScreenTextLine, TranscriptLine
 from mediarec.index.store import LibraryStore
-from mediarec.media.keyframes import VisualSummary
+from mediarec.media.keyframes import VisualSummary, distinct_pictures
 from mediarec.models.base import (
     AudioEncoder,
     ImageTextEncoder,
@@ -186,8 +186,9 @@ class ItemEncoder:
     def _encode_frames(
         self, visual: VisualSummary, thumbnails: list[str]
     ) -> tuple[list[NewSegment], np.ndarray | None]:
+        pictures, shown_as = distinct_pictures(visual.keyframes)  # a still shot's keyframes are one picture
         with self.timed("image_encoder"):
-            vectors = self._image_text().encode_images([keyframe.image for keyframe in visual.keyframes])
+            vectors = self._image_text().encode_images(pictures)[shown_as]
         # A keyframe stands for its shot, or for its part of a long shot that has several keyframes.
         half_span = self.settings.seconds_per_keyframe / 2
         segments = []

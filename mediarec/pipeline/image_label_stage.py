@@ -20,7 +20,7 @@ from typing import cast
 import numpy as np
 
 from mediarec.index.records import NewSegment
-from mediarec.media.keyframes import VisualSummary
+from mediarec.media.keyframes import VisualSummary, distinct_pictures
 from mediarec.models.image_labels import EfficientNetLabeller
 from mediarec.models.model_set import ModelSet
 from mediarec.pipeline.stage_timer import StageTimer
@@ -55,15 +55,16 @@ def label_keyframes(
     if not has_labeller(models) or not visual.keyframes or frame_block is None:
         return [], None
     labeller = cast(EfficientNetLabeller, models.get(ROLE))
+    pictures, shown_as = distinct_pictures(visual.keyframes)  # a still shot's keyframes are one picture
     with timed("image_labels"):
-        labels = labeller.classify([keyframe.image for keyframe in visual.keyframes])
+        labels = labeller.classify(pictures)
     frames = [
         LabelledFrame(segment.start, segment.end, probabilities, looks_drawn(keyframe.image))
         for segment, probabilities, keyframe in zip(
-            frame_segments, labels.probabilities, visual.keyframes, strict=True
+            frame_segments, labels.probabilities[shown_as], visual.keyframes, strict=True
         )
     ]
-    looks = modality_block(labels.features)
+    looks = modality_block(labels.features[shown_as])
     if looks is None:
         return frames, None
     side_by_side = np.concatenate(
