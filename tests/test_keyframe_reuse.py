@@ -66,6 +66,7 @@ def test_the_still_shots_keyframes_repeat_its_first_and_the_scene_change_does_no
     ]
 
 
+@pytest.mark.slow  # two index runs with the models loaded twice: 20-85 s on 2 shared cores
 def test_reuse_keeps_the_tags_screen_text_and_frame_vectors(with_and_without_reuse):
     with_reuse, without = with_and_without_reuse
     assert with_reuse["tags"].keys() == without["tags"].keys()
