@@ -9,6 +9,8 @@ than one audio block is encoded block by block and never held whole (pipeline.au
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -41,6 +43,17 @@ from mediarec.understand.audio_tags import AudioScores
 from mediarec.understand.image_label_tags import LabelledFrame
 from mediarec.understand.item import describe_item
 from mediarec.understand.speech_gate import gated_audio
+
+
+@dataclass
+class PictureParts:
+    """What a file's picture stages give the rest of its encoding (ItemEncoder.encode_pictures)."""
+
+    segments: list[NewSegment] = field(default_factory=list)  # its frames, then its on-screen lines
+    blocks: dict[str, np.ndarray | None] = field(default_factory=dict)
+    encoded_by: dict[str, tuple[str, int]] = field(default_factory=dict)
+    labelled: list[LabelledFrame] = field(default_factory=list)
+    screen_text: list[ScreenTextLine] = field(default_factory=list)
 
 
 class ItemEncoder:
@@ -98,7 +111,9 @@ class ItemEncoder:
             ids["read"] = read_space_model_id(self.models)
         return ids
 
-    def encode(self, decoded: Decoded) -> ItemIndexResult:
+    def encode(self, decoded: Decoded, pictures: Future[PictureParts] | None = None) -> ItemIndexResult:
+        """The file through the models. ``pictures``: its picture stages (encode_pictures) when another thread runs
+        them ahead (pipeline.indexer: the decode thread), so that this one goes on to the sounds meanwhile."""
         if decoded.info is None:  # the indexer encodes only files that decoded (so were probed) without error
             raise RuntimeError(f"{decoded.item.path} reached encoding without being probed")
         self._prepare()
@@ -107,26 +122,6 @@ class ItemEncoder:
         blocks: dict[str, np.ndarray | None] = {}
         transcript: Transcript | None = None
         audio_scores: AudioScores | None = None
-        labelled: list[LabelledFrame] = []
-        if decoded.visual is not None and decoded.visual.keyframes:
-            frame_segments, blocks["frame"] = self._encode_frames(decoded.visual, decoded.thumbnails)
-            segments += frame_segments
-            encoder = self.models.get("image_text")
-            encoded_by["frame"] = (encoder.model_id, encoder.dim)
-            labelled, looks = label_keyframes(
-                self.models, decoded.visual, frame_segments, blocks["frame"], self.timed
-            )
-            if looks is not None:  # the image_labels model's features are the "looks" block
-                blocks["frame"] = looks
-        screen_text: list[ScreenTextLine] = []
-        if decoded.text_frames and self.settings.read_text:  # on-screen text (pipeline.screen_text_stage)
-            keyframes = [
-                (s.start, s.end, s.thumbnail) for s in segments if s.modality == "frame" and s.thumbnail
-            ]
-            screen_text, read_segments, encoded_by["read"] = read_screen_text(
-                self.models, decoded.text_frames, self.timed, keyframes
-            )
-            segments += read_segments
         heard_audio: np.ndarray | None = decoded.audio
         if decoded.audio_rest is not None:  # longer than one block: encoded block by block, never held whole
             audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = (
@@ -152,6 +147,10 @@ class ItemEncoder:
             segments += audio_segments
             encoder = self.models.get("audio")
             encoded_by["audio"] = (encoder.model_id, encoder.dim)
+        seen = pictures.result() if pictures is not None else self.encode_pictures(decoded)
+        segments = [*seen.segments, *segments]  # frames and on-screen text first, as they always came
+        blocks, encoded_by = {**seen.blocks, **blocks}, {**seen.encoded_by, **encoded_by}
+        labelled, screen_text = seen.labelled, seen.screen_text
         layout = self._fusion_layout(encoded_by)
         item_vector = fuse_item_vector(layout, blocks)
         # Indexed for what it holds when the header promised more (decoded.declared): marked truncated.
@@ -182,6 +181,29 @@ class ItemEncoder:
             language=transcript.language if transcript and transcript.segments else None,
             screen_text=screen_text,
         )
+
+    def encode_pictures(self, decoded: Decoded) -> PictureParts:
+        """The picture stages of a file: the image_text model on its keyframes, the image_labels model, and its
+        on-screen text (pipeline.screen_text_stage). Nothing here needs the sounds, nor they it."""
+        self._prepare()
+        seen = PictureParts()
+        if decoded.visual is not None and decoded.visual.keyframes:
+            frame_segments, seen.blocks["frame"] = self._encode_frames(decoded.visual, decoded.thumbnails)
+            seen.segments += frame_segments
+            encoder = self.models.get("image_text")
+            seen.encoded_by["frame"] = (encoder.model_id, encoder.dim)
+            seen.labelled, looks = label_keyframes(
+                self.models, decoded.visual, frame_segments, seen.blocks["frame"], self.timed
+            )
+            if looks is not None:  # the image_labels model's features are the "looks" block
+                seen.blocks["frame"] = looks
+        if decoded.text_frames and self.settings.read_text:
+            keyframes = [(s.start, s.end, s.thumbnail) for s in seen.segments if s.thumbnail]
+            seen.screen_text, read_segments, seen.encoded_by["read"] = read_screen_text(
+                self.models, decoded.text_frames, self.timed, keyframes
+            )
+            seen.segments += read_segments
+        return seen
 
     def _encode_frames(
         self, visual: VisualSummary, thumbnails: list[str]

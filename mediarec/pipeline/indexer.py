@@ -1,4 +1,5 @@
-"""The indexing job: scan -> probe/decode (ahead, in a thread) -> encode -> write one transaction per file.
+"""The indexing job: scan -> probe/decode and the picture models (ahead, in a thread) -> the sound models and tags ->
+write one transaction per file.
 
 Written as a generator of progress events, so the command line draws a progress bar, the desktop app posts them
 to its window, and either can stop the job between files (stop_event) or hold it (pause_event). A file that fails
@@ -35,7 +36,7 @@ from mediarec.models.base import ModelError
 from mediarec.models.clip import OpenClipEncoder
 from mediarec.models.model_set import ModelSet
 from mediarec.pipeline.decoding import Decoded, decode_item, item_metadata
-from mediarec.pipeline.encoding import ItemEncoder
+from mediarec.pipeline.encoding import ItemEncoder, PictureParts
 from mediarec.pipeline.failures import UNEXPECTED, failure_reason, stops_the_job
 from mediarec.pipeline.stage_timer import StageTimer
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
@@ -70,8 +71,8 @@ class IndexSummary:
 
 
 _END = object()
-# Files encoded at once. One file's stages run one after another (frames, on-screen text, sounds, speech); with two
-# in flight, one file's transcription overlaps the next one's pictures, so the job's wall time comes closer to its
+# Files encoded at once (their sounds and tags; the pictures are seen in the decode thread, ahead): with two in flight,
+# one file's transcription overlaps the next one's sound model and tagging, so the job's wall time comes closer to its
 # busiest stage's: on 2 shared cores wall over whisper's busy time 2.0 -> 1.6 (talk-heavy), 1.9 -> 1.5 (mixed), with
 # throughput within the noise of a busy machine (benchmarks/bench_indexing.py); the gain is for machines with cores
 # to spare. Writes stay in the job's thread, one transaction per file, in order; a stop leaves the other pending.
@@ -197,11 +198,13 @@ class Indexer:
                 if decoding and len(in_flight) < self.files_in_flight:
                     # Only the wait with no file encoding is time that overlap does not hide.
                     with self._timed("waiting_for_decode") if not in_flight else nullcontext():
-                        decoded = decoded_queue.get()
-                    if decoded is _END:  # also early, when stopped before every file was handed over
+                        handed = decoded_queue.get()
+                    if handed is _END:  # also early, when stopped before every file was handed over
                         decoding = False
                         continue
-                    encoded = None if decoded.error else encoding.submit(self._encoder.encode, decoded)
+                    decoded, pictures = handed
+                    encode = self._encoder.encode
+                    encoded = None if decoded.error else encoding.submit(encode, decoded, pictures)
                     in_flight.append((decoded, encoded))
                     if len(in_flight) == 1:  # progress names the oldest file in flight, as with one at a time
                         yield IndexProgress(
@@ -242,14 +245,29 @@ class Indexer:
                     break
                 with self._timed("decode"):
                     decoded = decode_item(item, self.settings, self.thumbnail_dir)
+                handed = (decoded, self._pictures_of(decoded))
                 while not self.stop_event.is_set():
                     try:
-                        out.put(decoded, timeout=0.2)
+                        out.put(handed, timeout=0.2)
                         break
                     except queue.Full:
                         continue
         finally:
             out.put(_END)
+
+    def _pictures_of(self, decoded: Decoded) -> Future[PictureParts] | None:
+        """The file's picture stages, run here in the decode thread, ahead of its sounds: the encode threads then
+        keep the transcriber busy while the next files' pictures are seen (on talk-heavy media the transcriber is
+        the slowest stage, and it waited while a file's pictures went first). An error is raised again where the
+        file is encoded, so it is recorded as that file's failure (or stops the job) as before."""
+        if decoded.error is not None:
+            return None
+        pictures: Future[PictureParts] = Future()
+        try:
+            pictures.set_result(self._encoder.encode_pictures(decoded))
+        except Exception as error:
+            pictures.set_exception(error)
+        return pictures
 
     # -- encode and write stage --------------------------------------------------------------------------------
 
