@@ -25,6 +25,7 @@ import numpy as np
 from mediarec.models.base import AudioEncoder, ModelError, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.offline import quiet_onnxruntime
+from mediarec.models.thread_budget import beside_transcriber_threads
 from mediarec.models.weights import content_hash, package_or_folder
 
 SAMPLE_RATE = 16_000
@@ -103,7 +104,7 @@ class YamnetAudioEncoder(AudioEncoder):
         # A graph that could not be given a free batch size takes one patch per call.
         self._max_batch = self.batch_size if batchable else 1
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads or 0
+        options.intra_op_num_threads = self.threads or beside_transcriber_threads()  # models.thread_budget
         # Do not spin idle threads between small batches: other encoders share the cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._quantization = _quantization_params(original)

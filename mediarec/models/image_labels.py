@@ -198,7 +198,7 @@ class EfficientNetLabeller(Encoder):
     def _load(self) -> None:
         # On the CPU the ONNX export answers, so that an index run never imports torch (models.image_onnx).
         if wants_onnx(self.device):
-            self._runner = open_or_export(self, threads=self.threads or 0)
+            self._runner = open_or_export(self, threads=self.threads)
         if self._runner is None:
             self._load_torch()
 

