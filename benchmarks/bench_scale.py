@@ -539,7 +539,7 @@ def gate_pairwise_per_pair(biases, left, right, calibration):
     return np.where((mass > 0).any(0), fused, no_overlap(calibration)).astype(np.float32)
 
 
-def train_gate_reading_every_item(self, layout, history, now: float, calibration=None):
+def train_gate_reading_every_item(self, layout, history, now: float, calibration=None, engaged=None):
     """The baseline of Recommender.train_gate: the cohort sampled again and every item's features read, even
     when there are too few triplets to learn from."""
     from mediarec.rank.fusion_scoring import GatedFusion
@@ -547,7 +547,7 @@ def train_gate_reading_every_item(self, layout, history, now: float, calibration
     from mediarec.rank.item_blocks import load_blocks
     from mediarec.recommend.profile import feedback_pairs
 
-    pairs, turned_away = feedback_pairs(history, now)
+    pairs, turned_away = feedback_pairs(history, now)  # the engagements made again, as they were
     if not pairs:
         return GatedFusion.fallback(reason="no items watched together yet", calibration=calibration)
     engaged = history.item_ids()

@@ -174,9 +174,17 @@ class Profile:
         return self.members
 
 
-def build_profile(blocks_of, history: History, fusion, *, now: float | None = None) -> Profile:
-    """`blocks_of(ids)` gives the ItemBlocks of the items that have vectors; `fusion` scores pairs."""
-    engaged = engagements(history, now)
+def build_profile(
+    blocks_of,
+    history: History,
+    fusion,
+    *,
+    now: float | None = None,
+    engaged: Mapping[int, Engagement] | None = None,
+) -> Profile:
+    """`blocks_of(ids)` gives the ItemBlocks of the items that have vectors; `fusion` scores pairs; `engaged` is
+    engagements(history, now) when the caller has it (a long history's take tens of ms)."""
+    engaged = engagements(history, now) if engaged is None else engaged
     positive = sorted((e for e in engaged.values() if e.weight > 0), key=lambda e: -e.weight)
     positive = positive[:MAX_PROFILE_ITEMS]
     aversions = tuple(
@@ -271,10 +279,12 @@ def _interests(members: ItemBlocks, weights: np.ndarray, labels: np.ndarray):
 # -- feedback pairs for the learned fusion ----------------------------------------------------------------------
 
 
-def feedback_pairs(history: History, now: float | None = None) -> tuple[list[tuple[int, int]], list[int]]:
+def feedback_pairs(
+    history: History, now: float | None = None, *, engaged: Mapping[int, Engagement] | None = None
+) -> tuple[list[tuple[int, int]], list[int]]:
     """Positive pairs (watched in one session and both liked or mostly watched) and the items the user turned
-    away from (disliked, not interested, skipped)."""
-    engaged = engagements(history, now)
+    away from (disliked, not interested, skipped). `engaged`: engagements(history, now), when the caller has it."""
+    engaged = engagements(history, now) if engaged is None else engaged
     good = {item_id for item_id, e in engaged.items() if e.weight > 0 and _engaged(e)}
     pairs: set[tuple[int, int]] = set()
     for session in _sessions(history.plays):

@@ -45,7 +45,7 @@ from mediarec.rank.item_matrix import item_matrix
 from mediarec.recommend.candidate_cache import CANDIDATES, CandidateKey, candidate_key, interest_key
 from mediarec.recommend.diversity import mmr
 from mediarec.recommend.explain import Explainer, Reason
-from mediarec.recommend.profile import History, Profile, build_profile, feedback_pairs
+from mediarec.recommend.profile import History, Profile, build_profile, engagements, feedback_pairs
 
 DEFAULT_DIVERSITY = 0.3
 EXACT_CANDIDATE_LIMIT = 3000  # items; below this every item is a candidate
@@ -131,13 +131,15 @@ class Recommender:
         layout = block_layout(self.store, space)
         now = time.time() if now is None else now
         history = History.from_store(self.store) if history is None else history
-        fusion = self.fusion_for(layout, history, now)
+        engaged = engagements(history, now)  # once: the gate's pairs and the profile both read it
+        fusion = self.fusion_for(layout, history, now, engaged=engaged)
         self._features = needs_features(fusion)
         profile = build_profile(
             lambda ids: load_blocks(self.store, layout, ids, features=self._features),
             history,
             fusion,
             now=now,
+            engaged=engaged,
         )
         self.last_fusion, self.last_profile = fusion, profile
         if profile.is_cold:
@@ -146,7 +148,7 @@ class Recommender:
 
     # -- fusion -------------------------------------------------------------------------------------------------
 
-    def fusion_for(self, layout: BlockLayout, history: History, now: float):
+    def fusion_for(self, layout: BlockLayout, history: History, now: float, *, engaged=None):
         """The scorer of the chosen variant; the gated one is (re)trained when the feedback changed, and
         remembered in the library (keyed by the history it learned from) so the next call does not retrain."""
         calibration = library_calibration(self.store, layout)
@@ -159,13 +161,15 @@ class Recommender:
             stored = remembered_gate(self.store, layout, signature)
             if stored is not None:
                 return stored
-        gate = self.train_gate(layout, history, now, calibration)
+        gate = self.train_gate(layout, history, now, calibration, engaged=engaged)
         if self.remember_gate:
             remember_gate(self.store, layout, signature, gate)
         return gate
 
-    def train_gate(self, layout: BlockLayout, history: History, now: float, calibration=None) -> GatedFusion:
-        pairs, turned_away = feedback_pairs(history, now)
+    def train_gate(
+        self, layout: BlockLayout, history: History, now: float, calibration=None, *, engaged=None
+    ) -> GatedFusion:
+        pairs, turned_away = feedback_pairs(history, now, engaged=engaged)
         if not pairs:
             return GatedFusion.fallback(reason="no items watched together yet", calibration=calibration)
         engaged = history.item_ids()
