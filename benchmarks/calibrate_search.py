@@ -70,6 +70,11 @@ MIN_SLOPE = 0.05
 OPERATING_SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)
 MIN_NEGATIVES_EMPTY = 0.9
 MAX_HUB_SHARE = 0.03
+# The weights of the query's closeness to the query bank tried with each shift, for a channel whose rows carry it
+# (speech): negative, so that a query much like the bank's generic sentences needs a higher cosine to match.
+# A likelihood fit on each query's ten best candidates gave it the wrong sign (+17): it learns which candidates of
+# a query match, not which queries have a match at all, which is what the threshold decides.
+QUERY_SLOPES = (0.0, -5.0, -10.0, -15.0, -20.0, -25.0, -30.0)
 # Channels whose logistic also weighs the raw cosine: on speech it tells paraphrases of a recording from "no match"
 # queries better than the normalised score (benchmarks/speech_overlap.py), which stays in to keep hubs out.
 TWO_INPUT_CHANNELS = ("speech",)
@@ -360,6 +365,8 @@ def fit_channels_only(manifests: list[Path], out: Path, profile: str, channels: 
         if not chosen:
             raise SystemExit(f"no {channel!r} candidates in {', '.join(s['set'] for s in sets)}")
         fitted["search"]["channels"][channel] = fit_channel(channel, chosen)
+        # a new fit holds no operating point yet: the old one's shift is not undone from it
+        fitted["source"].get("operating_points", {}).pop(channel, None)
         fitted["version"] = calibration_version()
         fitted["source"].setdefault("channel_fits", {})[channel] = {
             "sets": sets,
@@ -374,8 +381,10 @@ def move_operating_point(fitted: dict, rows: list[dict], channel: str) -> None:
     whose objective (choose_threshold's, at the file's threshold, on the fitted queries) is best while at least
     MIN_NEGATIVES_EMPTY of the negative queries stay empty and the unrelated hub share (the largest share of queries
     one item tops while not an answer to them: an item that answers a sentence asked in three languages is not a
-    hub) does not rise (see MAX_HUB_SHARE); the sweep is recorded under source.operating_points. A shift the file
-    already holds is undone first, so that running it again does not add up."""
+    hub) does not rise (see MAX_HUB_SHARE); the sweep is recorded under source.operating_points. Where the channel's
+    rows carry the query's closeness to the query bank (rank/calibration.py's Logistic), each shift is tried with
+    each of QUERY_SLOPES as its weight, around the rows' mean closeness. A shift and weight the file already holds
+    are undone first, so that running it again does not add up."""
     from mediarec.rank.calibration import Logistic
 
     channels = fitted["search"]["channels"]
@@ -383,26 +392,35 @@ def move_operating_point(fitted: dict, rows: list[dict], channel: str) -> None:
     earlier = fitted["source"].get("operating_points", {}).get(channel)
     if earlier is not None:
         base = dataclasses.replace(base, midpoint=base.midpoint + earlier["shift"] / base.slope)
+    base = dataclasses.replace(base, query_slope=0.0, query_midpoint=0.0)
+    closeness = [row["closeness"] for row in rows if row["channel"] == channel and "closeness" in row]
+    query_midpoint = float(np.mean(closeness)) if closeness else 0.0
     threshold = fitted["search"]["threshold"]
-    sweep = []
+    sweep, moved = [], {}
     for shift in OPERATING_SHIFTS:
-        moved = dataclasses.replace(base, midpoint=base.midpoint - shift / base.slope)
-        figures = threshold_figures(rows, {**channels, channel: moved.to_json()}, threshold)
-        sweep.append({"shift": shift, **figures})
-        print(f"{channel} shifted by {shift:+.2f}: {figures}")
-    hubs = max(MAX_HUB_SHARE, next(entry["unrelated_hub_share"] for entry in sweep if entry["shift"] == 0.0))
+        for query_slope in QUERY_SLOPES if closeness else (0.0,):
+            moved[(shift, query_slope)] = dataclasses.replace(
+                base, midpoint=base.midpoint - shift / base.slope, query_slope=query_slope,
+                query_midpoint=query_midpoint if query_slope else 0.0,
+            )  # fmt: skip
+            figures = threshold_figures(
+                rows, {**channels, channel: moved[(shift, query_slope)].to_json()}, threshold
+            )
+            sweep.append({"shift": shift, "query_slope": query_slope, **figures})
+            print(f"{channel} shifted by {shift:+.2f}, query weight {query_slope:+.1f}: {figures}")
+    unmoved = next(entry for entry in sweep if entry["shift"] == 0.0 and entry["query_slope"] == 0.0)
+    hubs = max(MAX_HUB_SHARE, unmoved["unrelated_hub_share"])
     allowed = [
         entry
         for entry in sweep
         if entry["negative_empty_rate"] >= MIN_NEGATIVES_EMPTY and entry["unrelated_hub_share"] <= hubs
-    ] or [entry for entry in sweep if entry["shift"] == 0.0]
-    best = max(allowed, key=lambda entry: (entry["objective"], -abs(entry["shift"])))
-    channels[channel] = dataclasses.replace(
-        base, midpoint=base.midpoint - best["shift"] / base.slope
-    ).to_json()
+    ] or [unmoved]
+    best = max(allowed, key=lambda e: (e["objective"], -abs(e["shift"]), -abs(e["query_slope"])))
+    channels[channel] = moved[(best["shift"], best["query_slope"])].to_json()
     fitted["source"].setdefault("operating_points", {})[channel] = {
-        "shift": best["shift"], "threshold": threshold, "date": datetime.date.today().isoformat(),
-        "min_negatives_empty": MIN_NEGATIVES_EMPTY, "sweep_on_fitted_queries": sweep,
+        "shift": best["shift"], "query_slope": best["query_slope"], "threshold": threshold,
+        "date": datetime.date.today().isoformat(), "min_negatives_empty": MIN_NEGATIVES_EMPTY,
+        "sweep_on_fitted_queries": sweep,
     }  # fmt: skip
 
 
@@ -477,6 +495,7 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
     said = words_matches_of(manifest, item_ids)
     rows = []
     for text in dict.fromkeys(query.text for query in manifest.queries):
+        closeness = engine.query_closeness(text)  # per vector channel, one figure for the query
         for channel, moments in engine.channel_moments(text).items():
             ranked = top_candidates(moments, by_cosine_too=channel in TWO_INPUT_CHANNELS)
             rows += [
@@ -487,6 +506,7 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
                     "item": int(item_id),
                     "x": float(x),
                     "cosine": float(cosine),
+                    **({"closeness": closeness[channel]} if channel in closeness else {}),
                     "match": bool(item_id in (said if channel == "words" else matches)[text]),
                     "held_out": held_out(text),
                 }
@@ -608,7 +628,7 @@ def threshold_figures(rows: list[dict], channels: dict, threshold: float) -> dic
     for row in rows:
         if row["channel"] not in logistics:  # a query's own record, or a channel the file has no fit of
             continue
-        probability = logistics[row["channel"]].probability(row["x"], row.get("cosine"))
+        probability = logistics[row["channel"]].probability(row["x"], row.get("cosine"), row.get("closeness"))
         channel = fusion_channel.get(row["channel"], row["channel"])
         found = per_query[(row["set"], row["query"])][row["item"]]
         found[channel] = max(found.get(channel, 0.0), probability)

@@ -22,7 +22,8 @@ Two things go wrong with raw cosine similarities (the "search you can trust" iss
   match probability by a logistic calibration whose two parameters per channel were fitted on development sets
   (benchmarks/calibrate_search.py writes resources/search_calibration.json, naming the sets and the date; the
   speech channel's logistic also weighs the raw cosine, which tells paraphrases from "no match" queries better,
-  while its small weight on the normalised score still counts against hubs; the words-said channel's maps the
+  while its small weight on the normalised score still counts against hubs, and the query's own closeness to the
+  bank, so a short generic query needs a higher cosine than a specific one; the words-said channel's maps the
   query's lexical overlap with a transcript chunk; a fit may be moved to the operating point that serves the
   threshold best, recorded in the file's source); the
   channels' probabilities are fused (the best one, raised by the others' agreement), and only hits whose fused
@@ -50,8 +51,9 @@ from mediarec.rank.text_vectors import QUERY, TextVectors
 RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
 QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
 CALIBRATION_FILE = RESOURCES / "search_calibration.json"
-# 2: a channel's fit may also weigh the raw cosine (Logistic.cosine_slope); files without a version are 1
-CALIBRATION_VERSION = 2
+# 2: a channel's fit may also weigh the raw cosine (Logistic.cosine_slope); 3: and the query's closeness to the
+# query bank (Logistic.query_slope); files without a version are 1
+CALIBRATION_VERSION = 3
 # Channels of search, as named in the calibration file: the vector channels (pictures, speech, sounds, on-screen
 # text), the heard channel's tag names, the seen channel's image-label names, the exact-words index and the words
 # said (the query's lexical overlap with a transcript chunk, rank/lexical.py).
@@ -72,6 +74,11 @@ def query_bank(path: Path = QUERY_BANK_FILE) -> tuple[str, ...]:
     """The unrelated queries: one per line, blank lines and lines starting with "#" left out."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+def query_closeness(bank_vectors: np.ndarray, query_vector: np.ndarray) -> float:
+    """The query's mean cosine to the bank queries (see Logistic): high for a short generic query."""
+    return float(np.mean(np.asarray(bank_vectors, np.float32) @ np.asarray(query_vector, np.float32)))
 
 
 def z_scores(similarities: np.ndarray, mean, std) -> np.ndarray:
@@ -101,23 +108,34 @@ def cohort_z(similarities: np.ndarray, bank_rows: np.ndarray, cohort: np.ndarray
 
 @dataclass(frozen=True)
 class Logistic:
-    """P(match | x) = 1 / (1 + exp(-(slope * (x - midpoint) + cosine_slope * (cosine - cosine_midpoint)))).
+    """P(match | x) = 1 / (1 + exp(-(slope * (x - midpoint) + cosine_slope * (cosine - cosine_midpoint)
+    + query_slope * (closeness - query_midpoint)))).
 
     ``x`` is the channel's normalised score; a channel fitted on two inputs (the speech channel, whose raw cosine
     tells a paraphrase of a recording from a "no match" query better than the normalised score does, while the
     normalised score keeps hubs out) also weighs the raw cosine. ``cosine_midpoint`` is the mean cosine of the
     candidates it was fitted on, so a caller without a cosine (a channel that borrows this fit) gets the z part
-    alone. A one-input fit has ``cosine_slope`` 0 and is written as before."""
+    alone. A one-input fit has ``cosine_slope`` 0 and is written as before.
+
+    ``closeness`` is the query's own mean cosine to the query bank (``query_closeness``), one figure per query: a
+    query much like the bank's sentences about nothing in particular ("a dog barking") comes as close to some
+    transcript as a paraphrase does to its own, so a fit that weighs it (negatively: ``query_slope`` < 0) asks
+    such a query for a higher cosine. That is the query's half of s-norm, taken against the fixed bank rather than
+    the library's own vectors, so it does not depend on the library's size (benchmarks/paraphrase_stages.py)."""
 
     slope: float
     midpoint: float
     cosine_slope: float = 0.0
     cosine_midpoint: float = 0.0
+    query_slope: float = 0.0
+    query_midpoint: float = 0.0
 
-    def probability(self, x, cosine=None):
+    def probability(self, x, cosine=None, closeness=None):
         value = self.slope * (np.asarray(x, dtype=np.float64) - self.midpoint)
         if self.cosine_slope and cosine is not None:
             value = value + self.cosine_slope * (np.asarray(cosine, dtype=np.float64) - self.cosine_midpoint)
+        if self.query_slope and closeness is not None:
+            value = value + self.query_slope * (float(closeness) - self.query_midpoint)
         result = 1.0 / (1.0 + np.exp(-np.clip(value, -60.0, 60.0)))
         return float(result) if np.ndim(result) == 0 else result
 
@@ -126,6 +144,9 @@ class Logistic:
         if self.cosine_slope:
             data["cosine_slope"] = round(float(self.cosine_slope), 6)
             data["cosine_midpoint"] = round(float(self.cosine_midpoint), 6)
+        if self.query_slope:
+            data["query_slope"] = round(float(self.query_slope), 6)
+            data["query_midpoint"] = round(float(self.query_midpoint), 6)
         return data
 
     @classmethod
@@ -135,6 +156,8 @@ class Logistic:
             float(data["midpoint"]),
             float(data.get("cosine_slope", 0.0)),
             float(data.get("cosine_midpoint", 0.0)),
+            float(data.get("query_slope", 0.0)),
+            float(data.get("query_midpoint", 0.0)),
         )
 
 
@@ -151,11 +174,12 @@ class SearchCalibration:
     agreement: float  # how much a second channel's probability counts in the fusion
     source: Mapping[str, object] = field(default_factory=dict)
 
-    def probability(self, channel: str, x, cosine=None):
-        """``x``: normalised scores; ``cosine``: their raw cosines, for a channel fitted on both."""
+    def probability(self, channel: str, x, cosine=None, closeness=None):
+        """``x``: normalised scores; ``cosine``: their raw cosines, for a channel fitted on both; ``closeness``:
+        the query's closeness to the query bank (``query_closeness``), for a channel fitted on it too."""
         if channel not in self.channels:  # the fallback's cosine weight is of another model's cosines
             return self.channels[FALLBACK_CHANNEL].probability(x)
-        return self.channels[channel].probability(x, cosine)
+        return self.channels[channel].probability(x, cosine, closeness)
 
     def fuse(self, probabilities: Iterable[float]) -> float:
         return fuse_probabilities(probabilities, self.agreement)

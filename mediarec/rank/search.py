@@ -31,7 +31,13 @@ import numpy as np
 from mediarec.index.records import ItemRecord, SegmentRecord, VectorSpace
 from mediarec.index.store import LibraryStore
 from mediarec.index.vector_index import VectorIndex
-from mediarec.rank.calibration import BankStatistics, SearchCalibration, query_bank, search_calibration
+from mediarec.rank.calibration import (
+    BankStatistics,
+    SearchCalibration,
+    query_bank,
+    query_closeness,
+    search_calibration,
+)
 from mediarec.rank.lexical import overlaps
 from mediarec.rank.moments import play_from, refine_spoken_moments
 from mediarec.rank.rank_fusion import reciprocal_rank_fusion
@@ -150,7 +156,7 @@ class QueryChannel:
 
 
 @dataclass
-class _Candidate:
+class Candidate:
     item_id: int
     moments: list[Moment] = field(default_factory=list)
     channels: dict[str, float] = field(default_factory=dict)  # channel -> best probability
@@ -190,20 +196,8 @@ class SearchEngine:
         if not query:
             return []
         threshold = MATCH_THRESHOLD if min_score is None else min_score
-        floor = min(
-            MIN_MOMENT_PROBABILITY, threshold
-        )  # a moment that cannot matter at this threshold is dropped
-        candidates: dict[int, _Candidate] = {}
         channels = self._channels()
-        for channel in channels:
-            found = self._retrieve(channel, query, floor)
-            self._collect(channel.modality, found, candidates, allowed_items)
-            self._collect(WORDS_CHANNEL, self._words_said(found, floor), candidates, allowed_items)
-        self._collect("text", self._exact_words(query), candidates, allowed_items)
-        # Sounds and seen image labels (rank/tag_channel.py), each fused as the channel of its modality.
-        for item_id, moment in self._heard(query, allowed_items):
-            fused_as = "frame" if moment.modality == "frame" else "audio"
-            self._collect(fused_as, [(item_id, moment)], candidates, None)
+        candidates = self.candidates(query, threshold, allowed_items, channels)
         scores = {item_id: self.calibration.fuse(c.channels.values()) for item_id, c in candidates.items()}
         passing = [item_id for item_id, score in scores.items() if score >= threshold]
         items = self.store.items_by_ids(passing)
@@ -216,6 +210,30 @@ class SearchEngine:
             hits.append(SearchHit(item, scores[item_id], tuple(moments)))
         hits.sort(key=lambda hit: (-hit.score, -hit.best.score, hit.item.id))
         return refine_spoken_moments(self.store, hits[:limit], query, _sentence_encoder(channels))
+
+    def candidates(
+        self,
+        query: str,
+        threshold: float = MATCH_THRESHOLD,
+        allowed_items: set[int] | None = None,
+        channels: list[QueryChannel] | None = None,
+    ) -> dict[int, Candidate]:
+        """Every item some channel found for the query, with its moments and each channel's best probability,
+        before fusion and the threshold (what ``search`` fuses; benchmarks/paraphrase_stages.py reads it)."""
+        floor = min(
+            MIN_MOMENT_PROBABILITY, threshold
+        )  # a moment that cannot matter at this threshold is dropped
+        candidates: dict[int, Candidate] = {}
+        for channel in self._channels() if channels is None else channels:
+            found = self._retrieve(channel, query, floor)
+            self._collect(channel.modality, found, candidates, allowed_items)
+            self._collect(WORDS_CHANNEL, self._words_said(found, floor), candidates, allowed_items)
+        self._collect("text", self._exact_words(query), candidates, allowed_items)
+        # Sounds and seen image labels (rank/tag_channel.py), each fused as the channel of its modality.
+        for item_id, moment in self._heard(query, allowed_items):
+            fused_as = "frame" if moment.modality == "frame" else "audio"
+            self._collect(fused_as, [(item_id, moment)], candidates, None)
+        return candidates
 
     def at_threshold(self, min_score: float) -> ThresholdedSearch:
         """This engine with another match threshold (``search_with_filters`` calls ``search(query, limit, ...)``)."""
@@ -232,16 +250,27 @@ class SearchEngine:
         moments["seen"] = [(item, moment) for item, moment in tagged if moment.modality == "frame"]
         return moments
 
+    def query_closeness(self, query: str) -> dict[str, float]:
+        """Per vector channel, the query's closeness to the query bank in its space (rank/calibration.py's
+        Logistic weighs it; benchmarks/calibrate_search.py fits on it)."""
+        closeness = {}
+        for channel in self._channels():
+            query_vector = channel.embed([query])[0]
+            closeness[channel.modality] = query_closeness(
+                self.bank.bank_vectors(channel.space, channel.embed), query_vector
+            )
+        return closeness
+
     @staticmethod
     def _collect(
         channel: str,
         moments: list[tuple[int, Moment]],
-        candidates: dict[int, _Candidate],
+        candidates: dict[int, Candidate],
         allowed_items: set[int] | None,
     ) -> None:
         for item_id, moment in moments:
             if allowed_items is None or item_id in allowed_items:
-                candidates.setdefault(item_id, _Candidate(item_id)).add(channel, moment)
+                candidates.setdefault(item_id, Candidate(item_id)).add(channel, moment)
 
     def _heard(
         self, query: str, allowed_items: set[int] | None, min_probability: float | None = None
@@ -272,13 +301,14 @@ class SearchEngine:
         query_vector = channel.embed([query])[0]
         hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
         zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits)
+        closeness = query_closeness(self.bank.bank_vectors(channel.space, channel.embed), query_vector)
         cosines = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
         segments = self.store.segments([rowid for rowid, _, _ in hits])
         lexical = np.zeros(len(hits), np.float32)
         if channel.modality in LEXICAL_CHANNELS:
             texts = [segment.text if (segment := segments.get(rowid)) else None for rowid, _, _ in hits]
             lexical = np.array(overlaps(query, texts), np.float32)
-        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs, cosines))
+        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs, cosines, closeness))
         said = self._words_probabilities(lexical)
         moments = []
         for (rowid, item_id, similarity), z, probability, overlap, words in zip(
