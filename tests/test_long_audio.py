@@ -181,3 +181,35 @@ def test_a_track_longer_than_a_block_is_indexed_block_by_block_like_the_whole_tr
     whole_tags = {tag["name"] for tag in whole["tags"] if tag.get("source") == "audio"}
     blocked_tags = {tag["name"] for tag in blocked["tags"] if tag.get("source") == "audio"}
     assert len(whole_tags & blocked_tags) >= max(1, len(whole_tags) - 1)
+
+
+def _index_peak_mib(tmp_path: Path, env: dict[str, str], media: Path) -> float:
+    """Index ``media`` into a fresh library in a child process; the child's own peak resident memory (VmHWM)."""
+    child = subprocess.run(
+        [sys.executable, "-c", _INDEX_AND_SHOW, str(media.parent), str(media)],
+        env=_library_env(tmp_path, env), capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert child.returncode == 0, child.stderr[-2000:]
+    return int(child.stderr.rsplit("peak_rss_kib=", 1)[1].split()[0]) / 1024
+
+
+@pytest.mark.slow
+def test_indexing_memory_does_not_grow_with_a_files_length(tmp_path, offline_env):
+    # 25 minutes is three 10-minute audio blocks, 4 hours twenty-four (a file of one block is held whole and takes
+    # ~50 MB less: no block is decoded ahead). Each block's window scores go into the tag statistics as they come
+    # (understand.audio_tags.AudioEvidence) and its window vectors into pooled moments, so the longer file costs
+    # only what is stored of it (3.6 hours more: 2,700 audio moments, 11 MB of vectors). Keeping every window's 521
+    # scores for tagging peaked ~4 copies of them (62 MB at 4 hours) above the rest; at 2 hours that peak still hid
+    # under the blocks' own (bench_memory.py: 10 hours took 1069 MB, now 388).
+    # Not transcribed: whisper runs where YAMNet hears speech-like windows, and some alignment of a tone burst's
+    # onset with the 0.48 s window grid may be one (a 70-minute file's run then loaded whisper: 775 MB).
+    config = tmp_path / "config.toml"
+    config.write_text("[index]\ntranscribe = false\n", encoding="utf-8")
+    env = dict(offline_env, MEDIAREC_CONFIG=str(config))
+    peaks = {}
+    for minutes in (0.05, 25, 240):  # a 3-second file first: one-time work on the model cache is not counted
+        folder = tmp_path / f"media_{minutes}"
+        folder.mkdir()
+        path = _wav(folder / f"bursts_{minutes}m.wav", _bursts(minutes * 60, 8000), rate=8000)
+        peaks[minutes] = _index_peak_mib(tmp_path / f"library_{minutes}", env, path)
+    assert peaks[240] - peaks[25] < 60, peaks

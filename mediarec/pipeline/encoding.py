@@ -30,7 +30,13 @@ from mediarec.models.base import (
 from mediarec.models.image_onnx import prepare_exports
 from mediarec.models.model_set import ModelSet, speech_space_model_id
 from mediarec.models.ocr import read_space_model_id
-from mediarec.pipeline.audio_windows import PooledWindows, WindowLevels, chain_first, pool_windows, window_rms
+from mediarec.pipeline.audio_windows import (
+    PooledWindows,
+    add_block_evidence,
+    chain_first,
+    pool_windows,
+    track_evidence,
+)
 from mediarec.pipeline.decoding import Decoded, check_declared_length, cover_index, item_metadata
 from mediarec.pipeline.image_label_stage import label_keyframes, looks_model
 from mediarec.pipeline.malloc_arenas import limit_malloc_arenas
@@ -39,7 +45,7 @@ from mediarec.pipeline.stage_timer import StageTimer
 from mediarec.rank.item_blocks import remember_layout
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS, FusionLayout, fuse_item_vector, modality_block
 from mediarec.scan.paths import display_text
-from mediarec.understand.audio_tags import AudioScores
+from mediarec.understand.audio_tags import AudioEvidence, AudioScores
 from mediarec.understand.image_label_tags import LabelledFrame
 from mediarec.understand.item import describe_item
 from mediarec.understand.speech_gate import gated_audio
@@ -121,12 +127,9 @@ class ItemEncoder:
         encoded_by: dict[str, tuple[str, int]] = {}
         blocks: dict[str, np.ndarray | None] = {}
         transcript: Transcript | None = None
-        audio_scores: AudioScores | None = None
-        heard_audio: np.ndarray | None = decoded.audio
+        audio_evidence: AudioEvidence | None = None  # what the sound tags and shares come from
         if decoded.audio_rest is not None:  # longer than one block: encoded block by block, never held whole
-            audio_segments, blocks["audio"], audio_scores, transcript, heard_audio = (
-                self._encode_audio_blocks(decoded)
-            )
+            audio_segments, blocks["audio"], audio_evidence, transcript = self._encode_audio_blocks(decoded)
             check_declared_length(decoded.item.path, decoded)
             if transcript is not None:
                 speech_segments, blocks["speech"] = self._speech_segments(transcript)
@@ -144,6 +147,8 @@ class ItemEncoder:
                 )
                 segments += speech_segments
                 encoded_by["speech"] = (self.speech_model_id(), self.models.get("text").dim)
+            if audio_scores is not None:
+                audio_evidence = track_evidence(audio_scores, decoded.audio)
             segments += audio_segments
             encoder = self.models.get("audio")
             encoded_by["audio"] = (encoder.model_id, encoder.dim)
@@ -162,8 +167,7 @@ class ItemEncoder:
                 metadata.to_json(),
                 segments,
                 transcript,
-                audio_scores,
-                heard_audio,
+                audio_evidence,
                 labelled_frames=labelled,
             )
         return ItemIndexResult(
@@ -245,21 +249,18 @@ class ItemEncoder:
 
     def _encode_audio_blocks(
         self, decoded: Decoded
-    ) -> tuple[list[NewSegment], np.ndarray | None, AudioScores | None, Transcript | None, np.ndarray | None]:
+    ) -> tuple[list[NewSegment], np.ndarray | None, AudioEvidence | None, Transcript | None]:
         """A track longer than one block, one block at a time: the audio model's windows are independent (each
         block's are shifted by its start; those the previous block already covered are dropped), and the transcriber
         hears each block's gated speech (segments shifted by the block's start; one repeated in the overlap is
-        dropped). Returns the audio segments, block and scores, the transcript (None when not transcribing) and a
-        stand-in for the track that holds each window's loudness (_WindowLevels), for the item's audio shares."""
+        dropped). Returns the audio segments, block and tag evidence (gathered block by block, so the window scores
+        are never all kept) and the transcript (None when not transcribing)."""
         encoder = self._audio()
         first = decoded.audio if decoded.audio is not None else np.zeros(0, dtype=np.float32)
         rest = decoded.audio_rest if decoded.audio_rest is not None else iter(())
         decoded.audio, decoded.audio_rest = None, None  # each block is let go once encoded
-        starts: list[np.ndarray] = []
         pooled = PooledWindows(self.settings.audio_window_seconds)  # the window vectors, pooled as they come
-        scores: list[np.ndarray] = []
-        levels: list[np.ndarray] = []
-        names: tuple[str, ...] = ()
+        evidence: AudioEvidence | None = None
         spoken: list[TranscriptSegment] = []
         language, probability = None, 0.0
         held = 0
@@ -277,12 +278,17 @@ class ItemEncoder:
                     block_starts, block_scores, names, encoder.window_seconds, encoder.exclusive_scores
                 )
                 keep = block_starts + block_start >= last_start + encoder.window_seconds / 2 - 1e-6
-                starts.append(block_starts[keep] + block_start)
-                pooled.add(starts[-1], block_vectors[keep])
-                scores.append(block_scores[keep])
-                levels.append(window_rms(samples, block_starts[keep], encoder.window_seconds))
-                if len(starts[-1]):
-                    last_start = float(starts[-1][-1])
+                kept = AudioScores(
+                    block_starts[keep],
+                    block_scores[keep],
+                    names,
+                    encoder.window_seconds,
+                    encoder.exclusive_scores,
+                )
+                pooled.add(kept.starts + block_start, block_vectors[keep])
+                evidence = add_block_evidence(evidence, kept, samples, block_start)
+                if kept.windows:
+                    last_start = float(kept.starts[-1] + block_start)
                 if self.settings.transcribe:
                     heard = gated_audio(samples, analysis)
                     if heard is None:
@@ -302,17 +308,12 @@ class ItemEncoder:
                 close()
         transcript = Transcript(language, probability, tuple(spoken)) if self.settings.transcribe else None
         decoded.held_audio_seconds = held / 16000.0
-        if not starts or sum(len(part) for part in starts) == 0:
-            return [], None, None, transcript, None
-        all_starts = np.concatenate(starts)
-        audio_scores = AudioScores(
-            all_starts, np.concatenate(scores), names, encoder.window_seconds, encoder.exclusive_scores
-        )
+        if evidence is None or evidence.windows == 0:
+            return [], None, None, transcript
         segments = [
             NewSegment("audio", start, end, vector) for start, end, vector in pooled.windows(held / 16000.0)
         ]
-        track = cast(np.ndarray, WindowLevels(all_starts, np.concatenate(levels), held))
-        return segments, pooled.mean(), audio_scores, transcript, track
+        return segments, pooled.mean(), evidence, transcript
 
     def _encode_audio(
         self, audio: np.ndarray

@@ -15,12 +15,11 @@ import numpy as np
 
 from mediarec.index.records import NewSegment, TagRecord, TranscriptLine
 from mediarec.models.base import ModelError, Transcript
-from mediarec.understand.audio_tags import AudioScores, audio_shares, audio_tags
+from mediarec.understand.audio_tags import AudioEvidence
 from mediarec.understand.found import FoundTag, moments_metadata
 from mediarec.understand.image_label_tags import LabelledFrame, image_label_tags
 from mediarec.understand.keyphrases import keyphrases
 from mediarec.understand.metadata_tags import metadata_tags
-from mediarec.understand.speech_gate import heard_speech
 from mediarec.understand.topics import topic_shifts
 from mediarec.understand.visual_tags import FrameMoment, VisualTagger
 from mediarec.understand.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
@@ -65,8 +64,7 @@ def describe_item(
     metadata: Mapping,
     segments: Sequence[NewSegment],
     transcript: Transcript | None,
-    audio_scores: AudioScores | None,
-    audio: np.ndarray | None,
+    audio: AudioEvidence | None,  # the sound tags' and shares' evidence, gathered as the audio was encoded
     *,
     labelled_frames: Sequence[LabelledFrame] = (),
 ) -> ItemUnderstanding:
@@ -87,14 +85,14 @@ def describe_item(
     if labelled_frames:  # the image_labels model's classes, where the model set has one
         label_tags, extra["tag_details"] = image_label_tags(labelled_frames)
         tags += label_tags
-    if audio_scores is not None and audio is not None:
-        tags += audio_tags(audio_scores, duration or len(audio) / 16000.0)
-        extra["audio_shares"] = audio_shares(audio, audio_scores)
+    if audio is not None:
+        tags += audio.tags(duration or audio.track_seconds)
+        extra["audio_shares"] = audio.shares()
     if transcript is not None and transcript.segments:
         tags += _speech_tags(models, transcript, segments)
         lines = [TranscriptLine(s.start, s.end, s.text) for s in transcript.segments]
         extra["topic_shifts"] = topic_shifts(models.get("text"), lines)
-    untranscribed = untranscribed_speech(models, transcript, audio_scores)
+    untranscribed = untranscribed_speech(models, transcript, audio is not None and audio.heard_speech)
     if untranscribed is not None:
         extra["untranscribed_speech"] = untranscribed
     tags += metadata_tags(metadata, path)
@@ -102,9 +100,7 @@ def describe_item(
     return ItemUnderstanding(tuple(tags), extra)
 
 
-def untranscribed_speech(
-    models, transcript: Transcript | None, audio_scores: AudioScores | None
-) -> dict | None:
+def untranscribed_speech(models, transcript: Transcript | None, heard_speech: bool) -> dict | None:
     """Speech that was heard but could not be transcribed, or not surely: {"language" (None when unknown),
     "probability", "transcriber", "note"}; None when what was heard was transcribed, or nothing was heard.
 
@@ -132,7 +128,7 @@ def untranscribed_speech(
         if not _english_only(transcriber):
             note = f"speech in {language} was heard but the transcriber {label} could not transcribe it"
         return {"language": language, "probability": probability, "transcriber": label, "note": note}
-    if heard_speech(audio_scores) and _english_only(transcriber):
+    if heard_speech and _english_only(transcriber):
         note = (
             f"speech was heard but the transcriber {label} transcribed none of it; it only transcribes English, "
             "so the speech may be in another language"
