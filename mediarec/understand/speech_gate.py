@@ -96,11 +96,3 @@ def gated_audio(audio: np.ndarray, scores: AudioScores | None) -> np.ndarray | N
         first, last = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
         kept[first:last] = audio[first:last]
     return kept
-
-
-def heard_speech(scores: AudioScores | None) -> bool:
-    """Whether the audio model heard speech anywhere (False when it cannot tell)."""
-    if scores is None:
-        return False
-    windows = speech_windows(scores)
-    return bool(windows is not None and windows.any())
