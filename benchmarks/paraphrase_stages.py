@@ -9,7 +9,7 @@ Each LIBRARY is an indexed data folder (`mediarec eval` leaves one in OUT/librar
 tag names' refresh), so point it at a copy. For every paraphrase query (the manifest's "paraphrase", and in the eval
 set a "speech" or "cross-lingual" query whose words are not in its recording, as benchmarks/calibrate_search.py
 counts them), the rank of its best right recording is taken at each stage between the text encoder and what
-`mediarec search` returns:
+`mediarec search` returns (a set without negative queries gets calibrate_search.py's EXTRA_NEGATIVES):
 
   sentence cosine     the recording's best transcript line by raw cosine (the ceiling of
                       benchmarks/text_encoder_ceiling.py, no threshold)
@@ -23,6 +23,10 @@ stage where the right recording falls below that depth; at "fused" the channel o
 place is named (its most probable channel), and at "returned" whether the search returned nothing at all or only
 left the right recording out. Prints one JSON object: per set and depth, the counts per stage lost, and every lost
 query with its ranks and figures. It also checks that the fused stage, thresholded, gives the search's own order.
+
+``--language-bonus B`` (repeatable) adds a what-if, the speech channel alone at the match threshold with B added to
+the cosine of recordings whose transcript language is the query's as the manifest gives it (an oracle: search has
+no query language detector), against the same with no bonus: paraphrases' right first and R@5, negatives empty.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ SEARCH_DEPTH = 50
 class Query:
     text: str
     language: str
-    relevant: frozenset[int]  # item ids
+    relevant: frozenset[int]  # item ids; empty for a negative query
 
 
 def open_library(folder: Path):
@@ -63,19 +67,25 @@ def open_library(folder: Path):
     return Library(settings.with_updates(data_dir=folder))
 
 
-def paraphrase_queries(manifest, ids: dict) -> tuple[list[Query], list[str]]:
-    """(the paraphrase queries, the negative queries' texts), as calibrate_search.py's query_kind counts them."""
+def paraphrase_queries(manifest, ids: dict) -> tuple[list[Query], list[Query]]:
+    """(the paraphrase queries, the negative queries), as calibrate_search.py's query_kind counts them."""
     transcripts = {item.path: (item.transcript or "").strip().casefold() for item in manifest.items}
     chosen, negatives = [], []
     for query in manifest.queries:
         if query.negative:
-            negatives.append(query.text)
+            negatives.append(Query(query.text, query.language or "?", frozenset()))
             continue
         words = query.text.strip().casefold()
         said = any(words and words in transcripts.get(path, "") for path in query.relevant)
         if query.type == "paraphrase" or (query.type in ("speech", "cross-lingual") and not said):
             relevant = frozenset(ids[path] for path in query.relevant if path in ids)
             chosen.append(Query(query.text, query.language or "?", relevant))
+    if not negatives:  # as calibrate_search.py does for a set without negative queries
+        from calibrate_search import EXTRA_NEGATIVES
+
+        negatives = [
+            Query(t, language, frozenset()) for language, texts in EXTRA_NEGATIVES.items() for t in texts
+        ]
     return chosen, negatives
 
 
@@ -127,6 +137,41 @@ class Stages:
         }
         return order, details
 
+    def speech_alone(self, query: Query, bonus: float, languages: dict[int, str]) -> list[int]:
+        """The items the speech channel alone passes at the match threshold, best first, with ``bonus`` added to
+        the cosine of items in the query's language (``languages``: item id -> its transcript language)."""
+        from mediarec.rank.search import MATCH_THRESHOLD
+
+        closeness = self.engine.query_closeness(query.text).get("speech")
+        best: dict[int, float] = {}
+        for item_id, moment in self.engine.channel_moments(query.text).get("speech", []):
+            same = languages.get(item_id, "")[:2] == query.language[:2]
+            cosine = moment.similarity + (bonus if same else 0.0)
+            value = float(self.engine.calibration.probability("speech", moment.z, cosine, closeness))
+            best[item_id] = max(best.get(item_id, 0.0), value)
+        return [item for item in ranked(best) if best[item] >= MATCH_THRESHOLD]
+
+
+def language_bonus_figures(stages: Stages, queries, negatives, bonuses, languages) -> dict:
+    """Per bonus (0 first): paraphrases' right first and R@5 (any right one), negatives empty; speech alone."""
+    figures = {}
+    for bonus in (0.0, *bonuses):
+        orders = [stages.speech_alone(query, bonus, languages) for query in queries]
+        ranks = [first_right(order, query.relevant) for order, query in zip(orders, queries, strict=True)]
+        figures[f"bonus {bonus}"] = {
+            "paraphrase_first": _share(rank == 1 for rank in ranks),
+            "paraphrase_r@5": _share(rank is not None and rank <= 5 for rank in ranks),
+            "negatives_empty": _share(
+                not stages.speech_alone(query, bonus, languages) for query in negatives
+            ),
+        }
+    return figures
+
+
+def _share(flags) -> float | None:
+    flags = list(flags)
+    return round(sum(flags) / len(flags), 3) if flags else None
+
 
 def best_of(moments, value) -> dict[int, float]:
     best: dict[int, float] = {}
@@ -164,7 +209,7 @@ def cause(
     return stage
 
 
-def measure_set(name: str, manifest_path: Path, folder: Path, names: dict) -> dict:
+def measure_set(name: str, manifest_path: Path, folder: Path, names: dict, bonuses=()) -> dict:
     from mediarec.rank.search import MATCH_THRESHOLD
 
     manifest = load_manifest(manifest_path)
@@ -193,10 +238,16 @@ def measure_set(name: str, manifest_path: Path, folder: Path, names: dict) -> di
                 stage = loss(ranks, depth)
                 if stage is not None:
                     lost[depth].append(lost_query(name, query, stage, order, details, ranks, depth, names))
-        empty = sum(not library.search(text, SEARCH_DEPTH) for text in negatives)
+        empty = sum(not library.search(query.text, SEARCH_DEPTH) for query in negatives)
+        what_if = {}
+        if bonuses:
+            items = library.store.items_by_ids(sorted(ids.values()))
+            languages = {item_id: item.language or "" for item_id, item in items.items()}
+            what_if = language_bonus_figures(stages, queries, negatives, bonuses, languages)
     finally:
         library.close()
     return {
+        **({"speech_alone_with_language_bonus": what_if} if what_if else {}),
         "paraphrase_queries": len(queries),
         "negative_queries": len(negatives),
         "negatives_empty": round(empty / len(negatives), 4) if negatives else None,
@@ -251,6 +302,9 @@ def main() -> int:
         "--set", action="append", required=True, help="NAME=MANIFEST:LIBRARY_DATA_DIR (repeatable; a copy)"
     )
     parser.add_argument("--summary", action="store_true", help="leave out the per-query list")
+    parser.add_argument(
+        "--language-bonus", type=float, action="append", default=[], help="a what-if (see above; repeatable)"
+    )
     args = parser.parse_args()
     report, names = {}, {}
     for given in args.set:
@@ -258,7 +312,7 @@ def main() -> int:
         manifest, _, folder = paths.partition(":")
         if not (name and manifest and folder):
             parser.error(f"--set wants NAME=MANIFEST:LIBRARY_DATA_DIR, not {given!r}")
-        report[name] = measure_set(name, Path(manifest), Path(folder), names)
+        report[name] = measure_set(name, Path(manifest), Path(folder), names, args.language_bonus)
         if args.summary:
             for figures in report[name]["by_depth"].values():
                 figures.pop("lost")
