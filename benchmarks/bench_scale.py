@@ -539,9 +539,11 @@ def gate_pairwise_per_pair(biases, left, right, calibration):
     return np.where((mass > 0).any(0), fused, no_overlap(calibration)).astype(np.float32)
 
 
-def train_gate_reading_every_item(self, layout, history, now: float, calibration=None, engaged=None):
+def train_gate_reading_every_item(
+    self, layout, history, now: float, calibration=None, engaged=None, inputs=None
+):
     """The baseline of Recommender.train_gate: the cohort sampled again and every item's features read, even
-    when there are too few triplets to learn from."""
+    when there are too few triplets to learn from; every pair of the history, no bound (`inputs` not read)."""
     from mediarec.rank.fusion_scoring import GatedFusion
     from mediarec.rank.gate_training import train_gate, triplets_from_pairs
     from mediarec.rank.item_blocks import load_blocks
@@ -555,7 +557,8 @@ def train_gate_reading_every_item(self, layout, history, now: float, calibration
     negatives = list(turned_away) + [item_id for item_id in sample.ids if item_id not in engaged]
     ids = list(dict.fromkeys([item for pair in pairs for item in pair] + negatives))
     blocks = load_blocks(self.store, layout, ids)
-    return train_gate(blocks, triplets_from_pairs(blocks, pairs, negatives), calibration=calibration)
+    triplets = triplets_from_pairs(blocks, pairs, negatives)
+    return train_gate(blocks, triplets, calibration=calibration, max_triplets=sys.maxsize)
 
 
 def interest_neighbours_in_one_batch(self, matrix, layout, profile, key) -> list[int]:

@@ -20,6 +20,10 @@ from mediarec.rank.item_blocks import MODALITIES, ItemBlocks
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 
 MIN_TRAINING_PAIRS = 12
+# A training's cost grows with its triplets (Adam's 400 steps each read all of them), so a long history trains on
+# a seeded sample of at most this many; the recommender also asks feedback_pairs for at most
+# MAX_TRAINING_TRIPLETS // 6 of the latest pairs (both directions, 3 negatives each).
+MAX_TRAINING_TRIPLETS = 600
 MIN_HELD_OUT_GAIN = 0.0
 _TEMPERATURE_RAW = 10.0  # raw cosine differences are small; the pairwise loss needs them spread
 _TEMPERATURE_CALIBRATED = 1.0  # calibrated similarities are already in standard deviations
@@ -77,17 +81,57 @@ def _scores(biases: np.ndarray, theta: np.ndarray, pairs: _PairData) -> tuple[np
     return (weights * pairs.cos).sum(1), weights
 
 
-def _loss_and_gradients(biases, theta, positive: _PairData, negative: _PairData, prior, temperature):
-    s_pos, w_pos = _scores(biases, theta, positive)
-    s_neg, w_neg = _scores(biases, theta, negative)
+@dataclass(frozen=True)
+class _Batch:
+    """Both sides of the triplets stacked, positives then negatives, so that a step scores them in one pass; the
+    mask also as 0 / -inf to add, fixed for the whole training. Element by element the arithmetic of _scores
+    (masked_softmax's), so the same scores; it saves the temporaries and half the calls."""
+
+    positive: _PairData
+    negative: _PairData
+    cos: np.ndarray  # [2T, M]
+    mask: np.ndarray
+    blocked: np.ndarray  # 0 where the mask holds, -inf elsewhere
+    features: np.ndarray
+    log_mass: np.ndarray
+
+    @classmethod
+    def of(cls, positive: _PairData, negative: _PairData) -> _Batch:
+        mask = np.concatenate([positive.mask, negative.mask])
+        return cls(
+            positive,
+            negative,
+            np.concatenate([positive.cos, negative.cos]),
+            mask,
+            np.where(mask, 0.0, -np.inf),
+            np.concatenate([positive.features, negative.features]),
+            np.concatenate([positive.log_mass, negative.log_mass]),
+        )
+
+    def scores(self, biases: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        masked = biases[None, :] + self.features @ theta.T + self.log_mass + self.blocked
+        top = masked.max(axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        exp = np.where(self.mask, np.exp(masked - top), 0.0)
+        total = exp.sum(axis=1, keepdims=True)
+        weights = np.divide(exp, total, out=np.zeros_like(exp), where=total > 0)
+        return (weights * self.cos).sum(1), weights
+
+
+def _loss_and_gradients(biases, theta, batch: _Batch, prior, temperature):
+    scores, weights = batch.scores(biases, theta)
+    count = len(batch.positive.cos)
+    s_pos, s_neg, w_pos, w_neg = scores[:count], scores[count:], weights[:count], weights[count:]
     margin = temperature * (s_pos - s_neg)
     loss = float(np.mean(np.logaddexp(0.0, -margin)))
     # d loss / d margin = -sigmoid(-margin); d score / d logit_m = w_m (cos_m - score).
     upstream = -temperature / (1.0 + np.exp(np.clip(margin, -50, 50))) / len(margin)
-    d_logit_pos = upstream[:, None] * w_pos * (positive.cos - s_pos[:, None])
-    d_logit_neg = -upstream[:, None] * w_neg * (negative.cos - s_neg[:, None])
+    d_logit_pos = upstream[:, None] * w_pos * (batch.positive.cos - s_pos[:, None])
+    d_logit_neg = -upstream[:, None] * w_neg * (batch.negative.cos - s_neg[:, None])
     grad_b = d_logit_pos.sum(0) + d_logit_neg.sum(0) + 2 * _L2 * (biases - prior)
-    grad_theta = d_logit_pos.T @ positive.features + d_logit_neg.T @ negative.features + 2 * _L2 * theta
+    grad_theta = (
+        d_logit_pos.T @ batch.positive.features + d_logit_neg.T @ batch.negative.features + 2 * _L2 * theta
+    )
     loss += _L2 * float(np.sum(theta**2) + np.sum((biases - prior) ** 2))
     return loss, grad_b, grad_theta
 
@@ -105,8 +149,13 @@ def train_gate(
     calibration: ModalityCalibration | None = None,
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     seed: int = 0,
+    max_triplets: int = MAX_TRAINING_TRIPLETS,
 ) -> GatedFusion:
-    """Fit the gate on feedback triplets; keep it only if it beats the fixed weights on held-out triplets."""
+    """Fit the gate on feedback triplets; keep it only if it beats the fixed weights on held-out triplets. Past
+    `max_triplets`, on a seeded sample of that many (in their order), so that a training's cost has a bound."""
+    if len(triplets) > max_triplets:
+        sample = np.random.default_rng(seed).choice(len(triplets), size=max_triplets, replace=False)
+        triplets = triplets.take(np.sort(sample))
     if len(triplets) < MIN_TRAINING_PAIRS:
         reason = f"{len(triplets)} feedback pairs, {MIN_TRAINING_PAIRS} needed to learn modality weights"
         return GatedFusion.fallback(weights, reason, calibration)
@@ -120,7 +169,7 @@ def train_gate(
     train_neg = _pair_data(blocks, train.anchors, train.negatives, calibration)
     biases, theta = fallback.biases.astype(np.float64), fallback.theta.astype(np.float64)
     prior = biases.copy()
-    _, biases, theta = _adam(biases, theta, train_pos, train_neg, prior, temperature)
+    _, biases, theta = _adam(biases, theta, _Batch.of(train_pos, train_neg), prior, temperature)
     test_pos = _pair_data(blocks, held_out.anchors, held_out.positives, calibration)
     test_neg = _pair_data(blocks, held_out.anchors, held_out.negatives, calibration)
     learned = _pairwise_accuracy(biases, theta, test_pos, test_neg)
@@ -137,16 +186,17 @@ def train_gate(
     # Refit on every triplet now that the held-out check passed.
     all_pos = _pair_data(blocks, triplets.anchors, triplets.positives, calibration)
     all_neg = _pair_data(blocks, triplets.anchors, triplets.negatives, calibration)
-    _, biases, theta = _adam(biases, theta, all_pos, all_neg, prior, temperature, steps=_STEPS // 3)
+    batch = _Batch.of(all_pos, all_neg)
+    _, biases, theta = _adam(biases, theta, batch, prior, temperature, steps=_STEPS // 3)
     return GatedFusion(biases.astype(np.float32), theta.astype(np.float32), True, report, calibration)
 
 
-def _adam(biases, theta, positive, negative, prior, temperature, steps: int = _STEPS):
+def _adam(biases, theta, batch: _Batch, prior, temperature, steps: int = _STEPS):
     moments = [np.zeros_like(biases), np.zeros_like(theta)]
     squares = [np.zeros_like(biases), np.zeros_like(theta)]
     loss = 0.0
     for step in range(1, steps + 1):
-        loss, grad_b, grad_theta = _loss_and_gradients(biases, theta, positive, negative, prior, temperature)
+        loss, grad_b, grad_theta = _loss_and_gradients(biases, theta, batch, prior, temperature)
         params = [biases, theta]
         for index, grad in enumerate((grad_b, grad_theta)):
             moments[index] = 0.9 * moments[index] + 0.1 * grad

@@ -280,17 +280,31 @@ def _interests(members: ItemBlocks, weights: np.ndarray, labels: np.ndarray):
 
 
 def feedback_pairs(
-    history: History, now: float | None = None, *, engaged: Mapping[int, Engagement] | None = None
+    history: History,
+    now: float | None = None,
+    *,
+    engaged: Mapping[int, Engagement] | None = None,
+    limit: int | None = None,
 ) -> tuple[list[tuple[int, int]], list[int]]:
     """Positive pairs (watched in one session and both liked or mostly watched) and the items the user turned
-    away from (disliked, not interested, skipped). `engaged`: engagements(history, now), when the caller has it."""
+    away from (disliked, not interested, skipped). `engaged`: engagements(history, now), when the caller has it.
+    With `limit`, at most that many of each, the most recent (the pairs of the latest sessions, the items turned
+    away from last), in the order the whole history would list them: a history under the limit gives what it gave
+    without one, and a long one's pairs cost what the limit's cost (gathered from the newest session back)."""
     engaged = engagements(history, now) if engaged is None else engaged
     good = {item_id for item_id, e in engaged.items() if e.weight > 0 and _engaged(e)}
     pairs: set[tuple[int, int]] = set()
-    for session in _sessions(history.plays):
-        for first, second in _pairs(sorted({item for item in session if item in good})):
-            pairs.add((first, second))
+    for session in reversed(_sessions(history.plays)):
+        for pair in _pairs(sorted({item for item in session if item in good})):
+            if limit is not None and len(pairs) >= limit:
+                break
+            pairs.add(pair)
+        if limit is not None and len(pairs) >= limit:
+            break
     bad = [item_id for item_id, e in engaged.items() if e.weight < 0]
+    if limit is not None and len(bad) > limit:
+        recent = set(sorted(bad, key=lambda item_id: (-engaged[item_id].last_at, item_id))[:limit])
+        bad = [item_id for item_id in bad if item_id in recent]
     return sorted(pairs), bad
 
 

@@ -45,7 +45,8 @@ from mediarec.rank.item_matrix import item_matrix
 from mediarec.recommend.candidate_cache import CANDIDATES, CandidateKey, candidate_key, interest_key
 from mediarec.recommend.diversity import mmr
 from mediarec.recommend.explain import Explainer, Reason
-from mediarec.recommend.profile import History, Profile, build_profile, engagements, feedback_pairs
+from mediarec.recommend.gate_inputs import GateInputs, gate_inputs
+from mediarec.recommend.profile import History, Profile, build_profile, engagements
 
 DEFAULT_DIVERSITY = 0.3
 EXACT_CANDIDATE_LIMIT = 3000  # items; below this every item is a candidate
@@ -149,40 +150,50 @@ class Recommender:
     # -- fusion -------------------------------------------------------------------------------------------------
 
     def fusion_for(self, layout: BlockLayout, history: History, now: float, *, engaged=None):
-        """The scorer of the chosen variant; the gated one is (re)trained when the feedback changed, and
-        remembered in the library (keyed by the history it learned from) so the next call does not retrain."""
+        """The scorer of the chosen variant; the gated one is (re)trained when what it learns from changed, and
+        remembered in the library (keyed by those inputs, gate_inputs.py) so the next call does not retrain."""
         calibration = library_calibration(self.store, layout)
         if self.fusion_variant != "gated":
             return make_fusion(self.fusion_variant, calibration)
         if history.is_empty:  # nothing to learn from: the fixed weights, and nothing written
             return GatedFusion.fallback(reason="no history yet", calibration=calibration)
-        signature = history.signature()
+        inputs = self.gate_inputs(layout, history, now, engaged=engaged)
         if self.remember_gate:
-            stored = remembered_gate(self.store, layout, signature)
+            stored = remembered_gate(self.store, layout, inputs.signature)
             if stored is not None:
                 return stored
-        gate = self.train_gate(layout, history, now, calibration, engaged=engaged)
+        gate = self.train_gate(layout, history, now, calibration, engaged=engaged, inputs=inputs)
         if self.remember_gate:
-            remember_gate(self.store, layout, signature, gate)
+            remember_gate(self.store, layout, inputs.signature, gate)
         return gate
 
-    def train_gate(
-        self, layout: BlockLayout, history: History, now: float, calibration=None, *, engaged=None
-    ) -> GatedFusion:
-        pairs, turned_away = feedback_pairs(history, now, engaged=engaged)
-        if not pairs:
-            return GatedFusion.fallback(reason="no items watched together yet", calibration=calibration)
-        engaged = history.item_ids()
+    def gate_inputs(self, layout: BlockLayout, history: History, now: float, *, engaged=None) -> GateInputs:
         key = candidate_key(self.store, layout.space.table_name)
-        sample = self._cohort(layout, key, features=False)
-        negatives = list(turned_away) + [item_id for item_id in sample.ids if item_id not in engaged]
-        ids = list(dict.fromkeys([item for pair in pairs for item in pair] + negatives))
+        cohort = self._cohort(layout, key, features=False)
+        return gate_inputs(history, now, cohort.ids, key, engaged=engaged)
+
+    def train_gate(
+        self,
+        layout: BlockLayout,
+        history: History,
+        now: float,
+        calibration=None,
+        *,
+        engaged=None,
+        inputs: GateInputs | None = None,
+    ) -> GatedFusion:
+        if inputs is None:
+            inputs = self.gate_inputs(layout, history, now, engaged=engaged)
+        if not inputs.pairs:
+            return GatedFusion.fallback(reason="no items watched together yet", calibration=calibration)
+        ids = inputs.item_ids()
         # Triplets need only which items have vectors; too few, and train_gate falls back before it reads the
         # items' features (three queries an item, ~11 ms for the cohort at 10^5 items).
         present = load_blocks(self.store, layout, ids, features=False)
-        triplets = triplets_from_pairs(present, pairs, negatives)
+        triplets = triplets_from_pairs(present, inputs.pairs, inputs.negatives)
         if len(triplets) < MIN_TRAINING_PAIRS:
             return train_gate(present, triplets, calibration=calibration)
+        key = candidate_key(self.store, layout.space.table_name)
         return train_gate(self._training_blocks(layout, key, ids), triplets, calibration=calibration)
 
     def _training_blocks(self, layout: BlockLayout, key: CandidateKey, ids: list[int]) -> ItemBlocks:
