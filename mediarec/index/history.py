@@ -83,3 +83,15 @@ class HistoryMixin(ItemsMixin):
             (int(item_id), int(value), float(at))
             for item_id, value, at in self.query("SELECT item_id, value, at FROM feedback ORDER BY at")
         ]
+
+    def last_played_at(self, item_ids: list[int]) -> dict[int, float]:
+        """item id -> when it was last played, for the given items that were (one grouped query, not every play
+        of the history read back)."""
+        if not item_ids:
+            return {}
+        marks = ",".join("?" * len(item_ids))
+        rows = self.query(
+            f"SELECT item_id, max(started_at) FROM plays WHERE item_id IN ({marks}) GROUP BY item_id",
+            tuple(item_ids),
+        )
+        return {int(item_id): float(at) for item_id, at in rows}
