@@ -130,19 +130,13 @@ def speech_queries(manifest_path: Path) -> list[Query]:
 
 
 def _kind(query_type: str, text: str, relevant, transcripts: dict, negative: bool) -> str | None:
-    """As benchmarks/calibrate_search.py's query_kind, for the speech queries; negatives kept apart."""
+    """calibrate_search.query_kind for the speech queries ("exact", "paraphrase"); negatives kept apart."""
     if negative:
         return "negative"
-    if query_type in ("exact", "paraphrase"):
-        return query_type
-    if query_type in ("speech", "cross-lingual"):
-        words = text.strip().casefold()
-        return (
-            "exact"
-            if any(words and words in transcripts.get(path, "") for path in relevant)
-            else "paraphrase"
-        )
-    return None
+    from calibrate_search import query_kind  # the sibling script, as this one is run
+
+    kind = query_kind(query_type, text, relevant, transcripts)
+    return kind if kind in ("exact", "paraphrase") else None
 
 
 def read_units(library: Path, unit: str) -> Units:
