@@ -75,6 +75,9 @@ MAX_HUB_SHARE = 0.03
 # A likelihood fit on each query's ten best candidates gave it the wrong sign (+17): it learns which candidates of
 # a query match, not which queries have a match at all, which is what the threshold decides.
 QUERY_SLOPES = (0.0, -5.0, -10.0, -15.0, -20.0, -25.0, -30.0)
+# The same-language bonuses on the cosine tried at the chosen shift and weight, for a channel whose rows say which
+# candidates are in the query's language (speech; rank/query_language.py), under the same guards.
+LANGUAGE_BONUSES = (0.0, 0.02, 0.03, 0.05, 0.075, 0.1)
 # Channels whose logistic also weighs the raw cosine: on speech it tells paraphrases of a recording from "no match"
 # queries better than the normalised score (benchmarks/speech_overlap.py), which stays in to keep hubs out.
 TWO_INPUT_CHANNELS = ("speech",)
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             move_operating_point(fitted, rows, channel)  # one after the other, each with the last one moved
     elif args.reuse_rows and args.operating_point:  # move the shipped fits on the rows --channels collected
         fitted = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-        rows = json.loads((out / "rows-channels.json").read_text())["search"]
+        rows = mark_same_language(json.loads((out / "rows-channels.json").read_text())["search"], out)
         for channel in filter(None, (c.strip() for c in args.operating_point.split(","))):
             move_operating_point(fitted, rows, channel)
     elif args.reuse_rows:
@@ -422,6 +425,56 @@ def move_operating_point(fitted: dict, rows: list[dict], channel: str) -> None:
         "date": datetime.date.today().isoformat(), "min_negatives_empty": MIN_NEGATIVES_EMPTY,
         "sweep_on_fitted_queries": sweep,
     }  # fmt: skip
+    if any("same_language" in row for row in rows if row["channel"] == channel):
+        choose_language_bonus(fitted, rows, channel, hubs)
+
+
+def choose_language_bonus(fitted: dict, rows: list[dict], channel: str, max_hubs: float) -> None:
+    """Give ``channel``'s fit the LANGUAGE_BONUSES bonus (on the cosine of candidates in the query's language) whose
+    objective on the fitted queries is best while MIN_NEGATIVES_EMPTY of the negatives stay empty and the unrelated
+    hub share stays within ``max_hubs``; the sweep is recorded with the channel's operating point."""
+    from mediarec.rank.calibration import Logistic
+
+    channels = fitted["search"]["channels"]
+    base = Logistic.from_json(channels[channel])
+    sweep = []
+    for bonus in LANGUAGE_BONUSES:
+        moved = dataclasses.replace(base, language_bonus=bonus).to_json()
+        figures = threshold_figures(rows, {**channels, channel: moved}, fitted["search"]["threshold"])
+        sweep.append({"language_bonus": bonus, **figures})
+        print(f"{channel} with a same-language bonus of {bonus}: {figures}")
+    allowed = [
+        entry
+        for entry in sweep
+        if entry["language_bonus"] == 0.0
+        or (entry["negative_empty_rate"] >= MIN_NEGATIVES_EMPTY and entry["unrelated_hub_share"] <= max_hubs)
+    ]
+    best = max(allowed, key=lambda entry: (entry["objective"], -entry["language_bonus"]))
+    channels[channel] = dataclasses.replace(base, language_bonus=best["language_bonus"]).to_json()
+    fitted["version"] = calibration_version()
+    point = fitted["source"]["operating_points"][channel]
+    point.update(language_bonus=best["language_bonus"], language_sweep_on_fitted_queries=sweep)
+
+
+def mark_same_language(rows: list[dict], out: Path) -> list[dict]:
+    """Rows collected before search marked the query's language: each speech row gets whether its item's transcript
+    (OUT/SET/library's items) is in the query's language as rank/query_language.py names it."""
+    import sqlite3
+
+    from mediarec.rank.query_language import query_language, same_language
+
+    languages: dict[str, dict[int, str]] = {}
+    for row in rows:
+        if row["channel"] != "speech" or "same_language" in row:
+            continue
+        if row["set"] not in languages:
+            database = sqlite3.connect(out / row["set"] / "library" / "library.sqlite3")
+            languages[row["set"]] = dict(database.execute("SELECT id, language FROM items"))
+            database.close()
+        row["same_language"] = same_language(
+            query_language(row["query"]), languages[row["set"]].get(row["item"])
+        )
+    return rows
 
 
 def calibration_version() -> int:
@@ -498,6 +551,7 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
         closeness = engine.query_closeness(text)  # per vector channel, one figure for the query
         for channel, moments in engine.channel_moments(text).items():
             ranked = top_candidates(moments, by_cosine_too=channel in TWO_INPUT_CHANNELS)
+            in_language = {item_id for item_id, moment in moments if moment.same_language}
             rows += [
                 {
                     "set": name,
@@ -507,6 +561,7 @@ def channel_rows(name: str, library, manifest, item_ids: dict) -> list[dict]:
                     "x": float(x),
                     "cosine": float(cosine),
                     **({"closeness": closeness[channel]} if channel in closeness else {}),
+                    **({"same_language": item_id in in_language} if channel == "speech" else {}),
                     "match": bool(item_id in (said if channel == "words" else matches)[text]),
                     "held_out": held_out(text),
                 }
@@ -628,7 +683,9 @@ def threshold_figures(rows: list[dict], channels: dict, threshold: float) -> dic
     for row in rows:
         if row["channel"] not in logistics:  # a query's own record, or a channel the file has no fit of
             continue
-        probability = logistics[row["channel"]].probability(row["x"], row.get("cosine"), row.get("closeness"))
+        probability = logistics[row["channel"]].probability(
+            row["x"], row.get("cosine"), row.get("closeness"), row.get("same_language")
+        )
         channel = fusion_channel.get(row["channel"], row["channel"])
         found = per_query[(row["set"], row["query"])][row["item"]]
         found[channel] = max(found.get(channel, 0.0), probability)

@@ -25,8 +25,9 @@ left the right recording out. Prints one JSON object: per set and depth, the cou
 query with its ranks and figures. It also checks that the fused stage, thresholded, gives the search's own order.
 
 ``--language-bonus B`` (repeatable) adds a what-if, the speech channel alone at the match threshold with B added to
-the cosine of recordings whose transcript language is the query's as the manifest gives it (an oracle: search has
-no query language detector), against the same with no bonus: paraphrases' right first and R@5, negatives empty.
+the cosine of recordings whose transcript language is the query's as the manifest gives it (an oracle), against the
+same with no bonus: paraphrases' right first and R@5, negatives empty. Search's own same-language bonus (the
+detector of rank/query_language.py, the speech fit's language_bonus) is already in the probabilities it adds to.
 """
 
 from __future__ import annotations

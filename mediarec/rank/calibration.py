@@ -52,8 +52,9 @@ RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
 QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
 CALIBRATION_FILE = RESOURCES / "search_calibration.json"
 # 2: a channel's fit may also weigh the raw cosine (Logistic.cosine_slope); 3: and the query's closeness to the
-# query bank (Logistic.query_slope); files without a version are 1
-CALIBRATION_VERSION = 3
+# query bank (Logistic.query_slope); 4: a same-language bonus on the cosine (Logistic.language_bonus); files without
+# a version are 1
+CALIBRATION_VERSION = 4
 # Channels of search, as named in the calibration file: the vector channels (pictures, speech, sounds, on-screen
 # text), the heard channel's tag names, the seen channel's image-label names, the exact-words index and the words
 # said (the query's lexical overlap with a transcript chunk, rank/lexical.py).
@@ -121,7 +122,11 @@ class Logistic:
     query much like the bank's sentences about nothing in particular ("a dog barking") comes as close to some
     transcript as a paraphrase does to its own, so a fit that weighs it (negatively: ``query_slope`` < 0) asks
     such a query for a higher cosine. That is the query's half of s-norm, taken against the fixed bank rather than
-    the library's own vectors, so it does not depend on the library's size (benchmarks/paraphrase_stages.py)."""
+    the library's own vectors, so it does not depend on the library's size (benchmarks/paraphrase_stages.py).
+
+    ``language_bonus`` is added to the cosine of a candidate whose transcript is in the query's language
+    (rank/query_language.py): the sentence encoder rates a paraphrase and the same prompt read in another language
+    almost alike, and a query typed in French most likely means the French recording."""
 
     slope: float
     midpoint: float
@@ -129,11 +134,16 @@ class Logistic:
     cosine_midpoint: float = 0.0
     query_slope: float = 0.0
     query_midpoint: float = 0.0
+    language_bonus: float = 0.0
 
-    def probability(self, x, cosine=None, closeness=None):
+    def probability(self, x, cosine=None, closeness=None, same_language=None):
+        """``same_language``: per candidate (or one flag), whether it is in the query's language."""
         value = self.slope * (np.asarray(x, dtype=np.float64) - self.midpoint)
         if self.cosine_slope and cosine is not None:
-            value = value + self.cosine_slope * (np.asarray(cosine, dtype=np.float64) - self.cosine_midpoint)
+            cosine = np.asarray(cosine, dtype=np.float64)
+            if self.language_bonus and same_language is not None:
+                cosine = cosine + self.language_bonus * np.asarray(same_language, dtype=np.float64)
+            value = value + self.cosine_slope * (cosine - self.cosine_midpoint)
         if self.query_slope and closeness is not None:
             value = value + self.query_slope * (float(closeness) - self.query_midpoint)
         result = 1.0 / (1.0 + np.exp(-np.clip(value, -60.0, 60.0)))
@@ -147,6 +157,8 @@ class Logistic:
         if self.query_slope:
             data["query_slope"] = round(float(self.query_slope), 6)
             data["query_midpoint"] = round(float(self.query_midpoint), 6)
+        if self.language_bonus:
+            data["language_bonus"] = round(float(self.language_bonus), 6)
         return data
 
     @classmethod
@@ -158,6 +170,7 @@ class Logistic:
             float(data.get("cosine_midpoint", 0.0)),
             float(data.get("query_slope", 0.0)),
             float(data.get("query_midpoint", 0.0)),
+            float(data.get("language_bonus", 0.0)),
         )
 
 
@@ -174,12 +187,17 @@ class SearchCalibration:
     agreement: float  # how much a second channel's probability counts in the fusion
     source: Mapping[str, object] = field(default_factory=dict)
 
-    def probability(self, channel: str, x, cosine=None, closeness=None):
+    def probability(self, channel: str, x, cosine=None, closeness=None, same_language=None):
         """``x``: normalised scores; ``cosine``: their raw cosines, for a channel fitted on both; ``closeness``:
-        the query's closeness to the query bank (``query_closeness``), for a channel fitted on it too."""
+        the query's closeness to the query bank (``query_closeness``), for a channel fitted on it too;
+        ``same_language``: whether each candidate is in the query's language, for a channel with a bonus."""
         if channel not in self.channels:  # the fallback's cosine weight is of another model's cosines
             return self.channels[FALLBACK_CHANNEL].probability(x)
-        return self.channels[channel].probability(x, cosine, closeness)
+        return self.channels[channel].probability(x, cosine, closeness, same_language)
+
+    def language_bonus(self, channel: str) -> float:
+        fit = self.channels.get(channel)
+        return fit.language_bonus if fit is not None else 0.0
 
     def fuse(self, probabilities: Iterable[float]) -> float:
         return fuse_probabilities(probabilities, self.agreement)

@@ -40,6 +40,7 @@ from mediarec.rank.calibration import (
 )
 from mediarec.rank.lexical import overlaps
 from mediarec.rank.moments import play_from, refine_spoken_moments
+from mediarec.rank.query_language import query_language, same_language
 from mediarec.rank.rank_fusion import reciprocal_rank_fusion
 from mediarec.rank.tag_channel import HeardHit, TagChannel
 from mediarec.rank.text_vectors import TextVectors
@@ -82,6 +83,8 @@ class Moment:
     sentence: tuple[float, float] | None = None
     context: tuple[float, float, str] | None = None
     overlap: float = 0.0  # the share of the query's n-grams its text holds (rank/lexical.py), speech only
+    # Its transcript is in the query's language (rank/query_language.py); speech only.
+    same_language: bool = False
 
     @property
     def timeline_span(self) -> tuple[float, float]:
@@ -308,11 +311,15 @@ class SearchEngine:
         if channel.modality in LEXICAL_CHANNELS:
             texts = [segment.text if (segment := segments.get(rowid)) else None for rowid, _, _ in hits]
             lexical = np.array(overlaps(query, texts), np.float32)
-        probabilities = np.atleast_1d(self.calibration.probability(channel.modality, zs, cosines, closeness))
+        item_ids = [item_id for _, item_id, _ in hits]
+        in_language = self._in_query_language(channel.modality, query, item_ids, for_fitting=floor is None)
+        probabilities = np.atleast_1d(
+            self.calibration.probability(channel.modality, zs, cosines, closeness, in_language)
+        )
         said = self._words_probabilities(lexical)
         moments = []
-        for (rowid, item_id, similarity), z, probability, overlap, words in zip(
-            hits, zs, probabilities, lexical, said, strict=True
+        for (rowid, item_id, similarity), z, probability, overlap, words, same in zip(
+            hits, zs, probabilities, lexical, said, in_language, strict=True
         ):
             segment = segments.get(rowid)
             passes = z >= MIN_Z and probability >= floor if floor is not None else True
@@ -321,8 +328,27 @@ class SearchEngine:
             moment = _moment(
                 segment, channel.modality, similarity, float(z), float(probability), float(overlap)
             )
-            moments.append((item_id, moment))
+            moments.append((item_id, replace(moment, same_language=bool(same))))
         return moments
+
+    def _in_query_language(
+        self, channel: str, query: str, item_ids: list[int], for_fitting: bool = False
+    ) -> np.ndarray:
+        """Per hit, whether its item's transcript is in the query's language; all False unless the query's
+        language is clear and the channel's calibration has a language bonus (or the flags are for fitting one:
+        speech candidates only). Only a library with transcripts gets here, so only one loads the detector."""
+        flags = np.zeros(len(item_ids), bool)
+        wanted = self.calibration.language_bonus(channel) or (for_fitting and channel in LEXICAL_CHANNELS)
+        if not item_ids or not wanted:
+            return flags
+        language = query_language(query)
+        if language is None:
+            return flags
+        items = self.store.items_by_ids(sorted(set(item_ids)))
+        for index, item_id in enumerate(item_ids):
+            item = items.get(item_id)
+            flags[index] = item is not None and same_language(language, item.language)
+        return flags
 
     def _words_probabilities(self, overlaps: np.ndarray) -> np.ndarray:
         """The words-said channel's probability of each overlap; 0 where the calibration has no such channel."""
