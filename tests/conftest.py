@@ -144,6 +144,23 @@ def json_lines(text: str) -> list:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def index_files(data_dir: Path, paths: list[Path], env: dict[str, str]):
+    """A library at ``data_dir`` with ``paths`` indexed (each must index), as (Library, {file name: item id});
+    the caller closes the library."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+
+    library = Library(load_settings(data_dir=data_dir, environ=env))
+    for _ in library.indexer().run(paths):
+        pass
+    ids = {}
+    for path in paths:
+        item = library.store.item_by_path(str(path))
+        assert item is not None and item.status == "indexed", path
+        ids[path.name] = item.id
+    return library, ids
+
+
 @dataclass
 class IndexedLibrary:
     library: object  # mediarec.app.Library

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_command
+from conftest import index_files, require_command
 
 from mediarec.rank.calibration import Logistic, query_bank, query_closeness, search_calibration
 
@@ -94,8 +94,6 @@ def test_a_short_generic_query_is_closer_to_the_bank_than_a_paraphrase(talks):
 def talks(tmp_path_factory, offline_env):
     """One espeak-ng recording per sentence, indexed with tiny.en, as (library, {file name: item id})."""
     require_command("espeak-ng")
-    from mediarec.app import Library
-    from mediarec.config import load_settings
     from mediarec.media.samples import synthesize_speech, write_audio
 
     root = tmp_path_factory.mktemp("paraphrases")
@@ -107,14 +105,7 @@ def talks(tmp_path_factory, offline_env):
     config = root / "config.toml"
     config.write_text(TINY_EN, encoding="utf-8")
     env = {**offline_env, "MEDIAREC_CONFIG": str(config)}
-    library = Library(load_settings(data_dir=root / "data", environ=env))
-    for _ in library.indexer().run(paths):
-        pass
-    ids = {}
-    for path in paths:
-        item = library.store.item_by_path(str(path))
-        assert item is not None and item.status == "indexed"
-        ids[path.name] = item.id
+    library, ids = index_files(root / "data", paths, env)
     yield library, ids
     library.close()
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_command
+from conftest import index_files, require_command
 
 from mediarec.rank.calibration import Logistic, SearchCalibration, search_calibration
 from mediarec.rank.query_language import query_language, same_language
@@ -103,8 +103,6 @@ def test_the_shipped_speech_fit_has_a_language_bonus():
 def bilingual(tmp_path_factory, offline_env):
     """The sentence read in English and in German, indexed with whisper base, as (library, {name: item id})."""
     require_command("espeak-ng")
-    from mediarec.app import Library
-    from mediarec.config import load_settings
     from mediarec.media.samples import synthesize_speech, write_audio
 
     root = tmp_path_factory.mktemp("bilingual")
@@ -113,14 +111,7 @@ def bilingual(tmp_path_factory, offline_env):
         write_audio(root / "media" / name, synthesize_speech(text, voice=voice, words_per_minute=rate))
         for name, (voice, rate, text) in RECORDINGS.items()
     ]
-    library = Library(load_settings(data_dir=root / "data", environ=offline_env))
-    for _ in library.indexer().run(paths):
-        pass
-    ids = {}
-    for path in paths:
-        item = library.store.item_by_path(str(path))
-        assert item is not None and item.status == "indexed"
-        ids[path.name] = item.id
+    library, ids = index_files(root / "data", paths, offline_env)
     yield library, ids
     library.close()
 
