@@ -124,7 +124,10 @@ class Database:
     def _backup(self, version: int) -> Path:
         """Copy the library, WAL content included, beside itself before a migration changes it."""
         target = backup_path(self.path, version)
-        partial = target.with_name(target.name + ".partial")
+        # One partial copy per process: two processes opening an old library at once both back it up, and with
+        # one shared name the first's rename took the second's copy while SQLite still wrote it ("disk I/O
+        # error", tests/test_schema_safety.py). Each copy is whole, so the last rename wins harmlessly.
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
         sqlite = self.driver.module
         source = destination = None
         try:
