@@ -300,27 +300,37 @@ def test_mediarec_tables_without_a_record_that_match_no_schema_are_refused(tmp_p
     assert not list(tmp_path.glob("*.bak-*"))
 
 
-def test_two_processes_opening_a_new_library_at_once_migrate_it_once(tmp_path):
+def test_processes_opening_a_new_library_at_once_migrate_it_once(tmp_path):
     # The migration's record is inserted first in its transaction: the second opener's insert fails on the
-    # first's record and is skipped instead of running "CREATE TABLE meta" again.
+    # first's record and is skipped instead of running "CREATE TABLE meta" again. An opener that finds the
+    # library half-made backs it up first; each backs up into its own partial copy (with one shared name, 12
+    # openers failed 12 times in 20 rounds with "disk I/O error" and "locked for too long").
     import subprocess
     import sys
 
-    database = tmp_path / "library.sqlite3"
     code = (
         "import sys; from mediarec.index.store import LibraryStore; "
         "s = LibraryStore(sys.argv[1]); print(s.describe()['schema_version']); s.close()"
     )
     repo = Path(__file__).resolve().parent.parent
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, str(database)], cwd=repo, stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(4)
-    ]
-    outputs = [child.communicate(timeout=120)[0].strip() for child in children]
-    assert [child.returncode for child in children] == [0] * 4
-    assert outputs == [str(len(MIGRATIONS))] * 4
-    store = LibraryStore(database)
-    assert len(store.query("SELECT name FROM schema_migrations")) == len(MIGRATIONS)
-    store.close()
+    for round_ in range(6):
+        database = tmp_path / str(round_) / "library.sqlite3"
+        database.parent.mkdir()
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(database)],
+                cwd=repo,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(12)
+        ]
+        results = [child.communicate(timeout=120) for child in children]
+        failures = [err for child, (_, err) in zip(children, results, strict=True) if child.returncode]
+        assert not failures, failures[0]
+        assert [out.strip() for out, _ in results] == [str(len(MIGRATIONS))] * 12
+        assert not list(database.parent.glob("*.partial"))
+        store = LibraryStore(database)
+        assert len(store.query("SELECT name FROM schema_migrations")) == len(MIGRATIONS)
+        store.close()
