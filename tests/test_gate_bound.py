@@ -114,6 +114,8 @@ def test_more_triplets_than_the_bound_train_on_a_sample_of_the_bound(synthetic):
 def test_a_play_that_makes_no_pair_finds_the_kept_gate_and_one_in_a_session_trains_again(
     synthetic, monkeypatch
 ):
+    """On the writer's side (Recommender.update_gate, which Library.learn_from_history runs after a play or a
+    rating); For you itself scores with the kept gate and never trains once one is kept."""
     store = synthetic.store
     beach, cooking = synthetic.ids_of("beach"), synthetic.ids_of("cooking")
     start = time.time() - 5 * 24 * HOUR
@@ -126,14 +128,19 @@ def test_a_play_that_makes_no_pair_finds_the_kept_gate_and_one_in_a_session_trai
 
     monkeypatch.setattr(recommender_module, "train_gate", counted)
     first = [rec.item.id for rec in Recommender(store).recommend(10)]
-    assert first and len(trainings) == 1
+    assert first and len(trainings) == 1  # no gate kept yet: the first For you trains one
+    assert not Recommender(store).update_gate() and len(trainings) == 1
 
     store.record_play(cooking[7], seconds=60.0)  # alone: its session has no other item
+    assert not Recommender(store).update_gate()
     Recommender(store).recommend(10)
     assert len(trainings) == 1
 
     store.record_play(
         cooking[8], seconds=60.0, started_at=time.time() + 60.0
     )  # with the last one: a new pair
+    Recommender(store).recommend(10)
+    assert len(trainings) == 1  # For you scores with the kept gate until the writer trains the new one
+    assert Recommender(store).update_gate() and len(trainings) == 2
     Recommender(store).recommend(10)
     assert len(trainings) == 2

@@ -82,13 +82,18 @@ def remove_tag(library: Library, item_id: int, name: str, source: str) -> tuple[
 
 
 def record_viewing(library: Library, viewing: PlaySummary) -> PlayRecord:
-    return library.store.record_play(
+    """The desktop's play, written on its writes worker, then learnt from there (Library.learn_from_history)
+    before the shelf is asked again."""
+    play = library.store.record_play(
         viewing.item_id, seconds=viewing.seconds, start_position=viewing.start_position
     )
+    library.learn_from_history()
+    return play
 
 
 def set_feedback(library: Library, item_id: int, value: int) -> int:
     library.store.set_feedback(item_id, value)
+    library.learn_from_history()
     return value
 
 

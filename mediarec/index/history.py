@@ -61,6 +61,24 @@ class HistoryMixin(ItemsMixin):
         )
         return [PlayRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6])) for r in rows]
 
+    def plays_after(self, play_id: int = 0) -> list[tuple[int, PlayRecord]]:
+        """(play id, play) of the plays of existing items written after `play_id`, by start time (then id): what
+        a reader that kept the history up to there reads to bring it up to date."""
+        rows = self.query(
+            "SELECT id, item_id, started_at, start_position, seconds, completion, finished, skipped FROM plays "
+            "WHERE id > ? AND item_id IS NOT NULL ORDER BY started_at, id",
+            (play_id,),
+        )
+        return [(r[0], PlayRecord(r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]))) for r in rows]
+
+    def plays_mark(self) -> tuple[int, int, int]:
+        """(plays, the latest play id, plays of existing items): it changes with every play written, removed or
+        left without its item (a deleted file's plays keep their row without it)."""
+        count, latest, with_item = self.query(
+            "SELECT count(*), coalesce(max(id), 0), count(item_id) FROM plays"
+        )[0]
+        return int(count), int(latest), int(with_item)
+
     def set_feedback(self, item_id: int, value: int) -> None:
         """Rate an item (LIKE, DISLIKE, NOT_INTERESTED), or clear its rating with NO_FEEDBACK."""
         item = self._existing_item(item_id)

@@ -89,22 +89,65 @@ class Engagement:
         return self.finished or self.feedback < 0 or self.weight < 0
 
 
-def engagements(history: History, now: float | None = None, half_life_days: float = HALF_LIFE_DAYS) -> dict:
-    """item id -> Engagement for every item the history touches."""
+@dataclass(frozen=True)
+class RawEngagement:
+    """What an item's plays and rating say before recency fades it (Engagement.weight is base faded by `at`):
+    it changes only when the item's plays or rating do, so a reader that keeps it (history_state.py) makes again
+    only the changed items' after a play or a rating."""
+
+    item_id: int
+    base: float
+    last_at: float
+    plays: int
+    best_completion: float
+    finished: bool
+    feedback: int
+    resume_at: float | None
+
+    def at(self, now: float, half_life_days: float = HALF_LIFE_DAYS) -> Engagement:
+        fade = 0.5 ** (max(0.0, now - self.last_at) / DAY / half_life_days)
+        if self.feedback < 0:
+            fade = max(fade, 0.3)  # an explicit "no" fades, but never away
+        return Engagement(
+            self.item_id,
+            self.base * fade,
+            self.last_at,
+            self.plays,
+            self.best_completion,
+            self.finished,
+            self.feedback,
+            self.resume_at,
+        )
+
+
+def engagements(
+    history: History,
+    now: float | None = None,
+    half_life_days: float = HALF_LIFE_DAYS,
+    *,
+    raw: Mapping[int, RawEngagement] | None = None,
+) -> dict:
+    """item id -> Engagement for every item the history touches. `raw`: raw_engagements(history), when the
+    caller keeps it (history_state.py), in its order."""
     now = time.time() if now is None else now
+    raw = raw_engagements(history) if raw is None else raw
+    return {item_id: engagement.at(now, half_life_days) for item_id, engagement in raw.items()}
+
+
+def raw_engagements(history: History) -> dict[int, RawEngagement]:
     plays_by_item: dict[int, list[PlayRecord]] = defaultdict(list)
     for play in history.plays:
         if play.item_id is not None:  # a removed file's play (from_store leaves them out)
             plays_by_item[play.item_id].append(play)
     feedback = {event.item_id: event for event in sorted(history.feedback, key=lambda e: e.at)}
-    result = {}
-    for item_id in set(plays_by_item) | set(feedback):
-        plays = sorted(plays_by_item.get(item_id, []), key=lambda play: play.started_at)
-        result[item_id] = _engagement(item_id, plays, feedback.get(item_id), now, half_life_days)
-    return result
+    return {
+        item_id: raw_engagement(item_id, plays_by_item.get(item_id, []), feedback.get(item_id))
+        for item_id in set(plays_by_item) | set(feedback)
+    }
 
 
-def _engagement(item_id, plays: list[PlayRecord], rating: FeedbackEvent | None, now, half_life_days):
+def raw_engagement(item_id: int, plays: Sequence[PlayRecord], rating: FeedbackEvent | None) -> RawEngagement:
+    plays = sorted(plays, key=lambda play: play.started_at)
     base = 0.0
     watched = [play for play in plays if not play.skipped]
     finished_count = sum(play.finished for play in plays)
@@ -121,9 +164,6 @@ def _engagement(item_id, plays: list[PlayRecord], rating: FeedbackEvent | None, 
     elif value == NOT_INTERESTED:
         base = -1.5
     last_at = max([play.started_at for play in plays] + ([rating.at] if rating else []))
-    fade = 0.5 ** (max(0.0, now - last_at) / DAY / half_life_days)
-    if value < 0:
-        fade = max(fade, 0.3)  # an explicit "no" fades, but never away
     resume_at = None
     last = plays[-1] if plays else None
     if (
@@ -133,7 +173,7 @@ def _engagement(item_id, plays: list[PlayRecord], rating: FeedbackEvent | None, 
         and value >= 0
     ):
         resume_at = last.start_position + last.seconds
-    return Engagement(item_id, base * fade, last_at, len(plays), best, finished_count > 0, value, resume_at)
+    return RawEngagement(item_id, base, last_at, len(plays), best, finished_count > 0, value, resume_at)
 
 
 # -- interests ----------------------------------------------------------------------------------------------------

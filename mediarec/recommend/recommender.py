@@ -46,6 +46,7 @@ from mediarec.recommend.candidate_cache import CANDIDATES, CandidateKey, candida
 from mediarec.recommend.diversity import mmr
 from mediarec.recommend.explain import Explainer, Reason
 from mediarec.recommend.gate_inputs import GateInputs, gate_inputs
+from mediarec.recommend.history_state import kept_history
 from mediarec.recommend.profile import History, Profile, build_profile, engagements
 
 DEFAULT_DIVERSITY = 0.3
@@ -131,8 +132,10 @@ class Recommender:
             return []
         layout = block_layout(self.store, space)
         now = time.time() if now is None else now
-        history = History.from_store(self.store) if history is None else history
-        engaged = engagements(history, now)  # once: the gate's pairs and the profile both read it
+        raw = None
+        if history is None:  # the library's, kept between calls (history_state.py)
+            history, raw = kept_history(self.store)
+        engaged = engagements(history, now, raw=raw)  # once: the gate's pairs and the profile both read it
         fusion = self.fusion_for(layout, history, now, engaged=engaged)
         self._features = needs_features(fusion)
         profile = build_profile(
@@ -150,21 +153,48 @@ class Recommender:
     # -- fusion -------------------------------------------------------------------------------------------------
 
     def fusion_for(self, layout: BlockLayout, history: History, now: float, *, engaged=None):
-        """The scorer of the chosen variant; the gated one is (re)trained when what it learns from changed, and
-        remembered in the library (keyed by those inputs, gate_inputs.py) so the next call does not retrain."""
+        """The scorer of the chosen variant. The gated one is the gate the library keeps (remembered under what it
+        learned from, gate_inputs.py), trained on the writer's side after each play or rating (update_gate), so a
+        request never waits for a training: when the history changed where no writer trained (another program,
+        an old library) or the vectors changed (an indexed file), it scores with the gate kept last until the
+        next play or rating trains the new one. Only a library that keeps no gate yet trains one here, once; a
+        recommender that remembers nothing (a simulated user) trains its own on every call."""
         calibration = library_calibration(self.store, layout)
         if self.fusion_variant != "gated":
             return make_fusion(self.fusion_variant, calibration)
         if history.is_empty:  # nothing to learn from: the fixed weights, and nothing written
             return GatedFusion.fallback(reason="no history yet", calibration=calibration)
+        if not self.remember_gate:
+            return self.train_gate(layout, history, now, calibration, engaged=engaged)
+        kept = remembered_gate(self.store, layout)
+        if kept is not None:
+            return kept
+        return self._learn(layout, history, now, calibration, engaged)
+
+    def update_gate(self, *, now: float | None = None) -> bool:
+        """Train the gate on the history as it is now, unless the library keeps the one for exactly these inputs
+        (the writer's side: Library.learn_from_history after a play or a rating). True when it trained."""
+        space = current_item_space(self.store)
+        if self.fusion_variant != "gated" or not self.remember_gate or space is None or self.store.read_only:
+            return False
+        layout = block_layout(self.store, space)
+        history, raw = kept_history(self.store)
+        if history.is_empty:
+            return False
+        now = time.time() if now is None else now
+        engaged = engagements(history, now, raw=raw)
         inputs = self.gate_inputs(layout, history, now, engaged=engaged)
-        if self.remember_gate:
-            stored = remembered_gate(self.store, layout, inputs.signature)
-            if stored is not None:
-                return stored
+        if remembered_gate(self.store, layout, inputs.signature) is not None:
+            return False
+        self._learn(layout, history, now, library_calibration(self.store, layout), engaged, inputs)
+        return True
+
+    def _learn(
+        self, layout, history, now, calibration, engaged, inputs: GateInputs | None = None
+    ) -> GatedFusion:
+        inputs = inputs or self.gate_inputs(layout, history, now, engaged=engaged)
         gate = self.train_gate(layout, history, now, calibration, engaged=engaged, inputs=inputs)
-        if self.remember_gate:
-            remember_gate(self.store, layout, inputs.signature, gate)
+        remember_gate(self.store, layout, inputs.signature, gate)
         return gate
 
     def gate_inputs(self, layout: BlockLayout, history: History, now: float, *, engaged=None) -> GateInputs:
