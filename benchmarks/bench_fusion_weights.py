@@ -8,20 +8,73 @@ gate on top), and each single modality, on an already indexed evaluation library
 `--library` is the data folder `mediarec eval` indexed into (OUT/library); it is opened read-only in spirit (only
 read). "versus_single" sets fused against each modality on the same asking items, every other member of the
 group a right answer (mediarec.evaluation.similar).
+
+`--voice-sweep` adds the default fusion with the voice's share of a talk's sound (block_evidence: under a talk
+the sound counts by what is neither silence nor the voice) scaled by 0, 0.25, ..., 1: 0 counts the voice as any
+other sound, 1 is the default. Run it on two sets to choose on one and hold the other out.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import time
 
 from mediarec.evaluation.manifest import load_manifest
 from mediarec.evaluation.similar import evaluate_similar, item_layout, similarity_kind
+from mediarec.index.block_evidence import cached_block_facts
 from mediarec.index.store import LibraryStore
-from mediarec.rank.fusion_scoring import DEFAULT_FUSION, WeightedFusion, library_calibration, make_fusion
+from mediarec.rank.fusion_scoring import (
+    DEFAULT_FUSION,
+    GatedFusion,
+    WeightedFusion,
+    library_calibration,
+    make_fusion,
+)
+from mediarec.rank.item_blocks import ItemBlocks, block_evidence
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
+
+VOICE_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class VoiceScaledGate(GatedFusion):
+    """The default gate with each item's evidence made again from its facts, the voice's share scaled."""
+
+    store: LibraryStore | None = None
+    voice_share: float = 1.0
+
+    def pairwise(self, left: ItemBlocks, right: ItemBlocks):
+        return super().pairwise(self._scaled(left), self._scaled(right))
+
+    def _scaled(self, blocks: ItemBlocks) -> ItemBlocks:
+        facts = {
+            item_id: dataclasses.replace(
+                fact,
+                speech_sound_share=None
+                if fact.speech_sound_share is None
+                else self.voice_share * fact.speech_sound_share,
+            )
+            for item_id, fact in cached_block_facts(self.store, blocks.ids).items()
+        }
+        return dataclasses.replace(blocks, evidence=block_evidence(blocks.present, facts, blocks.ids))
+
+
+def voice_sweep(store: LibraryStore, groups: dict, kinds: dict, default: GatedFusion) -> dict:
+    """P@5 per kind (and fused against "talks about" on speech items) at each scale of the voice's share."""
+    sweep = {}
+    for share in VOICE_SHARES:
+        gate = VoiceScaledGate(**{f.name: getattr(default, f.name) for f in dataclasses.fields(GatedFusion)})
+        gate = dataclasses.replace(gate, store=store, voice_share=share)
+        result = evaluate_similar(store, groups, gate, kinds=kinds, modalities=("fused", "speech"))
+        speech = result["fused"]["versus_single"].get("speech", {}).get("speech", {})
+        sweep[str(share)] = {
+            "by_kind": {kind: value["precision@5"] for kind, value in result["fused"]["by_kind"].items()},
+            "speech items: fused vs talks about": [speech.get("fused"), speech.get("single")],
+        }
+    return sweep
 
 
 def labelled(store: LibraryStore, manifest_path: str) -> tuple[dict[int, str], dict[int, str]]:
@@ -50,13 +103,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--library", required=True, help="the data folder holding library.sqlite3")
+    parser.add_argument(
+        "--voice-sweep", action="store_true", help="also scale the voice's share of the sound"
+    )
     args = parser.parse_args()
     store = LibraryStore(f"{args.library}/library.sqlite3")
     groups, kinds = labelled(store, args.manifest)
     calibration = library_calibration(store, item_layout(store))
     started = time.perf_counter()
     before = evaluate_similar(store, groups, WeightedFusion(dict(DEFAULT_WEIGHTS), calibration), kinds=kinds)
-    after = evaluate_similar(store, groups, make_fusion(DEFAULT_FUSION, calibration), kinds=kinds)
+    default = make_fusion(DEFAULT_FUSION, calibration)
+    after = evaluate_similar(store, groups, default, kinds=kinds)
     singles = {
         m: {
             "precision@5": after[m]["precision@5"],
@@ -72,6 +129,7 @@ def main() -> None:
                 "before (every block fully)": figures(before),
                 "after (blocks weighed by evidence)": figures(after),
                 "single modalities": singles,
+                "voice share sweep": voice_sweep(store, groups, kinds, default) if args.voice_sweep else None,
                 "seconds": round(time.perf_counter() - started, 1),
                 "machine": f"{platform.machine()}, {platform.python_version()}",
             },

@@ -24,6 +24,8 @@ class BlockFacts:
     spoken_share: float  # share of its duration the accepted transcript covers (0 without speech)
     shots: int  # distinct shots found in its picture (0 without a picture)
     silence_share: float | None  # share of its audio windows that are silent; None when not measured
+    # share of its audio windows the audio model calls speech (the voice); None when not measured
+    speech_sound_share: float | None = None
 
 
 def block_facts(store, item_ids: Sequence[int]) -> dict[int, BlockFacts]:
@@ -73,12 +75,13 @@ def _read_facts(store, id_test: str, ids: list[int]) -> dict[int, BlockFacts]:
     }
     shots = dict(store.query(f"SELECT item_id, count(*) FROM shots {by_item} GROUP BY item_id", ids))
     items = store.query(
-        "SELECT id, duration, json_extract(metadata_json, '$.audio_shares.silence') FROM items "
+        "SELECT id, duration, json_extract(metadata_json, '$.audio_shares.silence'), "
+        "json_extract(metadata_json, '$.audio_shares.speech') FROM items "
         f"WHERE status = 'indexed' {f'AND id {id_test}' if id_test else ''}",
         ids,
     )
     facts = {}
-    for item_id, duration, silence in items:
+    for item_id, duration, silence, voice in items:
         characters, seconds = transcripts.get(item_id, (0, 0.0))
         spoken = min(1.0, float(seconds or 0.0) / duration) if duration else 0.0
         facts[item_id] = BlockFacts(
@@ -86,5 +89,6 @@ def _read_facts(store, id_test: str, ids: list[int]) -> dict[int, BlockFacts]:
             spoken,
             int(shots.get(item_id) or 0),
             None if silence is None else float(silence),
+            None if voice is None else float(voice),
         )
     return facts

@@ -6,7 +6,8 @@ fusion variants, the calibration that puts the modalities on one scale, and the 
 (b) ``weighted``: the weighted mean (frame 1, speech 1, audio 0.5) of per-modality similarities over the
     modalities either item has, where a modality only one of them has counts as a mismatch.
 (c) ``gated``: like (b), but each item's weights follow how much each of its blocks has to say (the item's
-    attention, ItemBlocks.attention: a long transcript, a changing picture, sound that is not silence), with a
+    attention, ItemBlocks.attention: a long transcript, a changing picture, sound that is neither silence nor,
+    under a talk, the voice, whose words the speech block already compares), with a
     modality gate on top that looks at both items (how much is speech, how musical, how varied the picture,
     whether it is sound only): softmax over the modalities either has of b_m + theta_m . (phi_a + phi_b) / 2.
     Two items' attentions meet per modality as agreement min(a_m, b_m), where the cosine counts, and

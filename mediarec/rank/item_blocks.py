@@ -38,7 +38,7 @@ _ZERO_BLOCK = 1e-6
 # one word ("you", what speech-to-text writes for a cough) counts 3/20. A picture that never changes counts half
 # what a scene of VARIED_SHOTS shots does (as the gate's visual_variety feature), and while someone talks it is the
 # backdrop of the talk (DESIGN.md: "a talk leans on speech"): under speech all the way through it counts
-# TALK_BACKDROP of that. Silent audio counts nothing.
+# TALK_BACKDROP of that. Silent audio counts nothing, and under a talk neither does the voice (block_evidence).
 FULL_TRANSCRIPT_CHARACTERS = 20
 STILL_PICTURE = 0.5
 VARIED_SHOTS = 5
@@ -96,16 +96,19 @@ class ItemBlocks:
         return self.present[:, MODALITIES.index(modality)]
 
     def attention(self) -> np.ndarray | None:
-        """[n, M]: each item's share of attention per modality, its blocks' evidence normalised to sum 1 (None
-        without evidence). An item whose every block has no evidence (a silent clip with nothing else) spreads it
-        evenly over the blocks it has."""
+        """[n, M]: each item's attention per modality, its blocks' evidence relative to its most telling block
+        (which gets 1; None without evidence). Relative to the best block, not shares of a sum: a talk with a
+        little sound besides the voice still says its sentence fully, so two talks' speech meets at full
+        weight (as shares, the sound took 0.125 of one prompt's speech and the difference counted as a mismatch;
+        the gate's softmax makes the weights of a pair sum to 1 either way). An item whose every block has no
+        evidence (a silent clip with nothing else) counts each block it has fully."""
         if self.evidence is None:
             return None
         evidence = np.where(self.present, self.evidence, 0.0)
-        empty = evidence.sum(1) <= 0
+        empty = evidence.max(1) <= 0
         evidence[empty] = self.present[empty]
-        total = evidence.sum(1, keepdims=True)
-        return np.divide(evidence, total, out=np.zeros_like(evidence), where=total > 0).astype(np.float32)
+        best = evidence.max(1, keepdims=True)
+        return np.divide(evidence, best, out=np.zeros_like(evidence), where=best > 0).astype(np.float32)
 
     @staticmethod
     def concatenate(parts: Sequence[ItemBlocks]) -> ItemBlocks:
@@ -296,8 +299,11 @@ def block_evidence(present: np.ndarray, facts: Mapping[int, BlockFacts], ids: Se
 
     Speech by the length of the accepted transcript, the picture by how much it changes (a still picture counts
     STILL_PICTURE) and how much of the time someone talks over it, the sound by the share of it that is not
-    silent. A block whose facts are missing (a library
-    indexed before they were recorded) counts fully, as before."""
+    silent and, where the item has a speech block, not speech either: the speech block already compares what
+    the voice says, and the voice's sound says who speaks on what line, not about what (two talks in one voice
+    are 2.3 random-pair deviations alike in sound, the same talk in two voices 0.9, on the messy set). The
+    voice's share is the audio model's, over the same windows the sound block is the mean of. A block whose
+    facts are missing (a library indexed before they were recorded) counts fully, as before."""
     evidence = present.astype(np.float32)
     frame, speech, audio = (MODALITIES.index(m) for m in ("frame", "speech", "audio"))
     for row, item_id in enumerate(ids):
@@ -311,8 +317,13 @@ def block_evidence(present: np.ndarray, facts: Mapping[int, BlockFacts], ids: Se
         if fact.transcript_characters > 0:  # speech vectors without transcript rows: nothing to judge by
             evidence[row, speech] *= min(1.0, fact.transcript_characters / FULL_TRANSCRIPT_CHARACTERS)
         if fact.silence_share is not None:
-            evidence[row, audio] *= 1.0 - min(1.0, max(0.0, fact.silence_share))
+            voice = fact.speech_sound_share if present[row, speech] else None
+            evidence[row, audio] *= max(0.0, 1.0 - _share(fact.silence_share) - _share(voice or 0.0))
     return evidence
+
+
+def _share(value: float) -> float:
+    return min(1.0, max(0.0, value))
 
 
 def item_features(store: LibraryStore, ids: Sequence[int], present: np.ndarray) -> np.ndarray:
