@@ -164,12 +164,16 @@ def measure(library, repeats: int) -> dict:
                 if in_session:
                     for minutes, item_id in zip((20, 10), session, strict=True):
                         state.enter_context(
-                            bench_scale.one_more_play(library.store, item_id, time.time() - 60 * minutes)
+                            bench_scale.one_more_play(
+                                library.store, item_id, time.time() - 60 * minutes, learn=code == "now"
+                            )
                         )
                     for_you(library, 12, 0.3)  # the refresh after them
                 else:
                     for_you(library, 12, 0.3)  # the shelf as shown before the play, by the same code
-                state.enter_context(bench_scale.one_more_play(library.store, next(plays)))
+                state.enter_context(
+                    bench_scale.one_more_play(library.store, next(plays), learn=code == "now")
+                )
                 cpu, wall = bench_scale.cpu_seconds(), time.perf_counter()
                 for_you(library, 12, 0.3)
                 walls[name].append(1000 * (time.perf_counter() - wall))
@@ -195,12 +199,14 @@ def same_cards(library, session: list[int], item_id: int) -> dict:
             before = [rec.item.id for rec in Recommender(library.store).recommend(14, 0.3, now=fixed)]
         return now == before
 
-    with bench_scale.one_more_play(library.store, item_id, fixed):
+    with bench_scale.one_more_play(library.store, item_id, fixed, learn=True):
         alone = both()
     with contextlib.ExitStack() as state:
         for minutes, other in zip((20, 10), session, strict=True):
-            state.enter_context(bench_scale.one_more_play(library.store, other, fixed - 60 * minutes))
-        state.enter_context(bench_scale.one_more_play(library.store, item_id, fixed))
+            state.enter_context(
+                bench_scale.one_more_play(library.store, other, fixed - 60 * minutes, learn=True)
+            )
+        state.enter_context(bench_scale.one_more_play(library.store, item_id, fixed, learn=True))
         in_session = both()
     return {"after_play": alone, "after_play_in_session": in_session}
 

@@ -435,10 +435,14 @@ def measure_for_you_beside_previous(library, repeats: int) -> dict:
                     state.enter_context(previous_for_you(library.store))
                 if in_session:
                     for minutes, item_id in zip((20, 10), session, strict=True):
-                        state.enter_context(one_more_play(library.store, item_id, time.time() - 60 * minutes))
+                        state.enter_context(
+                            one_more_play(
+                                library.store, item_id, time.time() - 60 * minutes, learn=code == "now"
+                            )
+                        )
                     for_you(library, 12, 0.3)  # the refresh after them
                 if play:
-                    state.enter_context(one_more_play(library.store, next(plays)))
+                    state.enter_context(one_more_play(library.store, next(plays), learn=code == "now"))
                 cpu, wall = cpu_seconds(), time.perf_counter()
                 for_you(library, 12, 0.3)
                 walls[name].append(1000 * (time.perf_counter() - wall))
@@ -447,7 +451,9 @@ def measure_for_you_beside_previous(library, repeats: int) -> dict:
     same = same_lists_after_play(library, next(plays))
     with contextlib.ExitStack() as earlier:
         for minutes, item_id in zip((20, 10), session, strict=True):
-            earlier.enter_context(one_more_play(library.store, item_id, time.time() - 60 * minutes))
+            earlier.enter_context(
+                one_more_play(library.store, item_id, time.time() - 60 * minutes, learn=True)
+            )
         in_session = same_lists_after_play(library, next(plays))
     return {**figures, **same, **{f"{name}_in_session": value for name, value in in_session.items()}}
 
@@ -459,7 +465,7 @@ def same_lists_after_play(library, item_id: int) -> dict:
 
     fixed = time.time()
     before_play = _recommended_ids(library, fixed)  # fills the cache with the history before the play
-    with one_more_play(library.store, item_id, fixed):
+    with one_more_play(library.store, item_id, fixed, learn=True):
         now_list = _recommended_ids(library, fixed)
         CANDIDATES.forget(library.store)
         scratch_list = _recommended_ids(library, fixed)
@@ -474,11 +480,16 @@ def same_lists_after_play(library, item_id: int) -> dict:
 
 
 @contextlib.contextmanager
-def one_more_play(store: LibraryStore, item_id: int, at: float | None = None):
+def one_more_play(store: LibraryStore, item_id: int, at: float | None = None, *, learn: bool = False):
     """A finished viewing of the item recorded for the time of the block, then removed (so every measured call
-    sees the bench's history plus one play)."""
+    sees the bench's history plus one play). With `learn`, followed by what the app's writer runs after a play
+    (Library.learn_from_history: the learned gate trained there, off For you's path), unmeasured."""
     item = store.item(item_id)
     store.record_play(item_id, seconds=(item.duration or 60.0) if item else 60.0, started_at=at)
+    if learn:
+        from mediarec.recommend.recommender import Recommender
+
+        Recommender(store).update_gate()
     (rowid,) = store.query("SELECT max(rowid) FROM plays")[0]
     try:
         yield

@@ -259,7 +259,6 @@ class Library:
         if feedback not in values:
             raise LibraryError(f"Feedback is one of {', '.join(values)}, not {feedback!r}.")
         self.store.set_feedback(self.resolve(path).id, values[feedback])
-        self.learn_from_history()
 
     # -- items -------------------------------------------------------------------------------------------------
 
@@ -304,14 +303,15 @@ class Library:
         play = self.store.record_play(item.id, seconds=seconds, start_position=start_position)
         if like or dislike:
             self.store.set_feedback(item.id, LIKE if like else DISLIKE)
-        self.learn_from_history()
         return play
 
     def learn_from_history(self) -> bool:
-        """After a play or a rating (this, the CLI's and the desktop's writes): train the gate For you scores
-        with, on the writer's side, so that the next For you finds it instead of training on its own path
-        (recommend/recommender.py). The history is written first: a failure here loses nothing, and For you
-        then scores with the gate kept before. True when a new gate was trained."""
+        """Train the gate For you scores with on the history as it is now, unless the library keeps the one for
+        it, so that For you finds it instead of training on its own path (recommend/recommender.py): the
+        desktop's writes worker runs it after each play or rating (app/items.py), `mediarec recommend` before it
+        asks (not `watch` or `rate`: the cohort it learns against reads the whole item space, seconds at 10^5
+        items, which a one-shot `recommend` reads anyway). A failure here loses nothing: For you then scores with
+        the gate kept before. True when a new gate was trained."""
         from mediarec.recommend.recommender import Recommender
 
         try:

@@ -38,6 +38,7 @@ def cmd_rate(library, args) -> int:
 def cmd_recommend(library, args) -> int:
     if args.stats:
         return cmd_recommend_stats(library, args)
+    library.learn_from_history()  # what the desktop's writer does after each play or rating
     recommendations = library.recommend(args.limit, args.diversity)
     record_recommendations_shown(library, recommendations, args.diversity)  # for `recommend --stats`
     if args.json:
