@@ -4,7 +4,8 @@ Opens the real library page (ui/library_page.py: the grid's QListView in icon mo
 and card delegate, thumbnails decoded on their pool, the "For you" shelf) on an existing library, offscreen, and
 probes the event loop with a 5 ms QTimer: a stall is how late a tick comes. Phases:
   * load: the page's reload (rows and tags on the search pool, For you beside them) until the grid has its rows,
-    and one second more (the tick after the rows landed is the one their arrival delayed);
+    and one second more (the tick after the rows landed is the one their arrival delayed); first_rows_ms is when
+    the first cards were there (the page's first_rows_shown, where the code has it);
   * scroll: wheel-like steps every 16 ms with a jump of the scroll bar to a random place every second (thumb
     drags), with the thumbnails of the cards shown loading meanwhile;
   * scroll_with_for_you: the same while the For you shelf is asked again every 2 s (the variety slider);
@@ -17,7 +18,9 @@ runs this script; to run it alone on a library it kept:
 
 Each phase also reports longest_gui_cpu_ms, the most CPU the GUI thread used between two ticks, and the CPU all the
 process's threads used during its longest stall: a stall far above the first waited for the GIL (a worker holding
-it) or, on a machine shared with other jobs, for a CPU (then the second is near 0 too). To compare with
+it) or, on a machine shared with other jobs, for a CPU (then the second is near 0 too). On Linux the longest stall
+is also split by the GUI thread's schedstat: its CPU, its wait for a CPU (runnable, no core free), and the rest
+(asleep: the GIL held by a worker, or nothing to do). To compare with
 the code of an earlier commit, run this same script with PYTHONPATH pointing at a copy of that tree, on the same
 library, one run after the other (under the same `nice`, on a busy machine).
 """
@@ -30,6 +33,7 @@ import os
 import random
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +55,8 @@ class StallProbe:
         self._last = time.perf_counter()
         self._last_cpu = time.thread_time()
         self._last_process_cpu = time.process_time()
+        self.gui_split: dict[str, list[tuple[float, float]]] = {}  # (on CPU, waiting for a CPU) ms per tick
+        self._last_split = gui_schedstat()
         self.timer = timer_class()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
@@ -58,11 +64,16 @@ class StallProbe:
 
     def _tick(self) -> None:
         now, cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
+        split = gui_schedstat()
         if self.phase is not None:
             self.stalls.setdefault(self.phase, []).append(max(0.0, 1000 * (now - self._last) - TICK_MS))
             self.gui_cpu.setdefault(self.phase, []).append(1000 * (cpu - self._last_cpu))
             self.process_cpu.setdefault(self.phase, []).append(1000 * (process_cpu - self._last_process_cpu))
+            self.gui_split.setdefault(self.phase, []).append(
+                (split[0] - self._last_split[0], split[1] - self._last_split[1])
+            )
         self._last, self._last_cpu, self._last_process_cpu = now, cpu, process_cpu
+        self._last_split = split
 
     def start(self, phase: str) -> None:
         self._last, self._last_cpu, self._last_process_cpu = (
@@ -70,20 +81,36 @@ class StallProbe:
             time.thread_time(),
             time.process_time(),
         )
+        self._last_split = gui_schedstat()
         self.phase = phase
 
     def summary(self, phase: str) -> dict:
         stalls = self.stalls.get(phase, [0.0])
         values = sorted(stalls)
         longest = stalls.index(values[-1])
+        on_cpu, waiting = self.gui_split.get(phase, [(0.0, 0.0)])[longest]
         return {
             "longest_stall_ms": round(values[-1], 1),
             # What every thread of this process ran during that stall: near 0, the process waited for a CPU.
             "longest_stall_process_cpu_ms": round(self.process_cpu.get(phase, [0.0])[longest], 1),
+            # The GUI thread in that tick (Linux): on a CPU, runnable waiting for one, and asleep (the GIL, or idle).
+            "longest_stall_gui_on_cpu_ms": round(on_cpu, 1),
+            "longest_stall_gui_waiting_for_cpu_ms": round(waiting, 1),
             "p99_stall_ms": round(values[int(0.99 * (len(values) - 1))], 1),
             "longest_gui_cpu_ms": round(max(self.gui_cpu.get(phase, [0.0])), 1),
             "ticks": len(values),
         }
+
+
+def gui_schedstat() -> tuple[float, float]:
+    """The calling thread's time on a CPU and time runnable but waiting for one, in ms (Linux's schedstat;
+    zeros elsewhere)."""
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as stats:
+            on_cpu, waiting, _slices = stats.read().split()
+    except OSError:
+        return 0.0, 0.0
+    return int(on_cpu) / 1e6, int(waiting) / 1e6
 
 
 def cpu_seconds() -> float:
@@ -107,6 +134,7 @@ def run(data_dir: Path, seconds: float, icon_mode: bool = False) -> dict:
     from mediarec.ui.main import create_application  # isort: skip
     from PySide6.QtCore import QEventLoop, QTimer
 
+    import mediarec
     from mediarec.app import Library
     from mediarec.config import load_settings
     from mediarec.ui.app_window import THUMBNAIL_SIZE
@@ -126,6 +154,7 @@ def run(data_dir: Path, seconds: float, icon_mode: bool = False) -> dict:
     probe = StallProbe(QTimer)
     result: dict = {
         "view": "icon mode (baseline)" if icon_mode else "as the app has it",
+        "code": str(Path(mediarec.__file__).parent),
         "load_average_before": [round(v, 2) for v in os.getloadavg()],
     }
 
@@ -144,6 +173,11 @@ def run(data_dir: Path, seconds: float, icon_mode: bool = False) -> dict:
 
     probe.start("load")
     cpu = cpu_seconds()
+    first_rows: dict = {}
+    reloaded = time.perf_counter()
+    first_rows_signal = getattr(page, "first_rows_shown", None)  # not in the code of earlier commits
+    if first_rows_signal is not None:
+        first_rows_signal.connect(lambda count: first_rows.update(at=time.perf_counter(), count=count))
     page.reload()
     waited = wait_for(page.library_loaded, 600)
     spin(1.0)  # the tick after the rows landed (their own stall) and the first batches of the grid's layout
@@ -151,6 +185,8 @@ def run(data_dir: Path, seconds: float, icon_mode: bool = False) -> dict:
         **probe.summary("load"),
         "rows": page.model.rowCount(),
         "wall_s": round(waited, 2),
+        "first_rows_ms": round(1000 * (first_rows.get("at", reloaded + waited) - reloaded)),
+        "first_rows": first_rows.get("count", page.model.rowCount()),
         "cpu_s": round(cpu_seconds() - cpu, 2),
     }
     wait_for(page.for_you_loaded, 120)

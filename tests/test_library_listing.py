@@ -3,6 +3,7 @@ LibraryRow objects it replaced, from a real SQLite library. Headless: no Qt."""
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from dataclasses import replace
@@ -12,9 +13,16 @@ import pytest
 from synthetic_items import build_synthetic_library
 
 from mediarec.app import Library, shelf
-from mediarec.app.library_listing import SORT_KEYS, listing_from_rows, load_listing
+from mediarec.app.library_listing import (
+    FIRST_PAGE_ROWS,
+    SORT_KEYS,
+    listing_from_rows,
+    listing_in_stages,
+    load_listing,
+)
 from mediarec.app.shelf import LibraryRow
 from mediarec.config import load_settings
+from mediarec.index.items import ITEM_LISTING_ORDERS
 
 
 def python_order(rows: list[LibraryRow], key: str) -> list[LibraryRow]:
@@ -140,5 +148,67 @@ def test_the_listing_of_a_real_library_is_what_library_rows_lists(tmp_path, offl
             assert [listing.row(number) for number in listing.order(key)] == python_order(rows, key)
         waiting = listing.row(listing.place_of(listing.order("given"), pending))
         assert (waiting.kind, waiting.indexed, waiting.title) == ("audio", False, "waiting for indexing")
+    finally:
+        library.close()
+
+
+def _library_with_ties(tmp_path, offline_env, count: int) -> Library:
+    """A real library of ``count`` files added at three times and played at two, so that the orders hang on
+    their tie-breaks."""
+    library = Library(load_settings(data_dir=tmp_path / "data", environ=offline_env))
+    with library.store.transaction() as connection:
+        connection.executemany(
+            "INSERT INTO items(path, fingerprint, size, mtime, status, added_at, kind, title) "
+            "VALUES (?, ?, 1, 0, ?, ?, 'video', ?)",
+            [
+                (
+                    f"/media/{n}.mp4",
+                    f"fp{n}",
+                    "pending" if n % 5 == 0 else "indexed",
+                    1000.0 * (n % 3),
+                    f"t{n}",
+                )
+                for n in range(count)
+            ],
+        )
+    for item_id in range(1, count, 7):
+        library.store.record_play(item_id, seconds=10.0, started_at=5000.0 + 1000 * (item_id % 2))
+    return library
+
+
+def test_a_first_page_is_the_start_of_the_whole_listing_ties_included(tmp_path, offline_env):
+    library = _library_with_ties(tmp_path, offline_env, FIRST_PAGE_ROWS * 2 + 11)
+    try:
+        whole = load_listing(library)
+        assert not gc.is_tracked(whole.paths), "the text columns are outside the garbage collector's walk"
+        for key in SORT_KEYS:
+            stages = listing_in_stages(library, key)
+            if key not in ITEM_LISTING_ORDERS:  # SQL cannot order titles as Python casefolds them
+                with pytest.raises(StopIteration) as finished:
+                    next(stages)
+                assert finished.value.value.ids.tolist() == whole.ids.tolist()
+                continue
+            first = next(stages)
+            with pytest.raises(StopIteration) as finished:
+                next(stages)
+            assert first.first_page_of == key and len(first) == FIRST_PAGE_ROWS
+            start = whole.order(key)[:FIRST_PAGE_ROWS]
+            assert [first.row(n) for n in first.order(key)] == [whole.row(n) for n in start], key
+            assert all(len(first.order(other)) == 0 for other in SORT_KEYS if other != key)
+            assert finished.value.value.ids.tolist() == whole.ids.tolist()
+    finally:
+        library.close()
+
+
+def test_a_small_library_comes_whole_in_one_stage(tmp_path, offline_env):
+    library = _library_with_ties(tmp_path, offline_env, 40)
+    try:
+        with pytest.raises(StopIteration) as finished:
+            next(listing_in_stages(library, "added"))
+        listing = finished.value.value
+        whole = load_listing(library)
+        assert listing.first_page_of is None
+        for key in SORT_KEYS:
+            assert listing.ids[listing.order(key)].tolist() == whole.ids[whole.order(key)].tolist()
     finally:
         library.close()

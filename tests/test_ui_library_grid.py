@@ -120,3 +120,61 @@ def test_a_thumbnail_that_arrives_repaints_without_a_new_layout(qtbot, tmp_path)
     qtbot.wait(200)
     assert ranges == [] and bar.maximum() == full_height, "the grid was laid out again"
     assert changes == []
+
+
+def test_a_first_load_shows_its_first_cards_before_the_rest_is_read(
+    qtbot, tmp_path, offline_env, monkeypatch
+):
+    """A library of 10^4 files: the first page of cards is on screen while the whole listing is still being
+    read (held here until the test lets it go), and the rest then comes in after those cards, which keep the
+    user's choice of card."""
+    import threading
+
+    from PySide6.QtCore import QPoint
+    from test_library_listing import _library_with_ties
+
+    from mediarec.app import library_listing
+    from mediarec.ui.bridge import WorkerPools
+    from mediarec.ui.library_model import ITEM_ID_ROLE
+    from mediarec.ui.library_page import LibraryPage
+    from mediarec.ui.thumbnails import ThumbnailCache
+
+    library = _library_with_ties(tmp_path, offline_env, 10_000)
+    whole = library_listing.load_listing(library)
+    newest_first = whole.ids[whole.order("added")].tolist()
+    release = threading.Event()
+    reading = library_listing.load_listing
+
+    def held_load_listing(library):
+        assert release.wait(30), "the test never let the whole listing go"
+        return reading(library)
+
+    monkeypatch.setattr(library_listing, "load_listing", held_load_listing)
+    pools = WorkerPools()
+    page = LibraryPage(library, pools, ThumbnailCache(pools.thumbnails, QSize(160, 90)))
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    page.show()
+    try:
+        with qtbot.waitSignal(page.first_rows_shown, timeout=10000) as first:
+            page.reload_rows()
+        assert first.args == [library_listing.FIRST_PAGE_ROWS] and page.model.showing_first_page
+        assert page.stack.currentWidget() is page.grid
+        top_left = page.grid.indexAt(QPoint(20, 20))
+        assert top_left.isValid() and top_left.data(ITEM_ID_ROLE) == newest_first[0]
+        page.select_item(newest_first[5])
+        resets, inserted = [], []
+        page.model.modelReset.connect(lambda: resets.append(1))
+        page.model.rowsInserted.connect(lambda _parent, start, end: inserted.append((start, end)))
+        with qtbot.waitSignal(page.library_loaded, timeout=10000):
+            release.set()
+        assert [
+            page.model.index(row).data(ITEM_ID_ROLE) for row in range(page.model.rowCount())
+        ] == newest_first
+        assert resets == [] and inserted == [(library_listing.FIRST_PAGE_ROWS, len(newest_first) - 1)]
+        assert page.current_item() == newest_first[5], "the card the user chose stays chosen"
+    finally:
+        release.set()
+        page.close()
+        pools.close()
+        library.close()

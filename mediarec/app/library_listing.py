@@ -3,9 +3,14 @@
 A large library lists 10^5 files. Kept as 10^5 row objects, each sort cost the GUI thread a Python sort (60-250 ms)
 and the objects stayed in the garbage collector's view: each full collection walked them all, a pause of 100-230 ms
 on whichever thread started it, the GUI thread's included (benchmarks/bench_scale_grid.py). Here the rows are
-columns (numpy arrays and lists of strings, which the collector does not track), each order is a numpy sort that
-releases the GIL while it runs, and a card's LibraryRow is made only when a view asks for it. A sort, kind or tag
-choice on the GUI thread then picks or masks an index array: about a millisecond at 10^5 rows.
+columns, each order is a numpy sort that releases the GIL while it runs, and a card's LibraryRow is made only when a
+view asks for it. A sort, kind or tag choice on the GUI thread then picks or masks an index array: about a
+millisecond at 10^5 rows. The text columns are numpy arrays of objects, not lists: a list is a container the
+collector walks element by element on every full collection (five lists of 10^5 strings added about 17 ms to each,
+with the GIL held), a numpy array is not one it walks.
+
+The first load of a large library comes in two stages (listing_in_stages): the first FIRST_PAGE_ROWS rows in the
+grid's order straight from SQL (tens of milliseconds), then every row with every order (about a second at 10^5).
 
 The orders are those of the Python sorts they replace, ties included (tests/test_library_listing.py):
   added     newest first, then the higher id            name      title (casefolded) A-Z, then the lower id
@@ -15,13 +20,14 @@ The orders are those of the Python sorts they replace, ties included (tests/test
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from mediarec.app.library import Library
 from mediarec.app.shelf import LibraryRow, kind_from_name
+from mediarec.index.items import ITEM_LISTING_ORDERS
 from mediarec.index.records import display_title_of
 
 SORT_KEYS = ("added", "name", "duration", "played", "given")
@@ -30,6 +36,8 @@ KINDS = ("", "video", "audio")  # "" shows both
 # Rows per conversion of a list to a numpy array: each conversion holds the GIL, so the worker that builds the
 # listing gives it back to the GUI thread between chunks (about 1 ms each).
 CHUNK_ROWS = 8192
+# The first stage of a first load: more cards than a large window shows at once.
+FIRST_PAGE_ROWS = 300
 # Titles are sorted by their first TITLE_KEY_CHARACTERS characters in numpy; the few groups of titles that share
 # those and go on (or hold a NUL, which numpy strings drop at the end) are ordered exactly in Python afterwards.
 TITLE_KEY_CHARACTERS = 64
@@ -38,20 +46,24 @@ TITLE_KEY_CHARACTERS = 64
 @dataclass(frozen=True, eq=False)
 class LibraryListing:
     """Every listed file as columns (row i of each is file i, in the order given), and each sort order as an
-    array of row numbers. Never changed once built, so a worker can build it and the GUI thread read it."""
+    array of row numbers. Never changed once built, so a worker can build it and the GUI thread read it.
+
+    A first page (``first_page_of`` is a sort key) holds only the library's first rows in that order, and only
+    that order: another order of it would not be the start of the library's, so it has none (no rows)."""
 
     ids: np.ndarray  # int64
-    paths: list[str]
-    titles: list[str]
-    kinds: list[str]
+    paths: np.ndarray  # the text columns are numpy arrays of str (or None) objects
+    titles: np.ndarray
+    kinds: np.ndarray
     durations: np.ndarray  # float64 seconds, 0 when unknown
     added_at: np.ndarray  # float64
     last_played: np.ndarray  # float64, 0 when never played
-    thumbnails: list[str | None]
-    artists: list[str | None]
+    thumbnails: np.ndarray
+    artists: np.ndarray
     indexed: np.ndarray  # bool: False for a file waiting for indexing
     orders: dict[str, np.ndarray] = field(default_factory=dict)
     _kind_codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U1"))
+    first_page_of: str | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -71,10 +83,10 @@ class LibraryListing:
         )
 
     def order(self, key: str) -> np.ndarray:
-        """Every row number, in the order of sort key ``key``."""
-        if key not in self.orders:
+        """Every row number, in the order of sort key ``key`` (none for another order of a first page)."""
+        if key not in SORT_KEYS:
             raise ValueError(f"unknown sort key {key!r}; known: {', '.join(SORT_KEYS)}")
-        return self.orders[key]
+        return self.orders.get(key, np.empty(0, dtype=np.int64))
 
     def keep_places(self, previous_ids: np.ndarray, key: str) -> np.ndarray:
         """Every row number: the rows whose ids are in ``previous_ids`` in that order, then the others in the order
@@ -105,9 +117,25 @@ class LibraryListing:
         return int(places[0]) if len(places) else None
 
 
+def listing_in_stages(library: Library, sort_key: str) -> Generator[LibraryListing, None, LibraryListing]:
+    """The first load of the grid in ``sort_key``'s order (run it on a worker): yields the first FIRST_PAGE_ROWS
+    rows, where SQL orders them as that key does and the library has more, then returns every row."""
+    if sort_key in ITEM_LISTING_ORDERS:
+        rows = library.store.item_listing(sort_key, FIRST_PAGE_ROWS)
+        if len(rows) < FIRST_PAGE_ROWS:  # that is every row: the whole listing, given by id as load_listing's
+            return _listing_of(sorted(rows, key=lambda row: row[0]))
+        first = _listing_of(rows)
+        yield replace(first, orders={sort_key: first.orders["given"]}, first_page_of=sort_key)
+    return load_listing(library)
+
+
 def load_listing(library: Library) -> LibraryListing:
     """Every file of the library that can be played, indexed or waiting for indexing (run it on a worker)."""
-    rows = library.store.item_listing()
+    return _listing_of(library.store.item_listing())
+
+
+def _listing_of(rows: list[tuple]) -> LibraryListing:
+    """A listing of the store's item_listing rows."""
     paths = [row[1] for row in rows]
     return build_listing(
         ids=[row[0] for row in rows],
@@ -165,14 +193,14 @@ def build_listing(
     }
     return LibraryListing(
         ids=id_column,
-        paths=paths,
-        titles=titles,
-        kinds=kinds,
+        paths=_objects(paths),
+        titles=_objects(titles),
+        kinds=_objects(kinds),
         durations=duration_column,
         added_at=added_column,
         last_played=played_column,
-        thumbnails=thumbnails,
-        artists=artists,
+        thumbnails=_objects(thumbnails),
+        artists=_objects(artists),
         indexed=_numbers(indexed, np.bool_),
         orders=orders,
         _kind_codes=_strings(kinds, max((len(kind) for kind in kinds), default=1)),
@@ -206,6 +234,11 @@ def _numbers(values: Sequence, dtype) -> np.ndarray:
     for start in range(0, len(values), CHUNK_ROWS):
         column[start : start + CHUNK_ROWS] = values[start : start + CHUNK_ROWS]
     return column
+
+
+def _objects(values: Sequence) -> np.ndarray:
+    """``values`` as a numpy array of objects: the garbage collector does not walk it (it walks a list)."""
+    return _numbers(values, object)
 
 
 def _strings(values: Sequence[str], width: int) -> np.ndarray:

@@ -42,6 +42,7 @@ class LibraryModel(QAbstractListModel):
         self._thumbnails = thumbnails
         self._listing = listing_from_rows([])
         self._shown = np.empty(0, dtype=np.int64)  # the listing's row numbers, in the grid's order
+        self._shown_ids = np.empty(0, dtype=np.int64)  # the item of each row shown
         self._sort_key = sort_key
         self._kind = ""
         self._tagged: np.ndarray | None = None  # sorted item ids
@@ -51,9 +52,19 @@ class LibraryModel(QAbstractListModel):
     # -- what is shown -----------------------------------------------------------------------------------------
 
     def set_rows(self, rows: LibraryListing | Sequence[LibraryRow]) -> None:
-        """Show these rows: a listing built on a worker (app.library_listing.load_listing), or a few rows."""
-        self._listing = rows if isinstance(rows, LibraryListing) else listing_from_rows(rows)
-        self._refresh(resort=not self._hold_order)
+        """Show these rows: a listing built on a worker (app.library_listing.load_listing, or a first page of
+        listing_in_stages), or a few rows."""
+        listing = rows if isinstance(rows, LibraryListing) else listing_from_rows(rows)
+        self._refresh(resort=not self._hold_order, listing=listing)
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort_key
+
+    @property
+    def showing_first_page(self) -> bool:
+        """Whether the rows are only a first page (the rest of the library is on its way)."""
+        return self._listing.first_page_of is not None
 
     def hold_order(self, hold: bool) -> None:
         """Keep the cards where they are while ``hold`` (indexing): new rows go last; sorted again after."""
@@ -86,17 +97,30 @@ class LibraryModel(QAbstractListModel):
         place = self._listing.place_of(self._shown, item_id)
         return QModelIndex() if place is None else self.index(place)
 
-    def _refresh(self, resort: bool = True) -> None:
-        """Filter and order the rows; ``resort=False`` keeps the known rows in their last order (new ones last).
-        A choice of the user (sort, kind, tag) always sorts."""
-        listing = self._listing
+    def _refresh(self, resort: bool = True, listing: LibraryListing | None = None) -> None:
+        """Filter and order the rows (of ``listing`` when given, which replaces the one shown); ``resort=False``
+        keeps the known rows in their last order (new ones last). A choice of the user (sort, kind, tag) always
+        sorts."""
+        listing = self._listing if listing is None else listing
         if resort or self._placed_ids is None:
             ordered = listing.order(self._sort_key)
         else:
             ordered = listing.keep_places(self._placed_ids, self._sort_key)
         self._placed_ids = listing.ids[ordered]
+        shown = listing.narrowed(ordered, self._kind, self._tagged)
+        shown_ids = listing.ids[shown]
+        old_ids = self._shown_ids
+        if 0 < len(old_ids) < len(shown_ids) and np.array_equal(shown_ids[: len(old_ids)], old_ids):
+            # Only new cards after those shown (the rest of a first page, or files indexed while the cards hold
+            # still): an insert keeps the user's selection, hover and scroll, which a reset would drop. The view
+            # lays out and repaints what it shows after an insert, so a card shown whose file changed (indexed
+            # meanwhile) is painted anew too.
+            self.beginInsertRows(QModelIndex(), len(old_ids), len(shown_ids) - 1)
+            self._listing, self._shown, self._shown_ids = listing, shown, shown_ids
+            self.endInsertRows()
+            return
         self.beginResetModel()
-        self._shown = listing.narrowed(ordered, self._kind, self._tagged)
+        self._listing, self._shown, self._shown_ids = listing, shown, shown_ids
         self.endResetModel()
 
     # -- Qt model API ------------------------------------------------------------------------------------------

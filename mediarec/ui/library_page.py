@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.app import shelf
-from mediarec.app.library_listing import LibraryListing, load_listing
+from mediarec.app.library_listing import LibraryListing, listing_in_stages, load_listing
 from mediarec.app.shelf import LibraryRow
 from mediarec.errors import MediarecError
 from mediarec.ui.bridge import TaskHandle, WorkerPools, report_unexpected, run_task
@@ -96,6 +96,7 @@ class EmptyLibrary(QWidget):
 
 
 class LibraryPage(QWidget):
+    first_rows_shown = Signal(int)  # a first load shows its first page of cards (how many), the rest to come
     library_loaded = Signal(int)  # how many items the library holds
     for_you_loaded = Signal(int)  # how many recommendations the shelf got
     item_selected = Signal(int)  # the current card changed (item id)
@@ -162,6 +163,7 @@ class LibraryPage(QWidget):
         self.grid.selectionModel().currentChanged.connect(self._grid_current_changed)
         self.grid.activated.connect(self._grid_activated)
         self.model.modelReset.connect(self.update_state)
+        self.model.rowsInserted.connect(self.update_state)
 
     # -- loading -----------------------------------------------------------------------------------------------
 
@@ -177,13 +179,32 @@ class LibraryPage(QWidget):
         )
 
     def reload_rows(self) -> None:
-        # The listing and its sort orders are built on the pool: the GUI thread only swaps them in.
-        run_task(self.pools.search, load_listing, self.library, on_result=self._rows_loaded, owner=self)
+        # The listing and its sort orders are built on the pool: the GUI thread only swaps them in. The first
+        # load shows a first page of cards while the rest is read (about a second at 10^5 files); a later one
+        # changes cards already shown, so it waits for every row.
+        if self._loaded_once or self.model.rowCount():
+            run_task(self.pools.search, load_listing, self.library, on_result=self._rows_loaded, owner=self)
+        else:
+            run_task(
+                self.pools.search,
+                listing_in_stages,
+                self.library,
+                self.model.sort_key,
+                on_progress=self._first_page_loaded,
+                on_result=self._rows_loaded,
+                owner=self,
+            )
         run_task(self.pools.search, shelf.tag_choices, self.library, on_result=self._tags_loaded, owner=self)
 
     def schedule_reload(self) -> None:
         if not self._reload_timer.isActive():
             self._reload_timer.start()
+
+    def _first_page_loaded(self, rows: LibraryListing) -> None:
+        if self._loaded_once or self.model.rowCount():
+            return  # a full listing came first (a reload asked meanwhile)
+        self.model.set_rows(rows)
+        self.first_rows_shown.emit(self.model.rowCount())
 
     def _rows_loaded(self, rows: LibraryListing) -> None:
         current = self.grid.currentIndex().data(ITEM_ID_ROLE)
