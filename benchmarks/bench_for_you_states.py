@@ -66,6 +66,8 @@ class Worker:
         self.library = Library(load_settings(data_dir=data_dir, profile="offline"))
         self.store = self.library.store
         self.for_you = lambda: for_you(self.library, 12, 0.3)
+        self.learn()
+        self.for_you()  # settled first (the older code trains a stale gate here), so both play the same cards
         cards = [card.row.id for card in self.for_you() if card.source != "continue"]
         self.session, self.others = cards[:2], cards[2:]
         self.turn = 0
