@@ -210,6 +210,9 @@ class Library:
             names={"visual": labels.tags},
             texts={tag: f"{tag}, {zh}" for tag, zh in zip(labels.tags, labels.chinese, strict=True)},
             channel="seen",
+            outright_names={
+                tag: (tag, zh) for tag, zh in zip(labels.tags, labels.chinese, strict=True) if zh
+            },
         )
         return TagChannels(channel("audio", other_names=other_names), seen)
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
 
 from mediarec.index.chinese_script import simplified
 
@@ -66,3 +68,30 @@ def overlaps(query: str, texts: list[str | None]) -> list[float]:
     """``containment`` of the query in each text (0.0 for a text that is None)."""
     wanted = grams(query)
     return [containment(wanted, text) if text else 0.0 for text in texts]
+
+
+def says_outright(query: str, name: str) -> bool:
+    """Whether the query holds ``name`` word for word: a Chinese (or other CJK) name of two or more characters
+    anywhere in it, any other name as whole words ("a lizard on a branch" says "lizard", "lizards" does not). A
+    one-character Chinese name is no word on its own: 山 (mountain) is in 山里 (in the hills), 花 (flower) in 花园."""
+    return bool(said_outright(query, [name]))
+
+
+def said_outright(query: str, names: Iterable[str]) -> list[str]:
+    """The names the query says outright (``says_outright``), in their order; the query is folded once and each
+    name once per process, since a search asks this of every image label of the library."""
+    asked = folded(query)
+    return [name for name in names if _holds(asked, _folded_name(name))]
+
+
+@lru_cache(maxsize=8192)
+def _folded_name(name: str) -> str:
+    return folded(name).strip()
+
+
+def _holds(query: str, name: str) -> bool:
+    if not name or name not in query:  # a plain substring test first: most names are not in the query at all
+        return False
+    if _CJK_RUN.fullmatch(name):
+        return len(name) >= 2
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", query) is not None

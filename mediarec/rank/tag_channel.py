@@ -37,6 +37,7 @@ from mediarec.rank.calibration import (
     cohort_z,
     search_calibration,
 )
+from mediarec.rank.lexical import said_outright
 from mediarec.rank.text_vectors import PASSAGE, QUERY, TextVectors
 
 # Tag sources searched through this channel, and the modality their moments report: sounds (the heard channel) and
@@ -153,6 +154,7 @@ class TagChannel:
         texts: Mapping[str, str] | None = None,
         other_names: Callable[[str], Sequence[str]] | None = None,
         channel: str = "tags",
+        outright_names: Mapping[str, Sequence[str]] | None = None,
     ):
         """``names``: per source, the only tag names searched (visual tags: the image labels' names, not the tiny
         CLIP's shapes); every name of a source not given. ``texts``: what is embedded for a name, where not the
@@ -160,7 +162,11 @@ class TagChannel:
         English one). ``other_names``: a name's other names (its Chinese ones, index.tag_names.other_names), each
         embedded and matched on its own, the name matching as well as its best one does: 打鼾 is 0.45 from "snoring,
         打鼾" but 1.0 from "打鼾". ``channel``: the calibration's logistic for this channel's names ("tags" for sounds,
-        "seen" for image labels)."""
+        "seen" for image labels). ``outright_names``: per tag name, the words a query may name it by outright (an
+        image label's English and Chinese names); a query that holds one word for word (rank/lexical.py's
+        says_outright) matches the tag at least as that word alone would: 树枝上的蜥蜴 (a lizard on a branch) is
+        only 0.43 from "lizard, 蜥蜴", 蜥蜴 alone much closer. Not for sounds: their vocabulary has names a query
+        says in passing ("a wedding speech", 古典音乐会 holds 音乐, music), which the bank rightly makes generic."""
         self.store = store
         self.model_id = model_id
         self.encode_queries = encode_queries
@@ -174,6 +180,7 @@ class TagChannel:
         self.texts = dict(texts or {})
         self.other_names = other_names
         self.channel = channel
+        self.outright_names = {name: tuple(words) for name, words in (outright_names or {}).items()}
 
     def search(
         self, query: str, allowed_items: set[int] | None = None, *, min_probability: float | None = None
@@ -198,9 +205,34 @@ class TagChannel:
     def match(
         self, query: str, names: Sequence[str], min_probability: float | None = None
     ) -> dict[str, TagMatch]:
-        """The tag names whose match probability for the query reaches ``min_probability``."""
+        """The tag names whose match probability for the query reaches ``min_probability``; a name the query says
+        outright (``outright_names``) as likely as when that word alone is the query."""
         floor = self.min_probability if min_probability is None else min_probability
-        owners, texts = self._texts(names)
+        best = self._match_query(query, names, floor)
+        for word, name in self._said_outright(query, names):
+            named = self._match_query(word, [name], floor, also={name: word}).get(name)
+            if named is not None and (name not in best or named.probability > best[name].probability):
+                best[name] = named
+        return best
+
+    def _said_outright(self, query: str, names: Sequence[str]) -> list[tuple[str, str]]:
+        """(word, name) for each name the query says outright, by a word that is neither the whole query nor
+        inside a longer name it says ("a hot dog stand" says "hot dog", not "dog")."""
+        asked = query.strip()
+        words = {word: name for name in names for word in self.outright_names.get(name, ())}
+        said = said_outright(asked, words)  # the whole query among them when it is a name itself
+        return [
+            (word, words[word])
+            for word in said
+            if word != asked and not any(word != other and word in other for other in said)
+        ]
+
+    def _match_query(
+        self, query: str, names: Sequence[str], floor: float, also: Mapping[str, str] | None = None
+    ) -> dict[str, TagMatch]:
+        """The names whose probability for this query, by the text encoder, reaches ``floor``; ``also``: a further
+        text a name is compared by (the word a query said it by, which "lizard, 蜥蜴" is further from than 蜥蜴)."""
+        owners, texts = self._texts(names, also or {})
         vectors = self.cache.vectors(self.model_id, texts, self.encode_passages)
         query_vector = np.asarray(self.encode_queries([query])[0], dtype=np.float32)
         similarities = vectors @ query_vector
@@ -213,12 +245,13 @@ class TagChannel:
                 best[name] = TagMatch(name, float(similarity), float(z), float(probability))
         return best
 
-    def _texts(self, names: Sequence[str]) -> tuple[list[int], list[str]]:
+    def _texts(self, names: Sequence[str], also: Mapping[str, str]) -> tuple[list[int], list[str]]:
         """What is embedded for the names: each name's text, then its other names; with the index of the name
         each text stands for."""
         owners, texts = [], []
         for index, name in enumerate(names):
-            alternatives = (self.texts.get(name, name), *(self.other_names(name) if self.other_names else ()))
+            others = self.other_names(name) if self.other_names else ()
+            alternatives = (self.texts.get(name, name), *others, *([also[name]] if name in also else []))
             for text in dict.fromkeys(alternatives):
                 owners.append(index)
                 texts.append(text)

