@@ -17,6 +17,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, QThread, QThreadPool
 
+from mediarec.app.cpu_priority import settle_worker_thread
+
 _CALL_EVENT = QEvent.Type(QEvent.registerEventType())
 
 
@@ -83,6 +85,7 @@ class _Task(QRunnable):
         self._dispatcher = _gui_dispatcher()
 
     def run(self) -> None:
+        settle_worker_thread()  # below the event loop, so a busy worker never makes the window stall
         try:
             if self._kwargs.pop("report", None) is _REPORT:
                 self._kwargs["report"] = lambda value: self._post(self._on_progress, value)
