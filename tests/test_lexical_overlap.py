@@ -5,13 +5,11 @@ prompt in another language."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import library_of_transcripts
 
-from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
 from mediarec.rank.calibration import Logistic
 from mediarec.rank.lexical import containment, folded, grams, overlaps
 
@@ -111,28 +109,7 @@ PROMPTS = {
 def prompt_library(offline_env, tmp_path_factory):
     """A real library (SQLite + sqlite-vec, the offline profile's text encoder) holding the prompts' transcripts,
     written as the indexer writes them."""
-    from mediarec.app import Library
-    from mediarec.config import load_settings
-    from mediarec.models.model_set import speech_space_model_id
-
-    data_dir = tmp_path_factory.mktemp("prompts")
-    library = Library(load_settings(data_dir=data_dir, environ=offline_env))
-    text = library.models.get("text")
-    ids = {}
-    for name, (language, said) in PROMPTS.items():
-        vector = np.asarray(text.encode_passages([said]))[0]
-        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
-        library.store.write_index_result(
-            item_id,
-            ItemIndexResult(
-                metadata={"kind": "audio", "duration": 4.0, "title": name},
-                segments=[NewSegment("speech", 0.0, 4.0, vector, said)],
-                transcript=[TranscriptLine(0.0, 4.0, said)],
-                encoded_by={"speech": (speech_space_model_id(library.models), len(vector))},
-                language=language,
-            ),
-        )
-        ids[name] = item_id
+    library, ids = library_of_transcripts(tmp_path_factory.mktemp("prompts"), PROMPTS, offline_env)
     yield library, ids
     library.close()
 

