@@ -7,6 +7,8 @@ cores evenly, so the event loop waits its turn behind a thumbnail decode or a wh
 schedules threads by their nice value, and a thread may always raise its own: the desktop's worker threads run a
 little below the event loop, and its background indexing below both. Nice values only matter under contention:
 on an idle machine every thread still gets a whole core, so nothing runs slower when the user is not looking.
+A process a worker starts (the query models' helper) inherits that worker's value; the indexing helper sets its
+own (lower_this_process_to), whoever started it.
 
 Elsewhere (macOS, Windows) a per-thread nice value does not exist through ``os``, and these calls do nothing.
 """
@@ -17,6 +19,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,33 @@ def lower_this_thread(steps: int) -> bool:
     """
     if steps <= 0 or not sys.platform.startswith("linux"):
         return False
-    thread_id = threading.get_native_id()
+    return _renice(threading.get_native_id(), lambda current: current + steps)
+
+
+def lower_this_process_to(nice: int) -> bool:
+    """Run every thread of this process at nice value ``nice``, or its own if that is lower already (Linux only;
+    threads started later inherit it from the thread that starts them). The indexing helper uses this, not a
+    step: it is started from a desktop worker thread, whose value it inherits, and imports start threads before
+    its own code runs (OpenBLAS's pool, with numpy). True when any thread's priority changed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        thread_ids = [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:
+        thread_ids = [threading.get_native_id()]
+    changed = [_renice(thread_id, lambda current: max(current, nice)) for thread_id in thread_ids]
+    return any(changed)
+
+
+def _renice(thread_id: int, target: Callable[[int], int]) -> bool:
     try:
         # On Linux PRIO_PROCESS with a thread id names that one thread, not the whole process.
         current = os.getpriority(os.PRIO_PROCESS, thread_id)
-        os.setpriority(os.PRIO_PROCESS, thread_id, min(19, current + steps))
-    except OSError as error:  # a sandbox without setpriority: keep running at the same priority
+        wanted = min(19, target(current))
+        if wanted == current:
+            return False
+        os.setpriority(os.PRIO_PROCESS, thread_id, wanted)
+    except OSError as error:  # a sandbox without setpriority, or a thread just ended: keep running as it is
         log.debug("could not lower thread %s's priority: %s", thread_id, error)
         return False
     return True

@@ -19,7 +19,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mediarec.app.cpu_priority import BACKGROUND_INDEXING_NICE, lower_this_thread
+from mediarec.app.cpu_priority import BACKGROUND_INDEXING_NICE, lower_this_process_to
 from mediarec.config import Settings, settings_to_json
 from mediarec.errors import MediarecError
 from mediarec.index.sqlite_driver import StorageError
@@ -164,7 +164,7 @@ def _rows(rows: list) -> list:
 def main() -> int:
     # Before any thread starts, so the models' thread pools inherit it: the desktop's indexing runs in the
     # background and yields the cores to the window and its workers (see cpu_priority).
-    lower_this_thread(BACKGROUND_INDEXING_NICE)
+    lower_this_process_to(BACKGROUND_INDEXING_NICE)
     parent = connect_to_parent()  # keeps the hubs offline unless the settings need a first-use download
     if parent is None:
         return 0
