@@ -161,6 +161,20 @@ def index_files(data_dir: Path, paths: list[Path], env: dict[str, str]):
     return library, ids
 
 
+def index_spoken(root: Path, recordings: dict[str, tuple[str, int, str]], env: dict[str, str]):
+    """Recordings read by espeak-ng (file name -> (voice, words per minute, text)) under ``root``/media, indexed
+    into a library at ``root``/data, as index_files gives it; the caller closes the library."""
+    require_command("espeak-ng")
+    from mediarec.media.samples import synthesize_speech, write_audio
+
+    (root / "media").mkdir()
+    paths = [
+        write_audio(root / "media" / name, synthesize_speech(text, voice=voice, words_per_minute=rate))
+        for name, (voice, rate, text) in recordings.items()
+    ]
+    return index_files(root / "data", paths, env)
+
+
 def library_of_transcripts(data_dir: Path, said: dict[str, tuple[str, str]], env: dict[str, str]):
     """A library at ``data_dir`` holding one recording per name, written as the indexer writes a transcribed file
     (its transcript, one speech segment with the text encoder's vector, its language) without decoding any audio:

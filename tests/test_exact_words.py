@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import index_files, library_of_transcripts, require_command
+from conftest import index_spoken, library_of_transcripts
 
 from mediarec.rank.calibration import Logistic, SearchCalibration, search_calibration
 
@@ -148,16 +148,7 @@ RECORDINGS = {
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, offline_env):
-    require_command("espeak-ng")
-    from mediarec.media.samples import synthesize_speech, write_audio
-
-    root = tmp_path_factory.mktemp("recorded")
-    (root / "media").mkdir()
-    paths = [
-        write_audio(root / "media" / name, synthesize_speech(text, voice=voice, words_per_minute=rate))
-        for name, (voice, rate, text) in RECORDINGS.items()
-    ]
-    library, ids = index_files(root / "data", paths, offline_env)
+    library, ids = index_spoken(tmp_path_factory.mktemp("recorded"), RECORDINGS, offline_env)
     yield library, ids
     library.close()
 

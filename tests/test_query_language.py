@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import index_files, require_command
+from conftest import index_spoken
 
 from mediarec.rank.calibration import Logistic, SearchCalibration, search_calibration
 from mediarec.rank.query_language import query_language, same_language
@@ -102,16 +102,7 @@ def test_the_shipped_speech_fit_has_a_language_bonus():
 @pytest.fixture(scope="module")
 def bilingual(tmp_path_factory, offline_env):
     """The sentence read in English and in German, indexed with whisper base, as (library, {name: item id})."""
-    require_command("espeak-ng")
-    from mediarec.media.samples import synthesize_speech, write_audio
-
-    root = tmp_path_factory.mktemp("bilingual")
-    (root / "media").mkdir()
-    paths = [
-        write_audio(root / "media" / name, synthesize_speech(text, voice=voice, words_per_minute=rate))
-        for name, (voice, rate, text) in RECORDINGS.items()
-    ]
-    library, ids = index_files(root / "data", paths, offline_env)
+    library, ids = index_spoken(tmp_path_factory.mktemp("bilingual"), RECORDINGS, offline_env)
     yield library, ids
     library.close()
 
