@@ -17,7 +17,7 @@ from mediarec.rank.calibration import (
     SearchCalibration,
     search_calibration,
 )
-from mediarec.rank.search import Moment
+from mediarec.rank.hits import Moment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import calibrate_search  # noqa: E402

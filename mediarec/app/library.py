@@ -19,8 +19,9 @@ from mediarec.index.store import LibraryStore
 from mediarec.models.base import ImageTextEncoder, TextEncoder, TextTower
 from mediarec.models.model_set import speech_space_model_id
 from mediarec.models.ocr import read_space_model_id
+from mediarec.rank.hits import SearchHit
 from mediarec.rank.modal_similarity import ModalHit
-from mediarec.rank.search import QueryChannel, SearchEngine, SearchHit
+from mediarec.rank.search import QueryChannel, SearchEngine
 from mediarec.rank.text_vectors import TextVectors
 from mediarec.scan.paths import path_from_display
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 from mediarec.errors import MediarecError
 from mediarec.index.records import APPLIED_TAG_SCORE
 from mediarec.index.store import LibraryStore
+from mediarec.rank.hits import Moment, SearchHit
 
 KINDS = ("video", "audio")
 LANGUAGE_ALIASES = {
@@ -235,8 +236,6 @@ def search_with_filters(engine, store: LibraryStore, query: str, limit: int = 10
 
 def list_items(store: LibraryStore, filters: Filters, allowed: set[int], limit: int) -> list:
     """Search hits for the items of a filter-only query; a tag filter lands each hit on the tag's moment."""
-    from mediarec.rank.search import Moment, SearchHit
-
     wanted = [name for group in filters.tags for name in group]
     records = store.items_by_ids(sorted(allowed))
     hits = []

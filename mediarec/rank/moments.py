@@ -27,7 +27,7 @@ from mediarec.index.records import TranscriptLine, TranscriptWord
 from mediarec.index.store import LibraryStore
 
 if TYPE_CHECKING:
-    from mediarec.rank.search import Moment, SearchHit
+    from mediarec.rank.hits import Moment, SearchHit
 
 # The player opens this long before the sentence, so its first word is not clipped.
 LEAD_IN_SECONDS = 0.5

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediarec.errors import MediarecError
-from mediarec.rank.search import Moment, SearchHit
+from mediarec.rank.hits import Moment, SearchHit
 from mediarec.ui.bridge import TaskHandle, run_task
 from mediarec.ui.formatting import kind_label, modality_label, time_range
 from mediarec.ui.library_model import paint_picture
