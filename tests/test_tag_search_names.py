@@ -49,3 +49,18 @@ def test_a_chinese_audioset_name_finds_the_sound_at_the_window_it_was_heard(inde
     stored = {(t.start, t.end) for t in sounds}
     assert (best["start"], best["end"]) in {(round(s, 3), round(e, 3)) for s, e in stored}
     assert 0.0 < best["end"] - best["start"] <= YAMNET_WINDOW_SECONDS + 1e-3
+
+
+def test_a_spoken_language_tag_is_found_and_shown_by_its_chinese_name(indexed):
+    from mediarec.understand.vocabulary import chinese_tag_names
+
+    library = indexed.library
+    english = {
+        Path(item.path).name
+        for item in library.store.items()
+        if any(tag.name == "english" for tag in library.store.tags(item.id))
+    }
+    assert english and len(english) < len(library.store.items())  # espeak-ng English speech, not every file
+    assert chinese_tag_names()["english"] == "英语"  # what the Chinese desktop shows for the tag
+    for query in ("tag:英语", "tag:english"):
+        assert {Path(hit.item.path).name for hit in library.search(query, limit=50)} == english, query

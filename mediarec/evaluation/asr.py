@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from mediarec.evaluation.manifest import Manifest, ManifestItem
 from mediarec.evaluation.metrics import mean, word_errors
-from mediarec.understand.item import LANGUAGE_NAMES
+from mediarec.understand.spoken_languages import LANGUAGE_NAMES
 
 NON_SPEECH_TYPES = ("music", "instrument", "effect", "video")
 _LANGUAGE_TAGS = set(LANGUAGE_NAMES.values())

@@ -24,13 +24,15 @@ from mediarec.errors import MediarecError
 from mediarec.index.records import APPLIED_TAG_SCORE
 from mediarec.index.store import LibraryStore
 from mediarec.rank.hits import Moment, SearchHit
+from mediarec.understand.spoken_languages import spoken_languages
 
 KINDS = ("video", "audio")
+# What `lang:` accepts besides a code: every spoken-language tag's name in English and Chinese
+# (understand.spoken_languages), and other names people use.
 LANGUAGE_ALIASES = {
-    "chinese": "zh", "mandarin": "zh", "中文": "zh", "汉语": "zh", "普通话": "zh", "zh-cn": "zh", "zh-tw": "zh",
-    "english": "en", "英语": "en", "英文": "en", "spanish": "es", "french": "fr", "german": "de",
-    "italian": "it", "russian": "ru", "japanese": "ja", "日语": "ja", "korean": "ko", "portuguese": "pt",
-    "cantonese": "yue", "粤语": "yue", "arabic": "ar", "hindi": "hi",
+    **{language.name: language.code for language in spoken_languages()},
+    **{language.zh: language.code for language in spoken_languages()},
+    "mandarin": "zh", "汉语": "zh", "普通话": "zh", "zh-cn": "zh", "zh-tw": "zh", "英文": "en",
 }  # fmt: skip
 _FILTER = re.compile(r'(?<!\S)(-?)(tag|kind|lang|language|dur|duration):("[^"]*"|\S+)', re.IGNORECASE)
 _TIME = r"(?:\d+(?:\.\d+)?[smh])+|\d+:\d{1,2}(?::\d{1,2})?|\d+(?:\.\d+)?"

@@ -14,7 +14,7 @@ from mediarec.index.records import APPLIED_TAG_SCORE, LIKE, ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.recommend.profile import Engagement
 from mediarec.understand.audio_tags import SHARE_CLASSES
-from mediarec.understand.item import LANGUAGE_NAMES
+from mediarec.understand.spoken_languages import LANGUAGE_NAMES
 
 MAX_TAGS = 3
 # A tag on more than this share of the library ("speech", "english") explains nothing about this item.

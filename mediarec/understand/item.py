@@ -20,18 +20,11 @@ from mediarec.understand.found import FoundTag, moments_metadata
 from mediarec.understand.image_label_tags import LabelledFrame, image_label_tags
 from mediarec.understand.keyphrases import keyphrases
 from mediarec.understand.metadata_tags import metadata_tags
+from mediarec.understand.spoken_languages import LANGUAGE_NAMES
 from mediarec.understand.topics import topic_shifts
 from mediarec.understand.visual_tags import FrameMoment, VisualTagger
 from mediarec.understand.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
 
-# Whisper's language codes for the languages users are most likely to have, as tag names.
-LANGUAGE_NAMES = {
-    "en": "english", "zh": "chinese", "es": "spanish", "fr": "french", "de": "german", "it": "italian",
-    "pt": "portuguese", "ru": "russian", "ja": "japanese", "ko": "korean", "ar": "arabic", "hi": "hindi",
-    "nl": "dutch", "sv": "swedish", "pl": "polish", "tr": "turkish", "uk": "ukrainian", "vi": "vietnamese",
-    "th": "thai", "id": "indonesian", "ms": "malay", "he": "hebrew", "el": "greek", "cs": "czech",
-    "da": "danish", "fi": "finnish", "no": "norwegian", "hu": "hungarian", "ro": "romanian", "yue": "cantonese",
-}  # fmt: skip
 # Below this, whisper's language guess is a guess: no language tag, and the item says its language is uncertain.
 MIN_LANGUAGE_PROBABILITY = 0.5
 
