@@ -35,7 +35,7 @@ def listed(recommendations) -> list[tuple]:
 
 
 def assert_kept_is_read_from_scratch(store) -> None:
-    history, raw = kept_history(store)
+    history, raw, _ = kept_history(store)
     fresh = History.from_store(store)
     assert history.plays == fresh.plays and history.feedback == fresh.feedback
     from_scratch = raw_engagements(fresh)

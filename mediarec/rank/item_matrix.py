@@ -65,7 +65,8 @@ class ItemMatrix:
         size (seeded by the size), ascending."""
         if self.size <= limit:
             return self.item_ids.tolist(), self.vectors.copy()
-        chosen = np.random.default_rng(self.size).choice(self.item_ids.tolist(), size=limit, replace=False)
+        # From the array itself: the same draw as from its list (~4 ms at 10^5 items to make and read back).
+        chosen = np.random.default_rng(self.size).choice(self.item_ids, size=limit, replace=False)
         return self.vectors_of(sorted(chosen.tolist()))
 
     def knn(self, vector: np.ndarray, k: int) -> list[tuple[int, int, float]]:

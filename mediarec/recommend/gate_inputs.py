@@ -11,11 +11,12 @@ the desktop trained.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mediarec.rank.gate_training import MAX_TRAINING_TRIPLETS
-from mediarec.recommend.profile import Engagement, History, feedback_pairs
+from mediarec.recommend.engagement import Engagements
+from mediarec.recommend.profile import History, feedback_pairs
 
 # Each pair makes triplets both ways against 3 sampled negatives (gate_training.triplets_from_pairs).
 MAX_FEEDBACK_PAIRS = MAX_TRAINING_TRIPLETS // 6
@@ -43,7 +44,7 @@ def gate_inputs(
     cohort_ids: Sequence[int],
     vectors: object,
     *,
-    engaged: Mapping[int, Engagement] | None = None,
+    engaged: Engagements | None = None,
 ) -> GateInputs:
     pairs, turned_away = feedback_pairs(history, now, engaged=engaged, limit=MAX_FEEDBACK_PAIRS)
     # The cohort's random items are negatives unless they are in a pair or turned away already. Not "unless the

@@ -12,35 +12,32 @@ cooking gets two directions instead of one average that points at neither.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import cached_property
 
 import numpy as np
 
 from mediarec.index.records import DISLIKE, LIKE, NOT_INTERESTED, PlayRecord
 from mediarec.index.store import LibraryStore
 from mediarec.rank.item_blocks import MODALITIES, ItemBlocks, synthetic_blocks
+from mediarec.recommend.engagement import (
+    HALF_LIFE_DAYS,
+    EngagementColumns,
+    Engagements,
+    FeedbackEvent,
+    RawEngagement,
+    raw_engagement,
+)
 
 FEEDBACK_NAMES = {LIKE: "like", DISLIKE: "dislike", NOT_INTERESTED: "not interested"}
-HALF_LIFE_DAYS = 30.0
 MAX_PROFILE_ITEMS = 200
 MAX_INTERESTS = 6
 MIN_SILHOUETTE = 0.1
 SESSION_GAP_SECONDS = 3 * 3600.0
 ENGAGED_COMPLETION = 0.6
-RESUME_MIN_COMPLETION = 0.03
-DAY = 86400.0
-
-
-@dataclass(frozen=True)
-class FeedbackEvent:
-    item_id: int
-    value: int  # LIKE, DISLIKE or NOT_INTERESTED
-    at: float
 
 
 @dataclass(frozen=True)
@@ -64,63 +61,15 @@ class History:
         played = {play.item_id for play in self.plays if play.item_id is not None}
         return played | {event.item_id for event in self.feedback}
 
+    @cached_property  # read on every For-you call; history_state keeps the History while nothing changes
     def started_at(self) -> float:
         """When the user first watched or rated anything (infinity for an empty history)."""
-        return min([p.started_at for p in self.plays] + [f.at for f in self.feedback], default=float("inf"))
+        first_play = min((p.started_at for p in self.plays), default=float("inf"))
+        return min([first_play] + [f.at for f in self.feedback])
 
     def signature(self) -> str:
         last = max([p.started_at for p in self.plays] + [f.at for f in self.feedback], default=0.0)
         return f"{len(self.plays)}:{len(self.feedback)}:{last:.3f}"
-
-
-class Engagement(NamedTuple):
-    """One item's engagement as of a time. A named tuple, not a frozen dataclass: For you makes one per item the
-    history touches on every call (6,385 at 10,000 plays: ~7 ms as dataclasses, a third of it this way)."""
-
-    item_id: int
-    weight: float  # > 0 interest, < 0 aversion; already faded by recency
-    last_at: float
-    plays: int
-    best_completion: float
-    finished: bool
-    feedback: int  # 0 when none
-    resume_at: float | None  # where to continue, for a started and unfinished item
-
-    @property
-    def excluded(self) -> bool:
-        """Not to be recommended again: finished, rated down, or skipped without ever being watched."""
-        return self.finished or self.feedback < 0 or self.weight < 0
-
-
-@dataclass(frozen=True)
-class RawEngagement:
-    """What an item's plays and rating say before recency fades it (Engagement.weight is base faded by `at`):
-    it changes only when the item's plays or rating do, so a reader that keeps it (history_state.py) makes again
-    only the changed items' after a play or a rating."""
-
-    item_id: int
-    base: float
-    last_at: float
-    plays: int
-    best_completion: float
-    finished: bool
-    feedback: int
-    resume_at: float | None
-
-    def at(self, now: float, half_life_days: float = HALF_LIFE_DAYS) -> Engagement:
-        fade = 0.5 ** (max(0.0, now - self.last_at) / DAY / half_life_days)
-        if self.feedback < 0:
-            fade = max(fade, 0.3)  # an explicit "no" fades, but never away
-        return Engagement(
-            self.item_id,
-            self.base * fade,
-            self.last_at,
-            self.plays,
-            self.best_completion,
-            self.finished,
-            self.feedback,
-            self.resume_at,
-        )
 
 
 def engagements(
@@ -129,12 +78,15 @@ def engagements(
     half_life_days: float = HALF_LIFE_DAYS,
     *,
     raw: Mapping[int, RawEngagement] | None = None,
-) -> dict:
-    """item id -> Engagement for every item the history touches. `raw`: raw_engagements(history), when the
-    caller keeps it (history_state.py), in its order."""
+    columns: EngagementColumns | None = None,
+) -> Engagements:
+    """item id -> Engagement for every item the history touches, each made when read (engagement.py). `raw`:
+    raw_engagements(history), when the caller keeps it (history_state.py), in its order, and `columns` its
+    EngagementColumns."""
     now = time.time() if now is None else now
-    raw = raw_engagements(history) if raw is None else raw
-    return {item_id: engagement.at(now, half_life_days) for item_id, engagement in raw.items()}
+    if raw is None:
+        raw, columns = raw_engagements(history), None
+    return Engagements(raw, now, half_life_days, columns)
 
 
 def raw_engagements(history: History) -> dict[int, RawEngagement]:
@@ -147,36 +99,6 @@ def raw_engagements(history: History) -> dict[int, RawEngagement]:
         item_id: raw_engagement(item_id, plays_by_item.get(item_id, []), feedback.get(item_id))
         for item_id in set(plays_by_item) | set(feedback)
     }
-
-
-def raw_engagement(item_id: int, plays: Sequence[PlayRecord], rating: FeedbackEvent | None) -> RawEngagement:
-    plays = sorted(plays, key=lambda play: play.started_at)
-    base = 0.0
-    watched = [play for play in plays if not play.skipped]
-    finished_count = sum(play.finished for play in plays)
-    best = max((play.completion for play in plays), default=0.0)
-    if plays and not watched:
-        base = -0.4  # only ever skipped in the first seconds
-    elif watched:
-        base = 0.3 + 0.7 * best + (0.3 * math.log2(finished_count) if finished_count > 1 else 0.0)
-    value = rating.value if rating else 0
-    if value == LIKE:
-        base = max(base, 0.0) + 1.0
-    elif value == DISLIKE:
-        base = -1.0
-    elif value == NOT_INTERESTED:
-        base = -1.5
-    last_at = max([play.started_at for play in plays] + ([rating.at] if rating else []))
-    resume_at = None
-    last = plays[-1] if plays else None
-    if (
-        last
-        and not (last.finished or last.skipped)
-        and last.completion >= RESUME_MIN_COMPLETION
-        and value >= 0
-    ):
-        resume_at = last.start_position + last.seconds
-    return RawEngagement(item_id, base, last_at, len(plays), best, finished_count > 0, value, resume_at)
 
 
 # -- interests ----------------------------------------------------------------------------------------------------
@@ -194,7 +116,7 @@ class Interest:
 
 @dataclass(frozen=True)
 class Profile:
-    engagements: Mapping[int, Engagement]
+    engagements: Engagements
     interests: tuple[Interest, ...]
     centroids: ItemBlocks | None  # one row per interest
     aversions: tuple[tuple[int, float], ...]  # (item id, strength > 0)
@@ -223,16 +145,13 @@ def build_profile(
     fusion,
     *,
     now: float | None = None,
-    engaged: Mapping[int, Engagement] | None = None,
+    engaged: Engagements | None = None,
 ) -> Profile:
     """`blocks_of(ids)` gives the ItemBlocks of the items that have vectors; `fusion` scores pairs; `engaged` is
-    engagements(history, now) when the caller has it (a long history's take tens of ms)."""
+    engagements(history, now) when the caller has it."""
     engaged = engagements(history, now) if engaged is None else engaged
-    positive = sorted((e for e in engaged.values() if e.weight > 0), key=lambda e: -e.weight)
-    positive = positive[:MAX_PROFILE_ITEMS]
-    aversions = tuple(
-        (e.item_id, -e.weight) for e in sorted(engaged.values(), key=lambda e: e.weight) if e.weight < 0
-    )
+    positive = engaged.strongest(MAX_PROFILE_ITEMS)
+    aversions = tuple((e.item_id, -e.weight) for e in engaged.turned_away())
     if not positive:
         return Profile(engaged, (), None, aversions, None)
     members = blocks_of([e.item_id for e in positive])
@@ -326,7 +245,7 @@ def feedback_pairs(
     history: History,
     now: float | None = None,
     *,
-    engaged: Mapping[int, Engagement] | None = None,
+    engaged: Engagements | None = None,
     limit: int | None = None,
 ) -> tuple[list[tuple[int, int]], list[int]]:
     """Positive pairs (watched in one session and both liked or mostly watched) and the items the user turned
@@ -335,7 +254,7 @@ def feedback_pairs(
     away from last), in the order the whole history would list them: a history under the limit gives what it gave
     without one, and a long one's pairs cost what the limit's cost (gathered from the newest session back)."""
     engaged = engagements(history, now) if engaged is None else engaged
-    good = {item_id for item_id, e in engaged.items() if e.weight > 0 and _engaged(e)}
+    good = engaged.watched_well(ENGAGED_COMPLETION)  # liked or mostly watched
     pairs: set[tuple[int, int]] = set()
     for session in reversed(_sessions(history.plays)):
         for pair in _pairs(sorted({item for item in session if item in good})):
@@ -344,15 +263,11 @@ def feedback_pairs(
             pairs.add(pair)
         if limit is not None and len(pairs) >= limit:
             break
-    bad = [item_id for item_id, e in engaged.items() if e.weight < 0]
+    bad = engaged.turned_away_ids()
     if limit is not None and len(bad) > limit:
         recent = set(sorted(bad, key=lambda item_id: (-engaged[item_id].last_at, item_id))[:limit])
         bad = [item_id for item_id in bad if item_id in recent]
     return sorted(pairs), bad
-
-
-def _engaged(engagement: Engagement) -> bool:
-    return engagement.feedback == LIKE or engagement.best_completion >= ENGAGED_COMPLETION
 
 
 def _pairs(ids: Sequence[int]) -> Iterable[tuple[int, int]]:

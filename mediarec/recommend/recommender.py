@@ -47,13 +47,13 @@ from mediarec.recommend.diversity import mmr
 from mediarec.recommend.explain import Explainer, Reason
 from mediarec.recommend.gate_inputs import GateInputs, gate_inputs
 from mediarec.recommend.history_state import kept_history
+from mediarec.recommend.pool import calibrated_similarity, closest_members, mmr_shortlist
 from mediarec.recommend.profile import History, Profile, build_profile, engagements
 
 DEFAULT_DIVERSITY = 0.3
 EXACT_CANDIDATE_LIMIT = 3000  # items; below this every item is a candidate
 COLD_START_MIN_DIVERSITY = 0.5
 MMR_SHORTLIST = 300
-_STD_FLOOR = 0.02
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,11 @@ class Recommender:
             return []
         layout = block_layout(self.store, space)
         now = time.time() if now is None else now
-        raw = None
         if history is None:  # the library's, kept between calls (history_state.py)
-            history, raw = kept_history(self.store)
-        engaged = engagements(history, now, raw=raw)  # once: the gate's pairs and the profile both read it
+            history, raw, columns = kept_history(self.store)
+            engaged = engagements(history, now, raw=raw, columns=columns)
+        else:
+            engaged = engagements(history, now)  # once: the gate's pairs and the profile both read it
         fusion = self.fusion_for(layout, history, now, engaged=engaged)
         self._features = needs_features(fusion)
         profile = build_profile(
@@ -178,11 +179,11 @@ class Recommender:
         if self.fusion_variant != "gated" or not self.remember_gate or space is None or self.store.read_only:
             return False
         layout = block_layout(self.store, space)
-        history, raw = kept_history(self.store)
+        history, raw, columns = kept_history(self.store)
         if history.is_empty:
             return False
         now = time.time() if now is None else now
-        engaged = engagements(history, now, raw=raw)
+        engaged = engagements(history, now, raw=raw, columns=columns)
         inputs = self.gate_inputs(layout, history, now, engaged=engaged)
         if remembered_gate(self.store, layout, inputs.signature) is not None:
             return False
@@ -254,15 +255,11 @@ class Recommender:
         settings = self.settings
         key = candidate_key(self.store, layout.space.table_name)
         explainer = Explainer(self.store, profile.engagements)
-        resumable = sorted(
-            (e for e in profile.engagements.values() if e.resume_at is not None and not e.excluded),
-            key=lambda e: -e.last_at,
-        )[: settings.continue_slots]
+        resumable = profile.engagements.resumable(settings.continue_slots)
         results = self._continue_watching(resumable, explainer, limit)
-        taken = {result.item.id for result in results}
-        excluded = {item_id for item_id, e in profile.engagements.items() if e.excluded} | taken
+        excluded = profile.engagements.excluded_ids() | {result.item.id for result in results}
         cohort = self._cohort(layout, key, features=self._features)
-        history_start = history.started_at()
+        history_start = history.started_at
         # "New" means new since the user started watching, not everything a first scan just added.
         fresh = {
             record.id: record
@@ -275,7 +272,7 @@ class Recommender:
         if len(candidates) == 0:
             return results
         pool = self._score(layout, fusion, profile, candidates, cohort, fresh, now)
-        rows = _shortlist(pool.by_interest, candidates.ids, set(cohort.ids), MMR_SHORTLIST)
+        rows = mmr_shortlist(pool.by_interest, candidates.ids, set(cohort.ids), MMR_SHORTLIST)
         shortlist = candidates.take(rows)
         # Calibrated relevance -> [0, 1] by the normal CDF: a clear match is near 1, a random item near 0.5, an
         # item close to a dislike near 0, so diversity brings in other directions, never what was turned down.
@@ -283,7 +280,8 @@ class Recommender:
         picks = mmr(relevance, fusion.pairwise(shortlist, shortlist), limit - len(results), diversity)
         order = [rows[pick] for pick in picks]
         records = self.store.items_by_ids([candidates.ids[row] for row in order])
-        closest = dict(zip(order, _closest_members(fusion, profile, candidates.take(order)), strict=True))
+        closest = dict(zip(order, closest_members(fusion, profile, candidates.take(order)), strict=True))
+        explainer.weigh_tags_of(candidates.ids[row] for row in order)  # the cards' tags weighed at once
         for row in order:
             record = records.get(candidates.ids[row])
             if record is None or record.status != "indexed":
@@ -335,7 +333,7 @@ class Recommender:
         self, layout, fusion, profile: Profile, candidates: ItemBlocks, cohort: ItemBlocks, fresh, now
     ) -> _Pool:
         settings = self.settings
-        interest_z = _calibrated(fusion, profile.centroid_blocks(), candidates, cohort)  # [I, N]
+        interest_z = calibrated_similarity(fusion, profile.centroid_blocks(), candidates, cohort)  # [I, N]
         shares = np.array([interest.share for interest in profile.interests])
         head_start = settings.interest_head_start * np.log(shares / shares.max())
         boosted = interest_z + head_start[:, None]
@@ -347,15 +345,14 @@ class Recommender:
             strength = dict(profile.aversions)
             aversion_blocks = load_blocks(self.store, layout, aversion_ids, features=self._features)
             if len(aversion_blocks):
-                aversion_z = _calibrated(fusion, aversion_blocks, candidates, cohort)
+                aversion_z = calibrated_similarity(fusion, aversion_blocks, candidates, cohort)
                 weights = np.array([strength[item_id] for item_id in aversion_blocks.ids])[:, None]
                 relevance = relevance - settings.aversion_strength * (
                     weights * np.maximum(aversion_z, 0)
                 ).max(0)
-        played = set(profile.engagements)
         for row, item_id in enumerate(candidates.ids):
             record = fresh.get(item_id)
-            if record is not None and item_id not in played:
+            if record is not None and item_id not in profile.engagements:
                 age_days = max(0.0, now - record.added_at) / 86400.0
                 relevance[row] += settings.fresh_bonus * np.exp(-age_days / settings.fresh_days)
         return _Pool(candidates, relevance, boosted, calibrated)
@@ -384,7 +381,7 @@ class Recommender:
         recent = self.store.recently_added(max(limit, self.settings.fresh_items))
         spread = load_blocks(self.store, layout, limit=max(500, limit), features=False)
         ids = list(dict.fromkeys([record.id for record in recent] + list(spread.ids)))
-        excluded = {item_id for item_id, e in profile.engagements.items() if e.excluded}
+        excluded = profile.engagements.excluded_ids()
         candidates = load_blocks(
             self.store,
             layout,
@@ -419,35 +416,3 @@ class Recommender:
 
 def _knn_ids(matrix, query: np.ndarray, count: int) -> list[int]:
     return [item_id for _, item_id, _ in matrix.knn(query, count)]
-
-
-def _calibrated(fusion, anchors: ItemBlocks, candidates: ItemBlocks, cohort: ItemBlocks) -> np.ndarray:
-    """Similarity of each anchor to each candidate in standard deviations above the anchor's similarity to a
-    random item of the library (so models and modalities with different cosine scales compare)."""
-    # Mean and standard deviation; a robust median/MAD scale was tried and lost a third of nDCG@10 on the dev set
-    # (it inflates every item of the anchor's own kind, so a one-item interest floods the list).
-    reference = fusion.pairwise(anchors, cohort)
-    mean = reference.mean(1, keepdims=True)
-    std = np.maximum(reference.std(1, keepdims=True), _STD_FLOOR)
-    return (fusion.pairwise(anchors, candidates) - mean) / std
-
-
-def _closest_members(fusion, profile: Profile, candidates: ItemBlocks) -> list[int]:
-    """For each candidate, the engaged item of its interests it is closest to (the "because you watched"). Asked
-    only for the items that made the list: the whole pool's was ~7 ms at 10^5 items for a dozen reasons."""
-    members = profile.member_blocks()
-    similarity = fusion.pairwise(members, candidates)  # [P, N]
-    member_ids = list(members.ids)
-    best = similarity.argmax(0)
-    return [member_ids[row] for row in best]
-
-
-def _shortlist(by_interest: np.ndarray, ids, spread: set[int], size: int) -> list[int]:
-    """The rows MMR chooses among: the best matches of *each* interest (so a big interest cannot crowd a small
-    one out of the pool) and the library-wide spread sample (so diversity can reach outside them)."""
-    per_interest = max(1, size // max(1, len(by_interest)))
-    rows: dict[int, None] = {}
-    for scores in by_interest:
-        rows.update(dict.fromkeys(int(row) for row in np.argsort(-scores, kind="stable")[:per_interest]))
-    rows.update(dict.fromkeys(row for row, item_id in enumerate(ids) if item_id in spread))
-    return list(rows)
