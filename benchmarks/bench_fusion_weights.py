@@ -1,6 +1,8 @@
 """More like this P@5 per kind of item: the fusion before per-item weights (every present block counts fully, the
-fixed-weight mean of calibrated cosines) beside the default now (each block weighed by its evidence, the untrained
-gate on top), and each single modality, on an already indexed evaluation library. Prints one JSON object.
+fixed-weight mean of calibrated cosines), the evidence-weighted gate scored symmetrically (as the recommender scores
+pairs; "more like this" did so before it was scored from the asking item's side) and the default now (each block
+weighed by the asking item's evidence, the untrained gate on top), and each single modality, on an already indexed
+evaluation library. Prints one JSON object.
 
     .venv/bin/python benchmarks/bench_fusion_weights.py --manifest devsets/messy/manifest.jsonl \\
         --library benchmarks/_out/calsearch6/messy/library
@@ -49,6 +51,9 @@ class VoiceScaledGate(GatedFusion):
     def pairwise(self, left: ItemBlocks, right: ItemBlocks):
         return super().pairwise(self._scaled(left), self._scaled(right))
 
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
+        return super().like_this(self._scaled(asker), self._scaled(candidates))
+
     def _scaled(self, blocks: ItemBlocks) -> ItemBlocks:
         facts = {
             item_id: dataclasses.replace(
@@ -60,6 +65,14 @@ class VoiceScaledGate(GatedFusion):
             for item_id, fact in cached_block_facts(self.store, blocks.ids).items()
         }
         return dataclasses.replace(blocks, evidence=block_evidence(blocks.present, facts, blocks.ids))
+
+
+@dataclasses.dataclass(frozen=True)
+class SymmetricGate(GatedFusion):
+    """The default gate with "more like this" scored as a symmetric pair (both items' attention), as before."""
+
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
+        return self.pairwise(asker, candidates)
 
 
 def voice_sweep(store: LibraryStore, groups: dict, kinds: dict, default: GatedFusion) -> dict:
@@ -113,6 +126,8 @@ def main() -> None:
     started = time.perf_counter()
     before = evaluate_similar(store, groups, WeightedFusion(dict(DEFAULT_WEIGHTS), calibration), kinds=kinds)
     default = make_fusion(DEFAULT_FUSION, calibration)
+    symmetric = SymmetricGate(**{f.name: getattr(default, f.name) for f in dataclasses.fields(GatedFusion)})
+    pairs = evaluate_similar(store, groups, symmetric, kinds=kinds)
     after = evaluate_similar(store, groups, default, kinds=kinds)
     singles = {
         m: {
@@ -127,7 +142,8 @@ def main() -> None:
                 "manifest": args.manifest,
                 "items": len(groups),
                 "before (every block fully)": figures(before),
-                "after (blocks weighed by evidence)": figures(after),
+                "symmetric (both items' evidence)": figures(pairs),
+                "default (the asking item's evidence)": figures(after),
                 "single modalities": singles,
                 "voice share sweep": voice_sweep(store, groups, kinds, default) if args.voice_sweep else None,
                 "seconds": round(time.perf_counter() - started, 1),

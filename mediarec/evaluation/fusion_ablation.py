@@ -2,7 +2,9 @@
 attention (each block weighed by how much it has to say) with its gate untrained and learned from feedback, and,
 for reference, (b) on raw cosines and the indexer's stored fused vector (weighted concatenation) — on "more like
 this" and on "For you". With the kinds of items, each "more like this" variant is also set against every single
-modality per kind (evaluation/similar.py, versus_single).
+modality per kind (evaluation/similar.py, versus_single). "More like this" scores each variant as the product does
+(fusion_scoring.like_this_scores: the attention and gated variants from the asking item's side, the others as
+pairs); "For you" scores pairs.
 
 "More like this" is measured on held-out items: the items are split in two folds by id; the gate learns from the
 simulated users' feedback pairs among fold-A items only (watched in one session and both liked or mostly

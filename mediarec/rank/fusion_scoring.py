@@ -17,6 +17,12 @@ fusion variants, the calibration that puts the modalities on one scale, and the 
     pairs, and otherwise holds the fixed weights of (b). Without the items' evidence (a profile's interests)
     every present block counts fully, and (c) untrained *is* (b).
 
+"More like this" asks what is like *one* item, so (c) scores it from the asking item's side (``like_this``):
+the weights are the asker's attention, a block the asker has and the candidate lacks (or has less to say in)
+counts as a mismatch, and a block only the candidate has counts neither way. A silent photo asks "what looks
+like me?" and finds the narrated crop of its picture; the crop still asks "what looks and talks like me?". The
+recommender's uses (clustering, MMR, pools) stay symmetric (``pairwise``).
+
 Every scorer maps two ItemBlocks to a matrix of similarities. (b) and (c) first put each modality's cosine on a
 common scale: standard deviations above the mean cosine of random pairs of this library in that modality
 (ModalityCalibration). Raw cosines are not comparable across encoders: a tiny CLIP rates any two drawings 0.6,
@@ -120,6 +126,27 @@ def attention_values(
     return np.divide(mixed, mass, out=np.zeros_like(mixed), where=mass > 0).astype(np.float32), mass
 
 
+def asker_attention_values(
+    asker: ItemBlocks, candidates: ItemBlocks, calibration: ModalityCalibration | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """attention_values from the asking (left) item's side: per modality [M, n_asker, n_candidates] the mass is
+    the asker's attention a_m; of it, the part the candidate's attention b_m covers, min(a_m, b_m), counts the
+    cosine and the rest a mismatch. A modality only the candidate has carries no mass. Without evidence, each
+    present block counts fully."""
+    cos, _ = cosines(asker, candidates, calibration)
+    a = _attention_or_presence(asker).T[:, :, None]
+    b = _attention_or_presence(candidates).T[:, None, :]
+    agreement = np.minimum(a, b)
+    mass = np.broadcast_to(a, cos.shape).astype(np.float32)
+    mixed = agreement * cos + (mass - agreement) * mismatch(calibration)
+    return np.divide(mixed, mass, out=np.zeros_like(mixed), where=mass > 0).astype(np.float32), mass
+
+
+def _attention_or_presence(blocks: ItemBlocks) -> np.ndarray:
+    attention = blocks.attention()
+    return blocks.present.astype(np.float32) if attention is None else attention
+
+
 def gate_softmax(logits: np.ndarray, mass: np.ndarray) -> np.ndarray:
     """The gate's weights scaled by each modality's mass and renormalised: softmax of logits + log(mass) over
     the modalities with mass (so gate_training's gradients hold as they are)."""
@@ -161,6 +188,9 @@ class ConcatFusion:
         counts = np.sqrt(left.present.sum(1)[:, None] * right.present.sum(1)[None, :])
         return np.divide(cos.sum(0), counts, out=np.zeros(counts.shape, dtype=np.float32), where=counts > 0)
 
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks) -> np.ndarray:
+        return self.pairwise(asker, candidates)
+
     def describe(self) -> dict:
         return {"variant": self.name}
 
@@ -184,6 +214,9 @@ class WeightedFusion:
             out=np.full(total.shape, no_overlap(self.calibration), np.float32),
             where=total > 0,
         )
+
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks) -> np.ndarray:
+        return self.pairwise(asker, candidates)
 
     def describe(self) -> dict:
         return {"variant": self.name, "weights": dict(self.weights)}
@@ -226,6 +259,13 @@ class GatedFusion:
             return fixed_gate_pairwise(self.biases, left, right, self.calibration)
         values, mass = attention_values(left, right, self.calibration)
         fused = (gate_softmax(self.logits(left, right), mass) * values).sum(0)
+        return np.where((mass > 0).any(0), fused, no_overlap(self.calibration)).astype(np.float32)
+
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks) -> np.ndarray:
+        """[n_asker, n_candidates]: how alike each candidate is to each asking item, from the asker's side
+        (asker_attention_values; the gate's weights on top, as in pairwise)."""
+        values, mass = asker_attention_values(asker, candidates, self.calibration)
+        fused = (gate_softmax(self.logits(asker, candidates), mass) * values).sum(0)
         return np.where((mass > 0).any(0), fused, no_overlap(self.calibration)).astype(np.float32)
 
     def describe(self) -> dict:
@@ -299,6 +339,13 @@ def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
     exp = np.where(mask, np.exp(masked - top), 0.0)
     total = exp.sum(axis=0, keepdims=True)
     return np.divide(exp, total, out=np.zeros_like(exp), where=total > 0)
+
+
+def like_this_scores(fusion, asker: ItemBlocks, candidates: ItemBlocks) -> np.ndarray:
+    """What "more like this" ranks by: the scorer's asker-side score where it has one, else its pairwise one
+    (a scorer from outside this module, such as the ablation's indexer-vector reference)."""
+    score = getattr(fusion, "like_this", None)
+    return score(asker, candidates) if score is not None else fusion.pairwise(asker, candidates)
 
 
 def needs_features(fusion) -> bool:

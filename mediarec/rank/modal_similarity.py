@@ -1,7 +1,8 @@
 """More like this, fused or by one modality: looks like (frames), sounds like (audio), talks about (speech).
 
 Scores come from the items' modality blocks (item_blocks.py): the cosine of one block for a single modality,
-or a fusion variant (fusion_scoring.py) for "fused". Small libraries are scored exactly against every item;
+or a fusion variant (fusion_scoring.py) for "fused", scored from the asking item's side (like_this: what the
+asker has and a candidate lacks is a mismatch, what only the candidate has counts neither way). Small libraries are scored exactly against every item;
 large ones take candidates from a KNN in the fused item space with a query that keeps only the wanted block
 (over-fetched, because an item's block is scaled by how many modalities it has), then score them exactly.
 
@@ -30,6 +31,7 @@ from mediarec.rank.fusion_scoring import (
     ModalityCalibration,
     fusion_for_library,
     library_calibration,
+    like_this_scores,
     needs_evidence,
     needs_features,
 )
@@ -176,7 +178,7 @@ class ModalSimilarity:
     @staticmethod
     def score(left: ItemBlocks, right: ItemBlocks, modality: str, fusion) -> np.ndarray:
         if modality == "fused":
-            return fusion.pairwise(left, right)
+            return like_this_scores(fusion, left, right)  # from the asking item's side
         column = MODALITIES.index(modality)
         shared = left.present[:, column][:, None] & right.present[:, column][None, :]
         return np.where(shared, left.vectors[modality] @ right.vectors[modality].T, -1.0)
