@@ -334,3 +334,43 @@ def test_processes_opening_a_new_library_at_once_migrate_it_once(tmp_path):
         store = LibraryStore(database)
         assert len(store.query("SELECT name FROM schema_migrations")) == len(MIGRATIONS)
         store.close()
+
+
+class _CommitsBetweenReads:
+    """A read-only connection to the library that lets another process's commit land right after its first read,
+    as a second opener of a new library may see it."""
+
+    def __init__(self, connection, commit_elsewhere) -> None:
+        self.connection = connection
+        self.commit_elsewhere = commit_elsewhere
+
+    def execute(self, sql, *parameters):
+        cursor = self.connection.execute(sql, *parameters)
+        if self.commit_elsewhere is not None and sql.strip().upper() != "BEGIN":
+            commit, self.commit_elsewhere = self.commit_elsewhere, None
+            commit()
+        return cursor
+
+
+def test_a_library_created_while_it_is_planned_is_read_from_one_snapshot(tmp_path):
+    # Read apart, the planner found no migration record and then the first migration's tables (committed in
+    # between by the opener that created the file), took them for a library made before records, and its
+    # "unrecorded" record collided with the creator's (UNIQUE constraint failed: schema_migrations.name).
+    database = tmp_path / "library.sqlite3"
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")  # as every opener sets it
+
+    def first_opener_creates_it():
+        migrations.apply_plan(writer, migrations.SchemaPlan(0, MIGRATIONS[:1], empty=True))
+
+    reader = sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    plan = migrations.plan_migrations(
+        _CommitsBetweenReads(reader, first_opener_creates_it), database, sqlite3
+    )
+    reader.close()
+    assert plan.unrecorded == []  # what it saw was consistent: nothing yet
+    assert migrations.apply_plan(writer, plan) == [
+        name for name, _ in MIGRATIONS[1:]
+    ]  # 0001 skipped, not rerun
+    assert migrations.applied_migrations(writer) == {name for name, _ in MIGRATIONS}
+    writer.close()

@@ -309,7 +309,17 @@ def plan_migrations(
 ) -> SchemaPlan:
     """Look at the library behind `connection` (nothing is written) and say what opening it will do; raise
     IncompatibleLibrary for a file that must be left alone."""
-    migrations = MIGRATIONS if migrations is None else migrations
+    # One read transaction, so the records and the tables are read from one snapshot. Read apart, a process
+    # creating the library could commit its first migration (tables and record together) in between: no record
+    # yet, then its tables, taken for a library made before records, whose "unrecorded" record then collided.
+    connection.execute("BEGIN")
+    try:
+        return _plan(connection, database, module, MIGRATIONS if migrations is None else migrations)
+    finally:
+        connection.execute("ROLLBACK")  # nothing was written
+
+
+def _plan(connection, database: Path, module, migrations: Sequence[Migration]) -> SchemaPlan:
     known = [name for name, _ in migrations]
     recorded = applied_migrations(connection)
     unknown = recorded - set(known)
@@ -355,7 +365,11 @@ def apply_plan(connection, plan: SchemaPlan) -> list[str]:
     Returns the names applied. A migration another process applied meanwhile is skipped, not run twice."""
     if plan.unrecorded:
         records = "\n".join(_record_sql(name) for name in plan.unrecorded)
-        _run_script(connection, f"{_CREATE_RECORD}\n{records}")
+        try:
+            _run_script(connection, f"{_CREATE_RECORD}\n{records}")
+        except Exception:
+            if not all(_recorded_meanwhile(connection, name) for name in plan.unrecorded):
+                raise
     applied = []
     for name, sql in plan.pending:
         # The record first: if another process has applied this migration since the plan was made, its record
