@@ -14,6 +14,11 @@ group a right answer (mediarec.evaluation.similar).
 `--voice-sweep` adds the default fusion with the voice's share of a talk's sound (block_evidence: under a talk
 the sound counts by what is neither silence nor the voice) scaled by 0, 0.25, ..., 1: 0 counts the voice as any
 other sound, 1 is the default. Run it on two sets to choose on one and hold the other out.
+
+`--asker-sweep` adds the default (scored from the asking item's side) with the mismatch a missing or weaker block
+counts as set to -2, -1 (the default), -0.5 and 0 random-pair deviations, and with the talk backdrop taken off the
+asking item's picture (its picture counts as if nobody talked over it): the two knobs that let a narrated clip
+find the silent clip of its picture. Each row lists the kinds where fused falls below a single modality.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import json
 import platform
 import time
 
+import numpy as np
+
 from mediarec.evaluation.manifest import load_manifest
 from mediarec.evaluation.similar import evaluate_similar, item_layout, similarity_kind
 from mediarec.index.block_evidence import cached_block_facts
@@ -32,13 +39,18 @@ from mediarec.rank.fusion_scoring import (
     DEFAULT_FUSION,
     GatedFusion,
     WeightedFusion,
+    asker_attention_values,
+    gate_softmax,
     library_calibration,
     make_fusion,
+    mismatch,
+    no_overlap,
 )
 from mediarec.rank.item_blocks import ItemBlocks, block_evidence
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 
 VOICE_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+MISMATCHES = (-2.0, -1.0, -0.5, 0.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +85,51 @@ class SymmetricGate(GatedFusion):
 
     def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
         return self.pairwise(asker, candidates)
+
+
+@dataclasses.dataclass(frozen=True)
+class AskerVariantGate(GatedFusion):
+    """The default "more like this" with another mismatch value, or without the talk backdrop on the asker."""
+
+    store: LibraryStore | None = None
+    mismatch_value: float = -1.0
+    asker_backdrop: bool = True
+
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
+        if not self.asker_backdrop:
+            facts = {
+                item_id: dataclasses.replace(fact, spoken_share=0.0)
+                for item_id, fact in cached_block_facts(self.store, asker.ids).items()
+            }
+            asker = dataclasses.replace(asker, evidence=block_evidence(asker.present, facts, asker.ids))
+        values, mass = asker_attention_values(asker, candidates, self.calibration)
+        covered = np.minimum(asker.attention().T[:, :, None], candidates.attention().T[:, None, :])
+        missed = np.divide(mass - covered, mass, out=np.zeros_like(mass), where=mass > 0)
+        values = values + missed * (self.mismatch_value - mismatch(self.calibration))
+        fused = (gate_softmax(self.logits(asker, candidates), mass) * values).sum(0)
+        return np.where((mass > 0).any(0), fused, no_overlap(self.calibration)).astype(np.float32)
+
+
+def asker_sweep(store: LibraryStore, groups: dict, kinds: dict, default: GatedFusion) -> dict:
+    """P@5 per kind, and where fused falls below a single modality, for each AskerVariantGate."""
+    base = AskerVariantGate(**{f.name: getattr(default, f.name) for f in dataclasses.fields(GatedFusion)})
+    variants = {f"mismatch {value}": {"mismatch_value": value} for value in MISMATCHES}
+    variants["no talk backdrop on the asker's picture"] = {"asker_backdrop": False}
+    sweep = {}
+    for name, change in variants.items():
+        gate = dataclasses.replace(base, store=store, **change)
+        fused = evaluate_similar(store, groups, gate, kinds=kinds)["fused"]
+        sweep[name] = {
+            "precision@5": fused["precision@5"],
+            "by_kind": {kind: value["precision@5"] for kind, value in fused["by_kind"].items()},
+            "fused below single": [
+                f"{kind}: {modality} {pair['single']} > fused {pair['fused']}"
+                for kind, by_modality in fused["versus_single"].items()
+                for modality, pair in by_modality.items()
+                if pair["fused"] < pair["single"]
+            ],
+        }
+    return sweep
 
 
 def voice_sweep(store: LibraryStore, groups: dict, kinds: dict, default: GatedFusion) -> dict:
@@ -119,6 +176,9 @@ def main() -> None:
     parser.add_argument(
         "--voice-sweep", action="store_true", help="also scale the voice's share of the sound"
     )
+    parser.add_argument(
+        "--asker-sweep", action="store_true", help="also vary the mismatch and the asker's talk backdrop"
+    )
     args = parser.parse_args()
     store = LibraryStore(f"{args.library}/library.sqlite3")
     groups, kinds = labelled(store, args.manifest)
@@ -146,6 +206,7 @@ def main() -> None:
                 "default (the asking item's evidence)": figures(after),
                 "single modalities": singles,
                 "voice share sweep": voice_sweep(store, groups, kinds, default) if args.voice_sweep else None,
+                "asker sweep": asker_sweep(store, groups, kinds, default) if args.asker_sweep else None,
                 "seconds": round(time.perf_counter() - started, 1),
                 "machine": f"{platform.machine()}, {platform.python_version()}",
             },
