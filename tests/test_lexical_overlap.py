@@ -4,6 +4,7 @@ prompt in another language."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from conftest import library_of_transcripts
 
 from mediarec.rank.calibration import Logistic
-from mediarec.rank.lexical import containment, folded, grams, overlaps
+from mediarec.rank.lexical import containment, folded, grams, overlap_parts, overlaps, sound_grams
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import calibrate_search  # noqa: E402
@@ -45,6 +46,33 @@ def test_chinese_counts_by_character_bigrams():
     assert containment(grams("火车晚点了"), "晚点的火车") == pytest.approx(0.5)  # 火车, 晚点 of four
     assert containment(grams(""), "text") == 0.0
     assert containment(grams("开往上海的高铁"), "開往上海的高鐵早上八點出發") == 1.0  # either script
+
+
+def test_chinese_is_also_heard_by_its_toneless_pinyin():
+    """由用管周一閉管 is what whisper wrote for 游泳馆周一闭馆 (the same syllables, 閉 in Traditional): a third of the
+    query's character bigrams, all of its syllable bigrams."""
+    assert set(sound_grams("游泳馆")) == {"you|yong", "yong|guan"}
+    assert set(sound_grams("狗 dogs")) == {"|gou", " do", "dog", "ogs", "gs "}  # other words as before
+    ((spelt, sounded),) = overlap_parts("游泳馆周一闭馆", ["由用管周一閉管。"])
+    assert spelt == pytest.approx(1 / 3) and sounded == 1.0
+    assert overlaps("游泳馆周一闭馆", ["由用管周一閉管。"]) == [1.0]
+    # a sentence sharing single syllables (you, yi) but no pair of them shares nothing; no Chinese, no sound
+    assert (
+        overlap_parts("游泳馆周一闭馆", ["我在油脂给外婆进了一个包裹。", "the swimming pool"])
+        == [(0.0, 0.0)] * 2
+    )
+    assert overlap_parts("swimming pool", ["由用管", "swimming"]) == [(0.0, 0.0), (pytest.approx(2 / 3), 0.0)]
+
+
+def test_pinyin_loads_only_for_a_chinese_query():
+    """pypinyin's dictionary takes ~30 ms to load: a search in any other language never pays it."""
+    script = (
+        "from mediarec.rank.lexical import _readings, overlaps; "
+        "overlaps('Inoltro chiamata', ['Inoltre ho chiamata', '由用管周一閉管']); print(_readings.cache_info().currsize); "
+        "overlaps('游泳馆', ['由用管']); print(_readings.cache_info().currsize, len(_readings()) > 20000)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "1", "True"]
 
 
 def _candidate(query: str, item: int, x: float) -> dict:

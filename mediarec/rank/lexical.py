@@ -15,22 +15,44 @@ its trigrams, a word split in two keeps all but the ones across the gap, and a t
   and a "no match" query of four such words and a noun half-matched any sentence holding them.
 - Text without spaces (Chinese, Japanese, Korean) counts by character bigrams: a run of CJK characters is a
   phrase, not one word, and two characters are the usual length of a Chinese word.
+- Chinese is also heard by its sound: the transcriber often writes a homophone, the right syllables in the wrong
+  characters (由用管周一閉管 for 游泳馆周一闭馆: a third of the character bigrams, every syllable). So a query holding
+  Han characters is also compared by the bigrams of its toneless pinyin syllables, and the overlap is the larger of
+  the two, a match by sound counting SOUND_WEIGHT of one by character. Homophones are common, so weights below 1
+  were tried (0.5-0.9): on the development sets' fitted queries the full weight told a query's own recording from
+  the other candidates best, and no Chinese "no match" query shared a sound bigram with a transcript.
+- Each character is read alone, by its first reading in pypinyin's dictionary (loaded only for a Chinese query,
+  ~30 ms): pypinyin's phrase-aware conversion takes 0.15 s to load and ~0.3 ms a chunk, 70 ms a query whose 200
+  candidate chunks it had not seen. A character thus always has the same syllable, in the query and in the
+  transcript; what is missed is a homophone of a character's other reading (行 is xing, so 银航 is not 银行).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import logging
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
 
 from mediarec.index.chinese_script import simplified
+
+log = logging.getLogger(__name__)
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(f"[^\\W{_CJK}]+", re.UNICODE)
 MIN_WORD_LETTERS = 3  # shorter words are left out (see the module's docstring); digits count as letters
+# What a match by sound (toneless pinyin) counts beside one by character: chosen by benchmarks/calibrate_words_bonus.py
+# on the fitted queries of the development sets, with the words bonus it feeds (0, 0.5 ... 1 tried).
+SOUND_WEIGHT = 1.0
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SOUND_MARK = "|"  # joins syllables: no word trigram holds one, so a sound gram never equals a spelt one
 
 
 def folded(text: str) -> str:
@@ -42,32 +64,47 @@ def folded(text: str) -> str:
 def grams(text: str) -> Counter[str]:
     """The text's n-grams as counted here: padded trigrams of its words of MIN_WORD_LETTERS or more, CJK character
     bigrams (a lone character alone)."""
-    text = folded(text)
-    found: Counter[str] = Counter()
-    for run in _CJK_RUN.findall(text):
-        found.update([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
-    for word in _WORD.findall(_CJK_RUN.sub(" ", text)):
-        if len(word) < MIN_WORD_LETTERS:
-            continue
-        padded = f" {word} "
-        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return found
+    return _spelt(folded(text))
+
+
+def sound_grams(text: str) -> Counter[str]:
+    """``grams`` with each CJK run counted by the bigrams of its syllables (a Han character's toneless pinyin, any
+    other CJK character itself) instead of its characters."""
+    return _sounded(folded(text))
+
+
+def has_han(text: str) -> bool:
+    """Whether the text holds a Chinese character (one the overlap also compares by sound)."""
+    return _HAN.search(text) is not None
 
 
 def containment(query_grams: Counter[str], text: str) -> float:
     """The share of the query's n-grams (``grams(query)``) that ``text`` holds, each at most as often as there:
     1.0 when the text says the query word for word, 0.0 when it shares nothing (or the query has no words)."""
-    total = sum(query_grams.values())
-    if total == 0:
-        return 0.0
-    held = grams(text)
-    return sum(min(count, held[gram]) for gram, count in query_grams.items()) / total
+    return _share(query_grams, grams(text))
 
 
 def overlaps(query: str, texts: list[str | None]) -> list[float]:
-    """``containment`` of the query in each text (0.0 for a text that is None)."""
-    wanted = grams(query)
-    return [containment(wanted, text) if text else 0.0 for text in texts]
+    """How much of the query's wording each text holds (0.0 for a text that is None): the ``containment`` of its
+    n-grams, or for a query with Chinese characters, the larger of that and SOUND_WEIGHT times the containment of
+    its sound n-grams (``sound_grams``)."""
+    return [max(spelt, SOUND_WEIGHT * sounded) for spelt, sounded in overlap_parts(query, texts)]
+
+
+def overlap_parts(query: str, texts: list[str | None]) -> list[tuple[float, float]]:
+    """Per text, (containment by character, containment by sound); the second is 0.0 for a query without Chinese
+    characters, whose sound n-grams are its spelt ones (benchmarks/calibrate_words_bonus.py weighs the two)."""
+    spelt = grams(query)
+    sounded = sound_grams(query) if has_han(query) else None
+    parts = []
+    for text in texts:
+        if not text:
+            parts.append((0.0, 0.0))
+            continue
+        said = folded(text)  # once: folding Chinese (OpenCC) costs more than reading it
+        by_sound = _share(sounded, _sounded(said)) if sounded is not None and has_han(said) else 0.0
+        parts.append((_share(spelt, _spelt(said)), by_sound))
+    return parts
 
 
 def says_outright(query: str, name: str) -> bool:
@@ -95,3 +132,69 @@ def _holds(query: str, name: str) -> bool:
     if _CJK_RUN.fullmatch(name):
         return len(name) >= 2
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", query) is not None
+
+
+def _spelt(text: str) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for run in _CJK_RUN.findall(text):
+        found.update(_bigrams(list(run), ""))
+    found.update(_word_grams(text))
+    return found
+
+
+def _sounded(text: str) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for run in _CJK_RUN.findall(text):
+        found.update(_bigrams([_syllable(char) for char in run], _SOUND_MARK))
+    found.update(_word_grams(text))
+    return found
+
+
+def _word_grams(text: str) -> list[str]:
+    """Padded trigrams of the folded text's words outside CJK runs, words of MIN_WORD_LETTERS or more."""
+    found: list[str] = []
+    for word in _WORD.findall(_CJK_RUN.sub(" ", text)):
+        if len(word) >= MIN_WORD_LETTERS:
+            padded = f" {word} "
+            found.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def _bigrams(units: list[str], mark: str) -> list[str]:
+    """Adjacent pairs of a CJK run's units (characters or syllables); a run of one unit stands alone."""
+    if len(units) == 1:
+        return [mark + units[0]]
+    return [first + mark + second for first, second in pairwise(units)]
+
+
+def _share(query_grams: Counter[str], held: Counter[str]) -> float:
+    total = sum(query_grams.values())
+    if total == 0:
+        return 0.0
+    return sum(min(count, held[gram]) for gram, count in query_grams.items()) / total
+
+
+@lru_cache(maxsize=65536)
+def _syllable(char: str) -> str:
+    """A CJK character's toneless pinyin (its first reading: 游 yóu,liú -> "you"); any other character itself."""
+    reading = _readings().get(str(ord(char)))
+    if reading is None:
+        return char
+    decomposed = unicodedata.normalize("NFKD", reading.split(",")[0])
+    return "".join(letter for letter in decomposed if not unicodedata.combining(letter))
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, str]:
+    """pypinyin's dictionary of single characters (code point -> readings, most usual first), read from its JSON
+    file: importing pypinyin would load its phrase dictionary too (~0.15 s), which is not used here. Empty, with a
+    warning, where pypinyin is not installed: Chinese is then compared by its characters alone."""
+    spec = importlib.util.find_spec("pypinyin")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    path = Path(folders[0]) / "pinyin_dict.json" if folders else None
+    if path is None or not path.is_file():
+        log.warning(
+            "pypinyin is not installed: Chinese words are compared by their characters, not their sound"
+        )
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")))

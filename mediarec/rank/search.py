@@ -11,8 +11,9 @@ library does not hold therefore returns nothing, and the score every hit carries
 
 What was said is found three ways: by meaning (the speech channel: transcript chunks against the query with the
 text encoder), by the exact words (FTS5, every word spelt as transcribed), and by the words said (WORDS_CHANNEL: the
-share of the query's character n-grams a chunk holds, rank/lexical.py, calibrated on its own), so that a recording
-the transcriber got a word or two wrong still comes before the same prompt in another language. Where that share is
+share of the query's character n-grams a chunk holds, Chinese also by its syllables' n-grams, rank/lexical.py,
+calibrated on its own), so that a recording the transcriber got a word or two wrong (or wrote in homophones) still
+comes before the same prompt in another language. Where that share is
 high it also raises the speech channel's cosine (the calibration's words bonus): meaning alone rates both near 1.
 
 Sounds are found two ways: through their tags (the heard channel, rank/tag_channel.py, always) and, when the audio
