@@ -18,6 +18,7 @@ _log = logging.getLogger(__name__)
 # A user's own setting for the libraries wins: then nothing is limited here.
 _LIBRARY_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 THREADS_SETTING = "MEDIAREC_BLAS_THREADS"  # the query processes' thread count, when not 1
+_one_thread = False  # set by one_blas_thread_for_queries
 
 
 def one_blas_thread_for_queries() -> bool:
@@ -36,4 +37,11 @@ def one_blas_thread_for_queries() -> bool:
         _log.info("threadpoolctl is not installed; numpy's BLAS keeps its default threads")
         return False
     threadpool_limits(limits=int(wanted), user_api="blas")  # not a context: it holds until the process ends
+    global _one_thread
+    _one_thread = int(wanted) == 1
     return True
+
+
+def queries_on_one_thread() -> bool:
+    """Whether one_blas_thread_for_queries put this process's BLAS on one thread."""
+    return _one_thread

@@ -61,12 +61,19 @@ class CandidateCache:
     ) -> Value:
         """The value `name` made under `key` for this store, made now (by `make`) if it is not kept. `name` says
         all the value depends on beside the vectors (sizes, the interest's key)."""
+        found = self.kept(store, key, name)
+        return found if found is not None else self.remember(store, key, name, make())
+
+    def kept(self, store: LibraryStore, key: CandidateKey, name: Hashable) -> Any:
+        """The value kept under `key` and `name`, or None."""
         with self._lock:
             entry = self._entries.get(store)
             if entry is not None and entry[0] == key and name in entry[1]:
                 entry[1].move_to_end(name)
                 return entry[1][name]
-        value = make()
+        return None
+
+    def remember(self, store: LibraryStore, key: CandidateKey, name: Hashable, value: Value) -> Value:
         with self._lock:
             entry = self._entries.get(store)
             if entry is None or entry[0] != key:
