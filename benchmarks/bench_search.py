@@ -1,16 +1,27 @@
-"""Search latency at 10k and 100k items on synthetic vectors in a real library database.
+"""Search latency at 10^4 and 10^5 items on synthetic vectors in a real library database, this checkout beside
+another commit's code (issue 12, target 2: steady search p95 <= 50 ms on a 10^5-item library).
 
-Writes N items, each with a few frame vectors and a speech vector (random but clustered, so KNN has structure),
-through the real store, then times the real SearchEngine with a fixed query embedding per modality (the text
-encoders are not part of this figure; see bench_indexing.py for model speed).
+Writes N items, each with three frame vectors and a transcript chunk with its speech vector (random but clustered,
+so KNN has structure), through the real store, once per size; then each code version (PYTHONPATH: this checkout,
+and a git worktree of --old-ref) answers the same queries on it in a child process of its own, in turn, alternating
+which goes first, with numpy's BLAS on one thread as the query commands run it (rank/blas_threads.py). The
+queries are embedded by random unit vectors: the figure is retrieval, normalisation, calibration and fusion; the
+text encoders' share is in bench_first_search.py's steady figures (~10 ms). Prints one JSON object: per size and
+code, the first search (loads the vectors) and p50/p95 wall and CPU ms of the rest, with the load average.
 
-    .venv/bin/python benchmarks/bench_search.py [--items 10000 100000] [--queries 50]
+    .venv/bin/python benchmarks/bench_search.py [--items 10000 100000] [--queries 50] [--old-ref REF]
+        [--rounds 2] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +30,7 @@ import numpy as np
 
 from mediarec.index.records import ItemIndexResult, NewSegment
 from mediarec.index.store import LibraryStore
+from mediarec.index.vector_index import VectorIndex
 from mediarec.rank.search import QueryChannel, SearchEngine
 
 FRAME_DIM, SPEECH_DIM = 512, 512
@@ -87,18 +99,93 @@ def measure(store: LibraryStore, queries: int, seed: int = 1) -> dict:
     started = time.perf_counter()
     engine.search("the first search loads the vectors into memory", limit=10)
     cold_ms = (time.perf_counter() - started) * 1000
-    timings = []
+    walls, cpus = [], []
     for index in range(queries):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         engine.search(f"query number {index}", limit=10)
-        timings.append((time.perf_counter() - started) * 1000)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
     return {
-        "cold_ms": cold_ms,
-        "p50_ms": float(np.percentile(timings, 50)),
-        "p95_ms": float(np.percentile(timings, 95)),
+        "cold_ms": round(cold_ms, 1),
+        "p50_ms": round(float(np.percentile(walls, 50)), 1),
+        "p95_ms": round(float(np.percentile(walls, 95)), 1),
+        "cpu_p50_ms": round(float(np.percentile(cpus, 50)), 1),
+        "cpu_p95_ms": round(float(np.percentile(cpus, 95)), 1),
         "frame_vectors": store.space_size(frame_space),
         "speech_vectors": store.space_size(speech_space),
     }
+
+
+def build_sidecars(store: LibraryStore) -> None:
+    """Open each space's index and wait for its ANN sidecar to be built (as a first use does in the background),
+    so that every timed process finds it on disk."""
+    for space in (store.space("frame", "bench-clip"), store.space("speech", "bench-text")):
+        index = VectorIndex(store, space)
+        index.size()
+        index.wait_for_background()
+
+
+def measure_in_child(code: Path, database: Path, queries: int) -> dict:
+    """One code version's figures on the library, in a fresh process (PYTHONPATH: that checkout)."""
+    env = dict(os.environ, PYTHONPATH=str(code), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--measure",
+        str(database),
+        "--queries",
+        str(queries),
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"measuring {code} failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def checkout(ref: str | None):
+    """The code to compare with: a git worktree of ``ref`` (removed afterwards), or nothing."""
+    if not ref:
+        yield None
+        return
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "old-code"
+        subprocess.run(["git", "worktree", "add", "--detach", str(target), ref], cwd=repo, check=True,
+                       capture_output=True)  # fmt: skip
+        try:
+            yield target
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(target)], cwd=repo, check=False)
+
+
+def run_sizes(args) -> dict:
+    this = Path(__file__).resolve().parent.parent
+    report: dict = {
+        "machine": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "sizes": {},
+    }
+    report["load_before"] = os.getloadavg()
+    with checkout(args.old_ref) as old, tempfile.TemporaryDirectory() as scratch:
+        codes = {"this": this, **({f"old {args.old_ref}": old} if old else {})}
+        for items in args.items:
+            folder = Path(args.keep or scratch) / f"items-{items}"
+            folder.mkdir(parents=True, exist_ok=True)
+            database = folder / "bench.sqlite3"
+            built = time.perf_counter()
+            if not database.exists():
+                store = LibraryStore(database)
+                build(store, items)
+                build_sidecars(store)
+                store.close()
+            figures: dict[str, list[dict]] = {name: [] for name in codes}
+            for round_ in range(args.rounds):
+                for name in list(codes) if round_ % 2 == 0 else list(reversed(codes)):
+                    figures[name].append(measure_in_child(codes[name], database, args.queries))
+            report["sizes"][items] = {"built_s": round(time.perf_counter() - built, 1), "codes": figures}
+    report["load_after"] = os.getloadavg()
+    return report
 
 
 def main() -> None:
@@ -107,22 +194,19 @@ def main() -> None:
     )
     parser.add_argument("--items", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--old-ref", help="also measure this commit's code (a git worktree), alternating")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each code per size")
+    parser.add_argument("--keep", help="build the libraries here and keep them (reused when there)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child: one library, this process's code
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
-    for items in args.items:
-        with tempfile.TemporaryDirectory() as folder:
-            store = LibraryStore(Path(folder) / "bench.sqlite3")
-            started = time.perf_counter()
-            build(store, items)
-            build_seconds = time.perf_counter() - started
-            figures = measure(store, args.queries)
-            store.close()
-        print(
-            f"{items:>7} items ({figures['frame_vectors']} frame + {figures['speech_vectors']} speech vectors): "
-            f"search p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
-            f"first search (loads vectors) {figures['cold_ms']:.0f} ms "
-            f"(built in {build_seconds:.0f} s)"
-        )
+    if args.measure:
+        store = LibraryStore(Path(args.measure))
+        figures = measure(store, args.queries)
+        store.close()
+        print(json.dumps(figures))
+        sys.stdout.flush()
+        os._exit(0)  # a sidecar build may still run on a daemon thread: do not wait for it (or crash in it)
+    print(json.dumps(run_sizes(args), indent=1))
 
 
 if __name__ == "__main__":

@@ -391,3 +391,27 @@ def test_a_build_killed_while_it_writes_leaves_the_old_sidecar_or_none(tmp_path,
         assert index.search(query, 5)[0][:2] == exact.search(query, 5)[0][:2] and index.mode == "ann"
     finally:
         store.close()
+
+
+def test_a_search_reads_its_candidates_vectors_from_memory_as_the_store_holds_them(synthetic):
+    # The query bank's normalisation reads each new candidate's vector (rank/calibration.py); the index gives it from
+    # memory: the exact matrix, or the sidecar's float16 copies and its exact tail. A changed item's old vectors are
+    # gone (mark_changed deletes them) and its new ones are read back.
+    store, space, folder, rng = synthetic
+    ann = _ann(store, space, folder)
+    changed = _top_segment_item(store, space)
+    old_rowids, _ = store.segment_vectors(space, changed)
+    store.mark_changed(changed, "changed", 1, 1.0)
+    gone = VectorIndex(store, space, ann_threshold=None).vectors_of(old_rowids)
+    assert len(gone[0]) == 0 and gone[1].shape == (0, DIM)
+    _write_frames(store, changed, _unit(rng.standard_normal((2, DIM))))
+    _add_items(store, _unit(rng.standard_normal((4, DIM))), first=1000)  # rows after the sidecar: its tail
+    wanted = [int(rowid) for rowid in rng.choice(np.arange(1, 411), 60, replace=False)] + [10**9]
+    stored_rowids, stored = store.item_vectors(space, wanted)
+    truth = dict(zip(stored_rowids, stored, strict=True))
+    for index, tolerance in ((VectorIndex(store, space, ann_threshold=None), 1e-7), (ann, 2e-3)):
+        rowids, vectors = index.vectors_of(wanted)
+        assert sorted(int(r) for r in rowids) == sorted(truth)  # not the unknown rowid
+        for rowid, vector in zip(rowids, vectors, strict=True):
+            np.testing.assert_allclose(vector, truth[int(rowid)], atol=tolerance)
+    assert ann.mode == "ann"

@@ -139,6 +139,23 @@ class AnnState:
         order = np.argsort(-merged, kind="stable")[:k]
         return [(int(merged_rowids[i]), int(merged_items[i]), float(merged[i])) for i in order]
 
+    def rows_of(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the live rows among `rowids`, their vectors): the tail's, else the graph's float16 copies."""
+        wanted = np.asarray(rowids, np.int64)
+        in_tail = np.isin(wanted, self.tail_rowids)
+        in_graph = ~in_tail & np.isin(wanted, self.keys) & ~np.isin(wanted, self.removed)
+        found = np.concatenate([wanted[in_tail], wanted[in_graph]])
+        parts = []
+        if in_tail.any():
+            order = np.argsort(self.tail_rowids)
+            places = order[np.searchsorted(self.tail_rowids, wanted[in_tail], sorter=order)]
+            parts.append(self.tail_vectors[places])
+        if in_graph.any():
+            parts.append(_vectors(self.index, wanted[in_graph]))
+        if not parts:
+            return found, np.zeros((0, self.header.dim), np.float32)
+        return found, np.concatenate(parts)
+
     def sample(self, limit: int, seed: int = 0) -> np.ndarray:
         """Up to `limit` live vectors at random (the graph's float16 copies and the tail's), as float32."""
         live_keys = self.keys[~np.isin(self.keys, self.removed)] if len(self.removed) else self.keys

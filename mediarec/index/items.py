@@ -115,6 +115,15 @@ class ItemsMixin(Database):
         rows = self.query(f"{_ITEM_SELECT} WHERE id IN ({placeholders})", list(item_ids))
         return {row[0]: _item(row) for row in rows}
 
+    def item_languages(self, item_ids: Sequence[int]) -> dict[int, str | None]:
+        """Each item's transcript language, for a search's candidates: its one column, not the whole record
+        (at 10^5 items reading ~150 records with their metadata took ~5 ms a query)."""
+        if not item_ids:
+            return {}
+        placeholders = ",".join("?" * len(item_ids))
+        rows = self.query(f"SELECT id, language FROM items WHERE id IN ({placeholders})", list(item_ids))
+        return {int(item_id): language for item_id, language in rows}
+
     def count_items(self, status: str = "indexed") -> int:
         if status == "indexed":  # most of a library: all items less the others, ~0.05 ms, not ~2.5, at 10^5
             return self.query(

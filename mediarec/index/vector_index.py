@@ -54,6 +54,19 @@ class ExactMatrix:
     vectors: np.ndarray
     generation: tuple[int, int]  # (vector writes, vector deletions) when this copy was made
     chunks: dict[int, VectorChunk] = field(default_factory=dict)
+    _order: np.ndarray | None = field(default=None, repr=False)  # the rows by rowid, made at the first lookup
+
+    def rows_of(self, rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(those of `rowids` that are rows here, their vectors)."""
+        wanted = np.asarray(rowids, np.int64)
+        if len(self.rowids) == 0 or len(wanted) == 0:
+            return wanted[:0], self.vectors[:0]
+        if self._order is None:
+            self._order = np.argsort(self.rowids, kind="stable")
+        places = np.minimum(np.searchsorted(self.rowids, wanted, sorter=self._order), len(self.rowids) - 1)
+        rows = self._order[places]
+        known = self.rowids[rows] == wanted
+        return wanted[known], self.vectors[rows[known]]
 
 
 def read_matrix(store, space, generation: tuple[int, int], matrix: ExactMatrix | None) -> ExactMatrix:
@@ -124,6 +137,13 @@ class VectorIndex:
         top = np.argpartition(-similarities, k - 1)[:k]
         top = top[np.argsort(-similarities[top])]
         return [(int(matrix.rowids[i]), int(matrix.item_ids[i]), float(similarities[i])) for i in top]
+
+    def vectors_of(self, rowids) -> tuple[np.ndarray, np.ndarray]:
+        """(those of `rowids` that are in the space, their vectors), from memory (the matrix, or the sidecar's
+        float16 copies): what a search reads for its candidates, instead of the database."""
+        with self._lock:
+            current = self._refresh()
+        return current.rows_of(np.asarray(rowids, np.int64))
 
     def size(self) -> int:
         with self._lock:

@@ -228,7 +228,7 @@ class SearchEngine:
             return []
         query_vector = channel.embed([query])[0]
         hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
-        zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits)
+        zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits, index.vectors_of)
         closeness = query_closeness(self.bank.bank_vectors(channel.space, channel.embed), query_vector)
         cosines = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
         segments = self.store.segments([rowid for rowid, _, _ in hits])
@@ -269,10 +269,9 @@ class SearchEngine:
         language = query_language(query)
         if language is None:
             return flags
-        items = self.store.items_by_ids(sorted(set(item_ids)))
+        languages = self.store.item_languages(sorted(set(item_ids)))
         for index, item_id in enumerate(item_ids):
-            item = items.get(item_id)
-            flags[index] = item is not None and same_language(language, item.language)
+            flags[index] = item_id in languages and same_language(language, languages[item_id])
         return flags
 
     def _words_probabilities(self, overlaps: np.ndarray) -> np.ndarray:
