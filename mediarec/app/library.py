@@ -17,7 +17,7 @@ from mediarec.errors import MediarecError
 from mediarec.index.records import DISLIKE, LIKE, NO_FEEDBACK, NOT_INTERESTED, ItemRecord
 from mediarec.index.store import LibraryStore
 from mediarec.models.base import ImageTextEncoder, TextEncoder, TextTower
-from mediarec.models.model_set import speech_space_model_id
+from mediarec.models.model_set import sees_drawings_only, speech_space_model_id
 from mediarec.models.ocr import read_space_model_id
 from mediarec.rank.hits import SearchHit
 from mediarec.rank.modal_similarity import ModalHit
@@ -134,7 +134,10 @@ class Library:
         image_text = cast(ImageTextEncoder, models.get("image_text"))
         frame_space = self.store.space("frame", image_text.model_id)
         if frame_space is not None:
-            channels.append(QueryChannel("frame", frame_space, image_text.encode_texts))
+            drawings_only = sees_drawings_only(models)  # the offline tiny CLIP (catalogue option "sees")
+            channels.append(
+                QueryChannel("frame", frame_space, image_text.encode_texts, drawings_only=drawings_only)
+            )
         speech_space = self.store.space("speech", speech_space_model_id(models))
         if speech_space is not None:
             text = cast(TextEncoder, models.get("text"))

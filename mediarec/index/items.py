@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from mediarec.index.database import Database
 from mediarec.index.records import (
     ITEM_COLUMNS,
+    UNDRAWN_FRAMES_KEY,
     ItemRecord,
     ScreenTextLine,
     SegmentRecord,
@@ -225,6 +226,24 @@ class ItemsMixin(Database):
             list(segment_ids),
         )
         return {row[0]: SegmentRecord(*row) for row in rows}
+
+    def undrawn_frames(self, item_ids: Iterable[int]) -> dict[int, set[tuple[float, float]]]:
+        """Per item that records them, the (start, end) of its frame segments whose keyframe does not look drawn
+        (records.UNDRAWN_FRAMES_KEY); an item without the record is left out. Read inside SQLite (json_extract),
+        so the rest of each item's metadata is not parsed."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        rows = self.query(
+            f"SELECT id, json_extract(metadata_json, '$.{UNDRAWN_FRAMES_KEY}') FROM items "
+            f"WHERE id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        return {
+            item_id: {(float(start), float(end)) for start, end in json.loads(spans)}
+            for item_id, spans in rows
+            if spans is not None
+        }
 
     def item_segments(self, item_id: int, modality: str | None = None) -> list[SegmentRecord]:
         sql = f"SELECT {_SEGMENT_COLUMNS} FROM segments WHERE item_id = ?"

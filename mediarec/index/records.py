@@ -21,6 +21,11 @@ KEPT_TAG_SOURCES = (*USER_TAG_SOURCES, SUGGESTED_TAG_SOURCE)
 # text index use it. Every tagger rescales its own scores so that its decision threshold lands here.
 APPLIED_TAG_SCORE = 0.5
 
+# Item metadata: the [start, end] of each frame segment whose keyframe does not look drawn, recorded only when the
+# image_text model sees drawings only (pipeline.image_label_stage); its frame search leaves those out (rank.search).
+# An item without it (indexed before, or by a model that sees everything) keeps all its frames.
+UNDRAWN_FRAMES_KEY = "undrawn_frames"
+
 # The values of feedback.value. NO_FEEDBACK is never stored: setting it removes the item's rating.
 LIKE, DISLIKE, NOT_INTERESTED = 1, -1, -2
 NO_FEEDBACK = 0

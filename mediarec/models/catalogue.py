@@ -28,6 +28,10 @@ It keeps the profile's language_detector (the base model, used only to tell whic
 speech it cannot transcribe is named in `mediarec show` and `mediarec doctor`; language_detector = "" turns that
 off.
 
+The offline profile's tiny CLIP sees drawings only (option ``sees = "drawings"``): the frame search leaves out
+keyframes that do not look drawn (pipeline.image_label_stage records them); ``sees = "everything"`` in
+[models.image_text] keeps them all.
+
 Nothing here loads a model or touches the network; models.availability tells whether a spec's weights are
 here, models.model_set builds its encoder.
 """
@@ -79,7 +83,11 @@ class Backend:
 _HUB_OPTIONS = frozenset({"batch_size", "endpoint"})
 # Options for what is built on a model rather than for the encoder itself: `vocabulary` names the tag
 # vocabulary (resources/vocabulary/NAME.json) that visual tags are scored against (mediarec.understand).
-TAGGING_OPTIONS = frozenset({"vocabulary"})
+# `sees` says what pictures an image_text model knows: "drawings" (the offline profile's tiny CLIP, trained on drawn
+# shapes) keeps the frame search channel to keyframes that look drawn (rank.search); "everything" (a real CLIP, the
+# default) keeps every keyframe, and lets a config turn the profile's "drawings" off.
+SEES_VALUES = ("drawings", "everything")
+TAGGING_OPTIONS = frozenset({"vocabulary", "sees"})
 BACKENDS: Mapping[str, Backend] = MappingProxyType(
     {
         "open_clip": Backend(
@@ -152,7 +160,18 @@ class ModelSpec:
                 f"[models.{self.role}] has option(s) {', '.join(unknown)} that backend {self.backend} does not "
                 f"take; it takes {', '.join(sorted(backend.options))}."
             )
+        sees = self.options.get("sees", "everything")
+        if sees not in SEES_VALUES:
+            raise ModelError(
+                f"[models.{self.role}] sees = {sees!r} is not known; choose one of {', '.join(SEES_VALUES)}."
+            )
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    @property
+    def sees_drawings_only(self) -> bool:
+        """Whether the model knows drawn pictures only, so that keyframes which do not look drawn are left out of
+        its frame search (option ``sees``)."""
+        return self.options.get("sees") == "drawings"
 
 
 def _profile(*specs: ModelSpec) -> Mapping[str, ModelSpec]:
@@ -169,7 +188,9 @@ PROFILES: Mapping[str, Mapping[str, ModelSpec]] = MappingProxyType(
             ModelSpec("ocr", "rapidocr", OCR_PACKAGE),
         ),
         "offline": _profile(
-            ModelSpec("image_text", "open_clip", str(TINY_CLIP_FOLDER), {"vocabulary": "shapes"}),
+            ModelSpec(
+                "image_text", "open_clip", str(TINY_CLIP_FOLDER), {"vocabulary": "shapes", "sees": "drawings"}
+            ),
             ModelSpec(
                 "transcriber",
                 "faster_whisper",

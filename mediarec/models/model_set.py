@@ -59,6 +59,13 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("mediarec")) / "models"
 
 
+def sees_drawings_only(models: ModelSetLike) -> bool:
+    """Whether the set's image_text model knows drawn pictures only (its spec's option ``sees``; loads nothing). A
+    set without specs (a stand-in) sees everything."""
+    spec = getattr(models, "specs", {}).get("image_text")
+    return bool(spec is not None and spec.sees_drawings_only)
+
+
 def speech_space_model_id(models: ModelSetLike) -> str:
     """The model id of the speech vectors: they depend on the transcriber (what was heard) and on the text model
     (how it was embedded), so a change of either makes a new speech space."""

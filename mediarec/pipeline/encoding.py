@@ -16,7 +16,13 @@ from typing import cast
 import numpy as np
 
 from mediarec.config import IndexSettings
-from mediarec.index.records import ItemIndexResult, NewSegment, ScreenTextLine, TranscriptLine
+from mediarec.index.records import (
+    UNDRAWN_FRAMES_KEY,
+    ItemIndexResult,
+    NewSegment,
+    ScreenTextLine,
+    TranscriptLine,
+)
 from mediarec.index.store import LibraryStore
 from mediarec.media.keyframes import VisualSummary, distinct_pictures
 from mediarec.models.base import (
@@ -38,7 +44,7 @@ from mediarec.pipeline.audio_windows import (
     track_evidence,
 )
 from mediarec.pipeline.decoding import Decoded, check_declared_length, cover_index, item_metadata
-from mediarec.pipeline.image_label_stage import label_keyframes, looks_model
+from mediarec.pipeline.image_label_stage import drawn_keyframes, label_keyframes, looks_model, undrawn_frames
 from mediarec.pipeline.malloc_arenas import limit_malloc_arenas
 from mediarec.pipeline.screen_text_stage import read_screen_text
 from mediarec.pipeline.stage_timer import StageTimer
@@ -60,6 +66,7 @@ class PictureParts:
     encoded_by: dict[str, tuple[str, int]] = field(default_factory=dict)
     labelled: list[LabelledFrame] = field(default_factory=list)
     screen_text: list[ScreenTextLine] = field(default_factory=list)
+    undrawn: list[list[float]] | None = None  # image_label_stage.undrawn_frames
 
 
 class ItemEncoder:
@@ -156,6 +163,7 @@ class ItemEncoder:
         segments = [*seen.segments, *segments]  # frames and on-screen text first, as they always came
         blocks, encoded_by = {**seen.blocks, **blocks}, {**seen.encoded_by, **encoded_by}
         labelled, screen_text = seen.labelled, seen.screen_text
+        undrawn = {UNDRAWN_FRAMES_KEY: seen.undrawn} if seen.undrawn is not None else {}
         layout = self._fusion_layout(encoded_by)
         item_vector = fuse_item_vector(layout, blocks)
         # Indexed for what it holds when the header promised more (decoded.declared): marked truncated.
@@ -171,7 +179,7 @@ class ItemEncoder:
                 labelled_frames=labelled,
             )
         return ItemIndexResult(
-            metadata={**metadata.to_json(), **understood.metadata},
+            metadata={**metadata.to_json(), **understood.metadata, **undrawn},
             tags=understood.records(),
             segments=segments,
             shots=[(shot.start, shot.end) for shot in decoded.visual.shots] if decoded.visual else [],
@@ -196,8 +204,10 @@ class ItemEncoder:
             seen.segments += frame_segments
             encoder = self.models.get("image_text")
             seen.encoded_by["frame"] = (encoder.model_id, encoder.dim)
+            drawn = drawn_keyframes(self.models, decoded.visual)
+            seen.undrawn = undrawn_frames(self.models, frame_segments, drawn)
             seen.labelled, looks = label_keyframes(
-                self.models, decoded.visual, frame_segments, seen.blocks["frame"], self.timed
+                self.models, decoded.visual, frame_segments, seen.blocks["frame"], self.timed, drawn
             )
             if looks is not None:  # the image_labels model's features are the "looks" block
                 seen.blocks["frame"] = looks

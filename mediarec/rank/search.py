@@ -81,6 +81,9 @@ class QueryChannel:
     # Passages (not queries) into the same space, where the encoder tells them apart: the speech channel's
     # sentences re-scored against the query (rank/moments.py).
     embed_passages: Callable[[list[str]], np.ndarray] | None = None
+    # The frame channel of an image_text model that sees drawings only (catalogue option ``sees``): keyframes
+    # recorded as not looking drawn are left out (SearchEngine._seen_by_model).
+    drawings_only: bool = False
 
 
 @dataclass
@@ -227,7 +230,7 @@ class SearchEngine:
         if index.size() == 0:
             return []
         query_vector = channel.embed([query])[0]
-        hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
+        hits = self._seen_by_model(channel, index.search(query_vector, CANDIDATES_PER_MODALITY))
         zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits, index.vectors_of)
         closeness = query_closeness(self.bank.bank_vectors(channel.space, channel.embed), query_vector)
         cosines = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
@@ -255,6 +258,26 @@ class SearchEngine:
             )
             moments.append((item_id, replace(moment, same_language=bool(same))))
         return moments
+
+    def _seen_by_model(
+        self, channel: QueryChannel, hits: list[tuple[int, int, float]]
+    ) -> list[tuple[int, int, float]]:
+        """The hits whose pictures the channel's model can see: for a model that sees drawings only (the offline
+        tiny CLIP rates a pier photograph 0.5 for "thunder"), not the keyframes that do not look drawn. Items
+        indexed without that record keep all their keyframes."""
+        if not channel.drawings_only or not hits:
+            return hits
+        recorded = self.store.undrawn_frames(item_id for _, item_id, _ in hits)
+        undrawn = {item_id: spans for item_id, spans in recorded.items() if spans}
+        if not undrawn:
+            return hits
+        segments = self.store.segments([rowid for rowid, item_id, _ in hits if item_id in undrawn])
+        return [
+            (rowid, item_id, similarity)
+            for rowid, item_id, similarity in hits
+            if (segment := segments.get(rowid)) is None
+            or (segment.start, segment.end) not in undrawn.get(item_id, ())
+        ]
 
     def _in_query_language(
         self, channel: str, query: str, item_ids: list[int], for_fitting: bool = False
