@@ -144,6 +144,18 @@ def json_lines(text: str) -> list:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def copy_of_indexed(indexed, folder: Path, env: dict[str, str]):
+    """A Library on a copy of the session's indexed library (SQLite's VACUUM INTO, through the library's own
+    connection) in ``folder``/data, for a test that adds to it; the caller closes it."""
+    from mediarec.app import Library
+    from mediarec.config import load_settings
+
+    database = folder / "data" / indexed.library.settings.database_path.name
+    database.parent.mkdir(parents=True)
+    indexed.library.store.query("VACUUM INTO ?", (str(database),))
+    return Library(load_settings(data_dir=database.parent, environ=env))
+
+
 def index_files(data_dir: Path, paths: list[Path], env: dict[str, str]):
     """A library at ``data_dir`` with ``paths`` indexed (each must index), as (Library, {file name: item id});
     the caller closes the library."""

@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import require_command
+from conftest import copy_of_indexed, require_command
 
 from mediarec.media.samples import SPEECH_RATE, ShapeShot, silence, synthesize_speech, write_shapes_video
 from mediarec.rank.fusion_scoring import GatedFusion, like_this_scores
@@ -49,15 +49,10 @@ def _still_clip(path, picture, speech=None):
 
 @pytest.fixture(scope="module")
 def pictures_silent_and_narrated(indexed, offline_env, tmp_path_factory):
-    from mediarec.app import Library
-    from mediarec.config import load_settings
 
     require_command("espeak-ng")
     folder = tmp_path_factory.mktemp("narrated")
-    database = folder / "data" / indexed.library.settings.database_path.name
-    database.parent.mkdir()
-    indexed.library.store.query("VACUUM INTO ?", (str(database),))
-    library = Library(load_settings(data_dir=database.parent, environ=offline_env))
+    library = copy_of_indexed(indexed, folder, offline_env)
     clips = folder / "clips"
     clips.mkdir()
     paths = {"kite_silent": _still_clip(clips / "kite_silent.mp4", PICTURE)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import copy_of_indexed
 
 from mediarec.index.block_evidence import BlockFacts, block_facts, cached_block_facts
 from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
@@ -31,13 +32,8 @@ HALLUCINATION = "you"
 
 @pytest.fixture
 def tones_with_a_made_up_word(indexed, offline_env, tmp_path):
-    from mediarec.app import Library
-    from mediarec.config import load_settings
 
-    database = tmp_path / "data" / indexed.library.settings.database_path.name
-    database.parent.mkdir()
-    indexed.library.store.query("VACUUM INTO ?", (str(database),))
-    library = Library(load_settings(data_dir=database.parent, environ=offline_env))
+    library = copy_of_indexed(indexed, tmp_path, offline_env)
     sounds = tmp_path / "sounds"
     sounds.mkdir()
     sibling = write_audio(sounds / "beep_again.ogg", tone(2.0, frequency=1000.0))

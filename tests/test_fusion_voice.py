@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import require_command
+from conftest import copy_of_indexed, require_command
 
 from mediarec.index.block_evidence import BlockFacts, cached_block_facts
 from mediarec.media.samples import SPEECH_RATE, resample, synthesize_speech, write_audio
@@ -74,15 +74,10 @@ def telephone_line(samples: np.ndarray, rate: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def talks_in_two_voices(indexed, offline_env, tmp_path_factory):
-    from mediarec.app import Library
-    from mediarec.config import load_settings
 
     require_command("espeak-ng")
     folder = tmp_path_factory.mktemp("voices")
-    database = folder / "data" / indexed.library.settings.database_path.name
-    database.parent.mkdir()
-    indexed.library.store.query("VACUUM INTO ?", (str(database),))
-    library = Library(load_settings(data_dir=database.parent, environ=offline_env))
+    library = copy_of_indexed(indexed, folder, offline_env)
     talks = folder / "talks"
     talks.mkdir()
     paths = {}

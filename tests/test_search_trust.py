@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import json_lines, run_cli
+from conftest import copy_of_indexed, json_lines, run_cli
 
 from mediarec.index.records import ItemIndexResult, NewSegment, TranscriptLine
 from mediarec.index.vector_index import VectorIndex
@@ -76,13 +76,8 @@ def test_the_queries_the_end_to_end_tests_ask_still_find_their_items(indexed):
 def library_with_a_hub(indexed, offline_env, tmp_path):
     """A copy of the session's library (SQLite's VACUUM INTO) with one more item whose transcript is "you" forty
     times, embedded by the real text encoder into the real speech space: a generic vector close to everything."""
-    from mediarec.app import Library
-    from mediarec.config import load_settings
 
-    database = tmp_path / "data" / indexed.library.settings.database_path.name
-    database.parent.mkdir()
-    indexed.library.store.query("VACUUM INTO ?", (str(database),))
-    library = Library(load_settings(data_dir=database.parent, environ=offline_env))
+    library = copy_of_indexed(indexed, tmp_path, offline_env)
     vector = np.asarray(library.models.get("text").encode_passages([GENERIC_TRANSCRIPT]))[0]
     item_id = library.store.add_item(str(tmp_path / "generic.mp3"), "fp-generic-you", 1000, time.time())
     library.store.write_index_result(
