@@ -2,9 +2,10 @@
 
 Scores come from the items' modality blocks (item_blocks.py): the cosine of one block for a single modality,
 or a fusion variant (fusion_scoring.py) for "fused", scored from the asking item's side (like_this: what the
-asker has and a candidate lacks is a mismatch, what only the candidate has counts neither way). Small libraries are scored exactly against every item;
-large ones take candidates from a KNN in the fused item space with a query that keeps only the wanted block
-(over-fetched, because an item's block is scaled by how many modalities it has), then score them exactly.
+asker has and a candidate lacks is a mismatch, what only the candidate has counts neither way). Small libraries
+are scored exactly against every item; large ones take candidates from a KNN in the fused item space with a query
+that keeps only the wanted block (over-fetched, because an item's block is scaled by how many modalities it has),
+then score them exactly.
 
 Copies are not recommendations: the item's own duplicates (same content fingerprint, or a near-identical
 re-encode) are left out, and near-identical hits are folded into the first of them (`duplicates`).

@@ -25,7 +25,7 @@ whichever audio model indexed it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -230,11 +230,12 @@ class SearchEngine:
         if index.size() == 0:
             return []
         query_vector = channel.embed([query])[0]
-        hits = self._seen_by_model(channel, index.search(query_vector, CANDIDATES_PER_MODALITY))
+        hits = index.search(query_vector, CANDIDATES_PER_MODALITY)
+        segments = self.store.segments([rowid for rowid, _, _ in hits])
+        hits = self._seen_by_model(channel, hits, segments)
         zs = self.bank.normalise(channel.space, channel.embed, query_vector, hits, index.vectors_of)
         closeness = query_closeness(self.bank.bank_vectors(channel.space, channel.embed), query_vector)
         cosines = np.array([similarity for _, _, similarity in hits], dtype=np.float32)
-        segments = self.store.segments([rowid for rowid, _, _ in hits])
         lexical = np.zeros(len(hits), np.float32)
         if channel.modality in LEXICAL_CHANNELS:
             texts = [segment.text if (segment := segments.get(rowid)) else None for rowid, _, _ in hits]
@@ -260,18 +261,20 @@ class SearchEngine:
         return moments
 
     def _seen_by_model(
-        self, channel: QueryChannel, hits: list[tuple[int, int, float]]
+        self,
+        channel: QueryChannel,
+        hits: list[tuple[int, int, float]],
+        segments: Mapping[int, SegmentRecord],
     ) -> list[tuple[int, int, float]]:
         """The hits whose pictures the channel's model can see: for a model that sees drawings only (the offline
         tiny CLIP rates a pier photograph 0.5 for "thunder"), not the keyframes that do not look drawn. Items
-        indexed without that record keep all their keyframes."""
+        indexed without that record keep all their keyframes. ``segments``: the hits' segments, by rowid."""
         if not channel.drawings_only or not hits:
             return hits
         recorded = self.store.undrawn_frames(item_id for _, item_id, _ in hits)
         undrawn = {item_id: spans for item_id, spans in recorded.items() if spans}
         if not undrawn:
             return hits
-        segments = self.store.segments([rowid for rowid, item_id, _ in hits if item_id in undrawn])
         return [
             (rowid, item_id, similarity)
             for rowid, item_id, similarity in hits
