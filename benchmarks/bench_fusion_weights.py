@@ -40,11 +40,13 @@ from mediarec.rank.fusion_scoring import (
     GatedFusion,
     WeightedFusion,
     asker_attention_values,
+    cosines,
     gate_softmax,
     library_calibration,
     make_fusion,
     mismatch,
     no_overlap,
+    same_picture_in_full,
 )
 from mediarec.rank.item_blocks import ItemBlocks, block_evidence
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
@@ -103,7 +105,10 @@ class AskerVariantGate(GatedFusion):
             }
             asker = dataclasses.replace(asker, evidence=block_evidence(asker.present, facts, asker.ids))
         values, mass = asker_attention_values(asker, candidates, self.calibration)
-        covered = np.minimum(asker.attention().T[:, :, None], candidates.attention().T[:, None, :])
+        cos, _ = cosines(asker, candidates, self.calibration)
+        a = np.broadcast_to(asker.attention().T[:, :, None], cos.shape)
+        b = np.broadcast_to(candidates.attention().T[:, None, :], cos.shape)
+        covered = np.minimum(*same_picture_in_full(a, b, cos, self.calibration))
         missed = np.divide(mass - covered, mass, out=np.zeros_like(mass), where=mass > 0)
         values = values + missed * (self.mismatch_value - mismatch(self.calibration))
         fused = (gate_softmax(self.logits(asker, candidates), mass) * values).sum(0)

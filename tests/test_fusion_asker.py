@@ -17,8 +17,8 @@ import pytest
 from conftest import copy_of_indexed, require_command
 
 from mediarec.media.samples import SPEECH_RATE, ShapeShot, silence, synthesize_speech, write_shapes_video
-from mediarec.rank.fusion_scoring import GatedFusion, like_this_scores
-from mediarec.rank.item_blocks import MODALITIES, synthetic_blocks
+from mediarec.rank.fusion_scoring import GatedFusion, ModalityCalibration, like_this_scores
+from mediarec.rank.item_blocks import MODALITIES, ItemBlocks, synthetic_blocks
 
 # shape, colour, seed of the drawing's variation (none of them in the session library)
 PICTURE = ("triangle", "blue", 11)
@@ -110,3 +110,33 @@ def test_only_the_askers_blocks_count():
     np.testing.assert_allclose(asked[1, [0, 2]], [0.3 / 1.3, 1.0 / 1.3], atol=1e-6)
     assert not np.allclose(fusion.pairwise(blocks, blocks), asked)
     np.testing.assert_allclose(fusion.pairwise(blocks, blocks), fusion.pairwise(blocks, blocks).T, atol=1e-6)
+
+
+def _crop_photo_and_other_talk() -> ItemBlocks:
+    """A narrated still, the silent photo it was cut from (the same picture) and a narrated still of another
+    picture whose words are a little alike; picture and speech blocks only."""
+    frame = np.array([[1.0, 0.0], [1.0, 0.0], [0.25, np.sqrt(1 - 0.0625)]], np.float32)
+    speech = np.array([[1.0, 0.0], [0.0, 0.0], [0.25, np.sqrt(1 - 0.0625)]], np.float32)
+    present = np.array([[True, True, False], [True, False, False], [True, True, False]])
+    vectors = {"frame": frame, "speech": speech, "audio": np.zeros((3, 2), np.float32)}
+    # a still picture under a talk is its backdrop (a quarter of the talk's attention); the photo has only its picture
+    attention = np.array([[0.25, 1.0, 0.0], [1.0, 0.0, 0.0], [0.25, 1.0, 0.0]], np.float32)
+    return dataclasses.replace(
+        synthetic_blocks([1, 2, 3], vectors, present, np.zeros((3, 4), np.float32)), evidence=attention
+    )
+
+
+def test_a_narrated_still_finds_the_photo_it_shows():
+    blocks = _crop_photo_and_other_talk()
+    # random pairs of this library: cosine 0 +- 0.25, so the same picture is 4 deviations up, the other 1
+    calibration = ModalityCalibration((0.0, 0.0, 0.0), (0.25, 0.25, 0.25))
+    asked = like_this_scores(
+        GatedFusion.fallback(calibration=calibration), blocks.take([0]), blocks.take([1, 2])
+    )[0]
+    # The photo: its picture in full on both sides (4), the talk it lacks a mismatch (-1), weighed 1 : 1.
+    # The other talk: its picture a backdrop (1 at a quarter), its words 1 deviation alike.
+    np.testing.assert_allclose(asked, [(4.0 - 1.0) / 2, 1.0], atol=1e-5)
+    assert asked[0] > asked[1]
+    # Without a scale to call a picture the same on, the backdrop stays: raw cosines, the other talk first.
+    raw = like_this_scores(GatedFusion.fallback(), blocks.take([0]), blocks.take([1, 2]))[0]
+    assert raw[1] > raw[0]
