@@ -17,13 +17,19 @@ from pathlib import Path
 
 
 def relevant_stems(manifest: Path) -> dict[str, set[str]]:
-    """Query text -> the stems of its relevant items (the reports name items by stem)."""
+    """Query text -> the stems of its relevant items (the reports name items by stem): those it names and the
+    members of the groups it names (a sound query's "relevant_groups")."""
+    entries = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    members: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.get("kind") == "item" and entry.get("group"):
+            members.setdefault(entry["group"], set()).add(Path(entry["path"]).stem)
     relevant: dict[str, set[str]] = {}
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            if entry.get("kind") == "query":
-                relevant[entry["text"]] = {Path(path).stem for path in entry.get("relevant", [])}
+    for entry in entries:
+        if entry.get("kind") == "query":
+            named = {Path(path).stem for path in entry.get("relevant", [])}
+            grouped = {stem for group in entry.get("relevant_groups", []) for stem in members.get(group, ())}
+            relevant[entry["text"]] = named | grouped
     return relevant
 
 

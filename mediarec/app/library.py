@@ -191,7 +191,14 @@ class Library:
         visual tags through the text encoder."""
         from mediarec.index.tag_names import other_names
         from mediarec.rank.search import COHORT_QUERIES
-        from mediarec.rank.tag_channel import TagChannel, TagChannels
+        from mediarec.rank.tag_channel import (
+            GENERIC_SOUND_NAMES,
+            GENERIC_SOUND_SHARE,
+            SOUND_PASSING_Z,
+            TagChannel,
+            TagChannels,
+            sound_said_by,
+        )
         from mediarec.understand.image_label_tags import label_vocabulary
 
         text = cast(TextEncoder, self.query_models.get("text"))
@@ -218,7 +225,15 @@ class Library:
                 tag: (tag, zh) for tag, zh in zip(labels.tags, labels.chinese, strict=True) if zh
             },
         )
-        return TagChannels(channel("audio", other_names=other_names), seen)
+        heard = channel(
+            "audio",
+            other_names=other_names,
+            said_by=sound_said_by,
+            generic_share=GENERIC_SOUND_SHARE,
+            generic_names=GENERIC_SOUND_NAMES,
+            passing_z=SOUND_PASSING_Z,
+        )
+        return TagChannels(heard, seen)
 
     def search(
         self, query: str, limit: int = 10, *, min_score: float | None = None, include_weak: bool = False

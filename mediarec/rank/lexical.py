@@ -121,6 +121,29 @@ def said_outright(query: str, names: Iterable[str]) -> list[str]:
     return [name for name in names if _holds(asked, _folded_name(name))]
 
 
+def name_parts(name: str) -> tuple[str, ...]:
+    """The names inside one tag name, as a query would say them: AudioSet's "roaring cats (lions, tigers)" is
+    "roaring cats", "lions" and "tigers"; "cattle, bovinae" is "cattle" and "bovinae"."""
+    parts = (part.strip() for part in re.split(r"[,()]", name))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+def word_forms(word: str) -> tuple[str, ...]:
+    """A one-word English name as a query may say it: itself, its plural or singular, its -ing form ("moo",
+    "moos", "mooing"; "lions", "lion"; "sneeze", "sneezes", "sneezing"). Longer names and Chinese ones stand
+    as they are: a query says a two-word name ("cash register") in its own words or not at all."""
+    if not re.fullmatch(r"[a-z]{3,}", word):
+        return (word,)
+    forms = [word]
+    if word.endswith("s") and not word.endswith("ss"):
+        forms.append(word[:-1])
+    else:
+        forms.append(word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s"))
+    if not word.endswith(("ing", "s")):
+        forms.append((word[:-1] if word.endswith("e") and not word.endswith("ee") else word) + "ing")
+    return tuple(dict.fromkeys(forms))
+
+
 @lru_cache(maxsize=8192)
 def _folded_name(name: str) -> str:
     return folded(name).strip()
