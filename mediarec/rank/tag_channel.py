@@ -218,9 +218,7 @@ class TagChannel:
         tags = self.stored_tags()
         if not tags or not query.strip():
             return []
-        matches = self.match(
-            query, sorted({tag.name for tag in tags}), min_probability, generic=self._generic(tags)
-        )
+        matches = self.match(query, sorted({tag.name for tag in tags}), min_probability, tags=tags)
         if not matches:
             return []
         by_item: dict[int, list[tuple[float, StoredTag, TagMatch]]] = {}
@@ -238,18 +236,21 @@ class TagChannel:
         names: Sequence[str],
         min_probability: float | None = None,
         *,
-        generic: Collection[str] = (),
+        tags: Sequence[StoredTag] = (),
     ) -> dict[str, TagMatch]:
         """The tag names whose match probability for the query reaches ``min_probability``; a name the query says
-        outright (``outright_names``, ``said_by``; not one of the ``generic`` names) as likely as when that word
-        alone is the query; with ``passing_z``, only where the whole query is at least that close to the name."""
+        outright (``outright_names``, ``said_by``; not a generic one among ``tags``, _generic) as likely as when
+        that word alone is the query; with ``passing_z``, only where the whole query is at least that close to the
+        name."""
         floor = self.min_probability if min_probability is None else min_probability
-        best = self._match_query(query, names, floor)
-        said = self._said_outright(query, [name for name in names if name not in generic])
-        checked = said and self.passing_z is not None
-        on_topic = self._match_query(query, sorted({name for _, name in said}), 0.0) if checked else {}
+        scored = self._match_query(query, names, 0.0)
+        best = {name: match for name, match in scored.items() if match.probability >= floor}
+        said = self._said_outright(query, names)
+        if said:  # which names are generic is counted over every stored tag: only when it matters
+            generic = self._generic(tags)
+            said = [(word, name) for word, name in said if name not in generic]
         for word, name in said:
-            if self.passing_z is not None and (name not in on_topic or on_topic[name].z < self.passing_z):
+            if self.passing_z is not None and (name not in scored or scored[name].z < self.passing_z):
                 continue  # named in passing: "a small track in the woods" is not about the sound of wood
             named = self._match_query(word, [name], floor, also={name: word}).get(name)
             if named is not None and (name not in best or named.probability > best[name].probability):
