@@ -46,7 +46,7 @@ from mediarec.rank.fusion_scoring import (
     make_fusion,
     mismatch,
     no_overlap,
-    same_picture_in_full,
+    pair_attention,
 )
 from mediarec.rank.item_blocks import ItemBlocks, block_evidence
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
@@ -106,9 +106,7 @@ class AskerVariantGate(GatedFusion):
             asker = dataclasses.replace(asker, evidence=block_evidence(asker.present, facts, asker.ids))
         values, mass = asker_attention_values(asker, candidates, self.calibration)
         cos, _ = cosines(asker, candidates, self.calibration)
-        a = np.broadcast_to(asker.attention().T[:, :, None], cos.shape)
-        b = np.broadcast_to(candidates.attention().T[:, None, :], cos.shape)
-        covered = np.minimum(*same_picture_in_full(a, b, cos, self.calibration))
+        covered = np.minimum(*pair_attention(asker, candidates, cos, self.calibration))
         missed = np.divide(mass - covered, mass, out=np.zeros_like(mass), where=mass > 0)
         values = values + missed * (self.mismatch_value - mismatch(self.calibration))
         fused = (gate_softmax(self.logits(asker, candidates), mass) * values).sum(0)

@@ -140,13 +140,21 @@ def asker_attention_values(
     cosine and the rest a mismatch. A modality only the candidate has carries no mass. Without evidence, each
     present block counts fully. Two items that show the same picture compare it in full (same_picture_in_full)."""
     cos, _ = cosines(asker, candidates, calibration)
-    a = np.broadcast_to(_attention_or_presence(asker).T[:, :, None], cos.shape)
-    b = np.broadcast_to(_attention_or_presence(candidates).T[:, None, :], cos.shape)
-    a, b = same_picture_in_full(a, b, cos, calibration)
+    a, b = pair_attention(asker, candidates, cos, calibration)
     agreement = np.minimum(a, b)
     mass = a.astype(np.float32)
     mixed = agreement * cos + (mass - agreement) * mismatch(calibration)
     return np.divide(mixed, mass, out=np.zeros_like(mixed), where=mass > 0).astype(np.float32), mass
+
+
+def pair_attention(
+    asker: ItemBlocks, candidates: ItemBlocks, cos: np.ndarray, calibration: ModalityCalibration | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The asker's and each candidate's attention per modality [M, n_asker, n_candidates] (each present block
+    fully without evidence), the same picture counted in full (same_picture_in_full); ``cos`` as cosines gives."""
+    a = np.broadcast_to(_attention_or_presence(asker).T[:, :, None], cos.shape)
+    b = np.broadcast_to(_attention_or_presence(candidates).T[:, None, :], cos.shape)
+    return same_picture_in_full(a, b, cos, calibration)
 
 
 def same_picture_in_full(

@@ -135,7 +135,7 @@ def word_forms(word: str) -> tuple[str, ...]:
     if not re.fullmatch(r"[a-z]{3,}", word):
         return (word,)
     forms = [word]
-    if word.endswith("s") and not word.endswith("ss"):
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:  # "lions", not "gas"
         forms.append(word[:-1])
     else:
         forms.append(word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s"))

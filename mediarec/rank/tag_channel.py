@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -187,10 +188,9 @@ class TagChannel:
         this channel's tags is not matched outright: a sound vocabulary has names a query says in passing ("a
         wedding speech", 古典音乐会 holds 音乐, music), and in a library where half the items are music, "music"
         says nothing about which; the bank already makes such names need more. ``generic_names``: never matched
-        outright. ``passing_z``: a name said
-        outright counts only where the whole query's normalised score for it reaches this ("a small track in the
-        woods" says "wood" in passing); None for image labels, whose whole-query scores are low even when the query
-        is about them (树枝上的蜥蜴, a lizard on a branch, is 0.43 from "lizard, 蜥蜴")."""
+        outright. ``passing_z``: a name said outright counts only where the whole query's normalised score for it
+        reaches this ("a small track in the woods" says "wood" in passing); None for image labels, whose
+        whole-query scores are low even when the query is about them (树枝上的蜥蜴 is 0.43 from "lizard, 蜥蜴")."""
         self.store = store
         self.model_id = model_id
         self.encode_queries = encode_queries
@@ -358,11 +358,13 @@ class TagChannels:
         ]
 
 
-def sound_said_by(name: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def sound_said_by(name: str) -> tuple[tuple[str, str], ...]:
     """How a query may name a sound tag outright: (form, word) for each name inside it (lexical.name_parts) in
-    its English forms ("a cow mooing" names "moo", "a lion roaring" names "roar"), and its Chinese names."""
+    its English forms ("a cow mooing" names "moo", "a lion roaring" names "roar"), and its Chinese names. Kept
+    per name: every search asks it of every sound name of the library."""
     words = [*name_parts(name), *other_names(name)]
-    return [(form, word) for word in dict.fromkeys(words) for form in word_forms(word)]
+    return tuple((form, word) for word in dict.fromkeys(words) for form in word_forms(word))
 
 
 def _hit(item_id: int, found: list[tuple[float, StoredTag, TagMatch]]) -> HeardHit:
