@@ -336,6 +336,35 @@ def test_processes_opening_a_new_library_at_once_migrate_it_once(tmp_path):
         store.close()
 
 
+def test_opening_waits_for_another_writer_while_it_switches_the_library_to_wal(tmp_path):
+    # Switching to WAL needs the file alone, and SQLite refuses at once (busy timeout or not) while another
+    # process holds the write lock of a rollback-journal file: this is how one of 12 processes creating a
+    # library together failed with "locked for too long" in CI. The opener now waits for the writer instead.
+    # The writer is another process: two SQLite copies in one process (stdlib, sqlean) do not see each other's
+    # locks.
+    import subprocess
+    import sys
+
+    database = tmp_path / "library.sqlite3"
+    _library(database).close()
+    hold = (
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('PRAGMA journal_mode=DELETE'); c.execute('BEGIN IMMEDIATE'); "
+        "c.execute(\"INSERT INTO meta(key, value) VALUES ('held', 'by another program')\"); "
+        "print('held', flush=True); time.sleep(0.5); c.execute('COMMIT')"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", hold, str(database)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "held"
+        store = LibraryStore(database)  # a current library is only read here; its first query opens it
+        held = [tuple(row) for row in store.query("SELECT value FROM meta WHERE key = 'held'")]
+        assert held == [("by another program",)]  # seen only once the writer committed: it was waited for
+        assert tuple(store.query("PRAGMA journal_mode")[0]) == ("wal",)
+        store.close()
+    finally:
+        assert writer.wait(timeout=30) == 0
+
+
 class _CommitsBetweenReads:
     """A read-only connection to the library that lets another process's commit land right after its first read,
     as a second opener of a new library may see it."""

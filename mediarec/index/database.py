@@ -19,6 +19,7 @@ import contextlib
 import errno
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, NoReturn
 
 from mediarec.index import migrations
 from mediarec.index.sqlite_driver import (
+    SQLITE_BUSY,
     SQLITE_CANTOPEN,
     SQLITE_READONLY,
     LibraryDiskFull,
@@ -63,6 +65,30 @@ def _writable(database: Path, exists: bool) -> bool:
     if not os.access(database.parent, os.W_OK):
         return False
     return not exists or os.access(database, os.W_OK)
+
+
+WAL_SWITCH_PATIENCE_S = 30.0
+
+
+def _enter_wal(connection: Connection, sqlite: Any) -> None:
+    """Put the library in WAL mode, waiting for other openers as long as the busy timeout would.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once, without its busy handler,
+    when waiting could deadlock (this connection holds a read lock another one's write waits on): a dozen processes
+    creating one library together met that (tests/test_schema_safety.py). WAL is recorded in the file, so once one
+    opener has switched, the rest only read the mode."""
+    deadline = time.monotonic() + WAL_SWITCH_PATIENCE_S
+    pause = 0.01
+    while True:
+        try:
+            if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite.OperationalError as error:
+            if error_code(error) != SQLITE_BUSY or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 class Database:
@@ -194,7 +220,7 @@ class Database:
             if read_only:
                 connection.execute("PRAGMA query_only=ON")
             else:
-                connection.execute("PRAGMA journal_mode=WAL")
+                _enter_wal(connection, sqlite)
                 connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=30000")
