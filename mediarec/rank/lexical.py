@@ -41,6 +41,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from mediarec.index.chinese_script import simplified
+from mediarec.rank.chinese_words import single_character_words
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,8 @@ def overlap_parts(query: str, texts: list[str | None]) -> list[tuple[float, floa
 def says_outright(query: str, name: str) -> bool:
     """Whether the query holds ``name`` word for word: a Chinese (or other CJK) name of two or more characters
     anywhere in it, any other name as whole words ("a lizard on a branch" says "lizard", "lizards" does not). A
-    one-character Chinese name is no word on its own: 山 (mountain) is in 山里 (in the hills), 花 (flower) in 花园."""
+    one-character Chinese name counts only where the word segmenter finds it alone (rank/chinese_words.py): 夜晚的桥
+    says 桥 (bridge), but 山里 (in the hills) holds no 山 (mountain) and 花园 (garden) no 花 (flower)."""
     return bool(said_outright(query, [name]))
 
 
@@ -153,7 +155,7 @@ def _holds(query: str, name: str) -> bool:
     if not name or name not in query:  # a plain substring test first: most names are not in the query at all
         return False
     if _CJK_RUN.fullmatch(name):
-        return len(name) >= 2
+        return len(name) >= 2 or name in single_character_words(query)
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", query) is not None
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -60,6 +60,13 @@ SOUND_PASSING_Z = 2.5
 # a query means when it names it (the share recommend/explain.py's reasons stop at); nor do the names of how a file
 # sounds overall, whatever their share: speech, music, silence (understand/audio_tags.py's shares).
 GENERIC_SOUND_SHARE = 0.25
+# The match probability of a name the query says outright (before the tag's own score multiplies it): the query
+# asks for that very thing, and whether the item holds it is the tagger's call, which the tag's score already
+# says. The logistic of the name's normalised score, fitted on queries compared with names as wholes, gave "a
+# bridge" 0.22 for the name "bridge" (normalised score 4.9, its most when said alone), and x 0.64, the bridge
+# photos' label score, that fell under the match threshold while the one-word query "bridge" found them at 1.0
+# through the tag text index.
+NAMED_TAG_PROBABILITY = 1.0
 GENERIC_SOUND_NAMES = frozenset({*SHARE_CLASSES, "silence"})
 SNIPPET_PREFIX = {"audio": "sounds like", "visual": "seen"}
 
@@ -239,8 +246,8 @@ class TagChannel:
         tags: Sequence[StoredTag] = (),
     ) -> dict[str, TagMatch]:
         """The tag names whose match probability for the query reaches ``min_probability``; a name the query says
-        outright (``outright_names``, ``said_by``; not a generic one among ``tags``, _generic) as likely as when
-        that word alone is the query; with ``passing_z``, only where the whole query is at least that close to the
+        outright (``outright_names``, ``said_by``; not a generic one among ``tags``, _generic) with probability
+        NAMED_TAG_PROBABILITY; with ``passing_z``, only where the whole query is at least that close to the
         name."""
         floor = self.min_probability if min_probability is None else min_probability
         scored = self._match_query(query, names, 0.0)
@@ -252,22 +259,19 @@ class TagChannel:
         for word, name in said:
             if self.passing_z is not None and (name not in scored or scored[name].z < self.passing_z):
                 continue  # named in passing: "a small track in the woods" is not about the sound of wood
-            named = self._match_query(word, [name], floor, also={name: word}).get(name)
-            if named is not None and (name not in best or named.probability > best[name].probability):
-                best[name] = named
+            named = scored[name] if word == query.strip() and name in scored else None
+            if named is None:  # its similarity and normalised score as that word alone, for the moment shown
+                named = self._match_query(word, [name], 0.0, also={name: word})[name]
+            best[name] = replace(named, probability=NAMED_TAG_PROBABILITY)
         return best
 
     def _said_outright(self, query: str, names: Sequence[str]) -> list[tuple[str, str]]:
-        """(word, name) for each name the query says outright, by a word that is neither the whole query nor
-        said inside a longer name it says ("a hot dog stand" says "hot dog", not "dog")."""
+        """(word, name) for each name the query says outright (the whole query too, when it is a name), by a word
+        not said inside a longer name it says ("a hot dog stand" says "hot dog", not "dog")."""
         asked = query.strip()
         forms = {form: (word, name) for name in names for form, word in self._forms(name)}
         said = said_outright(asked, forms)  # the whole query among them when it is a name itself
-        return [
-            forms[form]
-            for form in said
-            if forms[form][0] != asked and not any(form != other and form in other for other in said)
-        ]
+        return [forms[form] for form in said if not any(form != other and form in other for other in said)]
 
     def _forms(self, name: str) -> Iterable[tuple[str, str]]:
         if name in self.outright_names:
