@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,9 @@ def _jieba() -> Any:
     global _tokenizer
     with _lock:
         if _tokenizer is None and available():
-            import jieba
+            with warnings.catch_warnings():  # it imports pkg_resources, which newer setuptools warn about
+                warnings.simplefilter("ignore")
+                import jieba
 
             jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict..." at INFO on every first use
             _tokenizer = jieba.Tokenizer()
