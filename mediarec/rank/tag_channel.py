@@ -60,6 +60,7 @@ SOUND_PASSING_Z = 2.5
 # a query means when it names it (the share recommend/explain.py's reasons stop at); nor do the names of how a file
 # sounds overall, whatever their share: speech, music, silence (understand/audio_tags.py's shares).
 GENERIC_SOUND_SHARE = 0.25
+GENERIC_SOUND_NAMES = frozenset({*SHARE_CLASSES, "silence"})
 # The match probability of a name the query says outright (before the tag's own score multiplies it): the query
 # asks for that very thing, and whether the item holds it is the tagger's call, which the tag's score already
 # says. The logistic of the name's normalised score, fitted on queries compared with names as wholes, gave "a
@@ -67,7 +68,6 @@ GENERIC_SOUND_SHARE = 0.25
 # photos' label score, that fell under the match threshold while the one-word query "bridge" found them at 1.0
 # through the tag text index.
 NAMED_TAG_PROBABILITY = 1.0
-GENERIC_SOUND_NAMES = frozenset({*SHARE_CLASSES, "silence"})
 SNIPPET_PREFIX = {"audio": "sounds like", "visual": "seen"}
 
 
