@@ -71,9 +71,8 @@ def test_chinese_sounds_the_transcriber_confuses_count_as_one():
     assert set(sound_grams("山顶")) == set(sound_grams("三丁")) == {"san|din"}  # shan ding, san ding
     ((_, sounded),) = overlap_parts("自行车链条掉了", ["我的自行車輛調調了,騎到一半只好推著走"])
     assert sounded == pytest.approx(4 / 6)
-    assert overlap_parts("自行车链条掉了", ["新買的山地車有21個變速檔"]) == [
-        (0.0, 0.0)
-    ]  # only the topic is shared
+    # the other bicycle recording shares only the topic
+    assert overlap_parts("自行车链条掉了", ["新買的山地車有21個變速檔"]) == [(0.0, 0.0)]
 
 
 def test_pinyin_loads_only_for_a_chinese_query():

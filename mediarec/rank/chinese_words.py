@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import threading
 import warnings
 from functools import lru_cache
@@ -23,7 +24,7 @@ from typing import Any
 
 import platformdirs
 
-from mediarec.config import APP_NAME
+from mediarec.config import APP_NAME, ENV_CACHE_DIR
 
 _lock = threading.Lock()
 _tokenizer: Any = None
@@ -57,9 +58,12 @@ def _jieba() -> Any:
 
 
 def _cache_dir() -> str | None:
-    """Where jieba keeps its dictionary cache: the user's cache folder (jieba's default, the system's temporary
-    folder, is shared by every user of the machine)."""
-    folder = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "jieba"
+    """Where jieba keeps its dictionary cache: mediarec's cache folder (MEDIAREC_CACHE_DIR where set, as for the
+    models), not jieba's default, the system's temporary folder that every user of the machine shares."""
+    cache = os.environ.get(ENV_CACHE_DIR)
+    folder = (
+        Path(cache).expanduser() if cache else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    ) / "jieba"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

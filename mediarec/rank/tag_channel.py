@@ -259,7 +259,7 @@ class TagChannel:
         for word, name in said:
             if self.passing_z is not None and (name not in scored or scored[name].z < self.passing_z):
                 continue  # named in passing: "a small track in the woods" is not about the sound of wood
-            named = scored[name] if word == query.strip() and name in scored else None
+            named = scored[name] if word == query.strip() else None  # scored holds every name (floor 0)
             if named is None:  # its similarity and normalised score as that word alone, for the moment shown
                 named = self._match_query(word, [name], 0.0, also={name: word})[name]
             best[name] = replace(named, probability=NAMED_TAG_PROBABILITY)
