@@ -59,9 +59,8 @@ def _tokenizer_for(query: str) -> Any:
     if words is not None:
         try:
             entries = _entries(words, query)
-        except (
-            sqlite3.Error
-        ):  # damaged: jieba's own dictionary answers, and the next query builds the file anew
+        except sqlite3.Error:
+            # damaged: jieba's own dictionary answers this query, and the next one builds the file anew
             words.unlink(missing_ok=True)
             entries = None
         if entries is not None:
