@@ -24,6 +24,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ def _substrings(text: str, longest: int) -> Iterator[str]:
 def _entries(words: Path, query: str) -> tuple[dict[str, int], int]:
     """The word file's entries for every substring of ``query`` (words and word prefixes, a prefix at 0, as in
     jieba's own prefix dictionary) and the dictionary's total count."""
-    with sqlite3.connect(f"{words.as_uri()}?mode=ro", uri=True) as connection:
+    with closing(sqlite3.connect(f"{words.as_uri()}?mode=ro", uri=True)) as connection:
         total, longest = connection.execute("SELECT total, longest FROM about").fetchone()
         pieces = list(dict.fromkeys(_substrings(query, longest)))
         found: dict[str, int] = {}
@@ -120,9 +121,8 @@ def _word_file() -> Path | None:
 
 def _build_word_file(jieba: Any, path: Path) -> None:
     tokenizer = jieba.Tokenizer()
-    frequencies, total = tokenizer.gen_pfdict(
-        tokenizer.get_dict_file()
-    )  # jieba's own reading of its dictionary
+    # jieba's own reading of its dictionary, so the entries are exactly those its start would load
+    frequencies, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
     handle, partial = tempfile.mkstemp(prefix=path.name, suffix=".partial", dir=path.parent)
     os.close(handle)
     try:
