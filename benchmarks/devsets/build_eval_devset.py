@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from debian import Unpacked, fetch_package, licence_of  # noqa: E402  (the sibling module, run as a script)
+from topic_queries import topic_queries  # noqa: E402
 
 from mediarec.media.audio import decode_audio  # noqa: E402
 from mediarec.media.errors import MediaError  # noqa: E402
@@ -240,6 +241,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     lines += talks(roots, out, rng)
     lines += sounds(roots, out, args.per_group, rng)
     lines += shapes(out, rng)
+    lines += topic_queries("eval", lines)  # last, as topic_queries.py adds them to a set built before
     with (out / "manifest.jsonl").open("w", encoding="utf-8") as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -79,6 +79,7 @@ sys.path.insert(0, str(REPO))
 
 from debian import Unpacked, fetch_package  # noqa: E402  (the sibling module, run as a script)
 from mandarin_voice import read_mandarin  # noqa: E402
+from topic_queries import topic_queries  # noqa: E402
 
 from mediarec.media.audio import decode_audio  # noqa: E402
 from mediarec.media.samples import SPEECH_RATE, silence, synthesize_speech, write_audio  # noqa: E402
@@ -442,6 +443,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         for language, texts in NEGATIVE_QUERIES.items()
         for text in texts
     ]
+    lines += topic_queries("messy", lines)  # last, as topic_queries.py adds them to a set built before
     with (out / "manifest.jsonl").open("w", encoding="utf-8") as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")

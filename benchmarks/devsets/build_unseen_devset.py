@@ -66,6 +66,7 @@ import build_messy_devset as messy  # noqa: E402  (sibling scripts)
 from build_eval_devset import narrate  # noqa: E402
 from debian import fetch_package  # noqa: E402
 from qt_resources import rcc_files  # noqa: E402
+from topic_queries import topic_queries  # noqa: E402
 from unseen_queries import (  # noqa: E402
     ENGLISH,
     MANDARIN,
@@ -182,6 +183,7 @@ def main() -> int:
     )
     lines += english_speech(sources, licences, out) + mandarin_speech(out) + photos(sources, out)
     lines += group_queries(lines) + negative_queries()
+    lines += topic_queries("unseen", lines)  # last, as topic_queries.py adds them to a set built before
     with (out / "manifest.jsonl").open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     write_sources(unpacked, licences, out)
