@@ -63,6 +63,21 @@ def test_marks_go_around_the_words_not_their_punctuation_and_cjk_is_one_token_pe
     assert meaning.snippet == "A small dog runs on the [beach]."  # short words ("a", "on") are not marked
 
 
+def test_chinese_marks_runs_the_query_shares_in_either_script_not_single_characters():
+    # 天 of 天气 (weather) is in 明天 (tomorrow) and 今天 (today): one character shared is not a word shared
+    line = TranscriptLine(0.0, 5.0, "明天北方多云 風力較大", ())
+    assert sentence_span(line, "天气预报").snippet == "明天北方多云 風力較大"
+    # whisper's Traditional 氣溫 is the query's Simplified 气温 (temperature)
+    line = TranscriptLine(0.0, 5.0, "今天早上有霧 氣溫回升", ())
+    assert sentence_span(line, "气温回升了吗").snippet == "今天早上有霧 [氣溫回升]"
+    words = tuple(
+        TranscriptWord(float(i), i + 1.0, text) for i, text in enumerate(["今天", "早上", "氣溫", "回聲"])
+    )
+    timed = TranscriptLine(0.0, 4.0, "今天早上氣溫回聲", words)
+    assert sentence_span(timed, "气温回升").snippet == "今天早上[氣溫回聲]"  # the words that hold the run
+    assert sentence_span(timed, "天气预报").snippet == "今天早上氣溫回聲"
+
+
 def test_the_moment_measure_counts_starts_in_the_span_with_a_lead_in_and_medians():
     outcomes = [
         MomentOutcome("exact", True, 9.0, 12.0, (10.0, 13.0)),  # 1 s early: lands

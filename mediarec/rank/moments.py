@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mediarec.index.chinese_script import simplified
 from mediarec.index.records import TranscriptLine, TranscriptWord
 from mediarec.index.store import LibraryStore
 
@@ -31,9 +32,12 @@ if TYPE_CHECKING:
 
 # The player opens this long before the sentence, so its first word is not clipped.
 LEAD_IN_SECONDS = 0.5
-# A meaning hit marks the query's words it shares with the sentence, but only words this long (or CJK characters):
-# "a", "of", "the" would mark half of any sentence.
+# A meaning hit marks the query's words it shares with the sentence, but only words this long: "a", "of", "the"
+# would mark half of any sentence. Chinese (any CJK script) has no spaces: a run of characters the query also holds is
+# marked from this many characters on; one character shared is seldom one word (天 of 天气, weather, in 明天,
+# tomorrow).
 MIN_MARKED_LETTERS = 4
+MIN_MARKED_CJK_RUN = 2
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+", re.UNICODE)
 _CJK_CHAR = re.compile(f"[{_CJK}]")
@@ -139,13 +143,52 @@ def marked_text(text: str, wanted: set[str]) -> str:
 
 
 def sentence_span(line: TranscriptLine, query: str) -> SpokenSpan:
-    """A meaning hit's sentence, its words that the query shares (long enough to mean something) marked."""
-    shared = {token for token in tokens(query) if len(token) >= MIN_MARKED_LETTERS or _CJK_CHAR.match(token)}
-    if line.words:
-        snippet = marked_words(line.words, lambda word: bool(set(tokens(word.text)) & shared))
-    else:
-        snippet = marked_text(line.text, shared)
+    """A meaning hit's sentence, its words that the query shares (long enough to mean something) marked: words
+    of MIN_MARKED_LETTERS letters or more, and runs of MIN_MARKED_CJK_RUN CJK characters or more."""
+    shared = {
+        token for token in tokens(query) if len(token) >= MIN_MARKED_LETTERS and not _CJK_CHAR.match(token)
+    }
+    if not line.words:
+        return SpokenSpan(line.start, line.end, line.start, line.end, _marked_line(line.text, query, shared))
+    in_run = shared_cjk_runs("".join(word.text for word in line.words), query)
+    marked, offset = set(), 0
+    for word in line.words:
+        if set(tokens(word.text)) & shared or any(in_run[offset : offset + len(word.text)]):
+            marked.add(id(word))
+        offset += len(word.text)
+    snippet = marked_words(line.words, lambda word: id(word) in marked)
     return SpokenSpan(line.start, line.end, line.start, line.end, snippet)
+
+
+def shared_cjk_runs(text: str, query: str) -> list[bool]:
+    """For each character of ``text``: whether it lies in a run of at least MIN_MARKED_CJK_RUN CJK characters
+    that the query holds too, both compared in Simplified script (whisper often writes Traditional)."""
+    seen, wanted = simplified(text), simplified(query)
+    # A conversion that changed the length cannot be mapped back to the characters shown: compare as written.
+    if len(seen) != len(text):
+        seen = text
+    in_run = [False] * len(text)
+    for start in range(len(seen)):
+        end = start
+        while end < len(seen) and _CJK_CHAR.match(seen[end]) and seen[start : end + 1] in wanted:
+            end += 1
+        if end - start >= MIN_MARKED_CJK_RUN:
+            in_run[start:end] = [True] * (end - start)
+    return in_run
+
+
+def _marked_line(text: str, query: str, shared: set[str]) -> str:
+    """A line without word times with the shared words (``shared``) and the shared CJK runs in brackets."""
+    in_run = shared_cjk_runs(text, query)
+    pieces, index = [], 0
+    for match in _TOKEN.finditer(text):
+        pieces.append(text[index : match.start()])
+        token = match.group()
+        wanted = in_run[match.start()] if _CJK_CHAR.match(token) else token.casefold() in shared
+        pieces.append(f"[{token}]" if wanted else token)
+        index = match.end()
+    pieces.append(text[index:])
+    return "".join(pieces).replace("][", "")  # one pair of brackets around a run of characters
 
 
 def best_sentences(
