@@ -61,6 +61,8 @@ def test_marks_go_around_the_words_not_their_punctuation_and_cjk_is_one_token_pe
     assert tokens("海边的狗 Dogs!") == ["海", "边", "的", "狗", "dogs"]
     meaning = sentence_span(_words(1.0, "A small dog runs on the beach."), "dogs on a beach")
     assert meaning.snippet == "A small dog runs on the [beach]."  # short words ("a", "on") are not marked
+    meaning = sentence_span(_words(1.0, "Snow with wind from the north."), "cloudy with snow from the hills")
+    assert meaning.snippet == "[Snow] with wind from the north."  # nor function words ("with", "from")
 
 
 def test_chinese_marks_runs_the_query_shares_in_either_script_not_single_characters():

@@ -38,6 +38,11 @@ LEAD_IN_SECONDS = 0.5
 # tomorrow).
 MIN_MARKED_LETTERS = 4
 MIN_MARKED_CJK_RUN = 2
+# English function words that long, which a query and a sentence share without sharing a subject.
+UNMARKED_WORDS = frozenset(
+    "about also been before could from have into just more only over should some such than that their them then "
+    "there these they this very were what when where which will with would your".split()
+)
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+", re.UNICODE)
 _CJK_CHAR = re.compile(f"[{_CJK}]")
@@ -144,9 +149,12 @@ def marked_text(text: str, wanted: set[str]) -> str:
 
 def sentence_span(line: TranscriptLine, query: str) -> SpokenSpan:
     """A meaning hit's sentence, its words that the query shares (long enough to mean something) marked: words
-    of MIN_MARKED_LETTERS letters or more, and runs of MIN_MARKED_CJK_RUN CJK characters or more."""
+    of MIN_MARKED_LETTERS letters or more but UNMARKED_WORDS, and runs of MIN_MARKED_CJK_RUN CJK characters or
+    more."""
     shared = {
-        token for token in tokens(query) if len(token) >= MIN_MARKED_LETTERS and not _CJK_CHAR.match(token)
+        token
+        for token in tokens(query)
+        if len(token) >= MIN_MARKED_LETTERS and not _CJK_CHAR.match(token) and token not in UNMARKED_WORDS
     }
     if not line.words:
         return SpokenSpan(line.start, line.end, line.start, line.end, _marked_line(line.text, query, shared))

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QObject, QRect, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QFont, QPainter, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QModelIndex, QObject, QRect, QRectF, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QFont,
+    QPainter,
+    QPalette,
+    QStandardItem,
+    QStandardItemModel,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -35,6 +44,10 @@ THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 6
 KIND_ROLE = Qt.ItemDataRole.UserRole + 7
 IS_MOMENT_ROLE = Qt.ItemDataRole.UserRole + 8
 MODALITY_ROLE = Qt.ItemDataRole.UserRole + 9
+
+# A snippet's matched words come marked "[like this]" (rank/moments.py); a row shows them in bold. A mark the
+# eliding cut before its end runs to the end of the text.
+_MARKED = re.compile(r"\[([^\[\]]+)(?:\]|$)")
 
 DEBOUNCE_MILLISECONDS = 250
 RESULT_LIMIT = 30
@@ -147,10 +160,34 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         lines_fit = max(1, secondary_area.height() // max(1, painter.fontMetrics().lineSpacing()))
-        painter.drawText(
-            secondary_area, flags, _elide_lines(painter, secondary, secondary_area.width(), lines_fit)
-        )
+        shown = _elide_lines(painter, secondary, secondary_area.width(), lines_fit)
+        if is_moment and _MARKED.search(shown):
+            _draw_marked(painter, secondary_area, shown, painter.pen().color())
+        else:
+            painter.drawText(secondary_area, flags, shown)
         painter.restore()
+
+
+def marked_html(text: str) -> str:
+    """A snippet as rich text: HTML-escaped, its "[marked]" words in bold."""
+    return _MARKED.sub(lambda match: f"<b>{match.group(1)}</b>", html.escape(text, quote=False))
+
+
+def _draw_marked(painter: QPainter, area: QRect, text: str, colour) -> None:
+    """Word-wrapped text with its marked words in bold, in the painter's font, clipped to ``area``."""
+    document = QTextDocument()
+    document.setDocumentMargin(0)
+    document.setDefaultFont(painter.font())
+    document.setTextWidth(area.width())
+    document.setHtml(marked_html(text))
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.palette.setColor(QPalette.ColorRole.Text, colour)  # through the palette, so its alpha counts too
+    context.clip = QRectF(0, 0, area.width(), area.height())
+    painter.save()
+    painter.translate(area.topLeft())
+    painter.setClipRect(context.clip)
+    document.documentLayout().draw(painter, context)
+    painter.restore()
 
 
 def _elide_lines(painter: QPainter, text: str, width: int, lines: int) -> str:
