@@ -40,9 +40,12 @@ MIN_MARKED_LETTERS = 4
 MIN_MARKED_CJK_RUN = 2
 # English function words that long, which a query and a sentence share without sharing a subject.
 UNMARKED_WORDS = frozenset(
-    "about also been before could from have into just more only over should some such than that their them then "
-    "there these they this very were what when where which will with would your".split()
-)
+    {
+        "about", "also", "been", "before", "could", "from", "have", "into", "just", "more", "only", "over",
+        "should", "some", "such", "than", "that", "their", "them", "then", "there", "these", "they", "this",
+        "very", "were", "what", "when", "where", "which", "will", "with", "would", "your",
+    }
+)  # fmt: skip
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+", re.UNICODE)
 _CJK_CHAR = re.compile(f"[{_CJK}]")
