@@ -27,6 +27,8 @@ SEEN = {
     "peaks.mp4": ("mountain", 0.9),
     # the messy set's lit bridge at night, labelled "bridge" 0.64 ("a bridge at night" found nothing at 0.14)
     "bridge.mp4": ("bridge", 0.64),
+    # the unseen set's ladybird photo, labelled "ladybug" 0.71 ("a ladybird on a plant" found nothing)
+    "ladybird.mp4": ("ladybug", 0.71),
 }
 
 
@@ -116,3 +118,23 @@ def test_a_query_naming_a_label_finds_a_picture_labelled_with_middling_confidenc
     hits = library.search(query, 5)
     assert hits and names[hits[0].item.id] == "bridge.mp4", [(names[h.item.id], h.score) for h in hits]
     assert hits[0].best.snippet == "seen: Bridge"
+
+
+@pytest.mark.parametrize("query", ["a ladybird on a plant", "a lady beetle on a leaf"])
+def test_a_label_is_named_by_its_synonyms_too(library_of_both, query):
+    """British and American names of one ImageNet class (WordNet's, the vocabulary's "also") name its tag."""
+    library, names = library_of_both
+    hits = library.search(query, 5)
+    assert hits and names[hits[0].item.id] == "ladybird.mp4", [(names[h.item.id], h.score) for h in hits]
+    assert hits[0].best.modality == "frame"
+
+
+def test_a_word_inside_a_synonym_names_nothing():
+    """ "mouth harp" names the harmonica; "harp" alone does not, nor does a synonym left out as unclear."""
+    from mediarec.understand.image_label_tags import label_vocabulary
+
+    labels = label_vocabulary()
+    harmonica = labels.names_of(labels.tags.index("harmonica"))
+    assert "mouth harp" in harmonica and not says_outright("a harp", "mouth harp")
+    assert "light" not in labels.names_of(labels.tags.index("lighter"))  # build_imagenet_labels.UNCLEAR_NAMES
+    assert labels.names_of(labels.tags.index("dog")) == ("dog", "狗")  # a breed does not name the group

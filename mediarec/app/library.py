@@ -221,9 +221,7 @@ class Library:
             names={"visual": labels.tags},
             texts={tag: f"{tag}, {zh}" for tag, zh in zip(labels.tags, labels.chinese, strict=True)},
             channel="seen",
-            outright_names={
-                tag: (tag, zh) for tag, zh in zip(labels.tags, labels.chinese, strict=True) if zh
-            },
+            outright_names={tag: labels.names_of(index) for index, tag in enumerate(labels.tags)},
         )
         heard = channel(
             "audio",

@@ -47,6 +47,13 @@ class LabelVocabulary:
     class_tag: np.ndarray  # [1000] index into ``tags`` of each class
     min_probability: float
     max_tags: int
+    # Each tag's English synonyms (WordNet's names of its one class: "ladybird" for ladybug); () for most.
+    also: tuple[tuple[str, ...], ...] = ()
+
+    def names_of(self, index: int) -> tuple[str, ...]:
+        """Every name a query may name tag ``index`` by: the tag, its Chinese name, its synonyms."""
+        synonyms = self.also[index] if index < len(self.also) else ()
+        return tuple(name for name in (self.tags[index], self.chinese[index], *synonyms) if name)
 
     def tag_probabilities(self, class_probabilities: np.ndarray) -> np.ndarray:
         """[F, 1000] class probabilities -> [F, len(tags)]: each tag's summed probability."""
@@ -73,6 +80,7 @@ def label_vocabulary(path: Path = LABELS_FILE) -> LabelVocabulary:
             class_tag,
             float(calibration.get("min_probability", 0.5)),
             int(calibration.get("max_tags", 5)),
+            tuple(tuple(term.get("also", ())) for term in terms),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise VocabularyError(

@@ -9,11 +9,19 @@ breed is not. Run from the repository root:
     .venv/bin/python resources/vocabulary/build_imagenet_labels.py
 
 The class names, in the model's output order, come from torchvision (the same list every ImageNet model uses).
+
+A tag that stands for one ImageNet class also gets that class's other WordNet names as English synonyms ("also":
+ladybug is also ladybird and lady beetle, trash can also dustbin and garbage can), so a query may name it either
+way (British and American English alike). They come from timm's copy of the WordNet lemmas of the ImageNet
+synsets (timm is installed with open_clip). Left out: a tag that groups several classes (a breed's name is not a
+name of "dog"), Latin binomials, a name of two tags, a word of the tag's own name, and UNCLEAR_NAMES, names whose
+everyday sense is something else ("light" for a lighter, "painter" for a cougar).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 # tag | Chinese | category | ImageNet class indices (ranges a-b); every class belongs to exactly one line.
@@ -558,10 +566,61 @@ toilet paper|卫生纸|object|999
 """
 
 
+# WordNet names of a class that a person mostly means something else by, or that name another thing.
+UNCLEAR_NAMES = frozenset(
+    {
+        "amphibian", "ashcan", "beacon", "bell", "board", "bulwark", "cell", "chute", "claw", "comfort", "cro",
+        "denim", "dike", "dyke", "groin", "hedgehog", "helix", "jack", "jak", "jean", "light", "mike", "mole",
+        "napkin", "nipple", "nursery", "painter", "pick", "plectron", "plectrum", "puff", "red hot", "roundabout",
+        "scope", "site", "sorrel", "speaker", "spiral", "sub", "sweet potato", "taper", "terrace", "tope",
+        "trifle", "trolley", "wallaby", "walking stick", "washer", "wreck",
+    }
+)  # fmt: skip
+
+
 def class_names() -> list[str]:
     from torchvision.models._meta import _IMAGENET_CATEGORIES
 
     return list(_IMAGENET_CATEGORIES)
+
+
+def class_lemmas() -> list[list[str]]:
+    """Each class's WordNet names (lemmas), in the model's output order, as written."""
+    import timm
+
+    folder = Path(timm.__file__).parent / "data" / "_info"
+    synsets = (folder / "imagenet_synsets.txt").read_text(encoding="utf-8").split()
+    lemmas = dict(
+        line.split("\t", 1) for line in (folder / "imagenet_synset_to_lemma.txt").read_text().splitlines()
+    )
+    return [[name.strip() for name in lemmas[synset].split(",")] for synset in synsets]
+
+
+def synonyms(tag_of: dict[int, str]) -> dict[str, list[str]]:
+    """The English synonyms of each tag that stands for one class (see the module's docstring)."""
+    tags = set(tag_of.values())
+    classes_of: dict[str, list[int]] = {}
+    for index, tag in tag_of.items():
+        classes_of.setdefault(tag, []).append(index)
+    named: dict[str, set[str]] = {}  # name -> the tags whose classes it names
+    lemmas = class_lemmas()
+    for index, names in enumerate(lemmas):
+        for name in names:
+            if not re.fullmatch(r"[A-Z][a-z]+ [a-z]+", name):  # "Panthera leo"
+                named.setdefault(name.lower(), set()).add(tag_of[index])
+    found = {}
+    for tag, indices in classes_of.items():
+        if len(indices) > 1:
+            continue
+        also = [
+            name
+            for name in dict.fromkeys(lemma.lower() for lemma in lemmas[indices[0]])
+            if name in named and named[name] == {tag} and name not in tags and name not in UNCLEAR_NAMES
+            and name not in tag.split() and len(name) >= 3
+        ]  # fmt: skip
+        if also:
+            found[tag] = also
+    return found
 
 
 def parse_indices(text: str) -> list[int]:
@@ -585,12 +644,16 @@ def build() -> dict:
     missing = [f"{index} {names[index]}" for index in range(len(names)) if index not in tag_of]
     if missing:
         raise SystemExit("classes without a tag: " + ", ".join(missing))
+    also = synonyms(tag_of)
+    for term in terms:
+        if term["name"] in also:
+            term["also"] = also[term["name"]]
     return {
         "name": "imagenet_labels",
         "description": (
             "The image_labels model's (EfficientNet-Lite0, ImageNet) 1,000 classes as friendly tags with Simplified "
             "Chinese names, grouped where ImageNet is too fine (every dog breed is 'dog'); written by "
-            "build_imagenet_labels.py. 'classes' gives, in the model's output order, each class's ImageNet name "
+            "build_imagenet_labels.py; 'also': English synonyms of a tag that is one class (WordNet's). 'classes' gives, in the model's output order, each class's ImageNet name "
             "(the tag's detail) and its tag. min_probability (the tag's summed class probability a keyframe needs) "
             "was measured with benchmarks/calibrate_image_labels.py."
         ),
