@@ -215,6 +215,37 @@ def test_transcript_follows_playback_and_a_click_seeks_there(qtbot, window, samp
     assert player.current_transcript_row == len(lines) - 1
 
 
+class PaddedPlayer(NullPlayer):
+    """A backend whose decoder reports the file longer than the library measured (MP3 padding; a whole second,
+    so the two always read differently)."""
+
+    @property
+    def duration(self):
+        known = super().duration
+        return None if known is None else known + 1.0
+
+
+def test_the_player_shows_the_length_the_details_show(qtbot, sample, clock):
+    from mediarec.ui.formatting import clock as clock_text
+    from mediarec.ui.player_view import OpenRequest
+
+    window = make_window(qtbot, sample, PaddedPlayer(clock))
+    try:
+        item = sample.library.store.item(sample.item_id("beach_weather.m4a"))
+        window.open_player(OpenRequest(item.id, item.path, item.display_title, "audio", item.duration))
+        window.player.poll()
+        shown = window.player.controls_bar.time_label.text()
+        assert shown.endswith(f"/ {clock_text(item.duration)}"), (shown, item.duration)
+        clock.advance(item.duration + 0.9)  # past the measured end, before the decoder's
+        window.player.poll()
+        assert (
+            window.player.controls_bar.time_label.text()
+            == f"{clock_text(item.duration)} / {clock_text(item.duration)}"
+        )
+    finally:
+        close_window(window)
+
+
 def test_keyboard_shortcuts_control_the_player(qtbot, window, sample, clock):
     from mediarec.ui.player_view import OpenRequest
 

@@ -381,8 +381,10 @@ class PlayerView(QWidget):
             return
         state = self.backend.state
         position = self.backend.position
-        duration = self.backend.duration or self._request.duration
-        self.controls_bar.show_time(position, duration)
+        # The length the library measured, which the details panel and the cards show: a decoder's own length
+        # can differ by its padding (6.46 s indexed, "0:07" from libVLC on an MP3). The player's when unknown.
+        duration = self._request.duration or self.backend.duration
+        self.controls_bar.show_time(min(position, duration) if duration else position, duration)
         self.controls_bar.show_playing(state is PlaybackState.PLAYING)
         self.transcript_panel.follow(position)
         self.screen_text_panel.follow(position)
