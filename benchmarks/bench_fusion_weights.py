@@ -19,6 +19,10 @@ other sound, 1 is the default. Run it on two sets to choose on one and hold the 
 counts as set to -2, -1 (the default), -0.5 and 0 random-pair deviations, and with the talk backdrop taken off the
 asking item's picture (its picture counts as if nobody talked over it): the two knobs that let a narrated clip
 find the silent clip of its picture. Each row lists the kinds where fused falls below a single modality.
+
+`--sound-backdrop-sweep` adds the default with the sound besides the voice under a talk counted as the talk's
+backdrop, as its picture is (block_evidence's TALK_BACKDROP): the audio evidence of an item with speech times
+1 - (1 - factor) x its spoken share, for factor 1 (the default), 0.5 (the picture's), 0.25 and 0.
 """
 
 from __future__ import annotations
@@ -48,10 +52,11 @@ from mediarec.rank.fusion_scoring import (
     no_overlap,
     pair_attention,
 )
-from mediarec.rank.item_blocks import ItemBlocks, block_evidence
+from mediarec.rank.item_blocks import MODALITIES, ItemBlocks, block_evidence
 from mediarec.rank.item_vector import DEFAULT_WEIGHTS
 
 VOICE_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+SOUND_BACKDROPS = (1.0, 0.5, 0.25, 0.0)
 MISMATCHES = (-2.0, -1.0, -0.5, 0.0)
 
 
@@ -79,6 +84,54 @@ class VoiceScaledGate(GatedFusion):
             for item_id, fact in cached_block_facts(self.store, blocks.ids).items()
         }
         return dataclasses.replace(blocks, evidence=block_evidence(blocks.present, facts, blocks.ids))
+
+
+@dataclasses.dataclass(frozen=True)
+class SoundBackdropGate(GatedFusion):
+    """The default gate with the sound under a talk (besides the voice) weighed down as the talk's backdrop."""
+
+    store: LibraryStore | None = None
+    factor: float = 1.0
+
+    def pairwise(self, left: ItemBlocks, right: ItemBlocks):
+        return super().pairwise(self._scaled(left), self._scaled(right))
+
+    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
+        return super().like_this(self._scaled(asker), self._scaled(candidates))
+
+    def _scaled(self, blocks: ItemBlocks) -> ItemBlocks:
+        facts = cached_block_facts(self.store, blocks.ids)
+        evidence = block_evidence(blocks.present, facts, blocks.ids)
+        speech, audio = MODALITIES.index("speech"), MODALITIES.index("audio")
+        for row, item_id in enumerate(blocks.ids):
+            fact = facts.get(item_id)
+            if fact is not None and blocks.present[row, speech]:
+                evidence[row, audio] *= 1.0 - (1.0 - self.factor) * fact.spoken_share
+        return dataclasses.replace(blocks, evidence=evidence)
+
+
+def sound_backdrop_sweep(store: LibraryStore, groups: dict, kinds: dict, default: GatedFusion) -> dict:
+    """P@5 per kind, and where fused falls below a single modality, for each SOUND_BACKDROPS factor."""
+    sweep = {}
+    for factor in SOUND_BACKDROPS:
+        gate = SoundBackdropGate(
+            **{f.name: getattr(default, f.name) for f in dataclasses.fields(GatedFusion)}
+        )
+        fused = evaluate_similar(
+            store, groups, dataclasses.replace(gate, store=store, factor=factor), kinds=kinds
+        )
+        fused = fused["fused"]
+        sweep[str(factor)] = {
+            "precision@5": fused["precision@5"],
+            "by_kind": {kind: value["precision@5"] for kind, value in fused["by_kind"].items()},
+            "fused below single": [
+                f"{kind}: {modality} {pair['single']} > fused {pair['fused']}"
+                for kind, by_modality in fused["versus_single"].items()
+                for modality, pair in by_modality.items()
+                if pair["fused"] < pair["single"]
+            ],
+        }
+    return sweep
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,6 +235,11 @@ def main() -> None:
     parser.add_argument(
         "--asker-sweep", action="store_true", help="also vary the mismatch and the asker's talk backdrop"
     )
+    parser.add_argument(
+        "--sound-backdrop-sweep",
+        action="store_true",
+        help="also weigh the sound under a talk as its backdrop",
+    )
     args = parser.parse_args()
     store = LibraryStore(f"{args.library}/library.sqlite3")
     groups, kinds = labelled(store, args.manifest)
@@ -210,6 +268,9 @@ def main() -> None:
                 "single modalities": singles,
                 "voice share sweep": voice_sweep(store, groups, kinds, default) if args.voice_sweep else None,
                 "asker sweep": asker_sweep(store, groups, kinds, default) if args.asker_sweep else None,
+                "sound backdrop sweep": sound_backdrop_sweep(store, groups, kinds, default)
+                if args.sound_backdrop_sweep
+                else None,
                 "seconds": round(time.perf_counter() - started, 1),
                 "machine": f"{platform.machine()}, {platform.python_version()}",
             },
