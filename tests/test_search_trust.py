@@ -64,6 +64,25 @@ def test_every_score_is_a_confidence_and_weak_matches_are_only_shown_when_asked(
     assert all(0.0 <= hit["score"] <= 1.0 for hit in json_lines(out)[0])
 
 
+def test_the_command_line_says_when_only_weak_matches_exist_and_how_to_see_them(indexed, offline_env, capsys):
+    library = indexed.library
+    env = dict(offline_env, MEDIAREC_DATA_DIR=str(library.settings.data_dir))
+    candidates = ("the sea", "the ocean", "a chord", "cooking")  # each had weak matches only when written
+    weak_only = [
+        q for q in candidates if not library.search(q, 10) and library.search(q, 10, include_weak=True)
+    ]
+    assert weak_only, "no candidate query has weak matches only"
+    query = weak_only[0]
+    found = len(library.search(query, 10, include_weak=True))
+    code, out, _ = run_cli(["search", query], env, capsys)
+    assert code == 0 and f"No matches for “{query}”. {found} weak match" in out, out
+    assert "mediarec search --weak" in out
+    code, out, _ = run_cli(["search", "zzzz"], env, capsys)
+    assert code == 0 and "not even weak ones" in out, out
+    code, out, _ = run_cli(["search", query, "--json"], env, capsys)
+    assert json_lines(out) == [[]]  # JSON stays a plain empty list
+
+
 def test_the_queries_the_end_to_end_tests_ask_still_find_their_items(indexed):
     library = indexed.library
     assert _names(library.search("a red circle", 5))[0] in {"shapes_red_circle.mp4", "red_circle_again.mkv"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
 from mediarec.cli.output import UsageError, clock, print_json, read_lines
@@ -32,8 +33,25 @@ def cmd_search(library, args) -> int:
         return 0
     if not args.query:
         raise UsageError("give a QUERY or --queries FILE")
-    _print_hits(library.search(args.query, args.limit, include_weak=args.weak), args.json)
+    hits = library.search(args.query, args.limit, include_weak=args.weak)
+    if hits or args.json:
+        _print_hits(hits, args.json)
+    else:
+        print(_no_match(library, args.query, args.limit, args.weak))
     return 0
+
+
+def _no_match(library, query: str, limit: int, weak: bool) -> str:
+    """What an empty search says, as the desktop does: whether weak matches exist, and how to see them."""
+    if weak:
+        return f"Nothing matches “{query}”, not even weakly."
+    found = len(library.search(query, limit, include_weak=True))
+    if not found:
+        return f"No matches for “{query}”, not even weak ones."
+    return (
+        f"No matches for “{query}”. {found} weak {'match' if found == 1 else 'matches'}: "
+        f"mediarec search --weak {shlex.quote(query)}"
+    )
 
 
 def cmd_similar(library, args) -> int:
