@@ -64,7 +64,7 @@ def test_every_score_is_a_confidence_and_weak_matches_are_only_shown_when_asked(
     assert all(0.0 <= hit["score"] <= 1.0 for hit in json_lines(out)[0])
 
 
-def test_the_command_line_says_when_only_weak_matches_exist_and_how_to_see_them(indexed, offline_env, capsys):
+def test_the_command_line_says_why_nothing_was_found(indexed, offline_env, capsys):
     library = indexed.library
     env = dict(offline_env, MEDIAREC_DATA_DIR=str(library.settings.data_dir))
     candidates = ("the sea", "the ocean", "a chord", "cooking")  # each had weak matches only when written
@@ -81,6 +81,10 @@ def test_the_command_line_says_when_only_weak_matches_exist_and_how_to_see_them(
     assert code == 0 and "not even weak ones" in out, out
     code, out, _ = run_cli(["search", query, "--json"], env, capsys)
     assert json_lines(out) == [[]]  # JSON stays a plain empty list
+    # more like this, where nothing is more alike than a random pair (fused, in this small library)
+    assert library.similar(indexed.media.bread_speech_video, limit=10) == []
+    code, out, _ = run_cli(["similar", str(indexed.media.bread_speech_video)], env, capsys)
+    assert code == 0 and "more like it than two files picked at random" in out, out
 
 
 def test_the_queries_the_end_to_end_tests_ask_still_find_their_items(indexed):

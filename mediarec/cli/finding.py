@@ -65,7 +65,11 @@ def cmd_similar(library, args) -> int:
         return 0
     if not args.path:
         raise UsageError("give a PATH or --paths FILE")
-    _print_hits(library.similar(args.path, args.limit, args.by), args.json)
+    hits = library.similar(args.path, args.limit, args.by)
+    if hits or args.json:
+        _print_hits(hits, args.json)
+    else:  # the calibration's cutoff (rank/modal_similarity.py): no more alike than two random files
+        print("Nothing in the library is more like it than two files picked at random.")
     return 0
 
 
