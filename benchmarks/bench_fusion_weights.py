@@ -61,17 +61,26 @@ MISMATCHES = (-2.0, -1.0, -0.5, 0.0)
 
 
 @dataclasses.dataclass(frozen=True)
-class VoiceScaledGate(GatedFusion):
-    """The default gate with each item's evidence made again from its facts, the voice's share scaled."""
+class RescaledGate(GatedFusion):
+    """The default gate on items whose evidence ``_scaled`` makes again (both sides, both ways of scoring)."""
 
     store: LibraryStore | None = None
-    voice_share: float = 1.0
 
     def pairwise(self, left: ItemBlocks, right: ItemBlocks):
         return super().pairwise(self._scaled(left), self._scaled(right))
 
     def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
         return super().like_this(self._scaled(asker), self._scaled(candidates))
+
+    def _scaled(self, blocks: ItemBlocks) -> ItemBlocks:
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True)
+class VoiceScaledGate(RescaledGate):
+    """The default gate with each item's evidence made again from its facts, the voice's share scaled."""
+
+    voice_share: float = 1.0
 
     def _scaled(self, blocks: ItemBlocks) -> ItemBlocks:
         facts = {
@@ -87,17 +96,10 @@ class VoiceScaledGate(GatedFusion):
 
 
 @dataclasses.dataclass(frozen=True)
-class SoundBackdropGate(GatedFusion):
+class SoundBackdropGate(RescaledGate):
     """The default gate with the sound under a talk (besides the voice) weighed down as the talk's backdrop."""
 
-    store: LibraryStore | None = None
     factor: float = 1.0
-
-    def pairwise(self, left: ItemBlocks, right: ItemBlocks):
-        return super().pairwise(self._scaled(left), self._scaled(right))
-
-    def like_this(self, asker: ItemBlocks, candidates: ItemBlocks):
-        return super().like_this(self._scaled(asker), self._scaled(candidates))
 
     def _scaled(self, blocks: ItemBlocks) -> ItemBlocks:
         facts = cached_block_facts(self.store, blocks.ids)
@@ -120,18 +122,22 @@ def sound_backdrop_sweep(store: LibraryStore, groups: dict, kinds: dict, default
         fused = evaluate_similar(
             store, groups, dataclasses.replace(gate, store=store, factor=factor), kinds=kinds
         )
-        fused = fused["fused"]
-        sweep[str(factor)] = {
-            "precision@5": fused["precision@5"],
-            "by_kind": {kind: value["precision@5"] for kind, value in fused["by_kind"].items()},
-            "fused below single": [
-                f"{kind}: {modality} {pair['single']} > fused {pair['fused']}"
-                for kind, by_modality in fused["versus_single"].items()
-                for modality, pair in by_modality.items()
-                if pair["fused"] < pair["single"]
-            ],
-        }
+        sweep[str(factor)] = kinds_and_shortfalls(fused["fused"])
     return sweep
+
+
+def kinds_and_shortfalls(fused: dict) -> dict:
+    """P@5, P@5 per kind, and the kinds where fused falls below a single modality, of one fused result."""
+    return {
+        "precision@5": fused["precision@5"],
+        "by_kind": {kind: value["precision@5"] for kind, value in fused["by_kind"].items()},
+        "fused below single": [
+            f"{kind}: {modality} {pair['single']} > fused {pair['fused']}"
+            for kind, by_modality in fused["versus_single"].items()
+            for modality, pair in by_modality.items()
+            if pair["fused"] < pair["single"]
+        ],
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,17 +180,7 @@ def asker_sweep(store: LibraryStore, groups: dict, kinds: dict, default: GatedFu
     sweep = {}
     for name, change in variants.items():
         gate = dataclasses.replace(base, store=store, **change)
-        fused = evaluate_similar(store, groups, gate, kinds=kinds)["fused"]
-        sweep[name] = {
-            "precision@5": fused["precision@5"],
-            "by_kind": {kind: value["precision@5"] for kind, value in fused["by_kind"].items()},
-            "fused below single": [
-                f"{kind}: {modality} {pair['single']} > fused {pair['fused']}"
-                for kind, by_modality in fused["versus_single"].items()
-                for modality, pair in by_modality.items()
-                if pair["fused"] < pair["single"]
-            ],
-        }
+        sweep[name] = kinds_and_shortfalls(evaluate_similar(store, groups, gate, kinds=kinds)["fused"])
     return sweep
 
 
