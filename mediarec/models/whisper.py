@@ -69,6 +69,24 @@ HALLUCINATIONS = frozenset(
 )  # fmt: skip
 # ... and segments that start like a subtitle credit ("Subtitles by the Amara.org community", "字幕由...提供").
 HALLUCINATION_PREFIXES = ("subtitles by", "字幕由", "字幕by", "字幕製作", "字幕制作")
+# A segment of nothing but vocal sounds spelled out is a laugh, a groan or a cry, not speech: whisper base writes
+# "Ha ha ha ha ha ha!" for a recorded laugh and "Ugh!" for a cry of pain (devsets/blind, sound effects of
+# wesnoth-1.16-data) with sure words, so no confidence gate drops them. Nothing in them can be searched for as
+# something said (the sound itself is tagged by the audio model: laughter, groan). Words such as "wow", "hey", "no"
+# or "ouch" are words and stay. So does a syllable said over and over ("la la la", "fa fa fa fa": whisper base's
+# hearing of espeak-ng's "ha ha ha ha"): CHANT_REPEATS or more of one token of at most CHANT_LETTERS letters.
+VOCABLE_WORDS = frozenset(
+    {
+        "ah", "aah", "ahh", "ahem", "argh", "aargh", "arg", "eh", "er", "erm", "hm", "hmm", "hmmm", "huh", "mm",
+        "mmm", "mhm", "oh", "ohh", "ooh", "oooh", "oof", "ugh", "uh", "uhh", "um", "umm", "whoa", "grr", "aw",
+    }
+)  # fmt: skip
+VOCABLE_PATTERNS = (
+    re.compile(r"ha|(?:ha|he|hi|ho){2,}h?"),  # laughs: ha, haha, hahaha, hehe, hoho (not "he" or "hi")
+    re.compile(r"[哈呵嘿啊嗯哦呃唉哎嘻噢呜]+"),  # the same spelled in Chinese: 哈哈哈, 呵呵, 嗯, 啊
+)
+CHANT_REPEATS = 3
+CHANT_LETTERS = 2
 # An English-only model drops what it wrote for speech that its language detector hears as another language with at
 # least this probability (below it, the detector is guessing, and the English transcript stands).
 OTHER_LANGUAGE_PROBABILITY = 0.5
@@ -293,8 +311,8 @@ def segment_rejection(
     compression_ratio: float,
     best_word_probability: float | None = None,
 ) -> str | None:
-    """Why whisper's segment is not kept as speech ("empty", "no speech", "loop", "hallucination", "unsure
-    words"), or None. ``best_word_probability`` is its most probable word's (None without word times)."""
+    """Why whisper's segment is not kept as speech ("empty", "no speech", "loop", "hallucination", "vocal sounds",
+    "unsure words"), or None. ``best_word_probability`` is its most probable word's (None without word times)."""
     normalised = normalised_text(text)
     if not normalised:
         return "empty"  # nothing but punctuation and symbols: "...", "♪ ♪"
@@ -304,9 +322,21 @@ def segment_rejection(
         return "loop"
     if normalised in HALLUCINATIONS or normalised.startswith(HALLUCINATION_PREFIXES):
         return "hallucination"
+    if _vocal_sounds(normalised.split()):
+        return "vocal sounds"
     if best_word_probability is not None and best_word_probability < LOW_BEST_WORD_PROBABILITY:
         return "unsure words"
     return None
+
+
+def _vocal_sounds(words: list[str]) -> bool:
+    """Whether a segment's (normalised) words spell vocal sounds rather than speech (see VOCABLE_WORDS)."""
+    chant = len(words) >= CHANT_REPEATS and len(set(words)) == 1 and len(words[0]) <= CHANT_LETTERS
+    return chant or all(_vocable(word) for word in words)
+
+
+def _vocable(word: str) -> bool:
+    return word in VOCABLE_WORDS or any(pattern.fullmatch(word) for pattern in VOCABLE_PATTERNS)
 
 
 def _unsure(kept: list[Any]) -> bool:
