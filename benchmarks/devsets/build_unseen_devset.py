@@ -421,11 +421,12 @@ def next_clip(lines: list[dict]) -> int:
     return 1 + sum(line["kind"] == "item" for line in lines)
 
 
-def group_queries(lines: list[dict]) -> list[dict]:
-    """The sound, music and photo queries (SOUND_QUERIES: a group, or "prefix*" for every group it begins)."""
+def group_queries(lines: list[dict], table: dict = SOUND_QUERIES) -> list[dict]:
+    """The sound, music and photo queries (``table``, as SOUND_QUERIES: a group, or "prefix*" for every group it
+    begins, -> (query type, English queries, Chinese queries)); build_blind_devset.py passes its own."""
     groups = sorted({line["group"] for line in lines if line["kind"] == "item" and line.get("group")})
     queries = []
-    for target, (query_type, english, chinese) in SOUND_QUERIES.items():
+    for target, (query_type, english, chinese) in table.items():
         relevant = [
             group
             for group in groups
@@ -448,10 +449,11 @@ def group_queries(lines: list[dict]) -> list[dict]:
     return queries
 
 
-def negative_queries() -> list[dict]:
+def negative_queries(table: dict[str, list[str]] = NEGATIVE_QUERIES) -> list[dict]:
+    """The queries no item answers (``table``: language -> queries)."""
     return [
         {"kind": "query", "type": "negative", "negative": True, "language": language, "text": text}
-        for language, texts in NEGATIVE_QUERIES.items()
+        for language, texts in table.items()
         for text in texts
     ]
 
