@@ -150,6 +150,16 @@ def word_forms(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+def closed_compound(name: str) -> str | None:
+    """A two-word English name written as one word, as English often writes it: "bird song" is also "birdsong",
+    "wind chime" "windchime", "hi hat" "hihat"; None for any other name. A query that says "birdsong" says the
+    name, though no word of it is "bird" or "song"."""
+    words = name.lower().split()
+    if len(words) != 2 or not all(re.fullmatch(r"[a-z]{2,}", word) for word in words):
+        return None
+    return "".join(words)
+
+
 @lru_cache(maxsize=8192)
 def _folded_name(name: str) -> str:
     return folded(name).strip()

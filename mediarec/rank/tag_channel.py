@@ -39,7 +39,7 @@ from mediarec.rank.calibration import (
     cohort_z,
     search_calibration,
 )
-from mediarec.rank.lexical import name_parts, said_outright, word_forms
+from mediarec.rank.lexical import closed_compound, name_parts, said_outright, word_forms
 from mediarec.rank.text_vectors import PASSAGE, QUERY, TextVectors
 from mediarec.understand.audio_tags import SHARE_CLASSES
 
@@ -365,10 +365,15 @@ class TagChannels:
 @lru_cache(maxsize=4096)
 def sound_said_by(name: str) -> tuple[tuple[str, str], ...]:
     """How a query may name a sound tag outright: (form, word) for each name inside it (lexical.name_parts) in
-    its English forms ("a cow mooing" names "moo", "a lion roaring" names "roar"), and its Chinese names. Kept
-    per name: every search asks it of every sound name of the library."""
+    its English forms ("a cow mooing" names "moo", "a lion roaring" names "roar"), a two-word name also as one
+    word ("birdsong in the woods" names "bird song"), and its Chinese names. Kept per name: every search asks it
+    of every sound name of the library."""
     words = [*name_parts(name), *other_names(name)]
-    return tuple((form, word) for word in dict.fromkeys(words) for form in word_forms(word))
+    forms = [(form, word) for word in dict.fromkeys(words) for form in word_forms(word)]
+    for word in words:
+        if compound := closed_compound(word):  # "birdsong", "birdsongs"
+            forms += [(compound, word), (compound + "s", word)]
+    return tuple(dict.fromkeys(forms))
 
 
 def _hit(item_id: int, found: list[tuple[float, StoredTag, TagMatch]]) -> HeardHit:
