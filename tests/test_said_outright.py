@@ -120,6 +120,16 @@ def test_a_query_naming_a_label_finds_a_picture_labelled_with_middling_confidenc
     assert hits[0].best.snippet == "seen: Bridge"
 
 
+@pytest.mark.parametrize(("query", "found"), [("mountains", "peaks.mp4"), ("bridges at night", "bridge.mp4")])
+def test_a_label_is_named_by_its_plural_too(library_of_both, query, found):
+    """The blind set's "mountains" found nothing (0.08) beside a photo labelled mountain 0.79 that "a mountain"
+    found."""
+    library, names = library_of_both
+    hits = library.search(query, 5)
+    assert hits and names[hits[0].item.id] == found, [(names[h.item.id], h.score) for h in hits]
+    assert hits[0].best.modality == "frame"
+
+
 @pytest.mark.parametrize("query", ["a ladybird on a plant", "a lady beetle on a leaf"])
 def test_a_label_is_named_by_its_synonyms_too(library_of_both, query):
     """British and American names of one ImageNet class (WordNet's, the vocabulary's "also") name its tag."""

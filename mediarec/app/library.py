@@ -197,12 +197,14 @@ class Library:
             SOUND_PASSING_Z,
             TagChannel,
             TagChannels,
+            label_said_by,
             sound_said_by,
         )
         from mediarec.understand.image_label_tags import label_vocabulary
 
         text = cast(TextEncoder, self.query_models.get("text"))
         labels = label_vocabulary()
+        label_forms = {tag: label_said_by(labels.names_of(index)) for index, tag in enumerate(labels.tags)}
 
         def channel(source: str, **options) -> TagChannel:
             return TagChannel(
@@ -221,7 +223,7 @@ class Library:
             names={"visual": labels.tags},
             texts={tag: f"{tag}, {zh}" for tag, zh in zip(labels.tags, labels.chinese, strict=True)},
             channel="seen",
-            outright_names={tag: labels.names_of(index) for index, tag in enumerate(labels.tags)},
+            said_by=lambda tag: label_forms.get(tag, ()),
         )
         heard = channel(
             "audio",

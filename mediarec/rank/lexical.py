@@ -150,6 +150,12 @@ def word_forms(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+def noun_forms(word: str) -> tuple[str, ...]:
+    """A one-word English name of a thing as a query may say it: itself and its plural or singular ("mountain",
+    "mountains"; "glasses", "glass"), not word_forms' -ing form. Longer names and Chinese ones stand as they are."""
+    return word_forms(word)[:2]
+
+
 def closed_compound(name: str) -> str | None:
     """A two-word English name written as one word, as English often writes it: "bird song" is also "birdsong",
     "wind chime" "windchime", "hi hat" "hihat"; None for any other name. A query that says "birdsong" says the

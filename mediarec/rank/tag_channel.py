@@ -39,7 +39,7 @@ from mediarec.rank.calibration import (
     cohort_z,
     search_calibration,
 )
-from mediarec.rank.lexical import closed_compound, name_parts, said_outright, word_forms
+from mediarec.rank.lexical import closed_compound, name_parts, noun_forms, said_outright, word_forms
 from mediarec.rank.text_vectors import PASSAGE, QUERY, TextVectors
 from mediarec.understand.audio_tags import SHARE_CLASSES
 
@@ -374,6 +374,12 @@ def sound_said_by(name: str) -> tuple[tuple[str, str], ...]:
         if compound := closed_compound(word):  # "birdsong", "birdsongs"
             forms += [(compound, word), (compound + "s", word)]
     return tuple(dict.fromkeys(forms))
+
+
+def label_said_by(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """How a query may name an image label outright: (form, name) for each of its names (the label, its Chinese
+    name, its synonyms) and, for a one-word English name, its plural or singular ("mountains" names "mountain")."""
+    return tuple((form, name) for name in dict.fromkeys(names) for form in noun_forms(name))
 
 
 def _hit(item_id: int, found: list[tuple[float, StoredTag, TagMatch]]) -> HeardHit:
