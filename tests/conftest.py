@@ -21,10 +21,9 @@ BREAD_SENTENCE = (
     "Today we bake a loaf of bread. Mix the flour and water, knead the dough, and bake it in a hot oven."
 )
 # Worded so that both whisper base (the offline profile's) and tiny.en hear espeak-ng's "my dog" (base hears a bare
-# "My dog loves ..." as "I don't love ...").
-# The comma gives espeak-ng a pause before "my dog": without it whisper base (int8) heard "every morning might not
-# love running ..." on an AMD EPYC here, with CTranslate2's AVX2 and AVX-512 kernels alike (right with its generic
-# one); with it, all three write the sentence.
+# "My dog loves ..." as "I don't love ..."). The comma gives espeak-ng a pause before "my dog": without it whisper
+# base (int8) heard "every morning might not love running ..." on an AMD EPYC, with CTranslate2's AVX2 and AVX-512
+# kernels alike (right with its generic one); with it, all three write the sentence.
 BEACH_SENTENCE = "Every morning, my dog loves running on the beach and playing in the waves."
 
 

@@ -86,13 +86,13 @@ def test_a_one_character_name_inside_a_sentence_finds_no_picture(library_of_both
 
 def test_a_name_inside_a_longer_name_the_query_says_does_not_count(library_of_both):
     """ "a hot dog stand" says "hot dog" (a food), not "dog"; a query that is a name itself says that name."""
-    from mediarec.rank.tag_channel import TagChannel
+    from mediarec.rank.tag_channel import TagChannel, label_said_by
 
     library, _ = library_of_both
+    names = {"dog": label_said_by(("dog", "狗")), "hot dog": label_said_by(("hot dog", "热狗"))}
     channel = TagChannel(
-        library.store, "unused", lambda texts: texts, lambda texts: texts, (),
-        outright_names={"dog": ("dog", "狗"), "hot dog": ("hot dog", "热狗")},
-    )  # fmt: skip
+        library.store, "unused", lambda texts: texts, lambda texts: texts, (), said_by=names.__getitem__
+    )
     assert channel._said_outright("a hot dog stand", ["dog", "hot dog"]) == [("hot dog", "hot dog")]
     assert channel._said_outright("hot dog", ["dog", "hot dog"]) == [("hot dog", "hot dog")]
     assert channel._said_outright("一只热狗", ["dog", "hot dog"]) == [("热狗", "hot dog")]

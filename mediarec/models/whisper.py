@@ -73,8 +73,9 @@ HALLUCINATION_PREFIXES = ("subtitles by", "字幕由", "字幕by", "字幕製作
 # "Ha ha ha ha ha ha!" for a recorded laugh and "Ugh!" for a cry of pain (devsets/blind, sound effects of
 # wesnoth-1.16-data) with sure words, so no confidence gate drops them. Nothing in them can be searched for as
 # something said (the sound itself is tagged by the audio model: laughter, groan). Words such as "wow", "hey", "no"
-# or "ouch" are words and stay. So does a syllable said over and over ("la la la", "fa fa fa fa": whisper base's
-# hearing of espeak-ng's "ha ha ha ha"): CHANT_REPEATS or more of one token of at most CHANT_LETTERS letters.
+# or "ouch" are words and stay. A syllable said over and over is vocal sounds too ("la la la", "fa fa fa fa":
+# whisper base's hearing of espeak-ng's "ha ha ha ha"): CHANT_REPEATS or more of one token of at most
+# CHANT_LETTERS letters.
 VOCABLE_WORDS = frozenset(
     {
         "ah", "aah", "ahh", "ahem", "argh", "aargh", "arg", "eh", "er", "erm", "hm", "hmm", "hmmm", "huh", "mm",

@@ -174,7 +174,6 @@ class TagChannel:
         texts: Mapping[str, str] | None = None,
         other_names: Callable[[str], Sequence[str]] | None = None,
         channel: str = "tags",
-        outright_names: Mapping[str, Sequence[str]] | None = None,
         said_by: Callable[[str], Iterable[tuple[str, str]]] | None = None,
         generic_share: float | None = None,
         generic_names: Collection[str] = (),
@@ -186,12 +185,11 @@ class TagChannel:
         English one). ``other_names``: a name's other names (its Chinese ones, index.tag_names.other_names), each
         embedded and matched on its own, the name matching as well as its best one does: 打鼾 is 0.45 from "snoring,
         打鼾" but 1.0 from "打鼾". ``channel``: the calibration's logistic for this channel's names ("tags" for sounds,
-        "seen" for image labels). ``outright_names``: per tag name, the words a query may name it by outright (an
-        image label's English and Chinese names); a query that holds one word for word (rank/lexical.py's
-        says_outright) matches the tag at least as that word alone would: 树枝上的蜥蜴 (a lizard on a branch) is
-        only 0.43 from "lizard, 蜥蜴", 蜥蜴 alone much closer. ``said_by``: for a name not in ``outright_names``,
-        the (form, word) pairs a query may say it by, each form standing for the word it is compared by (a sound's
-        "mooing" for "moo"). ``generic_share``: a name applied to more than this share of the items that carry
+        "seen" for image labels). ``said_by``: per tag name, the (form, word) pairs a query may name it by
+        outright, each form standing for the word it is compared by (a sound's "mooing" for "moo", an image label's
+        "mountains" for "mountain", its Chinese name for itself); a query that holds a form word for word
+        (rank/lexical.py's says_outright) matches the tag at least as that word alone would: 树枝上的蜥蜴 (a lizard
+        on a branch) is only 0.43 from "lizard, 蜥蜴", 蜥蜴 alone much closer. ``generic_share``: a name applied to more than this share of the items that carry
         this channel's tags is not matched outright: a sound vocabulary has names a query says in passing ("a
         wedding speech", 古典音乐会 holds 音乐, music), and in a library where half the items are music, "music"
         says nothing about which; the bank already makes such names need more. ``generic_names``: never matched
@@ -211,7 +209,6 @@ class TagChannel:
         self.texts = dict(texts or {})
         self.other_names = other_names
         self.channel = channel
-        self.outright_names = {name: tuple(words) for name, words in (outright_names or {}).items()}
         self.said_by = said_by
         self.generic_share = generic_share
         self.generic_names = frozenset(generic_names)
@@ -246,7 +243,7 @@ class TagChannel:
         tags: Sequence[StoredTag] = (),
     ) -> dict[str, TagMatch]:
         """The tag names whose match probability for the query reaches ``min_probability``; a name the query says
-        outright (``outright_names``, ``said_by``; not a generic one among ``tags``, _generic) with probability
+        outright (``said_by``; not a generic one among ``tags``, _generic) with probability
         NAMED_TAG_PROBABILITY; with ``passing_z``, only where the whole query is at least that close to the
         name."""
         floor = self.min_probability if min_probability is None else min_probability
@@ -274,8 +271,6 @@ class TagChannel:
         return [forms[form] for form in said if not any(form != other and form in other for other in said)]
 
     def _forms(self, name: str) -> Iterable[tuple[str, str]]:
-        if name in self.outright_names:
-            return ((word, word) for word in self.outright_names[name])
         return self.said_by(name) if self.said_by is not None else ()
 
     def _generic(self, tags: Sequence[StoredTag]) -> frozenset[str]:
