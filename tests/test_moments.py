@@ -55,6 +55,34 @@ def test_lines_without_word_times_narrow_to_the_line_that_holds_the_words():
     assert span.snippet == "Two [red] [fish]."
 
 
+def test_whisper_segments_split_into_sentences_at_full_stops_and_at_long_pauses():
+    """Two telephone prompts 2.8 s apart came back from whisper base as one segment with no full stop between them
+    (French, Asterisk's recorded prompts): the pause between their words splits them as a full stop does."""
+    from faster_whisper.transcribe import Segment, Word
+
+    from mediarec.models.whisper import SENTENCE_PAUSE_SECONDS, _sentences
+
+    said = [
+        (36.54, 37.02, " personne"),
+        (37.02, 37.38, " attend."),
+        (37.4, 38.9, " Ce"),
+        (38.94, 39.28, " moment"),
+    ]
+    after_pause = 39.28 + SENTENCE_PAUSE_SECONDS + 0.9
+    said += [(after_pause, after_pause + 0.4, " cette"), (after_pause + 0.4, after_pause + 0.8, " ligne")]
+    words = [Word(start, end, text, 0.9) for start, end, text in said]
+    text = "".join(word.word for word in words)
+    segment = Segment(0, 0, 36.5, words[-1].end, text, [], -0.2, 1.2, 0.01, words, 0.0)
+    sentences = _sentences(segment, duration=60.0)
+    assert [line.text for line in sentences] == ["personne attend.", "Ce moment", "cette ligne"]
+    assert sentences[2].start == pytest.approx(after_pause) and len(sentences[2].words) == 2
+    close = [
+        Word(start, end, text, 0.9) for start, end, text in [(1.0, 1.4, " a"), (1.4 + 0.9, 2.6, " pause")]
+    ]
+    kept_whole = Segment(0, 0, 1.0, 2.6, " a pause", [], -0.2, 1.2, 0.01, close, 0.0)
+    assert [line.text for line in _sentences(kept_whole, duration=60.0)] == ["a pause"]
+
+
 def test_marks_go_around_the_words_not_their_punctuation_and_cjk_is_one_token_per_character():
     words = _words(0.0, "Mix the flour, knead the dough.").words
     assert marked_words(words, lambda word: "flour" in word.text) == "Mix the [flour], knead the dough."
