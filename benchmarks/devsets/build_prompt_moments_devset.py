@@ -14,6 +14,9 @@ one right file; the Spanish prompts are used by no other set, the others' prompt
 queries of this kind (they hold a few of the same prompts as single files). A prompt's span is where its samples rise
 above its own quiet edges, so it is the recorded words, not the file.
 
+Each language has one recording, so the language of a query names its file: a rule that prefers recordings in the
+query's language would look better here than it is (the moments set has four English recordings).
+
   exact        the prompt as Asterisk's text gives it
   paraphrase   the prompt reworded in its own language, written for this set before any search ran
 
