@@ -12,7 +12,7 @@ from conftest import json_lines, run_cli
 
 from mediarec.index.items import path_from_stored, stored_path
 from mediarec.index.store import LibraryStore
-from mediarec.scan.paths import display_path, display_text, path_from_display
+from mediarec.scan.paths import display_path, display_text, one_line, path_from_display
 from mediarec.scan.sync import reconcile
 
 NAMES = [
@@ -180,3 +180,42 @@ def test_json_output_shows_undecodable_names_escaped(capsys):
     print_json({"path": name, "results": [{"path": name}]})
     line = capsys.readouterr().out
     assert json.loads(line) == {"path": "/music/caf\\xff.mp3", "results": [{"path": "/music/caf\\xff.mp3"}]}
+
+
+def test_plain_text_lines_show_control_characters_in_names_and_read_them_back():
+    name = "/music/new\nline\tand \x1b[31mred\x7f \x85.mp3"
+    shown = one_line(name)
+    assert shown == "/music/new\\x0aline\\x09and \\x1b[31mred\\x7f \\u0085.mp3"
+    assert shown.isprintable()
+    assert path_from_display(one_line("/music/new\nline\x1b.mp3")) == "/music/new\nline\x1b.mp3"
+    undecodable = os.fsdecode(b"/old/caf\xff\n.mp4")
+    assert one_line(undecodable) == "/old/caf\\xff\\x0a.mp4"
+    assert path_from_display(one_line(undecodable)) == undecodable
+    assert one_line("/音乐/晴天 -- --help.flac") == "/音乐/晴天 -- --help.flac"
+
+
+def test_a_file_named_with_a_newline_and_an_escape_stays_on_its_line_and_is_found_by_it(
+    tmp_path, offline_env, capsys
+):
+    from mediarec.media.samples import tone, write_audio
+
+    if os.name != "posix":
+        pytest.skip("only POSIX file names hold control characters")
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    song = write_audio(folder / "new\nline \x1b[2J.wav", tone(0.5))
+    (folder / "broken\n.mp4").write_text("not a video\n" * 20)
+    data = ["--data-dir", str(tmp_path / "data")]
+
+    code, out, err = run_cli([*data, "index", "--no-progress", str(folder)], offline_env, capsys)
+    assert code == 0, err
+    assert f"  failed: {folder}/broken\\x0a.mp4: not a media file PyAV can read" in out.splitlines()
+    code, out, err = run_cli([*data, "show", one_line(str(song))], offline_env, capsys)
+    assert code == 0, err
+    assert out.splitlines()[:2] == [
+        "new\\x0aline \\x1b[2J  (audio, 0:00)",
+        f"  {folder}/new\\x0aline \\x1b[2J.wav",
+    ]
+    assert "\x1b" not in out
+    code, out, err = run_cli([*data, "failed"], offline_env, capsys)
+    assert out.splitlines() == [f"{folder}/broken\\x0a.mp4: not a media file PyAV can read"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from mediarec.cli.output import UsageError, clock, print_json, read_lines
 from mediarec.errors import MediarecError
+from mediarec.scan.paths import one_line
 
 
 def _print_hits(hits, as_json: bool) -> None:
@@ -19,7 +20,8 @@ def _print_hits(hits, as_json: bool) -> None:
         data = hit.to_json()
         where = f" @ {clock(data['start'])}" if "start" in data else ""
         print(
-            f"{rank:2d}. {data['title']}{where}  [{data.get('modality', '')} {data['score']:.3f}]  {data['path']}"
+            f"{rank:2d}. {one_line(data['title'])}{where}  [{data.get('modality', '')} {data['score']:.3f}]  "
+            f"{one_line(data['path'])}"
         )
         if data.get("snippet"):
             print(f"      “{data['snippet']}”")
@@ -78,8 +80,8 @@ def cmd_show(library, args) -> int:
     if args.json:
         print_json(details)
         return 0
-    print(f"{details['title']}  ({details['kind']}, {clock(details['duration'] or 0)})")
-    print(f"  {details['path']}")
+    print(f"{one_line(details['title'])}  ({details['kind']}, {clock(details['duration'] or 0)})")
+    print(f"  {one_line(details['path'])}")
     if details["metadata"].get("truncated"):
         print(
             f"  truncated: holds {clock(details['duration'] or 0)} of a declared {clock(details['metadata'].get('declared_duration') or 0)}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mediarec.cli.output import CRASH_LOG_NAME, UsageError, print_json
 from mediarec.errors import MediarecError
-from mediarec.scan.paths import display_path, display_text
+from mediarec.scan.paths import display_path, display_text, one_line
 
 
 def cmd_index(library, args) -> int:
@@ -37,7 +37,7 @@ def cmd_index(library, args) -> int:
                     if bar is None:
                         bar = tqdm(total=progress.total, unit="file", desc="indexing", file=sys.stderr)
                     bar.n = progress.done
-                    note = Path(progress.current).name if progress.current else ""
+                    note = one_line(Path(progress.current).name) if progress.current else ""
                     bar.set_postfix_str(indexer.progress_note() if args.cluster else note, refresh=True)
         except MediarecError as error:
             # Not one file's fault (a model, the library's disk, the config): the job stops; what is not done yet
@@ -97,9 +97,9 @@ def cmd_index(library, args) -> int:
             + f" ({report['wall_seconds']:.1f} s)"
         )
         for skipped in unreadable:
-            print(f"  skipped (cannot read): {skipped['path']}: {skipped['reason']}")
+            print(f"  skipped (cannot read): {one_line(skipped['path'])}: {skipped['reason']}")
         for failure in report["failed"]:
-            print(f"  failed: {failure['path']}: {failure['error']}")
+            print(f"  failed: {one_line(failure['path'])}: {one_line(failure['error'])}")
         if any(failure["error"] == UNEXPECTED for failure in report["failed"]):
             print(f"the details of the unexpected errors are in {log}")
         if earlier:
@@ -164,7 +164,7 @@ def cmd_failed(library, args) -> int:
     if not failed:
         print("No file failed to index.")
     for item in failed:
-        print(f"{item.path}: {item.error}")
+        print(f"{one_line(item.path)}: {one_line(item.error or '')}")
     return 0
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from mediarec.cli.arguments import positive_int
 from mediarec.cli.output import clock, print_json
+from mediarec.scan.paths import one_line
 
 
 def add_understanding_parsers(commands) -> None:
@@ -99,7 +100,7 @@ def cmd_tag(library, args) -> int:
     if args.json:
         print_json(outcome)
     else:
-        print(f"{outcome['action'].capitalize()} {args.name!r} on {args.path}.")
+        print(f"{outcome['action'].capitalize()} {args.name!r} on {one_line(args.path)}.")
         if "model" in outcome:
             _print_report(outcome["model"], limit=5)
     return 0
@@ -136,7 +137,9 @@ def _print_report(report: dict, limit: int) -> None:
     if not report["suggestions"]:
         print("  No suggestions.")
     for suggestion in report["suggestions"][:limit]:
-        print(f"  {suggestion['confidence']:.2f}  {suggestion['title']}  {suggestion['path']}")
+        print(
+            f"  {suggestion['confidence']:.2f}  {one_line(suggestion['title'])}  {one_line(suggestion['path'])}"
+        )
 
 
 UNDERSTANDING_COMMANDS: dict[str, Callable] = {"tags": cmd_tags, "chapters": cmd_chapters, "tag": cmd_tag}

@@ -8,6 +8,7 @@ from pathlib import Path
 from mediarec.app.shelf import record_recommendations_shown
 from mediarec.cli.output import print_json
 from mediarec.cli.recommend_stats import cmd_recommend_stats
+from mediarec.scan.paths import one_line
 
 
 def cmd_watch(library, args) -> int:
@@ -47,7 +48,9 @@ def cmd_recommend(library, args) -> int:
     if not recommendations:
         print("Nothing to recommend yet: index some folders first (mediarec index FOLDER).")
     for rank, recommendation in enumerate(recommendations, start=1):
-        print(f"{rank:2d}. {recommendation.item.display_title}  {recommendation.item.path}")
+        print(
+            f"{rank:2d}. {one_line(recommendation.item.display_title)}  {one_line(recommendation.item.path)}"
+        )
         print(f"      {recommendation.reason}")
     return 0
 

@@ -14,6 +14,10 @@ import re
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_BYTE = re.compile(r"\\x([89a-fA-F][0-9a-fA-F])")
+# Control characters in a name (a newline, a tab, a terminal's escape): legal in a POSIX file name, but printed as they
+# are they break a line of output in two, or make the terminal run an escape sequence.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_ESCAPED_CONTROL = re.compile(r"\\x([01][0-9a-fA-F]|7[fF])")
 
 
 def display_path(path: str | bytes | os.PathLike) -> str:
@@ -29,16 +33,28 @@ def display_text(text: str) -> str:
     return _LONE_SURROGATE.sub(_escape, text)
 
 
+def one_line(text: str) -> str:
+    """display_text for a line of plain-text output: control characters shown too (``\\x0a`` for a newline,
+    ``\\u0085`` for the C1 ones), so a name stays on its line and cannot drive the terminal."""
+    return _CONTROL.sub(_escape_control, display_text(text))
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match[0])
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def path_from_display(text: str) -> str:
-    """The on-disk name that display_path showed as ``text`` (``\\xff`` back to the byte it stands for). A name
-    that itself contains a backslash, x and two hex digits reads the same, so callers try the text as it is
-    first."""
-    return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)), text)
+    """The on-disk name that display_path or one_line showed as ``text`` (``\\xff`` back to the byte it stands for,
+    ``\\x0a`` to the control character). A name that itself contains a backslash, x and two hex digits reads the
+    same, so callers try the text as it is first."""
+    undecodable = _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)), text)
+    return _ESCAPED_CONTROL.sub(lambda match: chr(int(match[1], 16)), undecodable)
 
 
 def error_reason(error: OSError) -> str:
