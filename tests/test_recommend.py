@@ -261,3 +261,35 @@ def test_generic_tags_are_not_reasons(synthetic):
     ]
     assert tag_reasons, "the beach items share real tags too"
     assert all({"speech", "english"}.isdisjoint(reason.tags) for reason in tag_reasons)
+
+
+def test_tag_reasons_name_a_thing_once_not_its_parts_beside_it(synthetic):
+    from mediarec.index.records import TagRecord
+    from mediarec.recommend.explain import distinct_names
+
+    assert distinct_names(["red", "red circle", "circle", "beach"]) == ["red circle", "beach"]
+    assert distinct_names(["red circle", "red", "circle"]) == ["red circle"]
+    assert distinct_names(["红色", "红色圆形", "圆形"]) == ["红色圆形"]
+    assert distinct_names(["dog", "dog barking", "bark", "sea"]) == ["dog barking", "bark", "sea"]
+    store = synthetic.store
+    beach = synthetic.ids_of("beach")
+    # The picture tagger names the shape, its colour and both, as the sample library's red circles carry them.
+    store.set_tags(
+        [
+            TagRecord(item_id, name, "visual", 0.95)
+            for item_id in beach
+            for name in ("red", "red circle", "circle")
+        ]
+    )
+    watch_all(store, beach[:5])
+    tag_reasons = [
+        reason
+        for recommendation in Recommender(store).recommend(20, diversity=0.0)
+        for reason in recommendation.reasons
+        if reason.kind == "tags"
+    ]
+    assert tag_reasons
+    for reason in tag_reasons:
+        assert not ({"red", "circle"} & set(reason.tags) and "red circle" in reason.tags), reason.text
+        assert reason.text == "you like: " + ", ".join(reason.tags)
+    assert any("red circle" in reason.tags for reason in tag_reasons)

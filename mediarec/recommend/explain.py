@@ -4,6 +4,7 @@ tags it shares with what the user engages with, where they stopped, or that it i
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,6 +24,36 @@ TAG_PROFILE_ITEMS = 50
 # Tags that say how a file sounds or which language it speaks, not what it is about: "you like: speech,
 # english" tells the user nothing, however rare those tags are in a small library.
 GENERIC_TAGS = frozenset(SHARE_CLASSES) | frozenset(LANGUAGE_NAMES.values())
+
+
+_WORD = re.compile(r"[^\W_]+")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def distinct_names(names: Iterable[str]) -> list[str]:
+    """The names in order, each that says no more than one before it left out, and one said in full by a later
+    name replaced by it: "red circle, red, circle" says "red circle" (the tagger names a shape, its colour and
+    both), "红色, 红色圆形" says "红色圆形"."""
+    kept: list[str] = []
+    for name in names:
+        if any(_covers(earlier, name) for earlier in kept):
+            continue
+        covered = [index for index, earlier in enumerate(kept) if _covers(name, earlier)]
+        if covered:
+            kept[covered[0]] = name
+            kept = [earlier for index, earlier in enumerate(kept) if index not in covered[1:]]
+        else:
+            kept.append(name)
+    return kept
+
+
+def _covers(longer: str, shorter: str) -> bool:
+    """Whether ``longer`` says all that ``shorter`` says: its words (or, in CJK scripts, its characters in a run)."""
+    a, b = longer.casefold(), shorter.casefold()
+    if _CJK.search(b):
+        return b in a
+    words = set(_WORD.findall(b))
+    return bool(words) and words <= set(_WORD.findall(a))
 
 
 @dataclass(frozen=True)
@@ -79,7 +110,7 @@ class Explainer:
         shared = sorted((name for name in names if name in weights), key=lambda name: (-weights[name], name))
         if not shared:
             return None
-        chosen = tuple(shared[:MAX_TAGS])
+        chosen = tuple(distinct_names(shared)[:MAX_TAGS])
         return Reason("tags", "you like: " + ", ".join(chosen), tags=chosen)
 
     @staticmethod
