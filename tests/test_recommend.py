@@ -244,6 +244,16 @@ def test_an_item_is_never_its_own_reason(synthetic):
         assert recommendation.item.id not in named, recommendation.reason
 
 
+def tag_reasons_of(store) -> list:
+    """The tag reasons of twenty recommendations, without diversity."""
+    return [
+        reason
+        for recommendation in Recommender(store).recommend(20, diversity=0.0)
+        for reason in recommendation.reasons
+        if reason.kind == "tags"
+    ]
+
+
 def test_generic_tags_are_not_reasons(synthetic):
     from mediarec.index.records import TagRecord
 
@@ -253,12 +263,7 @@ def test_generic_tags_are_not_reasons(synthetic):
     store.set_tags([TagRecord(item_id, name, "speech", 0.99) for item_id in beach for name in ("english",)])
     store.set_tags([TagRecord(item_id, "speech", "audio", 0.99) for item_id in beach])
     watch_all(store, beach[:5])
-    tag_reasons = [
-        reason
-        for recommendation in Recommender(store).recommend(20, diversity=0.0)
-        for reason in recommendation.reasons
-        if reason.kind == "tags"
-    ]
+    tag_reasons = tag_reasons_of(store)
     assert tag_reasons, "the beach items share real tags too"
     assert all({"speech", "english"}.isdisjoint(reason.tags) for reason in tag_reasons)
 
@@ -282,12 +287,7 @@ def test_tag_reasons_name_a_thing_once_not_its_parts_beside_it(synthetic):
         ]
     )
     watch_all(store, beach[:5])
-    tag_reasons = [
-        reason
-        for recommendation in Recommender(store).recommend(20, diversity=0.0)
-        for reason in recommendation.reasons
-        if reason.kind == "tags"
-    ]
+    tag_reasons = tag_reasons_of(store)
     assert tag_reasons
     for reason in tag_reasons:
         assert not ({"red", "circle"} & set(reason.tags) and "red circle" in reason.tags), reason.text

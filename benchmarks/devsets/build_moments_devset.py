@@ -147,20 +147,33 @@ def build(out: Path) -> Path:
                 "sentences": [[s.start, s.end, s.text] for s in recording.sentences],
             }
         )
-        for spoken, (_, paraphrase) in zip(recording.sentences, pairs, strict=True):
-            span = [round(spoken.start, 3), round(spoken.end, 3)]
-            for query_type, text in (("exact", spoken.text), ("paraphrase", paraphrase)):
-                lines.append(
-                    {
-                        "kind": "query",
-                        "type": query_type,
-                        "text": text,
-                        "language": language,
-                        "relevant": [written],
-                        "span": span,
-                    }
-                )
+        said = [(round(spoken.start, 3), round(spoken.end, 3), spoken.text) for spoken in recording.sentences]
+        lines += span_queries(written, language, said, [paraphrase for _, paraphrase in pairs])
         print(f"{written}: {recording.duration:.1f} s, {len(pairs)} sentences", file=sys.stderr)
+    return write_manifest(out, lines)
+
+
+def span_queries(
+    written: str, language: str, said: list[tuple[float, float, str]], paraphrases: list[str]
+) -> list[dict]:
+    """An exact and a paraphrase query line for each (start, end, text) said in the recording ``written``."""
+    lines = []
+    for (start, end, text), paraphrase in zip(said, paraphrases, strict=True):
+        for query_type, query in (("exact", text), ("paraphrase", paraphrase)):
+            lines.append(
+                {
+                    "kind": "query",
+                    "type": query_type,
+                    "text": query,
+                    "language": language,
+                    "relevant": [written],
+                    "span": [start, end],
+                }
+            )
+    return lines
+
+
+def write_manifest(out: Path, lines: list[dict]) -> Path:
     manifest = out / "manifest.jsonl"
     manifest.write_text(
         "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import sys
 from pathlib import Path
 
@@ -37,7 +36,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from anywhere, without installing mediarec
 
-from debian import fetch_package  # noqa: E402  (the sibling module, run as a script)
+from build_moments_devset import span_queries, write_manifest  # noqa: E402  (siblings, run as a script)
+from debian import fetch_package  # noqa: E402
 
 from mediarec.media.audio import decode_audio  # noqa: E402
 from mediarec.media.narration import NOISE_RMS  # noqa: E402
@@ -169,24 +169,10 @@ def build(out: Path, debs: Path) -> Path:
                 "licence": "CC-BY-SA-3.0",
             }
         )
-        for (start, end, text), (_, paraphrase) in zip(spans, pairs, strict=True):
-            for query_type, query in (("exact", text), ("paraphrase", paraphrase)):
-                lines.append(
-                    {
-                        "kind": "query",
-                        "type": query_type,
-                        "text": query,
-                        "language": language,
-                        "relevant": [written],
-                        "span": [start, end],
-                    }
-                )
+        said = [(start, end, text) for start, end, text in spans]
+        lines += span_queries(written, language, said, [paraphrase for _, paraphrase in pairs])
         print(f"{written}: {audio.size / SPEECH_RATE:.1f} s, {len(pairs)} prompts", file=sys.stderr)
-    manifest = out / "manifest.jsonl"
-    manifest.write_text(
-        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
-    )
-    return manifest
+    return write_manifest(out, lines)
 
 
 def main() -> None:
