@@ -219,3 +219,22 @@ def test_a_file_named_with_a_newline_and_an_escape_stays_on_its_line_and_is_foun
     assert "\x1b" not in out
     code, out, err = run_cli([*data, "failed"], offline_env, capsys)
     assert out.splitlines() == [f"{folder}/broken\\x0a.mp4: not a media file PyAV can read"]
+
+
+def test_the_progress_bar_names_a_long_file_name_in_short(tmp_path, offline_env, capsys):
+    from mediarec.cli.indexing import PROGRESS_NAME_CHARACTERS
+    from mediarec.media.samples import tone, write_audio
+
+    folder = tmp_path / "long"
+    folder.mkdir()
+    name = (
+        "a" * 100 + "z" * 100 + ".wav"
+    )  # file systems take 255 bytes (the sample writer's temporary name more)
+    write_audio(folder / name, tone(0.5))
+    code, out, err = run_cli(
+        ["--data-dir", str(tmp_path / "data"), "index", str(folder)], offline_env, capsys
+    )
+    assert code == 0, err
+    shown = "a" * 20 + "…" + "z" * 15 + ".wav"
+    assert len(shown) == PROGRESS_NAME_CHARACTERS and shown in err
+    assert name not in err

@@ -14,6 +14,18 @@ from mediarec.cli.output import CRASH_LOG_NAME, UsageError, print_json
 from mediarec.errors import MediarecError
 from mediarec.scan.paths import display_path, display_text, one_line
 
+# The progress bar names the file being indexed in at most this many characters: a longer name (file systems take
+# 255 bytes) would wrap the bar onto new lines at every refresh.
+PROGRESS_NAME_CHARACTERS = 40
+
+
+def _short(name: str, limit: int = PROGRESS_NAME_CHARACTERS) -> str:
+    """The name, or its start and end around an ellipsis (the end keeps the extension) when it is longer."""
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) // 2
+    return f"{name[: limit - 1 - tail]}…{name[-tail:]}"
+
 
 def cmd_index(library, args) -> int:
     from tqdm import tqdm
@@ -37,7 +49,7 @@ def cmd_index(library, args) -> int:
                     if bar is None:
                         bar = tqdm(total=progress.total, unit="file", desc="indexing", file=sys.stderr)
                     bar.n = progress.done
-                    note = one_line(Path(progress.current).name) if progress.current else ""
+                    note = _short(one_line(Path(progress.current).name)) if progress.current else ""
                     bar.set_postfix_str(indexer.progress_note() if args.cluster else note, refresh=True)
         except MediarecError as error:
             # Not one file's fault (a model, the library's disk, the config): the job stops; what is not done yet
