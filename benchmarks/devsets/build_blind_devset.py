@@ -222,13 +222,13 @@ def fetch_wheel(name: str, version: str, folder: Path) -> Path:
 
 
 class Sources:
-    """Reads the packages' media: plain files, members of Warzone 2100's base.wz and of scikit-image's wheel, the
-    game's texts of its recordings and its Chinese translation of them."""
+    """Reads the packages' media: plain files, members of Warzone 2100's base.wz and of scikit-image's wheel (when
+    given one), the game's texts of its recordings and its Chinese translation of them."""
 
-    def __init__(self, roots: dict[str, Path], wheel: Path):
+    def __init__(self, roots: dict[str, Path], wheel: Path | None):
         self.roots = roots
         self.base = zipfile.ZipFile(roots["warzone2100-data"] / BASE_WZ)
-        self.wheel = zipfile.ZipFile(wheel)
+        self.wheel = zipfile.ZipFile(wheel) if wheel is not None else None
         with (roots["warzone2100-data"] / ZH_CATALOGUE).open("rb") as handle:
             catalogue = gettext.GNUTranslations(handle)._catalog  # every message, to look them up loosely
         self.chinese = {
@@ -242,6 +242,7 @@ class Sources:
 
     def picture(self, package: str, file: str) -> Image.Image:
         if package == WHEEL[0]:
+            assert self.wheel is not None, "Sources was given no wheel to read photos from"
             return Image.open(io.BytesIO(self.wheel.read(file))).convert("RGB")
         return Image.open(self.roots[package] / file).convert("RGB")
 

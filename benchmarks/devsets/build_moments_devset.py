@@ -154,12 +154,19 @@ def build(out: Path) -> Path:
 
 
 def span_queries(
-    written: str, language: str, said: list[tuple[float, float, str]], paraphrases: list[str]
+    written: str,
+    language: str,
+    said: list[tuple[float, float, str]],
+    paraphrases: list[str],
+    exact: list[str] | None = None,
 ) -> list[dict]:
-    """An exact and a paraphrase query line for each (start, end, text) said in the recording ``written``."""
+    """An exact and a paraphrase query line for each (start, end, text) said in the recording ``written``; the
+    exact query is the text, or the words of it that ``exact`` gives."""
     lines = []
-    for (start, end, text), paraphrase in zip(said, paraphrases, strict=True):
-        for query_type, query in (("exact", text), ("paraphrase", paraphrase)):
+    for (start, end, text), paraphrase, words in zip(
+        said, paraphrases, exact or [None] * len(said), strict=True
+    ):
+        for query_type, query in (("exact", words or text), ("paraphrase", paraphrase)):
             lines.append(
                 {
                     "kind": "query",

@@ -14,14 +14,20 @@ one right file; the Spanish prompts are used by no other set, the others' prompt
 queries of this kind (they hold a few of the same prompts as single files). A prompt's span is where its samples rise
 above its own quiet edges, so it is the recorded words, not the file.
 
-Each language has one recording, so the language of a query names its file: a rule that prefers recordings in the
-query's language would look better here than it is (the moments set has four English recordings).
+Two more recordings are a human narrator (Warzone 2100's recorded tutorial, warzone2100-data, GPL-2+), its 21
+lines whose recordings say their text (blind_queries.py: TUTORIAL less SAID_OTHERWISE) in the tutorial's order, ten
+and eleven: a lecture of one voice on one subject, so a paraphrase has near neighbours in its own recording. The
+transcripts are the game's own messages (script/tutorial.js); the exact queries are words of each message and the
+paraphrases those blind_queries.py wrote for the blind set, which holds the same lines as single files.
 
-  exact        the prompt as Asterisk's text gives it
-  paraphrase   the prompt reworded in its own language, written for this set before any search ran
+The four prompt recordings are one per language, so the language of a query names its file: a rule that prefers
+recordings in the query's language would look better on them than it is.
 
-Fetches four pairs of Debian packages (about 60 MB) into devsets/_packages/debs; the media land under the gitignored
-devsets/ folder.
+  exact        the prompt as Asterisk's text gives it (for the narrator: words of the message)
+  paraphrase   reworded in its own language, written before any search ran
+
+Fetches four pairs of Asterisk packages and warzone2100-data (about 220 MB in all) into devsets/_packages/debs; the
+media (5.6 minutes) land under the gitignored devsets/ folder.
 """
 
 from __future__ import annotations
@@ -36,7 +42,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from anywhere, without installing mediarec
 
-from build_moments_devset import span_queries, write_manifest  # noqa: E402  (siblings, run as a script)
+import build_blind_devset as blind  # noqa: E402  (siblings, run as a script)
+import build_messy_devset as messy  # noqa: E402
+from blind_queries import SAID_OTHERWISE, TUTORIAL  # noqa: E402
+from build_moments_devset import span_queries, write_manifest  # noqa: E402
 from debian import fetch_package  # noqa: E402
 
 from mediarec.media.audio import decode_audio  # noqa: E402
@@ -92,6 +101,7 @@ RECORDINGS = [
 ]  # fmt: skip
 PAUSES = (1.5, 2.5, 2.0)  # seconds between prompts, cycled (as the moments set)
 LEAD = 1.0  # seconds of room before the first prompt
+NARRATOR_PACKAGE = "warzone2100-data"
 PACKAGES = {language: (f"asterisk-core-sounds-{language}", f"asterisk-core-sounds-{language}-wav") for language in
             ("en", "es", "fr", "it")}  # fmt: skip
 
@@ -127,13 +137,12 @@ def voiced_bounds(samples: np.ndarray, frame_seconds: float = 0.02) -> tuple[flo
     return loud[0] * frame_seconds, (loud[-1] + 1) * frame_seconds
 
 
-def recording(folder: Path, names: list[str], texts: dict[str, str], seed: int) -> tuple[np.ndarray, list]:
-    """The prompts one after another with pauses over noise, and each one's [start, end, text]."""
+def recording(voices: list[np.ndarray], texts: list[str], seed: int) -> tuple[np.ndarray, list]:
+    """The recorded lines one after another with pauses over noise, and each one's [start, end, text]."""
     pieces, spans, position = [silence(LEAD)], [], LEAD
-    for index, name in enumerate(names):
-        voice = decode_audio(folder / f"{name}.wav")
+    for index, (voice, text) in enumerate(zip(voices, texts, strict=True)):
         first, last = voiced_bounds(voice)
-        spans.append([round(position + first, 3), round(position + last, 3), texts[name]])
+        spans.append([round(position + first, 3), round(position + last, 3), text])
         pause = PAUSES[index % len(PAUSES)]
         pieces += [voice, silence(pause)]
         position += voice.size / SPEECH_RATE + pause
@@ -152,27 +161,55 @@ def build(out: Path, debs: Path) -> Path:
         folder = next(
             p for p in (sound_package / "usr" / "share" / "asterisk" / "sounds").iterdir() if p.is_dir()
         )
-        audio, spans = recording(folder, [prompt for prompt, _ in pairs], texts, seed=index)
-        written = f"media/{name}.flac"
-        write_audio(out / written, audio)
-        lines.append(
-            {
-                "kind": "item",
-                "path": written,
-                "type": "speech",
-                "group": f"prompts/{language}",
-                "language": language,
-                "transcript": " ".join(text for _, _, text in spans),
-                "duration": round(audio.size / SPEECH_RATE, 3),
-                "sentences": spans,
-                "source": f"{PACKAGES[language][1]}:{folder.name}",
-                "licence": "CC-BY-SA-3.0",
-            }
-        )
-        said = [(start, end, text) for start, end, text in spans]
-        lines += span_queries(written, language, said, [paraphrase for _, paraphrase in pairs])
-        print(f"{written}: {audio.size / SPEECH_RATE:.1f} s, {len(pairs)} prompts", file=sys.stderr)
+        voices = [decode_audio(folder / f"{prompt}.wav") for prompt, _ in pairs]
+        audio, spans = recording(voices, [texts[prompt] for prompt, _ in pairs], seed=index)
+        source = (f"{PACKAGES[language][1]}:{folder.name}", "CC-BY-SA-3.0")
+        lines += recording_lines(out, name, language, audio, spans, source, [p for _, p in pairs])
+    narrator = fetch_package(NARRATOR_PACKAGE, debs)
+    sources = blind.Sources({NARRATOR_PACKAGE: narrator.folder}, None)
+    messages = sources.tutorial_messages()
+    lines_read = [line for line in TUTORIAL if line[0] not in SAID_OTHERWISE]
+    half = (len(lines_read) + 1) // 2
+    for index, part in enumerate((lines_read[:half], lines_read[half:]), start=len(RECORDINGS)):
+        voices = [
+            messy.normalised(sources.audio(NARRATOR_PACKAGE, f"audio/tutorial/{file}")) for file, *_ in part
+        ]
+        audio, spans = recording(voices, [messages[file] for file, *_ in part], seed=index)
+        source = (f"{NARRATOR_PACKAGE}:base.wz:audio/tutorial", blind.LICENCE_READ_BY_HAND[NARRATOR_PACKAGE])
+        name = f"narrator-en-{index - len(RECORDINGS) + 1}"
+        exact = [words for _, _, words, _ in part]
+        lines += recording_lines(out, name, "en", audio, spans, source, [p for *_, p in part], exact)
     return write_manifest(out, lines)
+
+
+def recording_lines(
+    out: Path,
+    name: str,
+    language: str,
+    audio: np.ndarray,
+    spans: list,
+    source: tuple[str, str],
+    paraphrases: list[str],
+    exact: list[str] | None = None,
+) -> list[dict]:
+    """Write the recording; its manifest line and its queries' lines."""
+    written = f"media/{name}.flac"
+    write_audio(out / written, audio)
+    item = {
+        "kind": "item",
+        "path": written,
+        "type": "speech",
+        "group": f"{name.split('-')[0]}/{language}",
+        "language": language,
+        "transcript": " ".join(text for _, _, text in spans),
+        "duration": round(audio.size / SPEECH_RATE, 3),
+        "sentences": spans,
+        "source": source[0],
+        "licence": source[1],
+    }
+    said = [(start, end, text) for start, end, text in spans]
+    print(f"{written}: {audio.size / SPEECH_RATE:.1f} s, {len(spans)} lines", file=sys.stderr)
+    return [item, *span_queries(written, language, said, paraphrases, exact)]
 
 
 def main() -> None:
