@@ -156,7 +156,7 @@ def build(out: Path) -> Path:
 def span_queries(
     written: str,
     language: str,
-    said: list[tuple[float, float, str]],
+    said: list,  # of (start, end, text), tuples or lists
     paraphrases: list[str],
     exact: list[str] | None = None,
 ) -> list[dict]:

@@ -207,9 +207,8 @@ def recording_lines(
         "source": source[0],
         "licence": source[1],
     }
-    said = [(start, end, text) for start, end, text in spans]
     print(f"{written}: {audio.size / SPEECH_RATE:.1f} s, {len(spans)} lines", file=sys.stderr)
-    return [item, *span_queries(written, language, said, paraphrases, exact)]
+    return [item, *span_queries(written, language, spans, paraphrases, exact)]
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ tags it shares with what the user engages with, where they stopped, or that it i
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from mediarec.index.records import APPLIED_TAG_SCORE, LIKE, ItemRecord
 from mediarec.index.store import LibraryStore
+from mediarec.rank.moments import tokens
 from mediarec.recommend.engagement import Engagements
 from mediarec.understand.audio_tags import SHARE_CLASSES
 from mediarec.understand.spoken_languages import LANGUAGE_NAMES
@@ -26,14 +26,10 @@ TAG_PROFILE_ITEMS = 50
 GENERIC_TAGS = frozenset(SHARE_CLASSES) | frozenset(LANGUAGE_NAMES.values())
 
 
-_WORD = re.compile(r"[^\W_]+")
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
 def distinct_names(names: Iterable[str]) -> list[str]:
     """The names in order, each that says no more than one before it left out, and one said in full by a later
     name replaced by it: "red circle, red, circle" says "red circle" (the tagger names a shape, its colour and
-    both), "红色, 红色圆形" says "红色圆形"."""
+    both), "红色, 红色圆形" says "红色圆形"; in CJK scripts by characters (rank/moments.py tokens)."""
     kept: list[str] = []
     for name in names:
         if any(_covers(earlier, name) for earlier in kept):
@@ -48,12 +44,10 @@ def distinct_names(names: Iterable[str]) -> list[str]:
 
 
 def _covers(longer: str, shorter: str) -> bool:
-    """Whether ``longer`` says all that ``shorter`` says: its words (or, in CJK scripts, its characters in a run)."""
-    a, b = longer.casefold(), shorter.casefold()
-    if _CJK.search(b):
-        return b in a
-    words = set(_WORD.findall(b))
-    return bool(words) and words <= set(_WORD.findall(a))
+    """Whether ``longer`` says all that ``shorter`` says: every word of it (each CJK character a word, as the
+    exact-word search reads text)."""
+    words = set(tokens(shorter))
+    return bool(words) and words <= set(tokens(longer))
 
 
 @dataclass(frozen=True)
